@@ -1,0 +1,1 @@
+"""The domain: org units, users, captures, diary entries, the three-level ledger, audit."""

@@ -1,0 +1,59 @@
+"""Engine and session handling shared by the web app, the embedded worker and Celery workers."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# One scoped session per thread; the web app removes it at the end of each request,
+# worker threads at the end of each job.
+SessionFactory = sessionmaker(expire_on_commit=False)
+db_session = scoped_session(SessionFactory)
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            # WAL lets the review screen read while the worker writes; foreign keys
+            # are off by default in SQLite.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def bind(engine: Engine) -> None:
+    db_session.remove()
+    SessionFactory.configure(bind=engine)
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A fresh session for background work: committed on success, rolled back on error."""
+    session = SessionFactory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,437 @@
+"""Tables of the domain, as SQLAlchemy 2.0 typed mappings.
+
+Schema changes go through Alembic (ledger/migrations); never `create_all` in production code.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ledger.db import Base
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+# --- organisation -------------------------------------------------------------------
+
+ORG_LEVELS = ("county", "township", "village")
+LEDGER_LEVELS = ORG_LEVELS  # the 台账 has one level per org level
+
+
+class OrgUnit(Base):
+    """县 → 乡/镇 → 村. Names are kept exactly as written in Chinese."""
+
+    __tablename__ = "org_units"
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # county | township | village
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Materialised path "/1/4/9/" so "at or under this unit" is one LIKE query.
+    path: Mapped[str] = mapped_column(String(255), default="/", index=True)
+
+    parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["OrgUnit"]] = relationship(back_populates="parent", order_by="OrgUnit.id")
+
+    def is_within(self, other: "OrgUnit") -> bool:
+        """True if self is `other` or lies under it."""
+        return self.path.startswith(other.path)
+
+    def ancestors(self) -> list["OrgUnit"]:
+        chain, unit = [], self.parent
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return chain
+
+    @property
+    def full_name(self) -> str:
+        return "".join(u.name for u in reversed([self, *self.ancestors()]))
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.level} {self.name}>"
+
+
+# --- people -------------------------------------------------------------------------
+
+ROLES = ("cadre", "supervisor", "admin")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16), default="cadre")
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on deactivation or password change; sessions carrying an older value end.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<User {self.login} {self.role}>"
+
+
+# --- intake -------------------------------------------------------------------------
+
+CAPTURE_KINDS = ("audio", "pages")
+CAPTURE_STATUSES = (
+    "received",
+    "recognizing",
+    "ready_for_review",
+    "confirmed",
+    "returned",
+    "rejected",
+    "failed",
+)
+
+
+class Capture(Base):
+    """One upload: a voice memo, or one or more photos of notebook pages of one entry."""
+
+    __tablename__ = "captures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # audio | pages
+    status: Mapped[str] = mapped_column(String(24), default="received", index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The uploader's unit when it arrived: scoping must not move if the cadre moves.
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # SHA-256 over the ordered file hashes: the same bytes uploaded twice are one capture.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    captured_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    visit_date_hint: Mapped[Optional[dt.date]] = mapped_column(Date)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    review_comment: Mapped[Optional[str]] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    uploader: Mapped[User] = relationship()
+    org_unit: Mapped[OrgUnit] = relationship()
+    files: Mapped[list["CaptureFile"]] = relationship(
+        back_populates="capture", order_by="CaptureFile.position", cascade="all, delete-orphan"
+    )
+    transcript: Mapped[Optional["Transcript"]] = relationship(
+        back_populates="capture", uselist=False, cascade="all, delete-orphan"
+    )
+    entry: Mapped[Optional["DiaryEntry"]] = relationship(back_populates="capture", uselist=False)
+    jobs: Mapped[list["Job"]] = relationship(back_populates="capture", order_by="Job.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CaptureFile(Base):
+    """One stored original. Bytes live in the content-addressed store under `sha256`."""
+
+    __tablename__ = "capture_files"
+    __table_args__ = (UniqueConstraint("capture_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(64))  # sniffed from content
+    size: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255), default="")
+
+    capture: Mapped[Capture] = relationship(back_populates="files")
+
+
+class Transcript(Base):
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), unique=True)
+    engine: Mapped[str] = mapped_column(String(32))
+    model: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    text: Mapped[str] = mapped_column(Text, default="")
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    duration: Mapped[Optional[float]] = mapped_column(Float)
+    page_sizes: Mapped[Optional[list]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    capture: Mapped[Capture] = relationship(back_populates="transcript")
+    pieces: Mapped[list["TranscriptPiece"]] = relationship(
+        back_populates="transcript", order_by="TranscriptPiece.position", cascade="all, delete-orphan"
+    )
+
+
+class TranscriptPiece(Base):
+    """An audio segment (start/end seconds) or a page line (page + polygon)."""
+
+    __tablename__ = "transcript_pieces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float, default=0.0)
+    char_start: Mapped[int] = mapped_column(Integer, default=0)
+    char_end: Mapped[int] = mapped_column(Integer, default=0)
+    start: Mapped[Optional[float]] = mapped_column(Float)
+    end: Mapped[Optional[float]] = mapped_column(Float)
+    page: Mapped[Optional[int]] = mapped_column(Integer)
+    polygon: Mapped[Optional[list]] = mapped_column(JSON)
+
+    transcript: Mapped[Transcript] = relationship(back_populates="pieces")
+
+
+# --- the diary ----------------------------------------------------------------------
+
+VISIT_METHODS = ("入户走访", "集体座谈", "民意调查")
+CATEGORIES = (
+    "道路桥梁", "饮水", "住房", "邻里纠纷", "产业发展", "农业技术", "医疗卫生",
+    "教育", "社会保障", "环境卫生", "就业", "基础设施", "其他",
+)
+ENTRY_STATUSES = ("draft", "confirmed")
+# Fields a reviewer edits; each change is audited field by field.
+ENTRY_FIELDS = (
+    "visit_date", "visit_time", "place", "interviewee", "visit_method",
+    "problem", "solution", "reflections", "category",
+)
+
+
+class DiaryEntry(Base):
+    """One 民心日记 entry: 时间, 地点, 受访对象, 反映问题, 解决思路, 心得体会."""
+
+    __tablename__ = "diary_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[Optional[int]] = mapped_column(ForeignKey("captures.id"), unique=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    visit_date: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    visit_time: Mapped[Optional[str]] = mapped_column(String(32))
+    place: Mapped[str] = mapped_column(String(128), default="")
+    place_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
+    interviewee: Mapped[str] = mapped_column(String(64), default="")
+    visit_method: Mapped[str] = mapped_column(String(16), default="")
+    problem: Mapped[str] = mapped_column(Text, default="")
+    solution: Mapped[str] = mapped_column(Text, default="")
+    reflections: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16), default="")
+    # From extraction: strings that must never reach a public page; field -> 0..1;
+    # field -> [start, end] character span in the transcript.
+    pii: Mapped[list] = mapped_column(JSON, default=list)
+    confidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    capture: Mapped[Optional[Capture]] = relationship(back_populates="entry")
+    cadre: Mapped[User] = relationship(foreign_keys=[cadre_id])
+    confirmed_by: Mapped[Optional[User]] = relationship(foreign_keys=[confirmed_by_id])
+    org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
+    place_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[place_unit_id])
+    ledger_items: Mapped[list["LedgerItem"]] = relationship(
+        secondary="ledger_item_entries", back_populates="entries"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+# --- the ledger (台账) ---------------------------------------------------------------
+
+ledger_item_entries = Table(
+    "ledger_item_entries",
+    Base.metadata,
+    Column("ledger_item_id", ForeignKey("ledger_items.id"), primary_key=True),
+    Column("diary_entry_id", ForeignKey("diary_entries.id"), primary_key=True),
+)
+
+
+class KeyProject(Base):
+    """重点项目: groups many items, e.g. a water pipe renovation."""
+
+    __tablename__ = "key_projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    org_unit: Mapped[OrgUnit] = relationship()
+
+
+class LedgerItem(Base):
+    """A problem in the ledger of one unit. The workflow (ledger/workflow.py) moves it."""
+
+    __tablename__ = "ledger_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Short public code printed with the QR code for villager evaluation.
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))  # village | township | county
+    place_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
+    place: Mapped[str] = mapped_column(String(128), default="")
+    reporter: Mapped[str] = mapped_column(String(64), default="")  # the villager (PII)
+    problem: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(16), default="其他", index=True)
+    status: Mapped[str] = mapped_column(String(24), default="open", index=True)
+    triage: Mapped[Optional[str]] = mapped_column(String(16))  # now | deadline | escalate
+    deadline: Mapped[Optional[dt.date]] = mapped_column(Date, index=True)
+    responsible_unit: Mapped[str] = mapped_column(String(128), default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    escalation_reason: Mapped[str] = mapped_column(Text, default="")
+    # Flags the county uses.
+    common_need: Mapped[bool] = mapped_column(Boolean, default=False)  # 共性需求
+    widespread: Mapped[bool] = mapped_column(Boolean, default=False)  # 普遍性问题
+    pain_point: Mapped[bool] = mapped_column(Boolean, default=False)  # 痛点难点
+    legacy: Mapped[bool] = mapped_column(Boolean, default=False)  # 历史遗留
+    key_project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("key_projects.id"), index=True)
+    merged_into_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ledger_items.id"))
+    pii: Mapped[list] = mapped_column(JSON, default=list)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
+    place_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[place_unit_id])
+    key_project: Mapped[Optional[KeyProject]] = relationship()
+    entries: Mapped[list[DiaryEntry]] = relationship(
+        secondary=ledger_item_entries, back_populates="ledger_items"
+    )
+    transitions: Mapped[list["LedgerTransition"]] = relationship(
+        back_populates="item", order_by="LedgerTransition.id", cascade="all, delete-orphan"
+    )
+    feedbacks: Mapped[list["Feedback"]] = relationship(back_populates="item", order_by="Feedback.id")
+    evaluations: Mapped[list["Evaluation"]] = relationship(back_populates="item", order_by="Evaluation.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class LedgerTransition(Base):
+    """History of a ledger item: every state change with who, when and why."""
+
+    __tablename__ = "ledger_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[Optional[str]] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    from_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"))
+    to_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    item: Mapped[LedgerItem] = relationship(back_populates="transitions")
+    actor: Mapped[Optional[User]] = relationship()
+
+
+class Feedback(Base):
+    """How and when the result was told to the villager (反馈)."""
+
+    __tablename__ = "feedbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)
+    method: Mapped[str] = mapped_column(String(32))  # 当面 / 电话 / 村务公开栏 ...
+    told_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+
+    item: Mapped[LedgerItem] = relationship(back_populates="feedbacks")
+
+
+EVALUATION_RATINGS = ("满意", "基本满意", "不满意")
+
+
+class Evaluation(Base):
+    """群众评议: one per item code from the public page, or recorded in person by a cadre."""
+
+    __tablename__ = "evaluations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)
+    rating: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="public")  # public | in_person
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    item: Mapped[LedgerItem] = relationship(back_populates="evaluations")
+
+
+# --- jobs ---------------------------------------------------------------------------
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(Base):
+    """A recognition job. The row is the source of truth whichever queue runs it."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_queue", "status", "queue"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="recognize")
+    queue: Mapped[str] = mapped_column(String(16), default="speech")  # speech | handwriting
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    worker: Mapped[Optional[str]] = mapped_column(String(128))
+    # A running job whose lease has passed belongs to a dead worker and is taken again.
+    lease_until: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+
+    capture: Mapped[Capture] = relationship(back_populates="jobs")
+
+
+# --- audit --------------------------------------------------------------------------
+
+
+class AuditEvent(Base):
+    """Append-only: who changed what, when, before and after. Hash-chained so edits show."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    actor_label: Mapped[str] = mapped_column(String(64), default="system")
+    action: Mapped[str] = mapped_column(String(48))
+    object_type: Mapped[str] = mapped_column(String(32), index=True)
+    object_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    before: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,27 @@
+"""One entry point for the job runner and the CLI: the right recognizer for a capture's kind."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional, Sequence
+
+from recognize.transcript import ProgressCallback, RecognitionError, Transcript
+
+
+def transcribe_files(
+    paths: Sequence[str | Path],
+    kind: str,
+    *,
+    progress: Optional[ProgressCallback] = None,
+    **options,
+) -> Transcript:
+    if not paths:
+        raise RecognitionError("没有可识别的文件 (no files to recognize)")
+    if kind == "audio":
+        from recognize.speech import transcribe_audio
+
+        return transcribe_audio(paths[0], progress=progress, **options)
+    if kind == "pages":
+        from recognize.handwriting import read_pages
+
+        return read_pages(list(paths), progress=progress, **options)
+    raise RecognitionError(f"未知的采集类型 {kind!r} (unknown capture kind)")

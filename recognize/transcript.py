@@ -1,0 +1,68 @@
+"""The one result type both recognizers produce, so extraction and review treat them alike."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional
+
+# Called with a fraction 0..1 of the work done; long recognitions report through it.
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass
+class Piece:
+    """One timed audio segment or one text line on a page photo."""
+
+    text: str
+    confidence: float  # 0..1
+    # Character offsets of this piece inside Transcript.text, for evidence highlighting.
+    char_start: int = 0
+    char_end: int = 0
+    # Speech: seconds from the start of the recording.
+    start: Optional[float] = None
+    end: Optional[float] = None
+    # Handwriting: page index (0-based, in upload order) and the line polygon in
+    # pixel coordinates of the upright original page: [[x, y], ...].
+    page: Optional[int] = None
+    polygon: Optional[list[list[float]]] = None
+
+
+@dataclass
+class Transcript:
+    text: str
+    pieces: list[Piece] = field(default_factory=list)
+    language: str = "zh"
+    engine: str = ""
+    model: str = ""
+    seconds: float = 0.0  # wall-clock time spent recognizing
+    duration: Optional[float] = None  # audio length in seconds, when speech
+    # Page sizes (width, height) for handwriting, in page order.
+    page_sizes: list[tuple[int, int]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Transcript":
+        data = dict(data)
+        pieces = [Piece(**p) for p in data.pop("pieces", [])]
+        sizes = [tuple(s) for s in data.pop("page_sizes", [])]
+        return cls(pieces=pieces, page_sizes=sizes, **data)
+
+    @classmethod
+    def join(cls, pieces: list[Piece], sep: str = "\n", **kwargs) -> "Transcript":
+        """Build the full text from pieces and fill in each piece's character offsets."""
+        parts: list[str] = []
+        pos = 0
+        for i, piece in enumerate(pieces):
+            if i:
+                parts.append(sep)
+                pos += len(sep)
+            piece.char_start = pos
+            parts.append(piece.text)
+            pos += len(piece.text)
+            piece.char_end = pos
+        return cls(text="".join(parts), pieces=pieces, **kwargs)
+
+
+class RecognitionError(Exception):
+    """Input that cannot be recognized; the message is shown to the user as is."""

@@ -1,0 +1,68 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional
+
+from flask import Flask, request, session
+
+from ledger import db
+from webapp import config as config_module
+from webapp.extensions import babel, csrf, login_manager
+
+LOCALES = ("zh_CN", "en")
+
+# One blueprint per area; each module exposes `bp`.
+BLUEPRINTS = (
+    "webapp.auth",
+    "webapp.capture",
+    "webapp.review",
+    "webapp.ledger",
+    "webapp.dashboard",
+    "webapp.public",
+    "webapp.api",
+)
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    # zh_CN first: English only when the browser prefers it over Chinese.
+    return request.accept_languages.best_match(LOCALES, default="zh_CN") or "zh_CN"
+
+
+def create_app(test_config: Optional[dict] = None) -> Flask:
+    instance = os.environ.get("MINXIN_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance or None, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    if test_config:
+        app.config.update(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+
+    engine = db.make_engine(app.config["DATABASE_URL"])
+    db.bind(engine)
+    app.extensions["minxin.engine"] = engine
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+
+    import importlib
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc=None):
+        db.db_session.remove()
+
+    @app.context_processor
+    def _inject():
+        from flask_babel import get_locale
+
+        return {"current_locale": str(get_locale()), "locales": LOCALES}
+
+    return app

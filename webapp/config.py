@@ -1,0 +1,58 @@
+"""Configuration from environment variables, with safe defaults for the embedded setup."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """MINXIN_SECRET_KEY, or a key generated on first run and kept in the instance folder."""
+    key = os.environ.get("MINXIN_SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(instance_path: Path) -> dict:
+    data_dir = Path(os.environ.get("MINXIN_DATA_DIR") or instance_path / "data")
+    return {
+        "SECRET_KEY": load_secret_key(instance_path),
+        "DATABASE_URL": os.environ.get("MINXIN_DATABASE_URL")
+        or f"sqlite:///{instance_path / 'minxin.sqlite'}",
+        "DATA_DIR": str(data_dir),
+        # embedded: worker thread in the web process; celery: MINXIN_BROKER_URL
+        "QUEUE": os.environ.get("MINXIN_QUEUE", "embedded"),
+        "BROKER_URL": os.environ.get("MINXIN_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "STORAGE": os.environ.get("MINXIN_STORAGE", "local"),  # local | s3
+        "S3_ENDPOINT_URL": os.environ.get("MINXIN_S3_ENDPOINT_URL"),
+        "S3_BUCKET": os.environ.get("MINXIN_S3_BUCKET", "minxin-originals"),
+        # real: Whisper and PaddleOCR; fake: a deterministic stand-in for fast unit tests only
+        "RECOGNIZER": os.environ.get("MINXIN_RECOGNIZER", "real"),
+        "SPEECH_ENGINE": os.environ.get("MINXIN_SPEECH_ENGINE", ""),  # empty: the measured default
+        "SPEECH_MODEL": os.environ.get("MINXIN_SPEECH_MODEL", "base"),
+        "MAX_UPLOAD_BYTES": _env_int("MINXIN_MAX_UPLOAD_MB", 100) * 1024 * 1024,
+        "MAX_AUDIO_SECONDS": _env_int("MINXIN_MAX_AUDIO_SECONDS", 30 * 60),
+        "VISIT_QUOTA": _env_int("MINXIN_VISIT_QUOTA", 4),
+        "SESSION_COOKIE_SECURE": os.environ.get("MINXIN_INSECURE_COOKIES", "") != "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": os.environ.get("MINXIN_INSECURE_COOKIES", "") != "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "SMTP_HOST": os.environ.get("MINXIN_SMTP_HOST", ""),
+        "SMTP_FROM": os.environ.get("MINXIN_SMTP_FROM", "minxin@localhost"),
+    }

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("review", __name__, url_prefix="/review" or None)
+
+from webapp.review import views  # noqa: E402,F401
