@@ -31,3 +31,91 @@ def app(tmp_path, monkeypatch):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+PASSWORD = "correct-horse-42"
+
+
+@pytest.fixture
+def session(app):
+    """A session of the test's own, apart from the one each request opens and removes."""
+    s = db.SessionFactory()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def org(session):
+    """The demo county: 宽甸县 → 古楼子乡 (南荒沟村, 大古岭村), 步达远镇 (步达远村, 石柱子村)."""
+    from ledger.users import add_org_unit
+
+    county = add_org_unit(session, "宽甸县", "county")
+    gulouzi = add_org_unit(session, "古楼子乡", "township", county)
+    budayuan = add_org_unit(session, "步达远镇", "township", county)
+    units = {
+        "宽甸县": county,
+        "古楼子乡": gulouzi,
+        "步达远镇": budayuan,
+        "南荒沟村": add_org_unit(session, "南荒沟村", "village", gulouzi),
+        "大古岭村": add_org_unit(session, "大古岭村", "village", gulouzi),
+        "步达远村": add_org_unit(session, "步达远村", "village", budayuan),
+        "石柱子村": add_org_unit(session, "石柱子村", "village", budayuan),
+    }
+    session.commit()
+    return units
+
+
+@pytest.fixture
+def users(session, org):
+    """cadre_a (南荒沟村), cadre_b (大古岭村), cadre_c (步达远村), two township supervisors, a county admin."""
+    from ledger.users import create_user
+
+    spec = {
+        "cadre_a": ("李春生", "cadre", "南荒沟村"),
+        "cadre_b": ("王秀英", "cadre", "大古岭村"),
+        "cadre_c": ("赵立新", "cadre", "步达远村"),
+        "sup_gulouzi": ("孙建国", "supervisor", "古楼子乡"),
+        "sup_budayuan": ("周海燕", "supervisor", "步达远镇"),
+        "admin": ("刘志强", "admin", "宽甸县"),
+    }
+    made = {
+        login: create_user(session, login, PASSWORD, name, role, org[unit])
+        for login, (name, role, unit) in spec.items()
+    }
+    session.commit()
+    return made
+
+
+@pytest.fixture
+def login(client):
+    """login(user) signs the test client in through the real login form."""
+
+    def _login(user):
+        client.post("/logout")
+        resp = client.get("/login")
+        token = _csrf_from(resp.get_data(as_text=True))
+        resp = client.post("/login", data={"login": user.login, "password": PASSWORD, "csrf_token": token})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+def _csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+@pytest.fixture
+def csrf_token(client):
+    """csrf_token(path) fetches a page and returns the CSRF token in it."""
+
+    def _token(path="/login"):
+        return _csrf_from(client.get(path).get_data(as_text=True))
+
+    return _token

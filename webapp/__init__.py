@@ -25,6 +25,15 @@ BLUEPRINTS = (
 )
 
 
+# Top navigation: (endpoint, label, roles); links whose view is not registered are skipped.
+NAV = (
+    ("capture.index", "采集", ("cadre", "supervisor", "admin")),
+    ("review.queue", "审核", ("supervisor", "admin")),
+    ("ledger.index", "台账", ("cadre", "supervisor", "admin")),
+    ("dashboard.index", "统计", ("supervisor", "admin")),
+)
+
+
 def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LOCALES:
@@ -63,6 +72,13 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     def _inject():
         from flask_babel import get_locale
 
-        return {"current_locale": str(get_locale()), "locales": LOCALES}
+        from flask_login import current_user
+
+        links = []
+        if current_user.is_authenticated:
+            for endpoint, label, roles in NAV:
+                if endpoint in app.view_functions and current_user.role in roles:
+                    links.append((endpoint, label))
+        return {"current_locale": str(get_locale()), "locales": LOCALES, "nav_links": links}
 
     return app

@@ -1,1 +1,98 @@
-"""Views of this area."""
+"""Login, logout and language choice."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ledger.db import db_session
+from ledger.models import User
+from ledger.users import check_password
+from webapp import LOCALES
+from webapp.auth import bp
+from webapp.extensions import login_manager
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    # The session carries "<id>:<session_version>"; deactivation bumps the version.
+    try:
+        uid, version = (int(x) for x in user_id.split(":"))
+    except ValueError:
+        return None
+    user = db_session.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
+
+
+# Flask-Login asks the user object for its id; ours includes the session version.
+User.get_id = lambda self: f"{self.id}:{self.session_version}"  # type: ignore[attr-defined]
+User.is_authenticated = property(lambda self: True)  # type: ignore[attr-defined]
+User.is_active = property(lambda self: bool(self.active))  # type: ignore[attr-defined]
+User.is_anonymous = property(lambda self: False)  # type: ignore[attr-defined]
+
+
+class LoginForm(FlaskForm):
+    login = StringField("用户名", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("密码", validators=[DataRequired(), Length(max=256)])
+
+
+def home_for(user: User) -> str:
+    if user.role == "cadre":
+        return url_for("capture.index")
+    return url_for("review.queue")
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    # Only same-site paths: never redirect to another host after login.
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db_session.scalars(select(User).where(User.login == form.login.data.strip())).first()
+        if user is not None and user.active and check_password(user, form.password.data):
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        flash(_("用户名或密码错误"), "error")
+        return render_template("auth/login.html", form=form), 401
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/locale/<code>", methods=["POST"])
+def set_locale(code: str):
+    if code not in LOCALES:
+        abort(404)
+    session["locale"] = code
+    return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))

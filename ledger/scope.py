@@ -1,0 +1,53 @@
+"""Who sees what: a cadre sees their own captures and entries; a supervisor or admin sees
+everything at or under their org unit."""
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+
+from ledger.models import Capture, DiaryEntry, LedgerItem, OrgUnit, User
+
+
+def unit_ids_under(unit: OrgUnit) -> Select:
+    return select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+
+
+def scope_captures(query: Select, user: User) -> Select:
+    if user.role == "cadre":
+        return query.where(Capture.uploader_id == user.id)
+    return query.where(Capture.org_unit_id.in_(unit_ids_under(user.org_unit)))
+
+
+def scope_entries(query: Select, user: User) -> Select:
+    if user.role == "cadre":
+        return query.where(DiaryEntry.cadre_id == user.id)
+    return query.where(DiaryEntry.org_unit_id.in_(unit_ids_under(user.org_unit)))
+
+
+def scope_ledger(query: Select, user: User) -> Select:
+    """Ledger items held at or under the user's unit (a cadre sees their unit's ledger)."""
+    return query.where(LedgerItem.org_unit_id.in_(unit_ids_under(user.org_unit)))
+
+
+def can_see_capture(user: User, capture: Capture) -> bool:
+    if user.role == "cadre":
+        return capture.uploader_id == user.id
+    return capture.org_unit.is_within(user.org_unit)
+
+
+def can_review(user: User, capture: Capture) -> bool:
+    return user.role in ("supervisor", "admin") and capture.org_unit.is_within(user.org_unit)
+
+
+def can_see_entry(user: User, entry: DiaryEntry) -> bool:
+    if user.role == "cadre":
+        return entry.cadre_id == user.id
+    return entry.org_unit.is_within(user.org_unit)
+
+
+def can_see_item(user: User, item: LedgerItem) -> bool:
+    return item.org_unit.is_within(user.org_unit)
+
+
+def can_act_on_item(user: User, item: LedgerItem) -> bool:
+    """Supervisors and admins act on items at or under their unit."""
+    return user.role in ("supervisor", "admin") and item.org_unit.is_within(user.org_unit)

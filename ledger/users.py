@@ -1,0 +1,80 @@
+"""Org units and users: creation, passwords, deactivation."""
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ledger import audit
+from ledger.models import ORG_LEVELS, ROLES, OrgUnit, User
+
+# scrypt: a memory-hard KDF (werkzeug's default, spelled out so it cannot drift).
+PASSWORD_METHOD = "scrypt"
+
+
+class DomainError(ValueError):
+    """A request the domain refuses; the message is shown to the user as is."""
+
+
+def add_org_unit(session: Session, name: str, level: str, parent: Optional[OrgUnit] = None) -> OrgUnit:
+    if level not in ORG_LEVELS:
+        raise DomainError(f"未知的层级 {level!r} (unknown level)")
+    existing = session.scalars(
+        select(OrgUnit).where(OrgUnit.name == name, OrgUnit.parent_id == (parent.id if parent else None))
+    ).first()
+    if existing is not None:
+        return existing
+    unit = OrgUnit(name=name, level=level, parent=parent)
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    audit.record(session, "org_unit.create", unit, after={"name": name, "level": level})
+    return unit
+
+
+def find_unit(session: Session, name: str) -> Optional[OrgUnit]:
+    return session.scalars(select(OrgUnit).where(OrgUnit.name == name).order_by(OrgUnit.id)).first()
+
+
+def create_user(
+    session: Session,
+    login: str,
+    password: str,
+    display_name: str,
+    role: str,
+    unit: OrgUnit,
+    actor: Optional[User] = None,
+) -> User:
+    if role not in ROLES:
+        raise DomainError(f"未知的角色 {role!r} (unknown role)")
+    if len(password) < 8:
+        raise DomainError("密码至少 8 位 (password must have at least 8 characters)")
+    if session.scalars(select(User).where(User.login == login)).first() is not None:
+        raise DomainError(f"用户名 {login} 已存在 (login already exists)")
+    user = User(
+        login=login,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        display_name=display_name,
+        role=role,
+        org_unit=unit,
+    )
+    session.add(user)
+    audit.record(
+        session, "user.create", user, actor=actor,
+        after={"login": login, "role": role, "org_unit": unit.name, "display_name": display_name},
+    )
+    return user
+
+
+def check_password(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
+
+
+def set_active(session: Session, user: User, active: bool, actor: Optional[User] = None) -> None:
+    before = {"active": user.active}
+    user.active = active
+    user.session_version += 1  # ends every open session of this user
+    audit.record(session, "user.activate" if active else "user.deactivate", user, actor=actor,
+                 before=before, after={"active": active})
