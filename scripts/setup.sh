@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Sets up everything the project needs on a fresh Debian machine: system packages (when root),
+# the Python virtualenv with the CPU build of torch, the project itself, and npm packages for
+# the browser tests. Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${MINXIN_VENV:-.venv}
+PY=${PYTHON:-python3}
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
+[ -e /usr/share/fonts/truetype/arphic/ukai.ttc ] || need_apt+=(fonts-arphic-ukai)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "==> apt-get install ${need_apt[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "!! not root: install these Debian packages yourself: ${need_apt[*]}" >&2
+  fi
+fi
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "==> creating $VENV"
+  "$PY" -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip
+fi
+
+stamp="$VENV/.minxin-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  # The CPU wheel first: a bare `torch` requirement would pull a multi-GB CUDA build.
+  echo "==> pip install torch (CPU) and the project"
+  "$VENV/bin/pip" install -q "torch==2.13.0"
+  "$VENV/bin/pip" install -q -e ".[test]"
+  touch "$stamp"
+fi
+
+if [ -d webapp/translations ]; then
+  "$VENV/bin/pybabel" compile -q -d webapp/translations
+fi
+
+if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+    echo "==> npm ci"
+    npm ci --no-audit --no-fund --silent
+  fi
+fi
+echo "==> setup done"
