@@ -43,8 +43,9 @@ def select_locale() -> str:
 
 
 def create_app(test_config: Optional[dict] = None) -> Flask:
-    instance = os.environ.get("MINXIN_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance or None, instance_relative_config=True)
+    # The instance folder (database, secret key, originals): ./instance unless MINXIN_INSTANCE_PATH.
+    instance = os.environ.get("MINXIN_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if test_config:
