@@ -367,6 +367,7 @@ def merge(session: Session, duplicate: LedgerItem, target: LedgerItem, actor: Us
             f"目标事项状态为「{STATUS_LABELS[target.status]}」，不能并入 (cannot merge into a {target.status} item)")
     _require(actor, target, "merge_in")
     before, status, unit_id = _begin(duplicate, "merge", actor, version)
+    why = _text(reason, "合并理由", required=False) or f"与 #{target.id} 为同一问题"
     t_before, t_status, t_unit = audit.snapshot(target, _ITEM_FIELDS), target.status, target.org_unit_id
     moved = [e for e in duplicate.entries if e not in target.entries]
     for entry in moved:
@@ -381,7 +382,6 @@ def merge(session: Session, duplicate: LedgerItem, target: LedgerItem, actor: Us
         target.common_need = True
     duplicate.status = "merged"
     duplicate.merged_into_id = target.id
-    why = _text(reason, "合并理由", required=False) or f"与 #{target.id} 为同一问题"
     _record(session, duplicate, "merge", actor, why, before, status, unit_id, extra={"into": target.id})
     _record(session, target, "merge_in", actor, f"并入 #{duplicate.id}", t_before, t_status, t_unit,
             extra={"from": duplicate.id, "entries": [e.id for e in moved]})
@@ -395,8 +395,9 @@ def solve_now(session: Session, item: LedgerItem, actor: User, result: str, *,
               version: Optional[int] = None) -> LedgerItem:
     """快办快结: closed at once with a result (and the villager told of it)."""
     before, status, unit_id = _begin(item, "solve_now", actor, version)
-    item.result = _text(result, "办理结果")
+    text = _text(result, "办理结果")
     _require_feedback(item)
+    item.result = text
     item.triage = "now"
     item.status = "closed"
     item.closed_at = utcnow()
@@ -447,9 +448,10 @@ def accept_escalation(session: Session, item: LedgerItem, actor: User, *, note: 
                       version: Optional[int] = None) -> LedgerItem:
     """The parent takes the escalated item into its own ledger (then triages it)."""
     before, status, unit_id = _begin(item, "accept", actor, version)
+    why = _text(note, "受理意见", required=False) or "受理"
     item.status = "open"
     item.triage = None
-    _record(session, item, "accept", actor, _text(note, "受理意见", required=False) or "受理", before, status, unit_id)
+    _record(session, item, "accept", actor, why, before, status, unit_id)
     return item
 
 
@@ -511,8 +513,9 @@ def complete(session: Session, item: LedgerItem, actor: User, result: str, *,
              version: Optional[int] = None) -> LedgerItem:
     """办结: the result text, and where a villager reported it, the feedback to them."""
     before, status, unit_id = _begin(item, "complete", actor, version)
-    item.result = _text(result, "办理结果")
+    text = _text(result, "办理结果")
     _require_feedback(item)
+    item.result = text
     item.status = "done"
     _record(session, item, "complete", actor, item.result, before, status, unit_id)
     return item
@@ -548,9 +551,10 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
     if not item.result.strip():
         raise DomainError("没有办理结果，不能销号 (no result; cannot close)")
     _require_feedback(item)
+    why = _text(note, "销号意见", required=False) or "销号"
     item.status = "closed"
     item.closed_at = utcnow()
-    _record(session, item, "close", actor, _text(note, "销号意见", required=False) or "销号", before, status, unit_id)
+    _record(session, item, "close", actor, why, before, status, unit_id)
     return item
 
 
@@ -559,11 +563,12 @@ def reopen(session: Session, item: LedgerItem, actor: Optional[User], reason: st
     """Back to work: a supervisor rejects a result, or a villager was dissatisfied (system=True,
     called by ledger.evaluation). A new evaluation code is issued for the next closing."""
     before, status, unit_id = _begin(item, "reopen", actor, version, check_actor=not system)
+    why = _text(reason, "重新办理的理由")
     item.status = "reopened"
     item.closed_at = None
     item.triage = None
     item.code = new_code(session)
-    _record(session, item, "reopen", actor, _text(reason, "重新办理的理由"), before, status, unit_id)
+    _record(session, item, "reopen", actor, why, before, status, unit_id)
     return item
 
 

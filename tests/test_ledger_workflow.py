@@ -230,7 +230,7 @@ def test_completion_requires_result_and_villager_feedback(county):
         wf.complete(s, item, cadre, "  ")
     with pytest.raises(DomainError, match="反馈"):
         wf.complete(s, item, cadre, "已修好")
-    assert item.status == "in_progress" and item.result == "已修好"  # refused: not persisted as done
+    assert item.status == "in_progress" and item.result == ""  # refused: nothing changed
     fb = wf.record_feedback(s, item, cadre, "当面告知", NOW, "本人表示认可")
     wf.complete(s, item, cadre, "已修好")
     assert item.status == "done" and item.feedbacks == [fb]
