@@ -71,6 +71,18 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc):
+        limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        message = f"上传内容过大，每个文件不超过 {limit} MB (upload too large)"
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=message, code="too_large"), 413
+        return message, 413
+
     @app.teardown_appcontext
     def _remove_session(_exc=None):
         db.db_session.remove()
