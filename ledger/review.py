@@ -456,3 +456,41 @@ def entry_values(entry: Optional[DiaryEntry]) -> dict:
 def edits_from_form(form, names: Iterable[str] = ENTRY_FIELDS) -> dict:
     """The entry fields present in a submitted form."""
     return {name: form.get(name) for name in names if name in form}
+
+
+# --- the cadre's side ---------------------------------------------------------------
+
+
+@dataclass
+class CadreSummary:
+    month: dt.date  # first day of the month counted
+    confirmed: int  # confirmed visits with a visit date in this month
+    pending: int  # draft entries of this month still waiting for review
+    quota: int
+    returned: list[Capture]
+
+    @property
+    def met(self) -> bool:
+        return self.confirmed >= self.quota
+
+
+def cadre_summary(session: Session, user: User, quota: int, today: Optional[dt.date] = None) -> CadreSummary:
+    """Visits this month against the quota, and the captures returned for correction."""
+    today = today or dt.date.today()
+    first = today.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    in_month = select(DiaryEntry.status, func.count()).where(
+        DiaryEntry.cadre_id == user.id, DiaryEntry.visit_date >= first, DiaryEntry.visit_date < nxt
+    ).join(Capture, Capture.id == DiaryEntry.capture_id, isouter=True).where(
+        (Capture.id.is_(None)) | (Capture.status.notin_(("rejected", "failed")))
+    ).group_by(DiaryEntry.status)
+    counts = dict(session.execute(in_month).all())
+    returned = list(
+        session.scalars(
+            select(Capture)
+            .where(Capture.uploader_id == user.id, Capture.status == "returned")
+            .options(selectinload(Capture.entry))
+            .order_by(Capture.received_at.desc())
+        )
+    )
+    return CadreSummary(first, counts.get("confirmed", 0), counts.get("draft", 0), quota, returned)

@@ -315,3 +315,41 @@ def reject(capture_id: int):
         success=_("已驳回 #%(id)d", id=capture.id),
         go_next=True,
     )
+
+
+# --- the cadre's side: what came back, and correcting it --------------------------------
+
+
+@bp.app_template_global("cadre_summary")
+def cadre_summary_global():
+    """For the capture page: the cadre's visits this month against the quota, and returned captures."""
+    return svc.cadre_summary(db_session, current_user, current_app.config.get("VISIT_QUOTA", 4))
+
+
+@bp.route("/mine/<int:capture_id>", methods=["GET", "POST"])
+@login_required
+def correct(capture_id: int):
+    """The cadre corrects an entry the supervisor returned, and sends it back for review."""
+    capture = svc.load_for_review(db_session, capture_id)
+    if capture is None or capture.uploader_id != current_user.id:
+        abort(404)
+    error = None
+    values = svc.entry_values(capture.entry)
+    if request.method == "POST":
+        cv, ev = _versions()
+        values = {**values, **{k: v or "" for k, v in svc.edits_from_form(request.form).items()}}
+        try:
+            svc.resubmit_capture(db_session, capture, current_user, svc.edits_from_form(request.form),
+                                 capture_version=cv, entry_version=ev)
+            db_session.commit()
+            flash(_("已重新提交 #%(id)d，等待审核", id=capture.id), "success")
+            return redirect(url_for("capture.index"))
+        except (svc.ReviewConflict, DomainError) as exc:
+            db_session.rollback()
+            error = str(exc)
+            capture = svc.load_for_review(db_session, capture_id)
+    return render_template(
+        "review/correct.html", capture=capture, entry=capture.entry, values=values, error=error,
+        fields=ENTRY_FIELDS, field_labels=FIELD_LABELS, long_fields=LONG_FIELDS,
+        visit_methods=VISIT_METHODS, categories=CATEGORIES,
+    ), (400 if error else 200)
