@@ -1,0 +1,224 @@
+"""Deadlines: what is overdue, what falls due within 3 days, per unit; the daily job and its
+notification channels (email through SMTP first; the channel is pluggable).
+
+Dates are calendar dates in China Standard Time (UTC+8, no daylight saving), so "today" for the
+county is the same whatever the server's zone. An item is overdue from the day after its
+deadline: deadline 1月31日, checked on 2月1日, is one day overdue.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import smtplib
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Mapping, Optional, Protocol, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import audit
+from ledger.models import LedgerItem, OrgUnit
+from ledger.workflow import ACTIVE, STATUS_LABELS
+
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+DUE_SOON_DAYS = 3
+
+
+def local_today(now: Optional[dt.datetime] = None) -> dt.date:
+    """Today's date in the county (UTC+8)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if now.tzinfo is None:  # naive datetimes in this code base are UTC
+        now = now.replace(tzinfo=dt.timezone.utc)
+    return now.astimezone(CST).date()
+
+
+def days_overdue(item: LedgerItem, today: dt.date) -> int:
+    """Whole days past the deadline (0 when not overdue, or nobody has to act any more)."""
+    if item.deadline is None or item.status not in ACTIVE:
+        return 0
+    return max(0, (today - item.deadline).days)
+
+
+def is_overdue(item: LedgerItem, today: dt.date) -> bool:
+    return days_overdue(item, today) > 0
+
+
+def days_left(item: LedgerItem, today: dt.date) -> Optional[int]:
+    if item.deadline is None or item.status not in ACTIVE:
+        return None
+    return (item.deadline - today).days
+
+
+def is_due_soon(item: LedgerItem, today: dt.date, days: int = DUE_SOON_DAYS) -> bool:
+    """Due today or within the next `days` days (and not overdue yet)."""
+    left = days_left(item, today)
+    return left is not None and 0 <= left <= days
+
+
+@dataclass
+class UnitDue:
+    unit: OrgUnit
+    due_soon: list[LedgerItem] = field(default_factory=list)
+    overdue: list[LedgerItem] = field(default_factory=list)
+
+
+def due_report(session: Session, today: dt.date, *, within: Optional[OrgUnit] = None,
+               days: int = DUE_SOON_DAYS) -> list[UnitDue]:
+    """Per unit holding them: items falling due within `days` days and items overdue."""
+    q = select(LedgerItem).where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline.is_not(None),
+                                 LedgerItem.deadline <= today + dt.timedelta(days=days))
+    if within is not None:
+        q = q.join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id).where(OrgUnit.path.startswith(within.path))
+    by_unit: dict[int, UnitDue] = {}
+    for item in session.scalars(q.order_by(LedgerItem.deadline, LedgerItem.id)):
+        slot = by_unit.setdefault(item.org_unit_id, UnitDue(item.org_unit))
+        if is_overdue(item, today):
+            slot.overdue.append(item)
+        elif is_due_soon(item, today, days):
+            slot.due_soon.append(item)
+    return sorted(by_unit.values(), key=lambda u: u.unit.path)
+
+
+# --- notification channels ------------------------------------------------------------------
+
+
+class NotificationChannel(Protocol):
+    def send(self, recipients: Sequence[str], subject: str, body: str) -> None: ...
+
+
+@dataclass
+class SMTPChannel:
+    """Plain SMTP (optionally STARTTLS and login) with the standard library."""
+
+    host: str
+    port: int = 25
+    sender: str = "minxin@localhost"
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    timeout: float = 10.0
+
+    def send(self, recipients: Sequence[str], subject: str, body: str) -> None:
+        msg = EmailMessage()
+        msg["From"] = self.sender
+        msg["To"] = ", ".join(recipients)
+        msg["Subject"] = subject
+        msg.set_content(body, charset="utf-8")
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password)
+            smtp.send_message(msg)
+
+
+@dataclass
+class MemoryChannel:
+    """Keeps messages in a list (the dashboard's preview, and a stand-in where no mail is set up)."""
+
+    sent: list[tuple[tuple[str, ...], str, str]] = field(default_factory=list)
+
+    def send(self, recipients: Sequence[str], subject: str, body: str) -> None:
+        self.sent.append((tuple(recipients), subject, body))
+
+
+def _cfg(config: Mapping, key: str, default: str = "") -> str:
+    value = config.get(key)
+    if value in (None, ""):
+        value = os.environ.get("MINXIN_" + key, default)
+    return str(value)
+
+
+def channel_from_config(config: Mapping) -> Optional[NotificationChannel]:
+    """SMTP when SMTP_HOST is set (SMTP_PORT, SMTP_FROM, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS,
+    from the app config or MINXIN_* environment variables); None when no channel is configured."""
+    host = _cfg(config, "SMTP_HOST")
+    if not host:
+        return None
+    return SMTPChannel(
+        host=host,
+        port=int(_cfg(config, "SMTP_PORT", "25")),
+        sender=_cfg(config, "SMTP_FROM", "minxin@localhost"),
+        username=_cfg(config, "SMTP_USER"),
+        password=_cfg(config, "SMTP_PASSWORD"),
+        starttls=_cfg(config, "SMTP_STARTTLS", "0") in ("1", "true", "yes"),
+    )
+
+
+def recipients_from_config(config: Mapping) -> dict[str, list[str]]:
+    """NOTIFY_RECIPIENTS: a dict unit name -> addresses, or the text
+    "古楼子乡=a@x,b@y;宽甸县=c@z" (also from MINXIN_NOTIFY_RECIPIENTS)."""
+    raw = config.get("NOTIFY_RECIPIENTS") or os.environ.get("MINXIN_NOTIFY_RECIPIENTS", "")
+    if isinstance(raw, Mapping):
+        return {k: list(v) for k, v in raw.items()}
+    out: dict[str, list[str]] = {}
+    for part in str(raw).split(";"):
+        if "=" in part:
+            name, addrs = part.split("=", 1)
+            out[name.strip()] = [a.strip() for a in addrs.split(",") if a.strip()]
+    return out
+
+
+def format_notice(unit_due: UnitDue, today: dt.date) -> tuple[str, str]:
+    unit = unit_due.unit
+    subject = (f"【民心日记】{unit.name}台账提醒 {today.isoformat()}：逾期 {len(unit_due.overdue)} 件，"
+               f"3日内到期 {len(unit_due.due_soon)} 件")
+    lines = [f"{unit.full_name} 台账 {today.isoformat()}", ""]
+    if unit_due.overdue:
+        lines.append(f"已逾期（{len(unit_due.overdue)} 件）：")
+        for item in unit_due.overdue:
+            lines.append(f"  [{item.code}] #{item.id} {item.category} 时限 {item.deadline.isoformat()} "
+                         f"逾期 {days_overdue(item, today)} 天 责任单位：{item.responsible_unit} "
+                         f"状态：{STATUS_LABELS[item.status]}")
+    if unit_due.due_soon:
+        lines.append(f"3日内到期（{len(unit_due.due_soon)} 件）：")
+        for item in unit_due.due_soon:
+            lines.append(f"  [{item.code}] #{item.id} {item.category} 时限 {item.deadline.isoformat()} "
+                         f"剩余 {days_left(item, today)} 天 责任单位：{item.responsible_unit}")
+    lines += ["", "(Ledger reminder: overdue items and items due within 3 days.)"]
+    return subject, "\n".join(lines)
+
+
+@dataclass
+class DailyResult:
+    today: dt.date
+    units: list[UnitDue]
+    sent: list[tuple[str, list[str]]] = field(default_factory=list)  # (unit name, recipients)
+    unaddressed: list[str] = field(default_factory=list)  # units with items but nobody to tell
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (unit name, error)
+
+
+def run_daily(session: Session, *, today: Optional[dt.date] = None,
+              channel: Optional[NotificationChannel] = None,
+              recipients: Optional[Mapping[str, Sequence[str]]] = None) -> DailyResult:
+    """The daily job: per unit, what is overdue and what falls due within 3 days; one notice per
+    unit to its recipients (looked up by the unit's name, then its parent's). A failing send is
+    reported and does not stop the others. The run is written to the audit log."""
+    today = today or local_today()
+    result = DailyResult(today, due_report(session, today))
+    recipients = recipients or {}
+    for unit_due in result.units:
+        to: list[str] = []
+        for unit in (unit_due.unit, *unit_due.unit.ancestors()):
+            if recipients.get(unit.name):
+                to = list(recipients[unit.name])
+                break
+        if not to or channel is None:
+            result.unaddressed.append(unit_due.unit.name)
+            continue
+        subject, body = format_notice(unit_due, today)
+        try:
+            channel.send(to, subject, body)
+        except (OSError, smtplib.SMTPException) as exc:
+            result.failed.append((unit_due.unit.name, str(exc)))
+        else:
+            result.sent.append((unit_due.unit.name, to))
+    audit.record(session, "ledger.daily", object_type="LedgerDaily", after={
+        "today": today,
+        "overdue": sum(len(u.overdue) for u in result.units),
+        "due_soon": sum(len(u.due_soon) for u in result.units),
+        "sent": [name for name, _ in result.sent],
+        "failed": [name for name, _ in result.failed],
+    })
+    return result

@@ -1,0 +1,670 @@
+"""The ledger workflow (台账): a state machine over LedgerItem with only legal transitions.
+
+States
+------
+open          待办理          a problem in the ledger of a unit, not yet triaged (or accepted from below)
+in_progress   限期办理中      限期: a due date and a responsible unit
+escalated     已上报待受理    本级解决不了的向上级报告: held by the parent unit, waiting for it to accept,
+                              send back with guidance, or escalate again (up to the county)
+done          已办结待销号    the responsible unit reports a result; a supervisor closes (销号) or reopens
+closed        已销号          closed with a result; disclosed publicly and open to 群众评议
+reopened      重新办理        a supervisor reopened it, or a villager was 不满意
+merged        已合并          the same problem as another item; its entries moved there
+
+Every call below checks the table `TRANSITIONS`, the actor's rights and the preconditions,
+records a LedgerTransition (who, when, why, from/to status and unit) and an audit event, and
+raises DomainError with a Chinese message (English in parentheses) when refused. Passing
+`version=` (the version the user saw) turns a concurrent edit into a clear refusal; the
+version column also guards the UPDATE itself (SQLAlchemy's version_id_col).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from ledger import audit
+from ledger.models import (
+    CATEGORIES,
+    DiaryEntry,
+    Feedback,
+    KeyProject,
+    LedgerItem,
+    LedgerTransition,
+    OrgUnit,
+    User,
+    utcnow,
+)
+from ledger.users import DomainError
+
+STATUSES = ("open", "in_progress", "escalated", "done", "closed", "reopened", "merged")
+STATUS_LABELS = {
+    "open": "待办理",
+    "in_progress": "限期办理中",
+    "escalated": "已上报待受理",
+    "done": "已办结待销号",
+    "closed": "已销号",
+    "reopened": "重新办理",
+    "merged": "已合并",
+}
+LEVEL_LABELS = {"village": "村级", "township": "乡级", "county": "县级"}
+TRIAGE_LABELS = {"now": "快办快结", "deadline": "限期办结", "escalate": "向上级报告"}
+FLAGS = {
+    "common_need": "共性需求",
+    "widespread": "普遍性问题",
+    "pain_point": "痛点难点",
+    "legacy": "历史遗留",
+}
+ACTIVE = ("open", "in_progress", "escalated", "reopened")  # somebody still has to act
+ALL_LIVE = ("open", "in_progress", "escalated", "done", "closed", "reopened")
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    label: str
+    sources: tuple[Optional[str], ...]
+    target: Optional[str]  # None: computed (send_back returns to where it came from; no-change actions)
+    supervisor_only: bool = False
+
+
+# The table of legal transitions. Actions whose target is the source ("keep") change no status
+# but are part of the history.
+KEEP = "keep"
+RULES: dict[str, Rule] = {r.action: r for r in (
+    Rule("open", "立项", (None,), "open"),
+    Rule("link", "关联日记", ("open", "in_progress", "escalated", "done", "reopened"), KEEP),
+    Rule("solve_now", "快办快结", ("open", "reopened"), "closed"),
+    Rule("set_deadline", "限期办理", ("open", "reopened", "in_progress"), "in_progress"),
+    Rule("escalate", "向上级报告", ("open", "reopened", "in_progress", "escalated"), "escalated"),
+    Rule("accept", "受理", ("escalated",), "open", supervisor_only=True),
+    Rule("send_back", "退回并指导", ("escalated",), None, supervisor_only=True),
+    Rule("complete", "办结", ("in_progress",), "done"),
+    Rule("feedback", "反馈群众", ("open", "in_progress", "reopened", "done", "closed"), KEEP),
+    Rule("close", "销号", ("done",), "closed", supervisor_only=True),
+    Rule("reopen", "重新办理", ("done", "closed"), "reopened", supervisor_only=True),
+    Rule("merge", "合并", ("open", "in_progress", "escalated", "reopened"), "merged", supervisor_only=True),
+    Rule("merge_in", "并入", ("open", "in_progress", "escalated", "done", "reopened"), KEEP, supervisor_only=True),
+    Rule("flag", "标记", ALL_LIVE, KEEP),
+    Rule("key_project", "重点项目", ALL_LIVE, KEEP, supervisor_only=True),
+    Rule("evaluate", "群众评议", ("closed",), KEEP),
+)}
+# Actions a user picks on the item page (the rest happen through other screens).
+USER_ACTIONS = ("solve_now", "set_deadline", "escalate", "accept", "send_back", "complete",
+                "feedback", "close", "reopen", "flag", "key_project", "evaluate")
+
+
+def target_status(action: str, source: Optional[str]) -> Optional[str]:
+    """The status `action` leads to from `source`, or None when it is illegal there.
+    For send_back the answer is the escalated item's earlier status, not known from the
+    table alone; "escalated" stands for "computed" here."""
+    rule = RULES.get(action)
+    if rule is None or source not in rule.sources:
+        return None
+    if rule.target == KEEP:
+        return source
+    return rule.target or "escalated"
+
+
+def _refuse_illegal(item: LedgerItem, action: str) -> None:
+    rule = RULES[action]
+    if item.status not in rule.sources:
+        raise DomainError(
+            f"事项当前状态为「{STATUS_LABELS.get(item.status, item.status)}」，不能「{rule.label}」"
+            f" (cannot {action} an item that is {item.status})"
+        )
+
+
+# --- who may act --------------------------------------------------------------------
+
+
+def can(user: Optional[User], item: LedgerItem, action: str) -> bool:
+    """Supervisors and admins act on items held at or under their unit; a cadre acts on the
+    ledger of their own unit only, and not on supervisor actions (merge, accept, send back,
+    close, reopen, key projects). A cadre records an in-person evaluation for items from
+    their own unit or place."""
+    if user is None or not user.active:
+        return False
+    rule = RULES[action]
+    if user.role in ("supervisor", "admin"):
+        return item.org_unit.is_within(user.org_unit)
+    if user.role != "cadre" or rule.supervisor_only:
+        return False
+    if action == "evaluate":
+        return item.org_unit_id == user.org_unit_id or (
+            item.place_unit is not None and item.place_unit.is_within(user.org_unit)
+        )
+    return item.org_unit_id == user.org_unit_id
+
+
+def _require(user: Optional[User], item: LedgerItem, action: str) -> None:
+    if not can(user, item, action):
+        raise DomainError(
+            f"您无权对该事项执行「{RULES[action].label}」 (you may not {action} this item)"
+        )
+
+
+def _check_version(item: LedgerItem, version: Optional[int]) -> None:
+    if version is not None and int(version) != item.version:
+        raise DomainError("该事项已被他人修改，请刷新后重试 (the item was changed meanwhile; reload and try again)")
+
+
+def allowed_actions(user: User, item: LedgerItem) -> list[str]:
+    """The actions this user may take on this item now (for the item page)."""
+    out = []
+    for action in USER_ACTIONS:
+        if item.status in RULES[action].sources and can(user, item, action):
+            if action == "escalate" and item.org_unit.parent_id is None:
+                continue
+            out.append(action)
+    return out
+
+
+# --- recording ----------------------------------------------------------------------
+
+_ITEM_FIELDS = ("status", "org_unit_id", "level", "triage", "deadline", "responsible_unit", "result",
+                "escalation_reason", "common_need", "widespread", "pain_point", "legacy",
+                "key_project_id", "merged_into_id", "closed_at", "code")
+
+
+def _record(
+    session: Session,
+    item: LedgerItem,
+    action: str,
+    actor: Optional[User],
+    reason: str,
+    before: dict,
+    from_status: Optional[str],
+    from_unit_id: Optional[int],
+    extra: Optional[dict] = None,
+) -> LedgerTransition:
+    tr = LedgerTransition(
+        item=item,
+        action=action,
+        from_status=from_status,
+        to_status=item.status,
+        from_unit_id=from_unit_id,
+        to_unit_id=item.org_unit_id,
+        actor_id=actor.id if actor is not None else None,
+        reason=reason or "",
+        at=utcnow(),
+    )
+    session.add(tr)
+    if from_status is not None:
+        # Every transition, even one that changes no column, bumps the version: two users
+        # acting on the same item at once cannot both succeed.
+        flag_modified(item, "result")
+    after = audit.snapshot(item, _ITEM_FIELDS)
+    b, a = audit.diff(before, after)
+    if extra:
+        a = {**a, **extra}
+    if reason:
+        a = {**a, "reason": reason}
+    audit.record(session, f"ledger.{action}", item, actor=actor, before=b, after=a)
+    return tr
+
+
+def _begin(item: LedgerItem, action: str, actor: Optional[User], version: Optional[int], *,
+           check_actor: bool = True) -> tuple[dict, str, int]:
+    if item.status == "merged" and action != "open":
+        raise DomainError(f"事项已合并到其他事项，不能「{RULES[action].label}」 (the item was merged into another)")
+    _refuse_illegal(item, action)
+    if check_actor:
+        _require(actor, item, action)
+    _check_version(item, version)
+    return audit.snapshot(item, _ITEM_FIELDS), item.status, item.org_unit_id
+
+
+def _text(value: Optional[str], what: str, *, required: bool = True, limit: int = 4000) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(f"请填写{what} ({what} is required)")
+    if len(value) > limit:
+        raise DomainError(f"{what}过长（最多 {limit} 字） ({what} is too long)")
+    return value
+
+
+def new_code(session: Session) -> str:
+    """A short code for the public evaluation page: 8 characters, no look-alikes (0/O, 1/I/L)."""
+    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    while True:
+        code = "".join(secrets.choice(alphabet) for _ in range(8))
+        if session.scalars(select(LedgerItem.id).where(LedgerItem.code == code)).first() is None:
+            return code
+
+
+# --- opening and linking ------------------------------------------------------------
+
+
+def _from_villager(item: LedgerItem) -> bool:
+    return bool(item.reporter.strip()) or any(e.interviewee.strip() for e in item.entries)
+
+
+def open_item_from_entry(session: Session, entry: DiaryEntry, actor: User, *,
+                         problem: Optional[str] = None, category: Optional[str] = None) -> LedgerItem:
+    """A confirmed entry's problem becomes an item in the ledger of the cadre's unit."""
+    if entry.status != "confirmed":
+        raise DomainError("只有已确认的日记才能进入台账 (only confirmed entries enter the ledger)")
+    if any(i.status != "merged" for i in entry.ledger_items):
+        raise DomainError("该日记已在台账中 (this entry is already in the ledger)")
+    unit = entry.org_unit
+    if actor.role == "cadre":
+        if entry.cadre_id != actor.id:
+            raise DomainError("只能为本人的日记立项 (a cadre opens items from their own entries only)")
+    elif actor.role not in ("supervisor", "admin") or not unit.is_within(actor.org_unit):
+        raise DomainError("您无权为该日记立项 (you may not open an item from this entry)")
+    text = _text(problem if problem is not None else entry.problem, "反映问题")
+    cat = category or entry.category or "其他"
+    if cat not in CATEGORIES:
+        raise DomainError(f"未知的类别 {cat} (unknown category)")
+    item = LedgerItem(
+        code=new_code(session),
+        org_unit=unit,
+        level=unit.level,
+        place_unit_id=entry.place_unit_id or (unit.id if unit.level == "village" else None),
+        place=entry.place or "",
+        reporter=entry.interviewee or "",
+        problem=text,
+        category=cat,
+        status="open",
+        pii=list(entry.pii or []),
+        opened_at=utcnow(),
+    )
+    item.entries.append(entry)
+    session.add(item)
+    session.flush()
+    before = {f: None for f in _ITEM_FIELDS}
+    _record(session, item, "open", actor, f"来自日记 #{entry.id}", before, None, None,
+            extra={"entry_id": entry.id})
+    return item
+
+
+def link_entry(session: Session, item: LedgerItem, entry: DiaryEntry, actor: User, *,
+               version: Optional[int] = None) -> LedgerItem:
+    """The same problem reported again: the entry joins the item. Two or more entries make it
+    a 共性需求."""
+    before, status, unit_id = _begin(item, "link", actor, version)
+    if entry.status != "confirmed":
+        raise DomainError("只有已确认的日记才能进入台账 (only confirmed entries enter the ledger)")
+    if entry in item.entries:
+        raise DomainError("该日记已关联此事项 (the entry is already linked to this item)")
+    if any(i.status != "merged" for i in entry.ledger_items):
+        raise DomainError("该日记已在台账中 (this entry is already in the ledger)")
+    if actor.role == "cadre" and entry.cadre_id != actor.id:
+        raise DomainError("只能关联本人的日记 (a cadre links their own entries only)")
+    item.entries.append(entry)
+    item.pii = sorted(set(item.pii or []) | set(entry.pii or []) | ({entry.interviewee} if entry.interviewee else set()))
+    if len(item.entries) >= 2:
+        item.common_need = True
+    _record(session, item, "link", actor, f"关联日记 #{entry.id}", before, status, unit_id,
+            extra={"entry_id": entry.id})
+    return item
+
+
+def _similarity(a: str, b: str) -> float:
+    from rapidfuzz import fuzz
+
+    if not a or not b:
+        return 0.0
+    return max(fuzz.ratio(a, b), fuzz.partial_ratio(a, b) * 0.9) / 100.0
+
+
+@dataclass
+class Suggestion:
+    item: LedgerItem
+    score: float
+    same_place: bool
+    same_category: bool
+    text_similarity: float
+
+
+def suggest_duplicates(session: Session, subject: LedgerItem | DiaryEntry, *, limit: int = 5,
+                       threshold: float = 0.5) -> list[Suggestion]:
+    """Likely duplicates of an item or entry among live items in the same township (the
+    subject's unit's parent subtree): same place, same category, similar text."""
+    if isinstance(subject, LedgerItem):
+        unit, place_unit_id, place, category, text = (
+            subject.org_unit, subject.place_unit_id, subject.place, subject.category, subject.problem)
+        exclude = {subject.id}
+    else:
+        unit, place_unit_id, place, category, text = (
+            subject.org_unit, subject.place_unit_id, subject.place, subject.category, subject.problem)
+        exclude = {i.id for i in subject.ledger_items}
+    area = unit.parent if unit.parent is not None and unit.level == "village" else unit
+    q = (select(LedgerItem)
+         .join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
+         .where(LedgerItem.status.in_(("open", "in_progress", "escalated", "done", "reopened")))
+         .where(OrgUnit.path.startswith(area.path) | OrgUnit.id.in_([u.id for u in area.ancestors()])))
+    out = []
+    for cand in session.scalars(q):
+        if cand.id in exclude:
+            continue
+        same_place = bool(place_unit_id and cand.place_unit_id == place_unit_id) or bool(
+            place and cand.place and (place in cand.place or cand.place in place))
+        same_cat = bool(category) and cand.category == category
+        sim = _similarity(text, cand.problem)
+        score = 0.6 * sim + 0.25 * same_place + 0.15 * same_cat
+        if score >= threshold:
+            out.append(Suggestion(cand, round(score, 3), same_place, same_cat, round(sim, 3)))
+    out.sort(key=lambda s: (-s.score, s.item.id))
+    return out[:limit]
+
+
+def merge(session: Session, duplicate: LedgerItem, target: LedgerItem, actor: User, *,
+          reason: str = "", version: Optional[int] = None) -> LedgerItem:
+    """A supervisor merges `duplicate` into `target`: its entries move over, it ends 已合并."""
+    if duplicate.id == target.id:
+        raise DomainError("不能将事项合并到自身 (cannot merge an item into itself)")
+    if target.status == "merged":
+        raise DomainError("目标事项已合并到其他事项 (the target was itself merged)")
+    if target.status not in RULES["merge_in"].sources:
+        raise DomainError(
+            f"目标事项状态为「{STATUS_LABELS[target.status]}」，不能并入 (cannot merge into a {target.status} item)")
+    _require(actor, target, "merge_in")
+    before, status, unit_id = _begin(duplicate, "merge", actor, version)
+    why = _text(reason, "合并理由", required=False) or f"与 #{target.id} 为同一问题"
+    t_before, t_status, t_unit = audit.snapshot(target, _ITEM_FIELDS), target.status, target.org_unit_id
+    moved = [e for e in duplicate.entries if e not in target.entries]
+    for entry in moved:
+        target.entries.append(entry)
+    duplicate.entries.clear()
+    target.pii = sorted(set(target.pii or []) | set(duplicate.pii or []) |
+                        ({duplicate.reporter} if duplicate.reporter else set()))
+    for flag in FLAGS:
+        if getattr(duplicate, flag):
+            setattr(target, flag, True)
+    if len(target.entries) >= 2:
+        target.common_need = True
+    duplicate.status = "merged"
+    duplicate.merged_into_id = target.id
+    _record(session, duplicate, "merge", actor, why, before, status, unit_id, extra={"into": target.id})
+    _record(session, target, "merge_in", actor, f"并入 #{duplicate.id}", t_before, t_status, t_unit,
+            extra={"from": duplicate.id, "entries": [e.id for e in moved]})
+    return target
+
+
+# --- triage -------------------------------------------------------------------------
+
+
+def solve_now(session: Session, item: LedgerItem, actor: User, result: str, *,
+              version: Optional[int] = None) -> LedgerItem:
+    """快办快结: closed at once with a result (and the villager told of it)."""
+    before, status, unit_id = _begin(item, "solve_now", actor, version)
+    text = _text(result, "办理结果")
+    _require_feedback(item)
+    item.result = text
+    item.triage = "now"
+    item.status = "closed"
+    item.closed_at = utcnow()
+    _record(session, item, "solve_now", actor, item.result, before, status, unit_id)
+    return item
+
+
+def set_deadline(session: Session, item: LedgerItem, actor: User, deadline: dt.date,
+                 responsible_unit: str, *, reason: str = "", today: Optional[dt.date] = None,
+                 version: Optional[int] = None) -> LedgerItem:
+    """限期: a due date and a responsible unit. Moving an existing deadline needs a reason."""
+    before, status, unit_id = _begin(item, "set_deadline", actor, version)
+    if not isinstance(deadline, dt.date):
+        raise DomainError("请填写办理时限 (a deadline is required)")
+    from ledger.deadlines import local_today
+
+    if deadline < (today or local_today()):
+        raise DomainError("办理时限不能早于今天 (the deadline cannot be in the past)")
+    responsible = _text(responsible_unit, "责任单位", limit=128)
+    why = _text(reason, "调整时限的理由", required=status == "in_progress")
+    item.triage = "deadline"
+    item.deadline = deadline
+    item.responsible_unit = responsible
+    item.status = "in_progress"
+    _record(session, item, "set_deadline", actor, why or f"限 {deadline.isoformat()} 前办结，责任单位：{responsible}",
+            before, status, unit_id)
+    return item
+
+
+def escalate(session: Session, item: LedgerItem, actor: User, reason: str, *,
+             version: Optional[int] = None) -> LedgerItem:
+    """本级解决不了的向上级报告: the item moves to the parent unit's ledger with the reason."""
+    before, status, unit_id = _begin(item, "escalate", actor, version)
+    parent = item.org_unit.parent
+    if parent is None:
+        raise DomainError("县级为最高层级，无法再向上报告 (the county is the top level; nowhere to escalate)")
+    item.escalation_reason = _text(reason, "上报理由")
+    item.triage = "escalate"
+    item.org_unit = parent
+    item.org_unit_id = parent.id
+    item.level = parent.level
+    item.status = "escalated"
+    _record(session, item, "escalate", actor, item.escalation_reason, before, status, unit_id)
+    return item
+
+
+def accept_escalation(session: Session, item: LedgerItem, actor: User, *, note: str = "",
+                      version: Optional[int] = None) -> LedgerItem:
+    """The parent takes the escalated item into its own ledger (then triages it)."""
+    before, status, unit_id = _begin(item, "accept", actor, version)
+    why = _text(note, "受理意见", required=False) or "受理"
+    item.status = "open"
+    item.triage = None
+    _record(session, item, "accept", actor, why, before, status, unit_id)
+    return item
+
+
+def escalation_origin(item: LedgerItem) -> Optional[LedgerTransition]:
+    """The escalate transition that brought the item to where it is (escalations not yet
+    sent back form a stack)."""
+    stack: list[LedgerTransition] = []
+    for tr in item.transitions:
+        if tr.action == "escalate":
+            stack.append(tr)
+        elif tr.action == "send_back" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def send_back(session: Session, item: LedgerItem, actor: User, guidance: str, *,
+              version: Optional[int] = None) -> LedgerItem:
+    """Send the escalated item back down to the unit it came from, with guidance; it returns to
+    the status it had there."""
+    before, status, unit_id = _begin(item, "send_back", actor, version)
+    origin = escalation_origin(item)
+    if origin is None or origin.to_unit_id != item.org_unit_id:
+        raise DomainError("找不到上报来源，无法退回 (no escalation to send back)")
+    why = _text(guidance, "指导意见")
+    lower = session.get(OrgUnit, origin.from_unit_id)
+    item.org_unit = lower
+    item.org_unit_id = lower.id
+    item.level = lower.level
+    item.status = origin.from_status
+    item.triage = "escalate" if item.status == "escalated" else ("deadline" if item.status == "in_progress" else None)
+    _record(session, item, "send_back", actor, why, before, status, unit_id)
+    return item
+
+
+# --- completion and feedback -----------------------------------------------------------
+
+
+def _last_index(item: LedgerItem, actions: Iterable[str]) -> int:
+    actions = set(actions)
+    last = -1
+    for i, tr in enumerate(item.transitions):
+        if tr.action in actions:
+            last = i
+    return last
+
+
+def has_current_feedback(item: LedgerItem) -> bool:
+    """A feedback recorded since the item was last reopened."""
+    return _last_index(item, ("feedback",)) > _last_index(item, ("reopen",))
+
+
+def _require_feedback(item: LedgerItem) -> None:
+    if _from_villager(item) and not has_current_feedback(item):
+        raise DomainError("该问题由群众反映，办结前须登记反馈情况（如何、何时告知群众）"
+                          " (the problem came from a villager: record how and when they were told first)")
+
+
+def complete(session: Session, item: LedgerItem, actor: User, result: str, *,
+             version: Optional[int] = None) -> LedgerItem:
+    """办结: the result text, and where a villager reported it, the feedback to them."""
+    before, status, unit_id = _begin(item, "complete", actor, version)
+    text = _text(result, "办理结果")
+    _require_feedback(item)
+    item.result = text
+    item.status = "done"
+    _record(session, item, "complete", actor, item.result, before, status, unit_id)
+    return item
+
+
+FEEDBACK_METHODS = ("当面告知", "电话告知", "村务公开栏", "微信告知", "书面告知")
+
+
+def record_feedback(session: Session, item: LedgerItem, actor: User, method: str,
+                    told_at: dt.datetime, note: str = "", *, version: Optional[int] = None) -> Feedback:
+    """反馈: how and when the result was told to the villager."""
+    before, status, unit_id = _begin(item, "feedback", actor, version)
+    method = _text(method, "反馈方式", limit=32)
+    if not isinstance(told_at, dt.datetime):
+        if isinstance(told_at, dt.date):
+            told_at = dt.datetime.combine(told_at, dt.time(12, 0))
+        else:
+            raise DomainError("请填写反馈时间 (when the villager was told is required)")
+    if told_at > utcnow() + dt.timedelta(days=1):
+        raise DomainError("反馈时间不能晚于今天 (the feedback time cannot be in the future)")
+    fb = Feedback(item=item, method=method, told_at=told_at, note=_text(note, "反馈说明", required=False),
+                  recorded_by_id=actor.id if actor else None)
+    session.add(fb)
+    _record(session, item, "feedback", actor, f"{method} {told_at:%Y-%m-%d}" + (f"：{fb.note}" if fb.note else ""),
+            before, status, unit_id)
+    return fb
+
+
+def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
+          version: Optional[int] = None) -> LedgerItem:
+    """销号: a supervisor accepts the result; the item goes public and can be evaluated."""
+    before, status, unit_id = _begin(item, "close", actor, version)
+    if not item.result.strip():
+        raise DomainError("没有办理结果，不能销号 (no result; cannot close)")
+    _require_feedback(item)
+    why = _text(note, "销号意见", required=False) or "销号"
+    item.status = "closed"
+    item.closed_at = utcnow()
+    _record(session, item, "close", actor, why, before, status, unit_id)
+    return item
+
+
+def reopen(session: Session, item: LedgerItem, actor: Optional[User], reason: str, *,
+           version: Optional[int] = None, system: bool = False) -> LedgerItem:
+    """Back to work: a supervisor rejects a result, or a villager was dissatisfied (system=True,
+    called by ledger.evaluation). A new evaluation code is issued for the next closing."""
+    before, status, unit_id = _begin(item, "reopen", actor, version, check_actor=not system)
+    why = _text(reason, "重新办理的理由")
+    item.status = "reopened"
+    item.closed_at = None
+    item.triage = None
+    item.code = new_code(session)
+    _record(session, item, "reopen", actor, why, before, status, unit_id)
+    return item
+
+
+# --- flags, key projects, evaluation history --------------------------------------------
+
+
+def set_flags(session: Session, item: LedgerItem, actor: User, *, reason: str = "",
+              version: Optional[int] = None, **flags: Optional[bool]) -> LedgerItem:
+    """共性需求 / 普遍性问题 / 痛点难点 / 历史遗留."""
+    unknown = set(flags) - set(FLAGS)
+    if unknown:
+        raise DomainError(f"未知的标记 {sorted(unknown)} (unknown flag)")
+    before, status, unit_id = _begin(item, "flag", actor, version)
+    changed = []
+    for name, value in flags.items():
+        if value is not None and bool(value) != getattr(item, name):
+            setattr(item, name, bool(value))
+            changed.append(("+" if value else "-") + FLAGS[name])
+    if not changed:
+        raise DomainError("标记没有变化 (no flag changed)")
+    _record(session, item, "flag", actor, " ".join(changed) + (f"：{reason.strip()}" if reason.strip() else ""),
+            before, status, unit_id)
+    return item
+
+
+def create_key_project(session: Session, name: str, unit: OrgUnit, actor: User) -> KeyProject:
+    """重点项目, e.g. 农村饮水管网改造, held by a unit; groups items at or under it."""
+    if actor.role not in ("supervisor", "admin") or not unit.is_within(actor.org_unit):
+        raise DomainError("您无权在该单位创建重点项目 (you may not create a key project for this unit)")
+    project = KeyProject(name=_text(name, "项目名称", limit=128), org_unit=unit)
+    session.add(project)
+    audit.record(session, "key_project.create", project, actor=actor, after={"name": project.name, "unit": unit.name})
+    return project
+
+
+def assign_key_project(session: Session, item: LedgerItem, project: Optional[KeyProject], actor: User, *,
+                       version: Optional[int] = None) -> LedgerItem:
+    before, status, unit_id = _begin(item, "key_project", actor, version)
+    if project is not None and project.id is None:
+        session.flush()
+    if project is not None and not item.org_unit.is_within(project.org_unit) and not (
+            item.place_unit is not None and item.place_unit.is_within(project.org_unit)):
+        raise DomainError("该事项不在重点项目所属单位范围内 (the item lies outside the project's unit)")
+    if (project.id if project else None) == item.key_project_id:
+        raise DomainError("重点项目没有变化 (the key project is unchanged)")
+    item.key_project = project
+    item.key_project_id = project.id if project else None
+    _record(session, item, "key_project", actor, f"纳入重点项目：{project.name}" if project else "移出重点项目",
+            before, status, unit_id)
+    return item
+
+
+def record_evaluation_history(session: Session, item: LedgerItem, actor: Optional[User], rating: str,
+                              source: str) -> None:
+    """Called by ledger.evaluation once an Evaluation row is added (actor None: the public page)."""
+    before, status, unit_id = _begin(item, "evaluate", actor, None, check_actor=actor is not None)
+    _record(session, item, "evaluate", actor, f"{rating}（{'现场' if source == 'in_person' else '扫码'}评议）",
+            before, status, unit_id, extra={"rating": rating, "source": source})
+
+
+# --- consistency (used by tests and `minxin` checks) ---------------------------------------
+
+
+def history_problems(item: LedgerItem) -> list[str]:
+    """Ways in which the item's history does not explain its current state (empty: consistent)."""
+    problems = []
+    trs = list(item.transitions)
+    if not trs or trs[0].action != "open" or trs[0].from_status is not None:
+        problems.append("history does not start with open")
+    for prev, tr in zip(trs, trs[1:]):
+        if tr.from_status != prev.to_status:
+            problems.append(f"transition {tr.id}: from {tr.from_status} but previous ended {prev.to_status}")
+        if tr.from_unit_id != prev.to_unit_id:
+            problems.append(f"transition {tr.id}: unit jump")
+        expected = target_status(tr.action, tr.from_status)
+        if expected is None:
+            problems.append(f"transition {tr.id}: {tr.action} is illegal from {tr.from_status}")
+        elif tr.action != "send_back" and expected != tr.to_status:
+            problems.append(f"transition {tr.id}: {tr.action} led to {tr.to_status}, table says {expected}")
+    if trs and trs[-1].to_status != item.status:
+        problems.append("last transition does not end in the current status")
+    if trs and trs[-1].to_unit_id != item.org_unit_id:
+        problems.append("last transition does not end in the current unit")
+    if item.status not in STATUSES:
+        problems.append(f"unknown status {item.status}")
+    if item.level != item.org_unit.level:
+        problems.append("level differs from the holding unit's level")
+    if (item.status == "closed") != (item.closed_at is not None):
+        problems.append("closed_at does not match the status")
+    if (item.status == "merged") != (item.merged_into_id is not None):
+        problems.append("merged_into does not match the status")
+    if item.status == "in_progress" and item.deadline is None:
+        problems.append("in progress without a deadline")
+    if item.status in ("done", "closed") and not item.result.strip():
+        problems.append("done or closed without a result")
+    origin = escalation_origin(item)
+    if item.status == "escalated" and (origin is None or origin.to_unit_id != item.org_unit_id):
+        problems.append("escalated without a matching escalation")
+    return problems
