@@ -175,10 +175,20 @@ def worker_name(task) -> str:
 )
 def recognize_capture(self, job_id: int):
     """Run one recognition job (the row decides whether there is anything to do)."""
+    from ledger import db
     from ledger.jobs import run_job
+    from ledger.models import Job
 
     with flask_app().app_context():
-        return run_job(int(job_id), worker_name(self))
+        outcome = run_job(int(job_id), worker_name(self))
+        if outcome == "queued":
+            # The recognizer failed with attempts left: run_job put the row back to `queued`.
+            # Try again later, backing off by attempt (the claim counts the attempts).
+            with db.session_scope() as s:
+                job = s.get(Job, int(job_id))
+                attempts, queue = job.attempts, job.queue
+            raise self.retry(countdown=backoff_seconds(attempts), queue=queue)
+        return outcome
 
 
 # --- the sweeper: jobs whose worker died ---------------------------------------------
