@@ -1,16 +1,35 @@
 """Fixtures that build a fresh app and database for each test."""
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from ledger import db
-from ledger.models import Base
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory):
+    """A SQLite file brought to the newest schema by the Alembic migrations, once per run;
+    each test gets its own copy."""
+    from ledger.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("schema") / "migrated.sqlite"
+    url = f"sqlite:///{path}"
+    engine = db.make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    return path
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def app(tmp_path, monkeypatch, migrated_db):
     monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
     from webapp import create_app
+
+    shutil.copyfile(migrated_db, tmp_path / "test.sqlite")
 
     app = create_app(
         {
@@ -22,7 +41,6 @@ def app(tmp_path, monkeypatch):
             "REMEMBER_COOKIE_SECURE": False,
         }
     )
-    Base.metadata.create_all(app.extensions["minxin.engine"])
     yield app
     db.db_session.remove()
     app.extensions["minxin.engine"].dispose()

@@ -49,11 +49,17 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if test_config:
         app.config.update(test_config)
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    # A request may carry several files, each up to MAX_UPLOAD_BYTES (checked per file at intake).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 4 + 1024 * 1024
 
     engine = db.make_engine(app.config["DATABASE_URL"])
     db.bind(engine)
     app.extensions["minxin.engine"] = engine
+
+    from ledger import jobs
+
+    # The settings run_job reads (recognizer, storage, leases) and the queue enqueue hands to.
+    jobs.configure(app.config)
 
     login_manager.init_app(app)
     csrf.init_app(app)
