@@ -81,7 +81,6 @@ def settings(config: Mapping) -> dict:
         "task_default_queue": "speech",
         "task_queues": tuple(Queue(name, routing_key=name) for name in QUEUES),
         "task_create_missing_queues": False,
-        "worker_hijack_root_logger": False,
         "worker_send_task_events": False,
         "timezone": "Asia/Shanghai",
         "enable_utc": True,

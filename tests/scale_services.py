@@ -198,6 +198,45 @@ def s3_endpoint(tmp_path, monkeypatch):
         log.close()
 
 
+# --- media the intake accepts (unique bytes per seed) -------------------------------
+
+
+def make_wav(seed: int, seconds: float = 1.0, rate: int = 16000) -> bytes:
+    """A short mono tone; `seed` changes the pitch, so each seed is a different upload."""
+    import io
+    import math
+    import struct
+    import wave
+
+    freq = 220 + 7 * (seed % 300)
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * freq * i / rate))) for i in range(int(seconds * rate))
+    )
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(frames)
+    return buf.getvalue()
+
+
+def make_page(seed: int, text: str = "民心日记") -> bytes:
+    """A notebook page as a JPEG with a line of text and the seed written on it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (400, 560), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    for y in range(60, 560, 40):
+        draw.line([(20, y), (380, y)], fill=(200, 210, 230))
+    draw.text((30, 70), f"{text} #{seed}", fill=(20, 20, 60))
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
 __all__ = [
     "free_port",
     "create_database",
@@ -208,4 +247,6 @@ __all__ = [
     "redis_broker",
     "s3_endpoint",
     "ROOT",
+    "make_wav",
+    "make_page",
 ]
