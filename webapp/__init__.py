@@ -43,8 +43,9 @@ def select_locale() -> str:
 
 
 def create_app(test_config: Optional[dict] = None) -> Flask:
-    instance = os.environ.get("MINXIN_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance or None, instance_relative_config=True)
+    # The instance folder (database, secret key, originals): ./instance unless MINXIN_INSTANCE_PATH.
+    instance = os.environ.get("MINXIN_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if test_config:
@@ -69,6 +70,18 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
 
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
+
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc):
+        limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        message = f"上传内容过大，每个文件不超过 {limit} MB (upload too large)"
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=message, code="too_large"), 413
+        return message, 413
 
     @app.teardown_appcontext
     def _remove_session(_exc=None):
