@@ -271,4 +271,14 @@ class JobSweeper(bootsteps.StartStopStep):
 
 app.steps["worker"].add(JobSweeper)
 
-__all__ = ["app", "configure", "recognize_capture", "sweep_now", "settings", "TRANSIENT_ERRORS", "backoff_seconds"]
+
+def run_worker(queues, concurrency: int = 1, loglevel: str = "INFO", extra: tuple[str, ...] = ()) -> None:
+    """`minxin worker --celery`: a Celery worker on these queues (same as `celery -A
+    ledger.celery_app worker -Q … -c …`)."""
+    queues = [q.strip() for q in queues if q.strip()]
+    unknown = set(queues) - set(QUEUES)
+    if unknown or not queues:
+        raise SystemExit(f"未知的队列 {sorted(unknown)} (use {', '.join(QUEUES)})")
+    app.worker_main(["worker", "-Q", ",".join(queues), "-c", str(int(concurrency)), "-l", loglevel, *extra])
+
+__all__ = ["app", "configure", "run_worker", "recognize_capture", "sweep_now", "settings", "TRANSIENT_ERRORS", "backoff_seconds"]
