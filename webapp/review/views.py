@@ -1,24 +1,317 @@
-"""The supervisor's review queue."""
+"""The supervisor's review: the queue, one screen per capture, and the actions on it."""
 from __future__ import annotations
 
-from flask import abort, render_template
+import datetime as dt
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
+from ledger import review as svc
 from ledger.db import db_session
-from ledger.models import Capture
-from ledger.scope import scope_captures
+from ledger.models import CATEGORIES, ENTRY_FIELDS, VISIT_METHODS, Capture, CaptureFile
+from ledger.scope import can_review, can_see_capture, scope_captures
+from ledger.users import DomainError
 from webapp.review import bp
+
+# Labels of the entry fields, in the order of the paper diary.
+FIELD_LABELS = {
+    "visit_date": "走访日期",
+    "visit_time": "走访时间",
+    "place": "地点",
+    "interviewee": "受访对象",
+    "visit_method": "走访方式",
+    "problem": "反映问题",
+    "solution": "解决思路",
+    "reflections": "心得体会",
+    "category": "问题类别",
+}
+LONG_FIELDS = ("problem", "solution", "reflections")
+
+
+def _require_reviewer():
+    if current_user.role not in ("supervisor", "admin"):
+        abort(403)
+
+
+def _capture_for_review(capture_id: int) -> Capture:
+    _require_reviewer()
+    capture = svc.load_for_review(db_session, capture_id)
+    # Another unit's capture is reported as missing, not as forbidden: ids do not leak.
+    if capture is None or not can_review(current_user, capture):
+        abort(404)
+    return capture
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 @bp.route("/")
 @login_required
 def queue():
-    if current_user.role not in ("supervisor", "admin"):
-        abort(403)
-    captures = db_session.scalars(
-        scope_captures(select(Capture), current_user)
-        .where(Capture.status == "ready_for_review")
-        .order_by(Capture.received_at)
-    ).all()
-    return render_template("review/queue.html", captures=captures)
+    _require_reviewer()
+    filters = svc.QueueFilters.from_args(request.args)
+    page = max(1, _int_or_none(request.args.get("page")) or 1)
+    q = svc.review_queue(db_session, current_user, filters, limit=50, offset=(page - 1) * 50)
+    low = {c.id: svc.low_fields(c.entry) for c in q.captures}
+    return render_template(
+        "review/queue.html",
+        q=q,
+        filters=filters,
+        low=low,
+        page=page,
+        pages=max(1, (q.total + 49) // 50),
+        categories=CATEGORIES,
+        field_labels=FIELD_LABELS,
+    )
+
+
+@bp.route("/progress.json")
+@login_required
+def progress():
+    """Status and progress of captures the user may see: {"captures": [{id, status, progress, error}]}."""
+    ids = [int(x) for x in (request.args.get("ids") or "").split(",") if x.strip().isdigit()][:100]
+    rows = db_session.scalars(scope_captures(select(Capture), current_user).where(Capture.id.in_(ids))).all()
+    return jsonify(
+        captures=[
+            {"id": c.id, "status": c.status, "progress": round(c.progress or 0.0, 3), "error": c.error}
+            for c in rows
+        ]
+    )
+
+
+@bp.route("/original/<int:file_id>")
+@login_required
+def original(file_id: int):
+    """The stored original (audio or page photo), with HTTP range support for seeking."""
+    cf = db_session.get(CaptureFile, file_id)
+    if cf is None or not can_see_capture(current_user, cf.capture):
+        abort(404)
+    from capture.storage import get_storage
+
+    path = get_storage(current_app.config).local_path(cf.sha256)
+    resp = send_file(path, mimetype=cf.media_type, conditional=True, max_age=3600, etag=cf.sha256)
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def _chunks(transcript) -> list[tuple[str, int | None]]:
+    """The transcript text cut at piece boundaries: (text, piece index or None)."""
+    if transcript is None:
+        return []
+    text = transcript.text or ""
+    out: list[tuple[str, int | None]] = []
+    pos = 0
+    for i, p in enumerate(transcript.pieces):
+        start, end = max(p.char_start, pos), max(p.char_end, p.char_start)
+        if start > pos:
+            out.append((text[pos:start], None))
+        if end > start:
+            out.append((text[start:end], i))
+        pos = max(pos, end)
+    if pos < len(text):
+        out.append((text[pos:], None))
+    return out
+
+
+def _render_screen(capture: Capture, *, values=None, conflict=None, error=None, status=200):
+    entry = capture.entry
+    transcript = capture.transcript
+    prev_id, next_id = svc.neighbours(db_session, current_user, capture)
+    current = svc.entry_values(entry)
+    pieces = []
+    if transcript is not None:
+        for i, p in enumerate(transcript.pieces):
+            pieces.append(
+                {
+                    "i": i,
+                    "cs": p.char_start,
+                    "ce": p.char_end,
+                    "start": p.start,
+                    "end": p.end,
+                    "page": p.page,
+                    "polygon": p.polygon,
+                    "confidence": p.confidence,
+                }
+            )
+    pages = []
+    if capture.kind == "pages":
+        sizes = (transcript.page_sizes if transcript is not None else None) or []
+        for n, f in enumerate(capture.files):
+            size = sizes[n] if n < len(sizes) and sizes[n] else None
+            pages.append(
+                {
+                    "n": n,
+                    "url": url_for("review.original", file_id=f.id),
+                    "w": size[0] if size else None,
+                    "h": size[1] if size else None,
+                    "pieces": [p for p in pieces if (p["page"] or 0) == n and p["polygon"]],
+                }
+            )
+    data = {
+        "captureId": capture.id,
+        "kind": capture.kind,
+        "status": capture.status,
+        "evidence": (entry.evidence or {}) if entry is not None else {},
+        "pieces": pieces,
+        "prevUrl": url_for("review.screen", capture_id=prev_id) if prev_id else None,
+        "nextUrl": url_for("review.screen", capture_id=next_id) if next_id else None,
+        "queueUrl": url_for("review.queue"),
+        "progressUrl": url_for("review.progress", ids=capture.id),
+    }
+    return (
+        render_template(
+            "review/screen.html",
+            capture=capture,
+            entry=entry,
+            transcript=transcript,
+            chunks=_chunks(transcript),
+            pages=pages,
+            values=values or current,
+            current=current,
+            conflict=conflict,
+            error=error,
+            data=data,
+            fields=ENTRY_FIELDS,
+            field_labels=FIELD_LABELS,
+            long_fields=LONG_FIELDS,
+            low=set(svc.low_fields(entry)),
+            confidence=(entry.confidence or {}) if entry is not None else {},
+            visit_methods=VISIT_METHODS,
+            categories=CATEGORIES,
+            prev_id=prev_id,
+            next_id=next_id,
+            today=dt.date.today(),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:capture_id>")
+@login_required
+def screen(capture_id: int):
+    return _render_screen(_capture_for_review(capture_id))
+
+
+def _versions():
+    return _int_or_none(request.form.get("capture_version")), _int_or_none(request.form.get("entry_version"))
+
+
+def _run(capture: Capture, action, *, success: str, go_next: bool):
+    """Run a review action; conflicts and refusals re-render the screen with what was typed."""
+    typed = svc.edits_from_form(request.form)
+    try:
+        result = action()
+        db_session.commit()
+    except svc.ReviewConflict as conflict:
+        db_session.rollback()
+        fresh = svc.load_for_review(db_session, capture.id)
+        return _render_screen(fresh, conflict=conflict, status=409)
+    except StaleDataError:
+        db_session.rollback()
+        fresh = svc.load_for_review(db_session, capture.id)
+        return _render_screen(fresh, conflict=svc.ReviewConflict(fresh, fresh.entry, typed), status=409)
+    except DomainError as exc:
+        db_session.rollback()
+        fresh = svc.load_for_review(db_session, capture.id)
+        values = {**svc.entry_values(fresh.entry), **{k: v or "" for k, v in typed.items()}}
+        return _render_screen(fresh, values=values, error=str(exc), status=400)
+    except PermissionError:
+        db_session.rollback()
+        abort(404)
+    flash(success if not callable(success) else success(result), "success")
+    if go_next:
+        _prev, next_id = svc.neighbours(db_session, current_user, capture)
+        if next_id:
+            return redirect(url_for("review.screen", capture_id=next_id))
+        return redirect(url_for("review.queue"))
+    return redirect(url_for("review.screen", capture_id=capture.id))
+
+
+@bp.route("/<int:capture_id>/save", methods=["POST"])
+@login_required
+def save(capture_id: int):
+    capture = _capture_for_review(capture_id)
+    cv, ev = _versions()
+    return _run(
+        capture,
+        lambda: svc.apply_edits(
+            db_session, capture, svc.edits_from_form(request.form), current_user,
+            capture_version=cv, entry_version=ev,
+        ),
+        success=lambda changed: _("已保存 %(n)d 处修改", n=len(changed)),
+        go_next=False,
+    )
+
+
+@bp.route("/<int:capture_id>/confirm", methods=["POST"])
+@login_required
+def confirm(capture_id: int):
+    capture = _capture_for_review(capture_id)
+    cv, ev = _versions()
+    form = request.form
+    triage = form.get("triage", "") if form.get("triage") in svc.TRIAGES else ""
+
+    def action():
+        deadline = None
+        if triage == "deadline" and form.get("deadline"):
+            try:
+                deadline = dt.date.fromisoformat(form["deadline"])
+            except ValueError:
+                raise DomainError(_("期限日期格式不对")) from None
+        return svc.confirm_entry(
+            db_session, capture, current_user,
+            capture_version=cv, entry_version=ev,
+            edits=svc.edits_from_form(form),
+            triage=triage,
+            deadline=deadline,
+            responsible_unit=form.get("responsible_unit", ""),
+            result=form.get("result", ""),
+            reason=form.get("reason", ""),
+        )
+
+    def message(item):
+        if item is None:
+            return _("已确认 #%(id)d", id=capture.id)
+        return _("已确认 #%(id)d，问题已进入台账（编号 %(code)s）", id=capture.id, code=item.code)
+
+    return _run(capture, action, success=message, go_next=True)
+
+
+@bp.route("/<int:capture_id>/return", methods=["POST"])
+@login_required
+def return_(capture_id: int):
+    capture = _capture_for_review(capture_id)
+    cv, ev = _versions()
+    return _run(
+        capture,
+        lambda: svc.return_capture(
+            db_session, capture, current_user, request.form.get("comment", ""),
+            capture_version=cv, entry_version=ev,
+        ),
+        success=_("已退回 #%(id)d 给干部修改", id=capture.id),
+        go_next=True,
+    )
+
+
+@bp.route("/<int:capture_id>/reject", methods=["POST"])
+@login_required
+def reject(capture_id: int):
+    capture = _capture_for_review(capture_id)
+    cv, ev = _versions()
+    return _run(
+        capture,
+        lambda: svc.reject_capture(
+            db_session, capture, current_user, request.form.get("reason", ""),
+            capture_version=cv, entry_version=ev,
+        ),
+        success=_("已驳回 #%(id)d", id=capture.id),
+        go_next=True,
+    )

@@ -1,0 +1,458 @@
+"""Review services: what a supervisor does to a recognized capture and its draft entry.
+
+Every write goes through here so that it is audited (one event per edited field, one per
+action) and checked against the version the reviewer had on screen: a second supervisor's
+stale form raises `ReviewConflict` instead of silently overwriting the first one's work.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ledger import audit
+from ledger.models import (
+    CATEGORIES,
+    ENTRY_FIELDS,
+    VISIT_METHODS,
+    Capture,
+    DiaryEntry,
+    OrgUnit,
+    User,
+    utcnow,
+)
+from ledger.scope import can_review, scope_captures, unit_ids_under
+from ledger.users import DomainError
+
+# A field whose extraction confidence is below this is marked for the reviewer.
+LOW_CONFIDENCE = 0.6
+
+# Longest accepted value per field (the column sizes).
+FIELD_MAX = {
+    "visit_time": 32,
+    "place": 128,
+    "interviewee": 64,
+    "visit_method": 16,
+    "category": 16,
+    "problem": 4000,
+    "solution": 4000,
+    "reflections": 4000,
+}
+
+TRIAGES = ("now", "deadline", "escalate")
+REVIEWABLE = ("ready_for_review",)
+
+
+class ReviewConflict(Exception):
+    """The capture or entry changed since the reviewer loaded it."""
+
+    def __init__(self, capture: Capture, entry: Optional[DiaryEntry], mine: Optional[dict] = None):
+        super().__init__("此记录已被他人修改 (changed by someone else)")
+        self.capture = capture
+        self.entry = entry
+        self.mine = mine or {}
+
+
+class NotReviewable(DomainError):
+    """The capture is not (or no longer) waiting for review."""
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def is_low(entry: DiaryEntry, name: str) -> bool:
+    value = (entry.confidence or {}).get(name)
+    return value is not None and float(value) < LOW_CONFIDENCE
+
+
+def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
+    if entry is None:
+        return []
+    return [f for f in ENTRY_FIELDS if is_low(entry, f)]
+
+
+def min_confidence(confidence: Optional[dict]) -> float:
+    values = [float(v) for k, v in (confidence or {}).items() if k in ENTRY_FIELDS and v is not None]
+    return min(values) if values else 1.0
+
+
+@dataclass
+class QueueFilters:
+    township_id: Optional[int] = None
+    village_id: Optional[int] = None
+    cadre_id: Optional[int] = None
+    category: str = ""
+    low_first: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> "QueueFilters":
+        def _int(name):
+            value = (args.get(name) or "").strip()
+            return int(value) if value.isdigit() else None
+
+        category = (args.get("category") or "").strip()
+        return cls(
+            township_id=_int("township"),
+            village_id=_int("village"),
+            cadre_id=_int("cadre"),
+            category=category if category in CATEGORIES else "",
+            low_first=(args.get("low") or "") in ("1", "on", "true"),
+        )
+
+    def as_args(self) -> dict:
+        out: dict[str, Any] = {}
+        if self.township_id:
+            out["township"] = self.township_id
+        if self.village_id:
+            out["village"] = self.village_id
+        if self.cadre_id:
+            out["cadre"] = self.cadre_id
+        if self.category:
+            out["category"] = self.category
+        if self.low_first:
+            out["low"] = 1
+        return out
+
+
+@dataclass
+class Queue:
+    captures: list[Capture]
+    total: int  # ready for review, in scope, matching the filters
+    ready_all: int  # ready for review in scope, without filters
+    recognizing: list[Capture]
+    failed: int
+    returned: int
+    townships: list[OrgUnit] = field(default_factory=list)
+    villages: list[OrgUnit] = field(default_factory=list)
+    cadres: list[User] = field(default_factory=list)
+
+
+def _filtered(query, session: Session, filters: QueueFilters):
+    unit_id = filters.village_id or filters.township_id
+    if unit_id:
+        unit = session.get(OrgUnit, unit_id)
+        if unit is not None:
+            query = query.where(Capture.org_unit_id.in_(unit_ids_under(unit)))
+    if filters.cadre_id:
+        query = query.where(Capture.uploader_id == filters.cadre_id)
+    if filters.category:
+        query = query.where(
+            Capture.id.in_(select(DiaryEntry.capture_id).where(DiaryEntry.category == filters.category))
+        )
+    return query
+
+
+def review_queue(
+    session: Session, user: User, filters: Optional[QueueFilters] = None, *, limit: int = 50, offset: int = 0
+) -> Queue:
+    """Captures ready for review in the user's scope, oldest first (or least confident first)."""
+    filters = filters or QueueFilters()
+    base = scope_captures(select(Capture), user)
+    ready = _filtered(base.where(Capture.status == "ready_for_review"), session, filters)
+    total = session.scalar(select(func.count()).select_from(ready.subquery())) or 0
+    ready_all = session.scalar(
+        select(func.count()).select_from(base.where(Capture.status == "ready_for_review").subquery())
+    ) or 0
+    load = (selectinload(Capture.uploader), selectinload(Capture.org_unit), selectinload(Capture.entry))
+    if filters.low_first:
+        # Confidence is a JSON map: rank in Python over (id, received_at, confidence) only,
+        # then load the one page of captures.
+        rows = session.execute(
+            ready.with_only_columns(Capture.id, Capture.received_at, DiaryEntry.confidence).outerjoin(
+                DiaryEntry, DiaryEntry.capture_id == Capture.id
+            )
+        ).all()
+        rows.sort(key=lambda r: (min_confidence(r[2]), r[1], r[0]))
+        ids = [r[0] for r in rows[offset : offset + limit]]
+        by_id = {c.id: c for c in session.scalars(select(Capture).where(Capture.id.in_(ids)).options(*load))}
+        captures = [by_id[i] for i in ids if i in by_id]
+    else:
+        captures = list(
+            session.scalars(
+                ready.options(*load).order_by(Capture.received_at, Capture.id).limit(limit).offset(offset)
+            )
+        )
+    recognizing = list(
+        session.scalars(
+            base.where(Capture.status.in_(("received", "recognizing")))
+            .options(selectinload(Capture.uploader))
+            .order_by(Capture.received_at, Capture.id)
+            .limit(20)
+        )
+    )
+    failed = session.scalar(
+        select(func.count()).select_from(base.where(Capture.status == "failed").subquery())
+    ) or 0
+    returned = session.scalar(
+        select(func.count()).select_from(base.where(Capture.status == "returned").subquery())
+    ) or 0
+    scope_units = unit_ids_under(user.org_unit)
+    townships = list(
+        session.scalars(
+            select(OrgUnit).where(OrgUnit.level == "township", OrgUnit.id.in_(scope_units)).order_by(OrgUnit.id)
+        )
+    )
+    villages_q = select(OrgUnit).where(OrgUnit.level == "village", OrgUnit.id.in_(scope_units))
+    if filters.township_id:
+        villages_q = villages_q.where(OrgUnit.parent_id == filters.township_id)
+    villages = list(session.scalars(villages_q.order_by(OrgUnit.id)))
+    cadres = list(
+        session.scalars(
+            select(User)
+            .where(User.role == "cadre", User.org_unit_id.in_(scope_units))
+            .order_by(User.display_name)
+        )
+    )
+    return Queue(captures, total, ready_all, recognizing, failed, returned, townships, villages, cadres)
+
+
+def neighbours(session: Session, user: User, capture: Capture) -> tuple[Optional[int], Optional[int]]:
+    """(previous, next) capture ids in the queue's order (oldest first) around `capture`."""
+    ready = scope_captures(select(Capture.id), user).where(Capture.status == "ready_for_review")
+    key = (capture.received_at, capture.id)
+    prev_id = session.scalar(
+        ready.where(
+            (Capture.received_at < key[0]) | ((Capture.received_at == key[0]) & (Capture.id < key[1]))
+        )
+        .order_by(Capture.received_at.desc(), Capture.id.desc())
+        .limit(1)
+    )
+    next_id = session.scalar(
+        ready.where(
+            (Capture.received_at > key[0]) | ((Capture.received_at == key[0]) & (Capture.id > key[1]))
+        )
+        .order_by(Capture.received_at, Capture.id)
+        .limit(1)
+    )
+    return prev_id, next_id
+
+
+def load_for_review(session: Session, capture_id: int) -> Optional[Capture]:
+    from ledger.models import Transcript
+
+    return session.scalars(
+        select(Capture)
+        .where(Capture.id == capture_id)
+        .options(
+            selectinload(Capture.files),
+            selectinload(Capture.entry),
+            selectinload(Capture.transcript).selectinload(Transcript.pieces),
+            selectinload(Capture.uploader),
+            selectinload(Capture.org_unit),
+        )
+    ).first()
+
+
+# --- writing ------------------------------------------------------------------------
+
+
+def _check(capture: Capture, actor: User, capture_version: Optional[int], entry_version: Optional[int], mine=None):
+    if not can_review(actor, capture):
+        raise PermissionError("not in the reviewer's scope")
+    entry = capture.entry
+    stale = capture_version is not None and capture_version != capture.version
+    stale = stale or (entry is not None and entry_version is not None and entry_version != entry.version)
+    if stale:
+        raise ReviewConflict(capture, entry, mine)
+    if capture.status not in REVIEWABLE:
+        raise NotReviewable(f"该采集当前状态为 {capture.status}，不能审核 (not waiting for review)")
+
+
+def clean_value(name: str, raw: Any) -> Any:
+    """The typed value of a submitted field, or DomainError."""
+    if name not in ENTRY_FIELDS:
+        raise DomainError(f"未知字段 {name} (unknown field)")
+    text = "" if raw is None else str(raw).replace("\r\n", "\n").strip()
+    if name == "visit_date":
+        if not text:
+            return None
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise DomainError(f"日期格式不对：{text} (date must be YYYY-MM-DD)") from None
+    if name == "visit_time":
+        return text or None
+    if name == "visit_method" and text and text not in VISIT_METHODS:
+        raise DomainError(f"走访方式只能是 {'、'.join(VISIT_METHODS)} (unknown visit method)")
+    if name == "category" and text and text not in CATEGORIES:
+        raise DomainError(f"未知的类别：{text} (unknown category)")
+    if len(text) > FIELD_MAX.get(name, 4000):
+        raise DomainError(f"{name} 太长 (too long)")
+    return text
+
+
+def apply_edits(
+    session: Session,
+    capture: Capture,
+    edits: dict,
+    actor: User,
+    *,
+    capture_version: Optional[int],
+    entry_version: Optional[int],
+) -> list[str]:
+    """Write the changed fields of the capture's draft entry; one audit event per field.
+
+    `edits` maps field name -> submitted value (fields not in it are left alone).
+    Returns the names of the fields that changed.
+    """
+    entry = capture.entry
+    mine = {k: v for k, v in edits.items() if k in ENTRY_FIELDS}
+    _check(capture, actor, capture_version, entry_version, mine)
+    if entry is None:
+        raise NotReviewable("该采集没有草稿条目 (no draft entry)")
+    cleaned = {name: clean_value(name, value) for name, value in mine.items()}
+    changed = []
+    for name, new in cleaned.items():
+        old = getattr(entry, name)
+        if old == new or (old in (None, "") and new in (None, "")):
+            continue
+        setattr(entry, name, new)
+        audit.record(
+            session,
+            "entry.edit",
+            entry,
+            actor=actor,
+            before={name: old},
+            after={name: new},
+        )
+        changed.append(name)
+    if changed:
+        entry.updated_at = utcnow()
+        session.flush()  # bumps entry.version; a concurrent writer raises StaleDataError here
+    return changed
+
+
+def confirm_entry(
+    session: Session,
+    capture: Capture,
+    actor: User,
+    *,
+    capture_version: Optional[int],
+    entry_version: Optional[int],
+    edits: Optional[dict] = None,
+    triage: str = "",
+    deadline: Optional[dt.date] = None,
+    responsible_unit: str = "",
+    result: str = "",
+    reason: str = "",
+):
+    """Confirm the draft entry (with the reviewer's last edits) and optionally open a ledger
+    item for its problem, triaged in the same step: `now` (solved on the spot, `result`),
+    `deadline` (`deadline` date, `responsible_unit`), `escalate` (`reason`).
+
+    Returns the ledger item, or None when the problem was not sent to the ledger.
+    """
+    if triage and triage not in TRIAGES:
+        raise DomainError(f"未知的处理方式 {triage} (unknown triage)")
+    apply_edits(
+        session, capture, edits or {}, actor, capture_version=capture_version, entry_version=entry_version
+    )
+    entry = capture.entry
+    if triage:
+        if not (entry.problem or "").strip():
+            raise DomainError("反映问题为空，不能送入台账 (the problem is empty)")
+        if triage == "deadline" and deadline is None:
+            raise DomainError("限期解决需要填写期限 (a deadline is needed)")
+        if triage == "escalate" and not reason.strip():
+            raise DomainError("上报需要说明理由 (a reason is needed)")
+    entry.status = "confirmed"
+    entry.confirmed_by_id = actor.id
+    entry.confirmed_at = utcnow()
+    capture.status = "confirmed"
+    capture.review_comment = None
+    audit.record(
+        session,
+        "entry.confirm",
+        entry,
+        actor=actor,
+        before={"status": "draft"},
+        after={"status": "confirmed", "capture_id": capture.id, "triage": triage or None},
+    )
+    audit.record(
+        session, "capture.confirm", capture, actor=actor,
+        before={"status": "ready_for_review"}, after={"status": "confirmed"},
+    )
+    item = None
+    if triage:
+        from ledger import workflow
+
+        item = workflow.open_item_from_entry(session, entry, actor=actor)
+        if triage == "now":
+            workflow.solve_now(session, item, actor=actor, result=result.strip())
+        elif triage == "deadline":
+            workflow.set_deadline(session, item, deadline, actor=actor, responsible_unit=responsible_unit.strip())
+        else:
+            workflow.escalate(session, item, actor=actor, reason=reason.strip())
+    session.flush()
+    return item
+
+
+def _close(session: Session, capture: Capture, actor: User, status: str, text: str, action: str,
+           capture_version, entry_version) -> None:
+    _check(capture, actor, capture_version, entry_version)
+    if not text.strip():
+        raise DomainError("请填写说明 (a comment is required)")
+    if len(text) > 2000:
+        raise DomainError("说明太长 (too long)")
+    before = {"status": capture.status, "review_comment": capture.review_comment}
+    capture.status = status
+    capture.review_comment = text.strip()
+    audit.record(session, action, capture, actor=actor, before=before,
+                 after={"status": status, "review_comment": capture.review_comment})
+    session.flush()
+
+
+def return_capture(session: Session, capture: Capture, actor: User, comment: str, *,
+                   capture_version: Optional[int], entry_version: Optional[int]) -> None:
+    """Send the capture back to its cadre for correction, with a comment they will see."""
+    _close(session, capture, actor, "returned", comment, "capture.return", capture_version, entry_version)
+
+
+def reject_capture(session: Session, capture: Capture, actor: User, reason: str, *,
+                   capture_version: Optional[int], entry_version: Optional[int]) -> None:
+    """Reject the capture (not a visit, unusable recording...) with a reason."""
+    _close(session, capture, actor, "rejected", reason, "capture.reject", capture_version, entry_version)
+
+
+def resubmit_capture(session: Session, capture: Capture, actor: User, edits: dict, *,
+                     capture_version: Optional[int], entry_version: Optional[int]) -> list[str]:
+    """The cadre corrects a returned entry and sends it back for review."""
+    if capture.uploader_id != actor.id:
+        raise PermissionError("not the cadre's own capture")
+    entry = capture.entry
+    stale = capture_version is not None and capture_version != capture.version
+    stale = stale or (entry is not None and entry_version is not None and entry_version != entry.version)
+    if stale:
+        raise ReviewConflict(capture, entry, edits)
+    if capture.status != "returned" or entry is None:
+        raise NotReviewable("只有退回的记录可以修改后重新提交 (only returned entries)")
+    changed = []
+    for name, value in edits.items():
+        if name not in ENTRY_FIELDS:
+            continue
+        new = clean_value(name, value)
+        old = getattr(entry, name)
+        if old == new or (old in (None, "") and new in (None, "")):
+            continue
+        setattr(entry, name, new)
+        audit.record(session, "entry.edit", entry, actor=actor, before={name: old}, after={name: new})
+        changed.append(name)
+    capture.status = "ready_for_review"
+    audit.record(session, "capture.resubmit", capture, actor=actor,
+                 before={"status": "returned"}, after={"status": "ready_for_review"})
+    session.flush()
+    return changed
+
+
+def entry_values(entry: Optional[DiaryEntry]) -> dict:
+    if entry is None:
+        return {f: "" for f in ENTRY_FIELDS}
+    return {f: ("" if getattr(entry, f) is None else audit._jsonable(getattr(entry, f))) for f in ENTRY_FIELDS}
+
+
+def edits_from_form(form, names: Iterable[str] = ENTRY_FIELDS) -> dict:
+    """The entry fields present in a submitted form."""
+    return {name: form.get(name) for name in names if name in form}

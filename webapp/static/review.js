@@ -1,0 +1,323 @@
+// 民心日记 · review queue and review screen. Plain JS, no build step, no dependencies.
+(function () {
+  'use strict';
+
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const readJSON = (id) => { const el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; };
+
+  // --- shared: dialogs, help overlay -------------------------------------------------
+  function openDialog(id) {
+    const d = document.getElementById(id);
+    if (d && !d.open) d.showModal();
+    return d;
+  }
+  document.addEventListener('click', (e) => {
+    const opener = e.target.closest('[data-open]');
+    if (opener) { e.preventDefault(); openDialog(opener.dataset.open); }
+    const closer = e.target.closest('[data-close]');
+    if (closer) { const d = closer.closest('dialog'); if (d) d.close(); }
+  });
+
+  const isTyping = (el) => !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  const anyDialogOpen = () => $$('dialog').some((d) => d.open);
+
+  // Key of a shortcut, independent of keyboard layout and of Alt producing symbols (macOS).
+  function keyOf(e) {
+    if (e.code && e.code.startsWith('Key')) return e.code.slice(3).toLowerCase();
+    return e.key;
+  }
+
+  function toggleHelp() {
+    const help = document.getElementById('help');
+    if (!help) return;
+    if (help.open) help.close(); else help.showModal();
+  }
+
+  // --- progress of captures still recognizing ---------------------------------------
+  function pollProgress(url, onReady) {
+    const items = $$('[data-progress-id]');
+    if (!items.length || !url) return;
+    const ids = items.map((el) => el.dataset.progressId).join(',');
+    const sep = url.includes('?') ? '&' : '?';
+    const target = url.includes('ids=') ? url : url + sep + 'ids=' + ids;
+    const tick = () => {
+      fetch(target, { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((data) => {
+          let changed = false;
+          for (const c of data.captures) {
+            const el = $(`[data-progress-id="${c.id}"]`);
+            if (!el) continue;
+            const bar = $('progress', el); if (bar) bar.value = c.progress;
+            const pct = $('.pct', el); if (pct) pct.textContent = Math.round(c.progress * 100) + '%';
+            if (c.status !== 'received' && c.status !== 'recognizing') changed = true;
+          }
+          if (changed) onReady(); else setTimeout(tick, 2000);
+        })
+        .catch(() => setTimeout(tick, 5000));
+    };
+    setTimeout(tick, 1500);
+  }
+
+  // --- the queue ----------------------------------------------------------------------
+  function initQueue(cfg) {
+    const rows = $$('#queue tbody tr');
+    let cur = -1;
+    const select = (i) => {
+      if (!rows.length) return;
+      cur = Math.max(0, Math.min(rows.length - 1, i));
+      rows.forEach((r, j) => r.classList.toggle('selected', j === cur));
+      rows[cur].scrollIntoView({ block: 'nearest' });
+      $('a', rows[cur]).focus();
+    };
+    rows.forEach((r, j) => r.addEventListener('click', (e) => {
+      if (e.target.closest('a')) return;
+      window.location.href = r.dataset.href;
+    }));
+    document.addEventListener('keydown', (e) => {
+      if (e.key === '?' && !isTyping(e.target)) { e.preventDefault(); toggleHelp(); return; }
+      if (isTyping(e.target) || anyDialogOpen() || e.ctrlKey || e.metaKey) return;
+      const k = keyOf(e);
+      if (k === 'j' || e.key === 'ArrowDown') { e.preventDefault(); select(cur + 1); }
+      else if (k === 'k' || e.key === 'ArrowUp') { e.preventDefault(); select(cur - 1); }
+      else if (e.key === 'Enter' && cur >= 0) { e.preventDefault(); window.location.href = rows[cur].dataset.href; }
+    });
+    pollProgress(cfg.progressUrl, () => window.location.reload());
+  }
+
+  // --- the review screen --------------------------------------------------------------
+  function initScreen(cfg) {
+    const form = $('#entry-form');
+    const transcript = $('#transcript');
+    const player = $('#player');
+    const pieces = cfg.pieces || [];
+    const pieceEls = new Map($$('#transcript .piece').map((el) => [Number(el.dataset.i), el]));
+    const boxEls = new Map();
+    $$('polygon.line-box').forEach((el) => {
+      const i = Number(el.dataset.i);
+      if (!boxEls.has(i)) boxEls.set(i, []);
+      boxEls.get(i).push(el);
+    });
+    let dirty = false;
+
+    // Pages whose size the server did not know: take it from the image.
+    $$('figure.page').forEach((fig) => {
+      const img = $('img', fig);
+      const svg = $('svg', fig);
+      const fit = () => {
+        if (!svg.getAttribute('viewBox') && img.naturalWidth) {
+          svg.setAttribute('viewBox', `0 0 ${img.naturalWidth} ${img.naturalHeight}`);
+        }
+      };
+      if (img.complete) fit(); else img.addEventListener('load', fit);
+    });
+
+    // Mark one piece (segment or line) as current, in the text and on the original.
+    function markCurrent(i, opts) {
+      $$('.piece.current, .line-box.current').forEach((el) => el.classList.remove('current'));
+      if (i == null || i < 0) return;
+      const el = pieceEls.get(i);
+      if (el) {
+        el.classList.add('current');
+        if (!opts || opts.scroll !== false) el.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      }
+      (boxEls.get(i) || []).forEach((b) => {
+        b.classList.add('current');
+        if (opts && opts.scrollBox) b.closest('figure').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      });
+    }
+
+    // Character range [start, end) in code points -> DOM Range over the transcript text.
+    function rangeFor(start, end) {
+      const walker = document.createTreeWalker(transcript, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      let pos = 0;
+      let started = false;
+      let node;
+      while ((node = walker.nextNode())) {
+        const units = node.data;
+        let offset = 0;
+        for (const ch of units) {
+          if (!started && pos === start) { range.setStart(node, offset); started = true; }
+          if (started && pos === end) { range.setEnd(node, offset); return range; }
+          pos += 1;
+          offset += ch.length;
+        }
+        if (!started && pos === start) { range.setStart(node, offset); started = true; }
+        if (started && pos === end) { range.setEnd(node, offset); return range; }
+      }
+      return started ? range : null;
+    }
+
+    const hasHighlights = typeof CSS !== 'undefined' && CSS.highlights && typeof Highlight !== 'undefined';
+    function showEvidence(field) {
+      $$('.evidence').forEach((el) => el.classList.remove('evidence'));
+      if (hasHighlights) CSS.highlights.delete('evidence');
+      const label = $('#evidence-label');
+      const span = cfg.evidence[field];
+      if (label) label.textContent = '';
+      if (!transcript || !span || span.length !== 2 || span[1] <= span[0]) return;
+      const [start, end] = span;
+      let first = null;
+      pieces.forEach((p) => {
+        if (p.cs < end && p.ce > start) {
+          const el = pieceEls.get(p.i);
+          if (el) { el.classList.add('evidence'); first = first || el; }
+          (boxEls.get(p.i) || []).forEach((b) => b.classList.add('evidence'));
+        }
+      });
+      if (hasHighlights) {
+        const range = rangeFor(start, end);
+        if (range) CSS.highlights.set('evidence', new Highlight(range));
+      }
+      if (label) {
+        const lab = $(`label[for="f-${field}"]`);
+        label.textContent = lab ? '← ' + lab.firstChild.textContent.trim() : '';
+      }
+      if (first) first.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+    }
+
+    // --- fields
+    const fieldEls = $$('[data-field]', form || document).filter((el) => /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+    fieldEls.forEach((el) => {
+      el.addEventListener('focus', () => {
+        $$('.field.focused').forEach((f) => f.classList.remove('focused'));
+        el.closest('.field').classList.add('focused');
+        showEvidence(el.dataset.field);
+      });
+      el.addEventListener('input', () => { dirty = true; el.closest('.field').classList.add('edited'); });
+      el.addEventListener('change', () => { dirty = true; el.closest('.field').classList.add('edited'); });
+    });
+    function focusField(step) {
+      if (!fieldEls.length) return;
+      // Low-confidence fields first, then the rest, in form order.
+      const order = [...fieldEls.filter((el) => el.closest('.field.low')), ...fieldEls.filter((el) => !el.closest('.field.low'))];
+      let i = order.indexOf(document.activeElement);
+      i = i < 0 ? (step > 0 ? 0 : order.length - 1) : (i + step + order.length) % order.length;
+      order[i].focus();
+      if (order[i].select && order[i].type === 'text') order[i].select();
+    }
+
+    $$('[data-use-mine]').forEach((btn) => btn.addEventListener('click', () => {
+      const el = $(`#f-${btn.dataset.useMine}`);
+      if (el) { el.value = btn.dataset.value; el.dispatchEvent(new Event('input')); el.focus(); }
+    }));
+
+    // --- the original: segments and line boxes
+    pieceEls.forEach((el, i) => el.addEventListener('click', () => {
+      const p = pieces[i];
+      markCurrent(i, { scroll: false, scrollBox: true });
+      if (player && p && p.start != null) { player.currentTime = p.start; player.play().catch(() => {}); }
+    }));
+    boxEls.forEach((els, i) => els.forEach((b) => b.addEventListener('click', () => markCurrent(i))));
+    if (player) {
+      player.addEventListener('timeupdate', () => {
+        const t = player.currentTime;
+        const p = pieces.find((q) => q.start != null && t >= q.start && t < (q.end != null ? q.end : Infinity));
+        const el = $('.piece.current');
+        if (p && (!el || Number(el.dataset.i) !== p.i)) markCurrent(p.i);
+      });
+    }
+    function stepPiece(step) {
+      if (!pieces.length) return;
+      const el = $('.piece.current');
+      let i = el ? Number(el.dataset.i) + step : (step > 0 ? 0 : pieces.length - 1);
+      i = Math.max(0, Math.min(pieces.length - 1, i));
+      markCurrent(i, { scrollBox: true });
+      if (player && pieces[i].start != null) player.currentTime = pieces[i].start;
+    }
+    function togglePlay() {
+      if (!player) return;
+      if (player.paused) player.play().catch(() => {}); else player.pause();
+    }
+
+    // --- actions
+    const confirmDialog = $('#confirm-dialog');
+    const btnConfirm = $('#btn-confirm');
+    function syncTriage() {
+      const chosen = $('input[name="triage"]:checked', confirmDialog);
+      $$('.triage-more', confirmDialog).forEach((box) => { box.hidden = !chosen || box.dataset.for !== chosen.value; });
+    }
+    function openConfirm() {
+      if (!confirmDialog) return;
+      confirmDialog.showModal();
+      syncTriage();
+      const chosen = $('input[name="triage"]:checked', confirmDialog);
+      (chosen || $('#btn-confirm-final')).focus();
+    }
+    if (confirmDialog) {
+      syncTriage();
+      $$('input[name="triage"]', confirmDialog).forEach((r) => r.addEventListener('change', syncTriage));
+      btnConfirm.addEventListener('click', (e) => { e.preventDefault(); openConfirm(); });
+      confirmDialog.addEventListener('keydown', (e) => {
+        if (isTyping(e.target) && e.target.type !== 'radio') return;
+        const n = ['1', '2', '3', '4'].indexOf(e.key);
+        if (n >= 0) {
+          e.preventDefault();
+          const radio = $$('input[name="triage"]', confirmDialog)[n];
+          radio.checked = true; radio.focus(); syncTriage();
+        } else if (e.key === 'Enter' && e.target.type === 'radio') {
+          e.preventDefault();
+          const more = $(`.triage-more[data-for="${e.target.value}"] input`, confirmDialog);
+          if (more && !more.value) more.focus(); else $('#btn-confirm-final').click();
+        }
+      });
+    }
+    if (form) form.addEventListener('submit', () => { dirty = false; });
+    $$('dialog form').forEach((f) => f.addEventListener('submit', () => { dirty = false; }));
+    window.addEventListener('beforeunload', (e) => { if (dirty) { e.preventDefault(); e.returnValue = ''; } });
+
+    function go(url) { if (url) window.location.href = url; }
+    function save() { if (form && $('#btn-save')) $('#btn-save').click(); }
+
+    document.addEventListener('keydown', (e) => {
+      if (e.key === '?' && !isTyping(e.target)) { e.preventDefault(); toggleHelp(); return; }
+      if (anyDialogOpen()) return; // dialogs handle their own keys; Esc closes them
+      if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') { e.preventDefault(); openConfirm(); return; }
+      if ((e.ctrlKey || e.metaKey) && keyOf(e) === 's') { e.preventDefault(); save(); return; }
+      if (e.key === 'Escape' && isTyping(e.target)) { e.target.blur(); return; }
+      const typing = isTyping(e.target);
+      // In a text field only Alt+key works, so typing J or N stays typing.
+      if (typing && !e.altKey) return;
+      if (e.ctrlKey || e.metaKey) return;
+      const k = keyOf(e);
+      const act = {
+        j: () => go(cfg.nextUrl),
+        k: () => go(cfg.prevUrl),
+        n: () => focusField(e.shiftKey ? -1 : 1),
+        c: openConfirm,
+        s: save,
+        r: () => openDialog('return-dialog'),
+        x: () => openDialog('reject-dialog'),
+        p: togglePlay,
+        ' ': togglePlay,
+        ',': () => stepPiece(-1),
+        '.': () => stepPiece(1),
+      }[e.key === ' ' ? ' ' : (k.length === 1 ? k : e.key)];
+      if (act) {
+        if (e.key === ' ' && !player) return;
+        e.preventDefault();
+        act();
+      }
+    });
+    // Focus the dialog's text box when it opens.
+    ['return-dialog', 'reject-dialog'].forEach((id) => {
+      const d = document.getElementById(id);
+      if (!d) return;
+      new MutationObserver(() => { if (d.open) { const t = $('textarea', d); if (t) t.focus(); } })
+        .observe(d, { attributes: true, attributeFilter: ['open'] });
+    });
+
+    if (cfg.status === 'received' || cfg.status === 'recognizing') {
+      pollProgress(cfg.progressUrl, () => window.location.reload());
+    }
+    document.body.classList.add('js-ready');
+  }
+
+  const queueCfg = readJSON('queue-data');
+  const screenCfg = readJSON('review-data');
+  if (screenCfg) initScreen(screenCfg);
+  else if (queueCfg) initQueue(queueCfg);
+  else document.addEventListener('keydown', (e) => { if (e.key === '?' && !isTyping(e.target)) toggleHelp(); });
+})();
