@@ -66,7 +66,7 @@ def web(tmp_path, monkeypatch, services):
 
 
 class Worker:
-    def __init__(self, name: str, env: dict, tmp_path: Path):
+    def __init__(self, name: str, env: dict, tmp_path: Path, argv: list[str]):
         self.name = name
         self.log_path = tmp_path / f"{name}.log"
         full_env = {**os.environ, **env}
@@ -76,11 +76,7 @@ class Worker:
         full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "ledger.celery_app", "worker",
-                "-Q", "speech,handwriting", "-c", "1", "-n", f"{name}@scaletest",
-                "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "info",
-            ],
+            [sys.executable, *argv],
             cwd=str(ROOT),
             env=full_env,
             stdout=self.log,
@@ -120,8 +116,8 @@ class Worker:
 def workers(tmp_path, services):
     started: list[Worker] = []
 
-    def start(name: str) -> Worker:
-        w = Worker(name, services, tmp_path)
+    def start(name: str, argv: list[str]) -> Worker:
+        w = Worker(name, services, tmp_path, argv)
         started.append(w)
         return w
 
@@ -140,32 +136,55 @@ def _wait_for(predicate, what: str, logs=()):
     raise AssertionError(f"gave up waiting for {what}\n" + "\n".join(w.output()[-3000:] for w in logs))
 
 
-def test_full_flow_with_two_workers_one_killed_mid_job(web, session_factory, users_pg, workers):
-    from capture.intake import ingest
-    from capture.storage import get_storage
-    from ledger import jobs
+def _csrf(client, path: str) -> str:
+    import re
+
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def _login(app, login: str):
+    client = app.test_client()
+    token = _csrf(client, "/login")
+    resp = client.post("/login", data={"login": login, "password": "correct-horse-42", "csrf_token": token})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    return client
+
+
+def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
+    """Upload through the API -> recognition on two Celery workers (one SIGKILLed mid-job)
+    -> the supervisor confirms the draft on the review screen."""
+    import io
+
     from ledger.models import AuditEvent, Capture, DiaryEntry, Job, Transcript
 
-    s = session_factory()
-    w1, w2 = workers("w1"), workers("w2")
+    s = db.SessionFactory()
+    # One worker started with the `celery` command, one with `minxin worker --celery`.
+    w1 = workers("w1", ["-m", "celery", "-A", "ledger.celery_app", "worker", "-Q", "speech,handwriting",
+                        "-c", "1", "-n", "w1@scaletest", "--without-gossip", "--without-mingle",
+                        "--without-heartbeat", "-l", "info"])
+    w2 = workers("w2", ["-c", "from webapp.cli import main; main()", "worker", "--celery",
+                        "--queues", "speech,handwriting", "--concurrency", "1"])
     w1.wait_ready()
     w2.wait_ready()
 
-    # Upload: two voice memos and two page photos, stored in S3 by the web machine.
-    storage = get_storage(web.config)
-    cadre = s.get(type(users_pg["cadre_a"]), users_pg["cadre_a"].id)
-    uploads = [
-        [("memo1.wav", make_wav(101))],
-        [("p1.jpg", make_page(102))],
-        [("memo2.wav", make_wav(103))],
-        [("p2.jpg", make_page(104))],
-    ]
-    capture_ids, job_ids = [], []
-    for files in uploads:
-        capture = ingest(s, storage, cadre, files)
-        job = jobs.enqueue_recognition(s, capture)
-        capture_ids.append(capture.id)
-        job_ids.append(job.id)
+    # Upload through the JSON API: two voice memos and two page photos, stored in S3.
+    cadre = _login(web, "cadre_a")
+    token = _csrf(cadre, "/capture/")
+    uploads = [("memo1.wav", make_wav(101)), ("p1.jpg", make_page(102)),
+               ("memo2.wav", make_wav(103)), ("p2.jpg", make_page(104))]
+    capture_ids = []
+    for name, data in uploads:
+        resp = cadre.post("/api/captures", data={"files": (io.BytesIO(data), name)},
+                          headers={"X-CSRFToken": token}, content_type="multipart/form-data")
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        capture_ids.append(resp.get_json()["id"])
+    job_ids = list(s.scalars(select(Job.id).where(Job.capture_id.in_(capture_ids)).order_by(Job.id)))
+    assert len(job_ids) == 4
     assert {s.get(Job, j).queue for j in job_ids} == {"speech", "handwriting"}
 
     # Wait until w1 is in the middle of a job, then kill it (and its pool process) outright.
@@ -182,42 +201,58 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, session_factory, use
     s.expire_all()
     assert s.get(Job, victim).status == "running"  # left behind, its lease no longer renewed
 
-    # The surviving worker finishes everything, including the dead worker's job.
-    def all_finished():
-        s.expire_all()
-        rows = s.scalars(select(Job).where(Job.id.in_(job_ids))).all()
-        return all(r.status in ("done", "failed") for r in rows)
+    # The surviving worker finishes everything, including the dead worker's job; the cadre
+    # follows it through the API.
+    def all_ready():
+        states = [cadre.get(f"/api/captures/{c}").get_json() for c in capture_ids]
+        return all(st["status"] in ("ready_for_review", "failed") for st in states) and states
 
-    _wait_for(all_finished, "every job to finish", (w1, w2))
+    states = _wait_for(all_ready, "every capture to be recognized", (w1, w2))
+    assert [st["status"] for st in states] == ["ready_for_review"] * 4, states
+    assert all(st["job"]["status"] == "done" and st["entry_id"] for st in states)
 
     s.expire_all()
     rows = {r.id: r for r in s.scalars(select(Job).where(Job.id.in_(job_ids)))}
-    assert all(r.status == "done" for r in rows.values()), {r.id: (r.status, r.error) for r in rows.values()}
     taken_again = rows[victim]
-    assert taken_again.worker.startswith("w2@")
+    assert taken_again.worker.startswith("celery@") and taken_again.status == "done"
     assert taken_again.attempts == 2
     claims = s.scalars(
         select(AuditEvent).where(AuditEvent.action == "job.claim", AuditEvent.object_id == victim).order_by(AuditEvent.id)
     ).all()
-    assert [c.after["worker"].split("@")[0] for c in claims] == ["w1", "w2"]
+    assert [c.after["worker"].split("@")[0] for c in claims] == ["w1", "celery"]
     for job_id in job_ids:
         done = s.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "job.done", AuditEvent.object_id == job_id)
         )
         assert done == 1, f"job {job_id} completed {done} times"
     for capture_id in capture_ids:
-        capture = s.get(Capture, capture_id)
-        assert capture.status == "ready_for_review"
         assert s.scalar(select(func.count(Transcript.id)).where(Transcript.capture_id == capture_id)) == 1
         assert s.scalar(select(func.count(DiaryEntry.id)).where(DiaryEntry.capture_id == capture_id)) == 1
-    # The sweeper in w2 is what sent the dead worker's job again.
+    # The sweeper in the surviving worker is what sent the dead worker's job again.
     assert "re-submitting job %d" % victim in w2.output()
+
+    # Review: the township supervisor sees all four and confirms the dead worker's capture.
+    victim_capture = rows[victim].capture_id
+    sup = _login(web, "sup_gulouzi")
+    queue_html = sup.get("/review/").get_data(as_text=True)
+    for capture_id in capture_ids:
+        assert f"/review/{capture_id}" in queue_html
+    screen = sup.get(f"/review/{victim_capture}").get_data(as_text=True)
+    import re
+
+    form = {
+        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', screen).group(1),
+        "capture_version": re.search(r'name="capture_version" value="(\d+)"', screen).group(1),
+        "entry_version": re.search(r'name="entry_version" value="(\d+)"', screen).group(1),
+    }
+    resp = sup.post(f"/review/{victim_capture}/confirm", data=form)
+    assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:1000]
+    s.expire_all()
+    capture = s.get(Capture, victim_capture)
+    entry = s.scalars(select(DiaryEntry).where(DiaryEntry.capture_id == victim_capture)).one()
+    assert capture.status == "confirmed" and entry.status == "confirmed"
+    assert entry.confirmed_by_id == users_pg["sup_gulouzi"].id
     s.close()
-
-
-@pytest.fixture
-def session_factory(web):
-    return db.SessionFactory
 
 
 @pytest.fixture
