@@ -317,11 +317,24 @@ def _serve(app, host: str, port: int, worker: bool = True) -> None:
 @click.option("--queue", "queues", multiple=True, type=click.Choice(["speech", "handwriting"]),
               help="只处理这些队列 (only these queues)")
 @click.option("--once", is_flag=True, help="处理完现有任务后退出 (exit when no job is left)")
-def worker(threads: Optional[int], queues: tuple[str, ...], once: bool) -> None:
+@click.option("--celery", "use_celery", is_flag=True,
+              help="作为 Celery 工作进程运行 (run as a Celery worker; MINXIN_BROKER_URL)")
+@click.option("--queues", "celery_queues", default="speech,handwriting", show_default=True,
+              help="Celery 队列，逗号分隔 (Celery queues, comma-separated)")
+@click.option("--concurrency", default=1, show_default=True, type=int,
+              help="Celery 进程数 (Celery pool processes)")
+def worker(threads: Optional[int], queues: tuple[str, ...], once: bool, use_celery: bool,
+           celery_queues: str, concurrency: int) -> None:
     import logging
     import signal
 
     from ledger import jobs
+
+    if use_celery:
+        from ledger.celery_app import run_worker
+
+        run_worker(celery_queues.split(","), concurrency)
+        return
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app()

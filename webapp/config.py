@@ -45,6 +45,12 @@ def from_environment(instance_path: Path) -> dict:
         "STORAGE": os.environ.get("MINXIN_STORAGE", "local"),  # local | s3
         "S3_ENDPOINT_URL": os.environ.get("MINXIN_S3_ENDPOINT_URL"),
         "S3_BUCKET": os.environ.get("MINXIN_S3_BUCKET", "minxin-originals"),
+        # Celery (MINXIN_QUEUE=celery): a key prefix keeps deployments sharing one Redis apart;
+        # workers re-submit jobs whose lease expired every JOB_SWEEP_SECONDS.
+        "CELERY_KEY_PREFIX": os.environ.get("MINXIN_CELERY_KEY_PREFIX", ""),
+        "CELERY_VISIBILITY_TIMEOUT": _env_int("MINXIN_CELERY_VISIBILITY_TIMEOUT", 3600),
+        "JOB_SWEEP_SECONDS": _env_int("MINXIN_JOB_SWEEP_SECONDS", 30),
+        "JOB_STALE_QUEUED_SECONDS": _env_int("MINXIN_JOB_STALE_QUEUED_SECONDS", 600),
         # real: Whisper and PaddleOCR; fake: a deterministic stand-in for fast unit tests only
         "RECOGNIZER": os.environ.get("MINXIN_RECOGNIZER", "real"),
         "SPEECH_ENGINE": os.environ.get("MINXIN_SPEECH_ENGINE", ""),  # empty: the measured default

@@ -1,0 +1,284 @@
+"""The Celery application: recognition jobs on separate worker processes and machines.
+
+Run workers with either of
+
+    minxin worker --celery --queues speech --concurrency 1        # GPU machine
+    celery -A ledger.celery_app worker -Q handwriting -c 2        # CPU machine
+
+Both read the same environment as the web app (MINXIN_DATABASE_URL, MINXIN_BROKER_URL,
+MINXIN_STORAGE, …). Each worker process builds the Flask app once (`webapp.create_app`) for
+its configuration, database engine and storage, and runs every task inside its app context.
+
+Delivery rules: the message is acknowledged late (after the task returns), a message whose
+worker process died is rejected back onto the queue, each process takes one message at a
+time, and transient errors (database or broker connection, storage unreachable) are retried
+with exponential backoff. None of that can run a job twice to completion: `run_job` claims
+the job row atomically and is a no-op for a job that is done or held under a live lease.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import Mapping, Optional
+
+from celery import Celery, bootsteps, signals
+from kombu import Queue
+
+from ledger.queue_celery import QUEUES, backoff_seconds, sweep
+
+log = logging.getLogger(__name__)
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [ConnectionError, TimeoutError]
+    try:
+        from sqlalchemy.exc import DisconnectionError, OperationalError
+
+        errors += [OperationalError, DisconnectionError]
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+
+        errors += [BotoConnectionError]
+    except ImportError:  # pragma: no cover
+        pass
+    return tuple(errors)
+
+
+TRANSIENT_ERRORS = _transient_errors()
+
+
+def settings(config: Mapping) -> dict:
+    """Celery settings from the app's configuration (a Flask config or a plain dict)."""
+    transport: dict = {
+        # A message taken by a worker that vanished is given to another after this long
+        # (Redis has no per-consumer acks). The sweeper usually acts sooner, via the lease.
+        "visibility_timeout": int(config.get("CELERY_VISIBILITY_TIMEOUT") or 3600),
+    }
+    prefix = config.get("CELERY_KEY_PREFIX") or ""
+    if prefix:
+        transport["global_keyprefix"] = prefix
+    return {
+        "broker_url": config.get("BROKER_URL") or "redis://127.0.0.1:6379/0",
+        "broker_transport_options": transport,
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,  # the job row holds the outcome
+        "result_backend": None,
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_default_queue": "speech",
+        "task_queues": tuple(Queue(name, routing_key=name) for name in QUEUES),
+        "task_create_missing_queues": False,
+        "worker_send_task_events": False,
+        "timezone": "Asia/Shanghai",
+        "enable_utc": True,
+        # minxin-specific, read by the sweeper step below
+        "minxin_sweep_seconds": float(config.get("JOB_SWEEP_SECONDS") or 30),
+        "minxin_stale_queued_seconds": float(config.get("JOB_STALE_QUEUED_SECONDS") or 600),
+    }
+
+
+def _config_from_environment() -> dict:
+    """The app's configuration from MINXIN_* variables (as `create_app` reads it)."""
+    from pathlib import Path
+
+    from webapp import config as config_module
+
+    instance = Path(os.environ.get("MINXIN_INSTANCE_PATH") or Path.cwd() / "instance")
+    return dict(config_module.from_environment(instance))
+
+
+def _broker_environment() -> dict:
+    """Just what Celery needs, without touching the instance folder (import time)."""
+    return {
+        "BROKER_URL": os.environ.get("MINXIN_BROKER_URL", "redis://127.0.0.1:6379/0"),
+        "CELERY_KEY_PREFIX": os.environ.get("MINXIN_CELERY_KEY_PREFIX", ""),
+        "CELERY_VISIBILITY_TIMEOUT": os.environ.get("MINXIN_CELERY_VISIBILITY_TIMEOUT") or 3600,
+        "JOB_SWEEP_SECONDS": os.environ.get("MINXIN_JOB_SWEEP_SECONDS") or 30,
+        "JOB_STALE_QUEUED_SECONDS": os.environ.get("MINXIN_JOB_STALE_QUEUED_SECONDS") or 600,
+    }
+
+
+app = Celery("minxin")
+app.conf.update(settings(_broker_environment()))
+
+
+def configure(config: Mapping) -> Celery:
+    """Point the (one per process) Celery app at this configuration's broker."""
+    wanted = settings(config)
+    if any(app.conf.get(k) != v for k, v in wanted.items()):
+        app.conf.update(wanted)
+        if app._pool is not None:
+            # A changed broker means new connections; drop pooled ones to the old one.
+            app._pool.force_close_all()
+            app._pool = None
+    return app
+
+
+# --- the Flask app each worker process runs tasks in ---------------------------------
+
+_flask_app = None
+
+
+def flask_app():
+    global _flask_app
+    if _flask_app is None:
+        from webapp import create_app
+
+        # Jobs re-submitted from a worker go to Celery too, never to an in-process queue.
+        _flask_app = create_app({"QUEUE": "celery"})
+    return _flask_app
+
+
+@signals.worker_process_init.connect
+def _init_worker_process(**_kw):
+    """A forked pool process: fresh database connections of its own."""
+    global _flask_app
+    if _sweep_engine is not None:
+        _sweep_engine.dispose(close=False)
+    _flask_app = None
+    flask_app()
+
+
+def flask_config() -> Mapping:
+    return _flask_app.config if _flask_app is not None else _config_from_environment()
+
+
+def worker_name(task) -> str:
+    host = getattr(task.request, "hostname", None) or socket.gethostname()
+    return f"{host}:{os.getpid()}"
+
+
+@app.task(
+    bind=True,
+    name="minxin.recognize_capture",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+)
+def recognize_capture(self, job_id: int):
+    """Run one recognition job (the row decides whether there is anything to do)."""
+    from ledger import db
+    from ledger.jobs import run_job
+    from ledger.models import Job
+
+    with flask_app().app_context():
+        outcome = run_job(int(job_id), worker_name(self))
+        if outcome == "queued":
+            # The recognizer failed with attempts left: run_job put the row back to `queued`.
+            # Try again later, backing off by attempt (the claim counts the attempts).
+            with db.session_scope() as s:
+                job = s.get(Job, int(job_id))
+                attempts, queue = job.attempts, job.queue
+            raise self.retry(countdown=backoff_seconds(attempts), queue=queue)
+        return outcome
+
+
+# --- the sweeper: jobs whose worker died ---------------------------------------------
+
+_sweep_engine = None
+
+
+def _sweep_session():
+    global _sweep_engine
+    from sqlalchemy.orm import Session
+
+    from ledger.db import make_engine
+
+    if _sweep_engine is None:
+        url = flask_config()["DATABASE_URL"]
+        _sweep_engine = make_engine(url, pool_size=1, max_overflow=0) if not url.startswith("sqlite") else make_engine(url)
+    return Session(_sweep_engine)
+
+
+def _once_marker(prefix: str, ttl: float):
+    """A Redis SET NX per (job, attempt), so many sweeping workers send one message."""
+    broker = app.conf.broker_url or ""
+    if not broker.startswith(("redis://", "rediss://", "unix://")):
+        return None
+    import redis
+
+    client = redis.Redis.from_url(broker, socket_timeout=5)
+
+    def once(job) -> bool:
+        key = f"{prefix}minxin:swept:{job.id}:{job.attempts}:{job.status}"
+        return bool(client.set(key, "1", nx=True, ex=max(1, int(ttl))))
+
+    return once
+
+
+def sweep_now() -> list[int]:
+    """One sweep, from this process: returns the ids of the jobs re-submitted."""
+    from ledger.celery_app import recognize_capture as task
+
+    def submit(job_id: int, queue: str, countdown: float) -> None:
+        task.apply_async(args=[job_id], queue=queue, countdown=countdown or None)
+
+    every = float(app.conf.get("minxin_sweep_seconds") or 30)
+    prefix = (app.conf.broker_transport_options or {}).get("global_keyprefix", "")
+    once = _once_marker(prefix, ttl=max(every * 2, 5))
+    with _sweep_session() as session:
+        return sweep(
+            session,
+            submit,
+            stale_queued_seconds=float(app.conf.get("minxin_stale_queued_seconds") or 600),
+            once=once,
+        )
+
+
+class JobSweeper(bootsteps.StartStopStep):
+    """Runs `sweep_now` when the worker starts and then every `minxin_sweep_seconds`, on the
+    worker's own timer in its main process."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs):
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def _tick(self):
+        try:
+            sweep_now()
+        except Exception:  # noqa: BLE001 - a failed sweep is retried on the next tick
+            log.exception("job sweep failed")
+
+    def start(self, worker):
+        every = float(app.conf.get("minxin_sweep_seconds") or 30)
+        self._tick()
+        self.tref = worker.timer.call_repeatedly(every, self._tick, priority=10)
+
+    def stop(self, worker):
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+
+app.steps["worker"].add(JobSweeper)
+
+
+def run_worker(queues, concurrency: int = 1, loglevel: str = "INFO", extra: tuple[str, ...] = ()) -> None:
+    """`minxin worker --celery`: a Celery worker on these queues (same as `celery -A
+    ledger.celery_app worker -Q … -c …`)."""
+    queues = [q.strip() for q in queues if q.strip()]
+    unknown = set(queues) - set(QUEUES)
+    if unknown or not queues:
+        raise SystemExit(f"未知的队列 {sorted(unknown)} (use {', '.join(QUEUES)})")
+    app.worker_main(["worker", "-Q", ",".join(queues), "-c", str(int(concurrency)), "-l", loglevel, *extra])
+
+__all__ = ["app", "configure", "run_worker", "recognize_capture", "sweep_now", "settings", "TRANSIENT_ERRORS", "backoff_seconds"]
