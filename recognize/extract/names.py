@@ -32,7 +32,7 @@ COMPOUND_SURNAMES = (
 # Characters that end a given name early: pronouns, speech verbs, particles, kinship words.
 NAME_STOP = set(
     "他她它说讲反提想要是在和与跟同及的了家们等也都就还又再告表称向对把被给让从到去里这那哪谁啥么吗"
-    "呢吧啊呀嘛着过得地不没很太更最已曾刚将会能可应该需请叫因所但而或并共几个位名岁今昨前后时点分"
+    "呢吧啊呀嘛着过得地不没很太更最已曾将会能可应该需请叫因所但而或并共几个位名岁今昨前后时点分"
     "村组镇乡县户主人员患病老夫妻儿女父母爷奶叔婶姨舅哥姐弟妹孙媳婿"
 )
 # Role words that introduce the person visited, longest first in the pattern.

@@ -35,6 +35,8 @@ _FOUR = [lab for lab in _ALL_LABELS if len(lab) == 4]
 _LABEL_RE = re.compile("|".join(map(re.escape, _ALL_LABELS)))
 _COLON = ":："
 _BOUNDARY = set(PUNCT) | set(SPACE)
+_NUMBER_FIELDS = ("phone", "idcard")
+_NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
 
 
 @dataclass
@@ -98,9 +100,21 @@ def find_sections(text: str) -> list[Section]:
                 found.append(Section(_LABEL_FIELD[lab], s, after))
                 break
     found.sort(key=lambda s: s.label_start)
+    out: list[Section] = []
     for k, sec in enumerate(found):
         sec.value_end = found[k + 1].label_start if k + 1 < len(found) else len(text)
-    return [s for s in found if s.value_end > s.value_start]
+        if sec.value_end <= sec.value_start:
+            continue
+        out.append(sec)
+        if sec.field in _NUMBER_FIELDS:
+            # 电话 / 身份证号 hold a number; what follows it is ordinary text
+            m = _NUMBER_VALUE.match(text, sec.value_start, sec.value_end)
+            if m and m.end() > sec.value_start:
+                rest_start = m.end()
+                if sec.value_end - rest_start > 1:
+                    out.append(Section("content", rest_start, rest_start, sec.value_end))
+                    sec.value_end = rest_start
+    return out
 
 
 def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
