@@ -147,11 +147,19 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     rest = "".join(ch if outside(i, i + 1) else " " for i, ch in enumerate(t))
 
     # --- date and time --------------------------------------------------------------------
-    hits = [h for h in find_dates(t, now_dt) if not h.future]
+    all_hits = find_dates(t, now_dt)
+    hits = [h for h in all_hits if not h.future]
     tsec = first.get("time")
     chosen = None
     if tsec:
         chosen = next((h for h in hits if _in((h.start, h.end), tsec)), None)
+        if chosen is None:
+            # the 时间 label holds a date after the capture: written as such, flagged by
+            # a low confidence for the reviewer
+            later = next((h for h in all_hits if _in((h.start, h.end), tsec) and h.kind in ("full", "numeric")), None)
+            if later is not None:
+                later.confidence = 0.4
+                chosen = later
     if chosen is None:
         outside_hits = [h for h in hits if outside(h.start, h.end)]
         chosen = (outside_hits or hits or [None])[0]
