@@ -232,3 +232,21 @@ def test_extraction_is_fast():
     for _ in range(20):
         extract_entry(text, NOW, GAZ)
     assert (time.perf_counter() - t0) / 20 < 0.05
+
+
+def test_forms_of_address_and_names_that_are_not_names():
+    assert extract_entry("今天看望了王玉兰大娘，她说腿疼。", NOW).interviewee == "王玉兰"
+    assert extract_entry("走访了张大爷，他反映自来水冻了。", NOW).interviewee == "张大爷"
+    # a visit verb followed by a village is not a person called 南荒沟
+    ex = extract_entry("今天走访了南荒沟村三组的种植户张凤山，了解到他家的大棚被雪压塌了。", NOW, GAZ)
+    assert ex.interviewee == "张凤山" and ex.place_group == "三组"
+    assert ex.problem == "他家的大棚被雪压塌了"
+    # everyday words after a family cue are not names
+    assert "常年有" not in extract_entry("他家老伴常年有病，儿子在外打工。", NOW).pii
+
+
+def test_problem_without_a_cue_follows_the_person():
+    ex = extract_entry("昨天去大古岭村给贫困户刘长顺家送去了米面油，他家老伴常年有病，看病花钱多。", NOW, GAZ)
+    assert ex.interviewee == "刘长顺"
+    assert ex.problem == "他家老伴常年有病，看病花钱多"
+    assert ex.confidence["problem"] < 0.6
