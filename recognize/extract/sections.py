@@ -8,7 +8,7 @@ Free dictation: cue words mark where the problem, the cadre's plan and the refle
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from recognize.extract.textutil import PUNCT, SENT_END, SPACE, sentence_start, trim_span
