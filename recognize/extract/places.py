@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from rapidfuzz import process
@@ -102,9 +102,10 @@ class Gazetteer:
                 if hit is not None:
                     name = hit[0]
                     town = self.township_of(name)
-                    # one wrong character is accepted only if the text does not name another
-                    # township of the tree
-                    if said_township and town and said_township in self.townships and said_township != town:
+                    # one wrong character is accepted only if the text does not name a
+                    # different township in front of it (小荒沟村 in another township is
+                    # another village, not a slip of 南荒沟村)
+                    if said_township and (not town or Levenshtein.distance(said_township, town) > 1):
                         continue
                     best = (name, length, False)
         return best
