@@ -128,6 +128,24 @@ def public_row(item: LedgerItem, number: int) -> list:
             _time_limit(item), r(_result(item)), r(feedback), ratings]
 
 
+def public_item(item: LedgerItem) -> dict:
+    """What the public page shows of a closed item: category, place down to the village, dates,
+    the problem and the result, all redacted; ratings without comments."""
+    r = lambda text: redact_for_public(item, text)  # noqa: E731
+    return {
+        "code": item.code,
+        "category": item.category,
+        "place": public_place(item),
+        "opened": _visit_date(item),
+        "closed": _local_date(item.closed_at),
+        "level": LEVEL_LABELS.get(item.level, item.level),
+        "unit": item.org_unit.name,
+        "problem": r(item.problem),
+        "result": r(item.result),
+        "ratings": [e.rating for e in item.evaluations],
+    }
+
+
 # --- selection ---------------------------------------------------------------------------------
 
 
