@@ -78,3 +78,16 @@ def set_active(session: Session, user: User, active: bool, actor: Optional[User]
     user.session_version += 1  # ends every open session of this user
     audit.record(session, "user.activate" if active else "user.deactivate", user, actor=actor,
                  before=before, after={"active": active})
+
+
+def set_password(session: Session, user: User, password: str, actor: Optional[User] = None) -> None:
+    """New password; ends the user's open sessions."""
+    if len(password) < 8:
+        raise DomainError("密码至少 8 位 (password must have at least 8 characters)")
+    user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+    user.session_version += 1
+    audit.record(session, "user.password", user, actor=actor, after={"password": "changed"})
+
+
+def find_user(session: Session, login: str) -> Optional[User]:
+    return session.scalars(select(User).where(User.login == login)).first()

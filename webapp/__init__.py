@@ -43,17 +43,24 @@ def select_locale() -> str:
 
 
 def create_app(test_config: Optional[dict] = None) -> Flask:
-    instance = os.environ.get("MINXIN_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance or None, instance_relative_config=True)
+    # The instance folder (database, secret key, originals): ./instance unless MINXIN_INSTANCE_PATH.
+    instance = os.environ.get("MINXIN_INSTANCE_PATH") or str(Path.cwd() / "instance")
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
     if test_config:
         app.config.update(test_config)
-    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    # A request may carry several files, each up to MAX_UPLOAD_BYTES (checked per file at intake).
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 4 + 1024 * 1024
 
     engine = db.make_engine(app.config["DATABASE_URL"])
     db.bind(engine)
     app.extensions["minxin.engine"] = engine
+
+    from ledger import jobs
+
+    # The settings run_job reads (recognizer, storage, leases) and the queue enqueue hands to.
+    jobs.configure(app.config)
 
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -63,6 +70,29 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
 
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
+
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_exc):
+        limit = app.config["MAX_UPLOAD_BYTES"] // (1024 * 1024)
+        message = f"上传内容过大，每个文件不超过 {limit} MB (upload too large)"
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=message, code="too_large"), 413
+        return message, 413
+
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        message = f"表单已过期或缺少安全令牌，请刷新后重试 (CSRF: {exc.description})"
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=message, code="csrf"), 400
+        return message, 400
 
     @app.teardown_appcontext
     def _remove_session(_exc=None):

@@ -27,6 +27,11 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
 def from_environment(instance_path: Path) -> dict:
     data_dir = Path(os.environ.get("MINXIN_DATA_DIR") or instance_path / "data")
     return {
@@ -44,6 +49,14 @@ def from_environment(instance_path: Path) -> dict:
         "RECOGNIZER": os.environ.get("MINXIN_RECOGNIZER", "real"),
         "SPEECH_ENGINE": os.environ.get("MINXIN_SPEECH_ENGINE", ""),  # empty: the measured default
         "SPEECH_MODEL": os.environ.get("MINXIN_SPEECH_MODEL", "base"),
+        # Seconds the fake recognizer sleeps per job (tests that kill a worker mid-job).
+        "FAKE_RECOGNIZER_DELAY": _env_float("MINXIN_FAKE_DELAY", 0.0),
+        # Jobs: a running job whose lease passed belongs to a dead worker and is taken again.
+        "JOB_LEASE_SECONDS": _env_float("MINXIN_JOB_LEASE_SECONDS", 60.0),
+        "JOB_MAX_ATTEMPTS": _env_int("MINXIN_JOB_MAX_ATTEMPTS", 3),
+        "WORKER_THREADS": _env_int("MINXIN_WORKER_THREADS", 1),
+        "WORKER_POLL_SECONDS": _env_float("MINXIN_WORKER_POLL_SECONDS", 2.0),
+        # Per file; MINXIN_MAX_UPLOAD_MB. A request may carry several page photos.
         "MAX_UPLOAD_BYTES": _env_int("MINXIN_MAX_UPLOAD_MB", 100) * 1024 * 1024,
         "MAX_AUDIO_SECONDS": _env_int("MINXIN_MAX_AUDIO_SECONDS", 30 * 60),
         "VISIT_QUOTA": _env_int("MINXIN_VISIT_QUOTA", 4),

@@ -1,0 +1,496 @@
+"""Durable recognition jobs.
+
+The `jobs` table is the source of truth, whichever queue delivers the job id:
+
+* `enqueue_recognition(session, capture) -> Job` writes a `queued` row, commits, and then hands
+  the id to the configured queue (`submit(job_id, queue_name)`).
+* `run_job(job_id, worker_name)` is the one function every queue calls. It claims the row with
+  one conditional UPDATE (queued, or running with an expired lease, and attempts left), keeps
+  the lease alive from a heartbeat thread, reports progress into `Job.progress` and
+  `Capture.progress`, and stores the Transcript and the draft DiaryEntry in the same
+  transaction that marks the job `done` (again conditional on still holding it). So a job
+  completes at most once, and a redelivered or re-taken job that is already done is a no-op.
+* `EmbeddedQueue`: worker thread(s) in this process that poll the table, so jobs left
+  `running` by a process that died are taken again once their lease expires.
+* `get_queue(config)` builds the queue named by MINXIN_QUEUE (`embedded`, `celery`).
+
+Failures: `RecognitionError` (input that cannot be recognized) fails the job at once with its
+message on the capture; any other error is retried until `max_attempts`, then fails.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import threading
+import time
+import datetime as dt
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from ledger import audit, db
+from ledger.models import Capture, Job, OrgUnit, utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("speech", "handwriting")
+DEFAULTS = {
+    "JOB_LEASE_SECONDS": 60,
+    "JOB_MAX_ATTEMPTS": 3,
+    "WORKER_THREADS": 1,
+    "WORKER_POLL_SECONDS": 2.0,
+    "RECOGNIZER": "real",
+    "FAKE_RECOGNIZER_DELAY": 0.0,
+}
+
+_config: dict[str, Any] = {}
+_queue: Optional["Queue"] = None
+
+
+class Queue:
+    """What a queue offers callers: hand over a committed job id."""
+
+    name = "base"
+
+    def submit(self, job_id: int, queue_name: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def configure(config: Mapping[str, Any], queue: Optional[Queue] = None) -> None:
+    """Remember the settings run_job needs (recognizer, storage, lease) and the active queue."""
+    global _config, _queue
+    _config = {**DEFAULTS, **dict(config)}
+    _queue = queue if queue is not None else get_queue(_config)
+
+
+def settings(config: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+    if config is not None:
+        return {**DEFAULTS, **dict(config)}
+    if not _config:
+        raise RuntimeError("ledger.jobs is not configured: call webapp.create_app() or jobs.configure(config)")
+    return _config
+
+
+def active_queue() -> Optional[Queue]:
+    return _queue
+
+
+def set_active_queue(queue: Optional[Queue]) -> None:
+    global _queue
+    _queue = queue
+
+
+# Queue backends by MINXIN_QUEUE; "module:Class", imported when chosen.
+QUEUE_BACKENDS = {
+    "embedded": "ledger.jobs:EmbeddedQueue",
+    "celery": "ledger.celery_queue:CeleryQueue",
+}
+
+
+def get_queue(config: Mapping[str, Any]) -> Queue:
+    name = config.get("QUEUE", "embedded") or "embedded"
+    target = QUEUE_BACKENDS.get(name)
+    if target is None:
+        raise ValueError(f"未知的队列 {name!r} (unknown queue; use {', '.join(QUEUE_BACKENDS)})")
+    module, _, cls = target.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module), cls)
+    except ImportError as exc:
+        raise RuntimeError(f"队列 {name} 不可用 (queue backend not installed): {exc}") from exc
+    return factory(config)
+
+
+def queue_for_kind(kind: str) -> str:
+    return "speech" if kind == "audio" else "handwriting"
+
+
+def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Queue] = None,
+                        max_attempts: Optional[int] = None) -> Job:
+    """Write a queued job for `capture`, commit, then hand its id to the queue."""
+    conf = {**DEFAULTS, **_config}
+    job = Job(
+        capture=capture,
+        kind="recognize",
+        queue=queue_for_kind(capture.kind),
+        status="queued",
+        attempts=0,
+        max_attempts=int(max_attempts or conf["JOB_MAX_ATTEMPTS"]),
+        progress=0.0,
+    )
+    session.add(job)
+    session.flush()
+    audit.record(session, "job.enqueue", job,
+                 after={"capture_id": capture.id, "queue": job.queue, "max_attempts": job.max_attempts})
+    session.commit()
+    target = queue if queue is not None else _queue
+    if target is not None:
+        try:
+            target.submit(job.id, job.queue)
+        except Exception:
+            # The row is committed: a polling worker or a later redelivery still runs it.
+            log.exception("could not hand job %s to the %s queue", job.id, getattr(target, "name", "?"))
+    return job
+
+
+# --- running one job -------------------------------------------------------------------------
+
+
+class LeaseLost(Exception):
+    """Another worker took the job (our lease expired); our result must not be written."""
+
+
+class _Heartbeat:
+    """Extends the lease every lease/3 seconds while the recognizer works."""
+
+    def __init__(self, job_id: int, worker: str, lease: float):
+        self.job_id, self.worker, self.lease = job_id, worker, lease
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{job_id}", daemon=True)
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.lease)
+
+    def beat(self) -> None:
+        with db.session_scope() as s:
+            res = s.execute(
+                update(Job)
+                .where(Job.id == self.job_id, Job.worker == self.worker, Job.status == "running")
+                .values(lease_until=utcnow() + dt.timedelta(seconds=self.lease))
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount != 1:
+                self.lost.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(max(self.lease / 3.0, 0.2)):
+            try:
+                self.beat()
+            except Exception:  # a busy database: try again at the next beat
+                log.exception("heartbeat of job %s failed", self.job_id)
+            if self.lost.is_set():
+                return
+
+
+class _Progress:
+    """Progress callback: writes Job.progress and Capture.progress, at most every 0.5 s."""
+
+    def __init__(self, job_id: int, capture_id: int, heartbeat: _Heartbeat):
+        self.job_id, self.capture_id, self.heartbeat = job_id, capture_id, heartbeat
+        self._last_write = 0.0
+        self._last_value = -1.0
+
+    def __call__(self, fraction: float) -> None:
+        if self.heartbeat.lost.is_set():
+            raise LeaseLost(f"job {self.job_id} was taken by another worker")
+        fraction = min(max(float(fraction), 0.0), 1.0)
+        now = time.monotonic()
+        if fraction < 1.0 and now - self._last_write < 0.5 and fraction - self._last_value < 0.1:
+            return
+        self._last_write, self._last_value = now, fraction
+        # Stored as 0..0.99 while working; 1.0 only when the result is committed.
+        value = round(min(fraction, 0.99), 4)
+        try:
+            with db.session_scope() as s:
+                s.execute(update(Job).where(Job.id == self.job_id, Job.status == "running")
+                          .values(progress=value).execution_options(synchronize_session=False))
+                s.execute(Capture.__table__.update().where(Capture.__table__.c.id == self.capture_id)
+                          .values(progress=value))
+        except Exception:
+            log.exception("could not record progress of job %s", self.job_id)
+
+
+def recognizer_for(conf: Mapping[str, Any]) -> Callable[..., Any]:
+    """(paths, kind, progress, vocabulary) -> recognize.transcript.Transcript"""
+    if conf.get("RECOGNIZER") == "fake":
+        from recognize import fake
+
+        delay = float(conf.get("FAKE_RECOGNIZER_DELAY") or 0.0)
+
+        def run_fake(paths, kind, progress, vocabulary=()):
+            return fake.transcribe_files(paths, kind, progress=progress, delay=delay)
+
+        return run_fake
+
+    def run_real(paths, kind, progress, vocabulary=()):
+        from recognize.pipeline import transcribe_files
+
+        options: dict[str, Any] = {}
+        if kind == "audio":
+            if conf.get("SPEECH_ENGINE"):
+                options["engine"] = conf["SPEECH_ENGINE"]
+            if conf.get("SPEECH_MODEL"):
+                options["model"] = conf["SPEECH_MODEL"]
+            if conf.get("MAX_AUDIO_SECONDS"):
+                options["max_seconds"] = conf["MAX_AUDIO_SECONDS"]
+            if vocabulary:
+                options["vocabulary"] = tuple(vocabulary)
+        return transcribe_files(paths, kind, progress=progress, **options)
+
+    return run_real
+
+
+def _claim(job_id: int, worker: str, lease: float) -> bool:
+    now = utcnow()
+    with db.session_scope() as s:
+        res = s.execute(
+            update(Job)
+            .where(
+                Job.id == job_id,
+                Job.attempts < Job.max_attempts,
+                or_(Job.status == "queued", and_(Job.status == "running", Job.lease_until < now)),
+            )
+            .values(status="running", worker=worker, attempts=Job.attempts + 1, started_at=now,
+                    lease_until=now + dt.timedelta(seconds=lease))
+            .execution_options(synchronize_session=False)
+        )
+        if res.rowcount != 1:
+            return False
+        job = s.get(Job, job_id)
+        audit.record(s, "job.claim", job, after={"worker": worker, "attempt": job.attempts})
+        capture = job.capture
+        if capture.status == "received":
+            capture.status = "recognizing"
+            capture.error = None
+            audit.record(s, "capture.status", capture, before={"status": "received"},
+                         after={"status": "recognizing"})
+    return True
+
+
+def _release_for_retry_or_fail(job_id: int, worker: str, message: str, permanent: bool) -> str:
+    """After an error: queue the job again if attempts are left (and not permanent), else fail."""
+    with db.session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None or job.status != "running" or job.worker != worker:
+            return "lost"
+        if not permanent and job.attempts < job.max_attempts:
+            res = s.execute(
+                update(Job).where(Job.id == job_id, Job.worker == worker, Job.status == "running")
+                .values(status="queued", lease_until=None, worker=None, error=message, progress=0.0)
+                .execution_options(synchronize_session=False)
+            )
+            if res.rowcount != 1:
+                return "lost"
+            audit.record(s, "job.retry", object_type="Job", object_id=job_id,
+                         before={"status": "running"}, after={"status": "queued", "error": message,
+                                                              "attempts": job.attempts})
+            return "queued"
+        _fail(s, job, message)
+        return "failed"
+
+
+def _fail(s: Session, job: Job, message: str) -> None:
+    before = {"status": job.status}
+    job.status, job.error, job.lease_until, job.finished_at = "failed", message, None, utcnow()
+    audit.record(s, "job.fail", job, before=before, after={"status": "failed", "error": message,
+                                                           "attempts": job.attempts})
+    capture = job.capture
+    if capture.status in ("received", "recognizing"):
+        capture_before = {"status": capture.status}
+        capture.status, capture.error = "failed", message
+        audit.record(s, "capture.status", capture, before=capture_before,
+                     after={"status": "failed", "error": message})
+
+
+def fail_abandoned(session: Optional[Session] = None) -> int:
+    """Jobs left running past their lease with no attempts left: failed (their worker kept dying)."""
+    now = utcnow()
+    count = 0
+    with db.session_scope() as s:
+        for job in s.scalars(select(Job).where(Job.status == "running", Job.lease_until < now,
+                                               Job.attempts >= Job.max_attempts)):
+            _fail(s, job, f"识别进程中断 {job.attempts} 次，已放弃 (the worker stopped {job.attempts} times)")
+            count += 1
+    return count
+
+
+def _vocabulary(s: Session, capture: Capture) -> list[str]:
+    unit = capture.org_unit
+    while unit.parent is not None:
+        unit = unit.parent
+    return list(s.scalars(select(OrgUnit.name).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.id)))
+
+
+def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]] = None) -> str:
+    """Run one job to its end. Returns the job's status after this call
+    (`done`, `failed`, `queued` for a retry), or `skipped` / `lost` when another worker has it."""
+    from capture.storage import get_storage
+    from ledger import entries
+    from recognize.transcript import RecognitionError
+
+    conf = settings(config)
+    lease = float(conf["JOB_LEASE_SECONDS"])
+
+    with db.session_scope() as s:
+        job = s.get(Job, job_id)
+        if job is None:
+            log.warning("job %s does not exist", job_id)
+            return "missing"
+        if job.status in ("done", "failed"):
+            return job.status  # a redelivery: nothing to do
+
+    if not _claim(job_id, worker_name, lease):
+        fail_abandoned()
+        with db.session_scope() as s:
+            job = s.get(Job, job_id)
+            return job.status if job.status in ("done", "failed") else "skipped"
+
+    with db.session_scope() as s:
+        job = s.get(Job, job_id)
+        capture = job.capture
+        capture_id, kind = capture.id, capture.kind
+        hashes = [f.sha256 for f in capture.files]
+        vocabulary = _vocabulary(s, capture)
+        attempt = job.attempts
+    log.info("job %s (capture %s, %s) attempt %s on %s", job_id, capture_id, kind, attempt, worker_name)
+
+    started = time.monotonic()
+    try:
+        with _Heartbeat(job_id, worker_name, lease) as heartbeat:
+            storage = get_storage(conf)
+            paths = [storage.local_path(h) for h in hashes]
+            recognize = recognizer_for(conf)
+            result = recognize(paths, kind, _Progress(job_id, capture_id, heartbeat), vocabulary)
+            if heartbeat.lost.is_set():
+                raise LeaseLost(f"job {job_id} was taken by another worker")
+            with db.session_scope() as s:
+                now = utcnow()
+                res = s.execute(
+                    update(Job).where(Job.id == job_id, Job.worker == worker_name, Job.status == "running")
+                    .values(status="done", progress=1.0, finished_at=now, lease_until=None, error=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if res.rowcount != 1:
+                    raise LeaseLost(f"job {job_id} was taken by another worker")
+                capture = s.get(Capture, capture_id)
+                entry = entries.store_recognition(s, capture, result)
+                before = {"status": capture.status}
+                if capture.status in ("received", "recognizing"):
+                    capture.status = "ready_for_review"
+                capture.progress, capture.error = 1.0, None
+                audit.record(s, "capture.status", capture, before=before,
+                             after={"status": capture.status, "entry_id": entry.id})
+                audit.record(s, "job.done", object_type="Job", object_id=job_id,
+                             before={"status": "running"},
+                             after={"status": "done", "worker": worker_name, "attempts": attempt,
+                                    "seconds": round(time.monotonic() - started, 3)})
+        log.info("job %s done in %.1f s", job_id, time.monotonic() - started)
+        return "done"
+    except LeaseLost:
+        log.warning("job %s: lease lost, result dropped", job_id)
+        return "lost"
+    except RecognitionError as exc:
+        return _release_for_retry_or_fail(job_id, worker_name, str(exc), permanent=True)
+    except FileNotFoundError as exc:
+        return _release_for_retry_or_fail(job_id, worker_name, f"原件缺失 (original missing): {exc}",
+                                          permanent=True)
+    except Exception as exc:
+        log.exception("job %s failed on attempt %s", job_id, attempt)
+        return _release_for_retry_or_fail(
+            job_id, worker_name, f"识别出错 (recognition error): {type(exc).__name__}: {exc}", permanent=False
+        )
+
+
+def claimable_job_id(queues: Sequence[str] = QUEUES) -> Optional[int]:
+    """The oldest job a worker may take now: queued, or running with an expired lease."""
+    now = utcnow()
+    with db.session_scope() as s:
+        return s.scalars(
+            select(Job.id)
+            .where(
+                Job.queue.in_(list(queues)),
+                Job.attempts < Job.max_attempts,
+                or_(Job.status == "queued", and_(Job.status == "running", Job.lease_until < now)),
+            )
+            .order_by(Job.id)
+            .limit(1)
+        ).first()
+
+
+def worker_name(index: int = 0) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{index}"
+
+
+class EmbeddedQueue(Queue):
+    """Worker thread(s) inside this process. `submit` wakes them; they also poll the table."""
+
+    name = "embedded"
+
+    def __init__(self, config: Mapping[str, Any], *, threads: Optional[int] = None,
+                 poll_seconds: Optional[float] = None, queues: Sequence[str] = QUEUES):
+        self.config = {**DEFAULTS, **dict(config)}
+        self.threads = int(threads or self.config["WORKER_THREADS"])
+        self.poll_seconds = float(poll_seconds or self.config["WORKER_POLL_SECONDS"])
+        self.queues = tuple(queues)
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+
+    def submit(self, job_id: int, queue_name: str) -> None:
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self._workers)
+
+    def start(self) -> "EmbeddedQueue":
+        if self.running:
+            return self
+        self._stop.clear()
+        for i in range(self.threads):
+            t = threading.Thread(target=self._loop, args=(worker_name(i),), name=f"minxin-worker-{i}", daemon=True)
+            t.start()
+            self._workers.append(t)
+        return self
+
+    def stop(self, timeout: Optional[float] = None) -> None:
+        self._stop.set()
+        self._wake.set()
+        for t in self._workers:
+            t.join(timeout)
+        self._workers = [t for t in self._workers if t.is_alive()]
+
+    def run_once(self, name: Optional[str] = None) -> Optional[str]:
+        """Take and run one job if one is claimable; returns its outcome or None."""
+        fail_abandoned()
+        job_id = claimable_job_id(self.queues)
+        if job_id is None:
+            return None
+        return run_job(job_id, name or worker_name(), config=self.config)
+
+    def _loop(self, name: str) -> None:
+        log.info("worker %s started (queues: %s)", name, ", ".join(self.queues))
+        while not self._stop.is_set():
+            try:
+                outcome = self.run_once(name)
+            except Exception:
+                log.exception("worker %s: error while taking a job", name)
+                outcome = None
+            if outcome is None:
+                self._wake.wait(self.poll_seconds)
+                self._wake.clear()
+        log.info("worker %s stopped", name)
+
+
+def job_state(session: Session, capture_id: int) -> dict[str, Any]:
+    """Status, progress and error of a capture and its latest job, for pages and the API."""
+    capture = session.get(Capture, capture_id)
+    job = capture.jobs[-1] if capture is not None and capture.jobs else None
+    return {
+        "id": capture_id,
+        "status": capture.status if capture else None,
+        "progress": capture.progress if capture else None,
+        "error": capture.error if capture else None,
+        "job": None if job is None else {
+            "id": job.id, "status": job.status, "attempts": job.attempts, "max_attempts": job.max_attempts,
+            "progress": job.progress, "error": job.error,
+        },
+    }

