@@ -217,6 +217,7 @@ def export_xlsx(session: Session, unit: OrgUnit, *, public: bool = False,
             ws.column_dimensions[get_column_letter(col)].width = COLUMN_WIDTHS[col - 1]
         for n, item in enumerate(sheet_items, start=1):
             for col, value in enumerate(row_fn(item, n), start=1):
+                value = None if value == "" else value
                 cell = ws.cell(row=n + 2, column=col, value=neutralise(value))
                 if isinstance(value, str):
                     cell.data_type = "s"  # text, never a formula
