@@ -154,10 +154,16 @@ def units_under(session: Session, unit: OrgUnit) -> list[OrgUnit]:
 
 
 def items_for(session: Session, unit: OrgUnit, *, public: bool = False,
-              statuses: Optional[Sequence[str]] = None) -> list[LedgerItem]:
-    """Items held at or under `unit` (merged ones left out; only closed ones for the public)."""
+              statuses: Optional[Sequence[str]] = None, by_place: bool = False) -> list[LedgerItem]:
+    """Items held at or under `unit` (merged ones left out; only closed ones for the public).
+    With by_place, also items about a place at or under `unit` held higher up (a village's
+    public page shows the problem the county solved for it)."""
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    where = LedgerItem.org_unit_id.in_(under)
+    if by_place:
+        where = where | LedgerItem.place_unit_id.in_(under)
     q = (select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
-         .where(OrgUnit.path.startswith(unit.path), LedgerItem.status != "merged"))
+         .where(where, LedgerItem.status != "merged"))
     if public:
         q = q.where(LedgerItem.status == "closed")
     elif statuses:

@@ -7,7 +7,6 @@ import datetime as dt
 import io
 
 import openpyxl
-import pytest
 
 from ledger import evaluation, exports, workflow as wf
 from recognize.pii import find_pii
@@ -80,7 +79,7 @@ def test_public_item_redacts_known_names_even_without_a_cue(county):
 
 
 def _ledger_items(c):
-    s, a, sup = c.session, c.users["cadre_a"], c.users["sup_gulouzi"]
+    s, a = c.session, c.users["cadre_a"]
     e1 = make_entry(s, a, "3组通组路冲毁", interviewee="张大山", place="南荒沟村3组",
                     visit_date=dt.date(2024, 3, 1), category="道路桥梁")
     i1 = wf.open_item_from_entry(s, e1, a)

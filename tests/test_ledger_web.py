@@ -311,3 +311,14 @@ def test_demo_seeding_leaves_every_state(client, session, org, users):
     assert county_page.count('class="item"') == counts["closed"]
     for name in ("张大山", "王桂兰", "刘玉珍", "赵福", "孙德胜", "李淑芬", "陈国强", "周玉梅", "13841512345", "13504156789"):
         assert name not in county_page, name
+
+
+def test_public_village_page_shows_items_solved_higher_up(client, session, users, org):
+    item = _new_item(session, users, text="跨村饮水主管道")
+    wf.escalate(session, item, users["cadre_a"], "需要乡里")
+    wf.accept_escalation(session, item, users["sup_gulouzi"])
+    wf.solve_now(session, item, users["sup_gulouzi"], "乡水利站更换主管道")
+    session.commit()
+    for unit in ("南荒沟村", "古楼子乡", "宽甸县"):
+        assert "乡水利站更换主管道" in client.get(f"/public/{org[unit].id}").get_data(as_text=True), unit
+    assert "乡水利站更换主管道" not in client.get(f"/public/{org['大古岭村'].id}").get_data(as_text=True)

@@ -33,7 +33,7 @@ def unit(unit_id: int):
     u = db_session.get(OrgUnit, unit_id)
     if u is None:
         abort(404)
-    items = exports.items_for(db_session, u, public=True)
+    items = exports.items_for(db_session, u, public=True, by_place=True)
     rows = [exports.public_item(i) for i in items]
     rows.sort(key=lambda r: r["closed"] or r["opened"], reverse=True)
     return render_template("public/unit.html", unit=u, rows=rows, children=u.children)
