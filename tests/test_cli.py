@@ -200,3 +200,42 @@ def test_console_script_entry_point_runs(tmp_path):
     for command in ("init", "create-user", "import-orgs", "ingest", "serve", "worker", "demo",
                     "transcribe", "audit-verify"):
         assert command in out.stdout
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_with_the_real_models(tmp_path):
+    """`minxin demo --no-serve` on a fresh instance: PaddleOCR (and Whisper for any voice memo)
+    read the samples, and every draft lands in the review queue linked to the village its page names."""
+    import os
+
+    from capture.sniff import sniff_file
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MINXIN_")}
+    env.update(MINXIN_INSTANCE_PATH=str(tmp_path / "instance"), PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-m", "webapp.cli", "demo", "--no-serve", "--timeout", "1200"],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1500)
+    assert out.returncode == 0, out.stdout + out.stderr
+    samples = [p for p in sorted((REPO / "samples").rglob("*")) if p.is_file() and sniff_file(p)]
+    assert len(samples) >= 3
+    assert f"待审核 (review queue): {len(samples)} 个采集，{len(samples)} 条草稿日记" in out.stdout
+
+    from ledger.db import make_engine
+    from sqlalchemy.orm import Session
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'minxin.sqlite'}")
+    try:
+        with Session(engine) as s:
+            captures = s.scalars(select(Capture).order_by(Capture.id)).all()
+            assert [c.status for c in captures] == ["ready_for_review"] * len(samples)
+            for capture in captures:
+                name = capture.files[0].original_name
+                assert capture.transcript.engine and len(capture.transcript.text) > 40, name
+                reference = next((REPO / "samples").rglob(Path(name).stem + ".txt"), None)
+                if reference is None:
+                    continue
+                place_line = next(line for line in reference.read_text(encoding="utf-8").splitlines()
+                                  if line.startswith("地点"))
+                entry = capture.entry
+                assert entry.place_unit is not None and entry.place_unit.name in place_line, (name, entry.place)
+    finally:
+        engine.dispose()
