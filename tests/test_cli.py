@@ -239,3 +239,43 @@ def test_demo_end_to_end_with_the_real_models(tmp_path):
                 assert entry.place_unit is not None and entry.place_unit.name in place_line, (name, entry.place)
     finally:
         engine.dispose()
+
+
+def test_serve_runs_the_app_and_the_embedded_worker(ready, tmp_path, media):
+    """`minxin serve` in a real process: the login page answers, and a job queued before it
+    started is recognized by its worker thread."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    memo = tmp_path / "memo.wav"
+    memo.write_bytes(media.wav())
+    assert run("ingest", str(memo), "--cadre", "li").exit_code == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(REPO), MINXIN_SECRET_KEY="test")
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port)],
+                                cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline, page, status = time.monotonic() + 60, "", None
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/login", timeout=5) as resp:
+                        page = resp.read().decode()
+                    break
+                except OSError:
+                    time.sleep(0.3)
+            assert "登录" in page
+            while time.monotonic() < deadline:
+                with _session() as s:
+                    status = s.get(Capture, 1).status
+                if status == "ready_for_review":
+                    break
+                time.sleep(0.3)
+            assert status == "ready_for_review", (tmp_path / "serve.log").read_text()
+        finally:
+            proc.terminate()
+            proc.wait(15)
