@@ -135,8 +135,8 @@ def collapse_repeats(text: str) -> str:
     previous = None
     while previous != text:
         previous = text
-        text = _REPEAT_UNIT.sub(r"\1", text)
         text = _REPEAT_CHAR.sub(r"\1", text)
+        text = _REPEAT_UNIT.sub(r"\1", text)
     return text
 
 

@@ -80,6 +80,8 @@ def read_ct2_model(path: str | os.PathLike) -> tuple[str, int, dict[str, np.ndar
     def string() -> str:
         nonlocal off
         n = take("H")
+        if n == 0 or off + n > len(data):
+            raise ConversionError(f"{path}: truncated model.bin at byte {off}")
         raw = bytes(data[off : off + n - 1])
         off += n
         return raw.decode("utf-8")
@@ -112,6 +114,8 @@ def read_ct2_model(path: str | os.PathLike) -> tuple[str, int, dict[str, np.ndar
         raw[name] = array.reshape(shape) if shape else array.reshape(())
     for _ in range(take("I")):
         alias, target = string(), string()
+        if target not in raw:
+            raise ConversionError(f"{path}: alias {alias} points to missing {target}")
         raw[alias] = raw[target]
     if off != len(data):
         raise ConversionError(f"{path}: {len(data) - off} trailing bytes after the aliases")
