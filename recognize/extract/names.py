@@ -35,6 +35,28 @@ NAME_STOP = set(
     "呢吧啊呀嘛着过得地不没很太更最已曾将会能可应该需请叫因所但而或并共几个位名岁今昨前后时点分"
     "村组镇乡县户主人员患病老夫妻儿女父母爷奶叔婶姨舅哥姐弟妹孙媳婿"
 )
+# Characters that may follow a name (besides NAME_STOP and non-Chinese characters): a name
+# read after a cue must be followed by one of them, so 群众满意度 gives no 满意度.
+NAME_FOLLOW = NAME_STOP | set(
+    "发介一二三四五六七八九十现患夫两年找问盼希感觉认知担怕住种养开办做干看听吃喝带领拿买卖送接回愁急哭笑因"
+    "今明昨前去来到在是这那已刚曾正也都就还又"
+)
+HONORIFICS = ("老大爷", "老大娘", "大爷", "大娘", "大妈", "大姐", "大哥", "大叔", "大婶", "大嫂", "奶奶", "爷爷",
+              "阿姨", "师傅", "老汉", "老太太", "婶", "叔")
+NAME_FOLLOW |= set("大老阿师同")
+# A name is never followed directly by a place suffix (走访了南荒沟村: no person 南荒沟)
+PLACE_SUFFIX = set("村镇乡县屯组区市")
+# Everyday words that start with a surname character: never names.
+COMMON_WORDS = set(
+    "常年 经常 时常 平时 马上 原来 原先 白天 全家 全部 全村 明年 明天 许多 关系 单独 单身 方便 安全 高兴 "
+    "和好 向来 成天 整天 东西 左右 上下 金钱 余下 毛病 都是 都有 都在 还是 有些 连续 连着 申请 周边 周末 "
+    "周围 毕业 文化 车上 路上 路边 路口 夏天 秋天 冬天 春天 房子 房屋 田里 地里 黄瓜 花钱 阳光 明显 应该 "
+    "应当 宁可 管理 管道 门口 石头 水泥 林地 林下 江水 河道 杨树 柳树 米面 苗木 苗子 叶子 牛羊 牛犊 马车 "
+    "鸡鸭 鱼塘 包括 成本 成了 成为 尚未 于是 于今 余额 齐全 易于 谷子 麦子 高血压 高龄 高低 严重 严格 "
+    "孔洞 燕子 花生 花费 钱款 钱都 温度 温室 宫殿 文件 史上 时间 时候 师傅 华北 江北 南方 南边 北边 "
+    "东边 西边 左边 右边 上边 下边 前边 后边 里边 外边 旁边 边上 边界 曾经 党员 国家 政府 干部 卫生 "
+    "房顶 房间 屋里 家里 吉利 计划 申报 相关 相互 项目 宣传 商量 生活 任何 任务 向阳 乐意".split()
+)
 # Role words that introduce the person visited, longest first in the pattern.
 INTERVIEWEE_CUES = (
     "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
@@ -54,6 +76,8 @@ OTHER_PERSON_CUES = (
 VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "走访", "看望", "慰问", "拜访", "探望")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
+# …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
+_HU_RE = re.compile("户")
 _OTHER_RE = re.compile("|".join(sorted(OTHER_PERSON_CUES, key=len, reverse=True)))
 _VERB_RE = re.compile("|".join(VISIT_VERBS))
 _HOME_RE = re.compile(r"(?:到|去|在|来到)(?=\S{2,4}家)")
@@ -91,15 +115,19 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
         else:
             return None
     g = q + sl
+    for hon in HONORIFICS:  # 张大爷 / 李奶奶: surname + form of address
+        if text.startswith(hon, g):
+            return q, g + len(hon)
     n = 0
     while n < 2 and g + n < end and is_han(text[g + n]) and text[g + n] not in NAME_STOP:
         n += 1
     if n == 0:
         return None
-    # 王大爷 / 李大娘: a respectful form of address, not a given name
+    if text[q : q + 2] in COMMON_WORDS or text[q : g + n] in COMMON_WORDS:
+        return None
     if strict_end:
         nxt = text[g + n : g + n + 1]
-        if nxt and is_han(nxt) and nxt not in NAME_STOP:
+        if nxt and is_han(nxt) and (nxt not in NAME_FOLLOW or nxt in PLACE_SUFFIX):
             return None
     return q, g + n
 
@@ -117,8 +145,12 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
 def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None) -> list[NameHit]:
     """Names after role cues (strong), then after visit verbs / 到…家 (weak), by position."""
     end = len(text) if end is None else end
-    hits = _cue_names(text, _CUE_RE, start, end, 0.9)
+    hits = _cue_names(text, _CUE_RE, start, end, 0.9, strict=True)
     strong = {(h.start, h.end) for h in hits}
+    for h in _cue_names(text, _HU_RE, start, end, 0.85, strict=True):
+        if (h.start, h.end) not in strong:
+            hits.append(h)
+            strong.add((h.start, h.end))
     for h in _cue_names(text, _VERB_RE, start, end, 0.6, strict=True):
         if (h.start, h.end) not in strong:
             hits.append(h)
@@ -131,7 +163,7 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
 
 
 def other_person_names(text: str) -> list[NameHit]:
-    return _cue_names(text, _OTHER_RE, 0, len(text), 0.7)
+    return _cue_names(text, _OTHER_RE, 0, len(text), 0.7, strict=True)
 
 
 def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
