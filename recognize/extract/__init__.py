@@ -28,6 +28,7 @@ _SURVEY_STRONG = re.compile(r"问卷|民意调查|民意测评|满意度|民调|
 _SURVEY_WEAK = re.compile(r"调查|民意|调研")
 _MEETING_STRONG = re.compile(r"座谈|开会|召开|会议|议事会|院坝会|坝坝会|恳谈|大会|碰头会|群众会|说事会|集体讨论")
 _MEETING_WEAK = re.compile(r"村民代表|党员代表|群众代表|村两委|参加的有|参会|与会|大家")
+_INTRO_VERBS = re.compile(r"送去|送了|走访|看望|慰问|探望|拜访|座谈|调查|了解情况")
 _VISIT = re.compile(r"入户|走访|看望|慰问|探望|拜访|到.{1,4}家")
 
 
@@ -81,6 +82,10 @@ def _as_datetime(now: Union[dt.datetime, dt.date, str, None]) -> dt.datetime:
     raise TypeError(f"now must be a datetime, date or ISO string, not {type(now).__name__}")
 
 
+def _slice(t: str, span) -> str:
+    return t[span[0] : span[1]] if span else ""
+
+
 def _in(span: tuple[int, int], sec: Section) -> bool:
     return sec.value_start <= span[0] and span[1] <= sec.value_end
 
@@ -122,9 +127,15 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
         if all(f in spans for f in ("problem", "solution", "reflections")):
             break
         fallback = None
-        seg_cands = [h for h in cands if a <= h.start < b and h.confidence >= 0.6]
+        seg_cands = [h for h in cands if a <= h.start < b and h.confidence >= 0.85] or [
+            h for h in cands if a <= h.start < b and h.confidence >= 0.6
+        ]
         if seg_cands:
             fallback = seg_cands[0].end
+            # 给刘长顺家送去了米面油，他家…: the rest of the intro clause is the visit itself
+            comma = next((i for i in range(fallback, b) if t[i] in "，,。；;\n"), b)
+            if comma < b and t[comma] in "，," and _INTRO_VERBS.search(t, fallback, comma):
+                fallback = comma + 1
         got = free_fields(t, a, b, fallback_problem=fallback)
         for fld in ("problem", "solution", "reflections"):
             sp = getattr(got, fld)
@@ -144,14 +155,25 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     def outside(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in covered)
 
-    rest = "".join(ch if outside(i, i + 1) else " " for i, ch in enumerate(t))
+    chars = list(t)
+    for s, e in covered:
+        chars[s:e] = " " * (e - s)
+    rest = "".join(chars)
 
     # --- date and time --------------------------------------------------------------------
-    hits = [h for h in find_dates(t, now_dt) if not h.future]
+    all_hits = find_dates(t, now_dt)
+    hits = [h for h in all_hits if not h.future]
     tsec = first.get("time")
     chosen = None
     if tsec:
         chosen = next((h for h in hits if _in((h.start, h.end), tsec)), None)
+        if chosen is None:
+            # the 时间 label holds a date after the capture: written as such, flagged by
+            # a low confidence for the reviewer
+            later = next((h for h in all_hits if _in((h.start, h.end), tsec) and h.kind in ("full", "numeric")), None)
+            if later is not None:
+                later.confidence = 0.4
+                chosen = later
     if chosen is None:
         outside_hits = [h for h in hits if outside(h.start, h.end)]
         chosen = (outside_hits or hits or [None])[0]
@@ -278,7 +300,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             conf["category"] = 0.95
             ev["category"] = [csec.value_start, csec.value_end]
     if cat is None:
-        parts = [(ex.problem and normalize(ex.problem), 3.0), (ex.solution and normalize(ex.solution), 1.5), (rest, 1.0)]
+        parts = [(_slice(t, spans.get("problem")), 3.0), (_slice(t, spans.get("solution")), 1.5), (rest, 1.0)]
         cat, cconf, _ = model.classify(parts)
         if not ex.problem:
             cconf = round(cconf * 0.85, 2)

@@ -122,14 +122,16 @@ def find_dates(text: str, now: dt.datetime) -> list[DateHit]:
     for m in _FULL.finditer(text):
         y, mo, d = cn_int(m["y"]), cn_int(m["m"]), cn_int(m["d"])
         try:
-            add(DateHit(dt.date(y, mo, d), m.start(), m.end(), "full", 0.97))
+            day = dt.date(y, mo, d)
+            add(DateHit(day, m.start(), m.end(), "full", 0.97, future=day > today))
         except (TypeError, ValueError):
             continue
     for m in _NUMERIC.finditer(text):
         if not free(m.start(), m.end()):
             continue
         try:
-            add(DateHit(dt.date(int(m["y"]), int(m["m"]), int(m["d"])), m.start(), m.end(), "numeric", 0.95))
+            day = dt.date(int(m["y"]), int(m["m"]), int(m["d"]))
+            add(DateHit(day, m.start(), m.end(), "numeric", 0.95, future=day > today))
         except ValueError:
             continue
     for m in _LUNAR.finditer(text):

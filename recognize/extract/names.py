@@ -41,6 +41,22 @@ NAME_FOLLOW = NAME_STOP | set(
     "发介一二三四五六七八九十现患夫两年找问盼希感觉认知担怕住种养开办做干看听吃喝带领拿买卖送接回愁急哭笑因"
     "今明昨前去来到在是这那已刚曾正也都就还又"
 )
+HONORIFICS = ("老大爷", "老大娘", "大爷", "大娘", "大妈", "大姐", "大哥", "大叔", "大婶", "大嫂", "奶奶", "爷爷",
+              "阿姨", "师傅", "老汉", "老太太", "婶", "叔")
+NAME_FOLLOW |= set("大老阿师同")
+# A name is never followed directly by a place suffix (走访了南荒沟村: no person 南荒沟)
+PLACE_SUFFIX = set("村镇乡县屯组区市")
+# Everyday words that start with a surname character: never names.
+COMMON_WORDS = set(
+    "常年 经常 时常 平时 马上 原来 原先 白天 全家 全部 全村 明年 明天 许多 关系 单独 单身 方便 安全 高兴 "
+    "和好 向来 成天 整天 东西 左右 上下 金钱 余下 毛病 都是 都有 都在 还是 有些 连续 连着 申请 周边 周末 "
+    "周围 毕业 文化 车上 路上 路边 路口 夏天 秋天 冬天 春天 房子 房屋 田里 地里 黄瓜 花钱 阳光 明显 应该 "
+    "应当 宁可 管理 管道 门口 石头 水泥 林地 林下 江水 河道 杨树 柳树 米面 苗木 苗子 叶子 牛羊 牛犊 马车 "
+    "鸡鸭 鱼塘 包括 成本 成了 成为 尚未 于是 于今 余额 齐全 易于 谷子 麦子 高血压 高龄 高低 严重 严格 "
+    "孔洞 燕子 花生 花费 钱款 钱都 温度 温室 宫殿 文件 史上 时间 时候 师傅 华北 江北 南方 南边 北边 "
+    "东边 西边 左边 右边 上边 下边 前边 后边 里边 外边 旁边 边上 边界 曾经 党员 国家 政府 干部 卫生 "
+    "房顶 房间 屋里 家里 吉利 计划 申报 相关 相互 项目 宣传 商量 生活 任何 任务 向阳 乐意".split()
+)
 # Role words that introduce the person visited, longest first in the pattern.
 INTERVIEWEE_CUES = (
     "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
@@ -99,14 +115,19 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
         else:
             return None
     g = q + sl
+    for hon in HONORIFICS:  # 张大爷 / 李奶奶: surname + form of address
+        if text.startswith(hon, g):
+            return q, g + len(hon)
     n = 0
     while n < 2 and g + n < end and is_han(text[g + n]) and text[g + n] not in NAME_STOP:
         n += 1
     if n == 0:
         return None
+    if text[q : q + 2] in COMMON_WORDS or text[q : g + n] in COMMON_WORDS:
+        return None
     if strict_end:
         nxt = text[g + n : g + n + 1]
-        if nxt and is_han(nxt) and nxt not in NAME_FOLLOW:
+        if nxt and is_han(nxt) and (nxt not in NAME_FOLLOW or nxt in PLACE_SUFFIX):
             return None
     return q, g + n
 

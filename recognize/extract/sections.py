@@ -8,7 +8,7 @@ Free dictation: cue words mark where the problem, the cadre's plan and the refle
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from recognize.extract.textutil import PUNCT, SENT_END, SPACE, sentence_start, trim_span
@@ -127,7 +127,7 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
 _PROBLEM_CUES = re.compile(
     r"反映|反应(?!很|迅速|快)|提出|提到|谈到|说起|诉说|抱怨|讲(?!解|座|话|课|政策|清|了政策)|表示|担心|诉求是|"
     r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
-    r"意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
+    r"了解到|得知|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
     r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定])"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
@@ -140,7 +140,7 @@ _PROBLEM_LEAD = re.compile(
 _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|"
-    r"我们?(?=当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
+    r"我们?(?=打算|准备|计划|决定|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
     r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日)"
 )
 _SOLUTION_LEAD = re.compile(

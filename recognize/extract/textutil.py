@@ -5,6 +5,7 @@ normalized text is the same offset in the transcript the reviewer sees (evidence
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -36,11 +37,30 @@ def _t2s():
         return None
 
 
+@lru_cache(maxsize=1)
+def _traditional_chars() -> frozenset:
+    """Characters OpenCC's t2s table changes; text without any needs no conversion."""
+    try:
+        import opencc
+
+        path = os.path.join(os.path.dirname(opencc.__file__), "dictionary", "TSCharacters.txt")
+        chars = set()
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                key, _, val = line.rstrip("\n").partition("\t")
+                if len(key) == 1 and key not in val.split():
+                    chars.add(key)
+        return frozenset(chars)
+    except Exception:  # pragma: no cover - fall back to converting every text
+        return frozenset()
+
+
 def normalize(text: str) -> str:
     """Half-width digits/letters, simplified characters; same length as the input."""
     out = text.translate(_FW)
     conv = _t2s()
-    if conv is not None and any(ord(c) > 0x2E7F for c in out):
+    trad = _traditional_chars()
+    if conv is not None and (not trad or any(c in trad for c in out)):
         simp = conv.convert(out)
         if len(simp) == len(out):
             out = simp

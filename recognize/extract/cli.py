@@ -1,0 +1,49 @@
+"""``minxin extract``: transcript text on standard input -> the diary fields.
+
+    echo "今天上午到南荒沟村走访村民李树，他反映…" | minxin extract --now 2022-01-05T19:00:00 --json
+
+The command function is wired into the ``minxin`` group by webapp/cli.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+
+import click
+
+from recognize.extract import Gazetteer, extract_entry
+
+
+def _parse_now(ctx, param, value):
+    if value is None:
+        return dt.datetime.now()
+    try:
+        return dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date-time: {value!r} (e.g. 2022-01-05T19:00:00)")
+
+
+@click.command("extract")
+@click.option("--now", "now", callback=_parse_now, metavar="ISO",
+              help="capture time that relative and lunar dates resolve against (default: now)")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object")
+@click.option("--gazetteer", "gazetteer_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help='org tree as JSON: {"units": [[name, level, parent], ...], "cadre_names": [...]} '
+                   "(default: the Kuandian demo tree)")
+def extract_command(now, as_json, gazetteer_path):
+    """Read a transcript from standard input and print the diary entry fields."""
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
+    text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
+    text = text.lstrip("\ufeff")
+    gazetteer = Gazetteer.from_file(gazetteer_path) if gazetteer_path else Gazetteer.default()
+    result = extract_entry(text, now, gazetteer).to_dict()
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    for key, value in result.items():
+        if key in ("confidence", "evidence"):
+            continue
+        conf = result["confidence"].get(key)
+        shown = "、".join(value) if isinstance(value, list) else ("" if value is None else value)
+        click.echo(f"{key}: {shown}" + (f"  ({conf:.2f})" if conf is not None else ""))

@@ -1,0 +1,252 @@
+"""Field extraction: both entry styles, places, names, method, category, evidence."""
+import datetime as dt
+import json
+
+import pytest
+
+from recognize.extract import Extraction, Gazetteer, extract_entry
+from recognize.extract.category import CATEGORIES, load_model
+
+NOW = dt.datetime(2022, 1, 5, 19, 0)
+GAZ = Gazetteer.default()
+
+LABELLED = (
+    "时间：2022年1月3日上午 地点：古楼子乡南荒沟村三组 受访对象：村民李树 "
+    "反映问题：家里的井水发浑，喝了闹肚子。解决思路：先送桶装水，再联系疾控中心化验水样。"
+    "心得体会：群众吃水无小事。"
+)
+FREE = (
+    "今天上午到南荒沟村走访村民李树，他反映家里的房子屋顶漏雨，墙也裂了。"
+    "我的想法是帮他申请危房改造，先找人临时加固。我的体会是群众的小事就是大事。"
+)
+
+
+def test_labelled_entry_full_width_colons():
+    ex = extract_entry(LABELLED, NOW, GAZ)
+    assert ex.visit_date == "2022-01-03"
+    assert ex.visit_time == "上午"
+    assert (ex.place, ex.place_township, ex.place_group, ex.place_known) == ("南荒沟村", "古楼子乡", "三组", True)
+    assert ex.interviewee == "李树"
+    assert ex.visit_method == "入户走访"
+    assert ex.problem == "家里的井水发浑，喝了闹肚子"
+    assert ex.solution == "先送桶装水，再联系疾控中心化验水样"
+    assert ex.reflections == "群众吃水无小事"
+    assert ex.category == "饮水"
+    assert "李树" in ex.pii
+
+
+def test_labelled_entry_half_width_colons_and_no_colons():
+    half = LABELLED.replace("：", ":")
+    bare = "时间 2022年1月3日 地点 南荒沟村 受访对象 村民李树 反映问题 家里的井水发浑 解决思路 送检 心得体会 吃水无小事"
+    for text in (half, bare):
+        ex = extract_entry(text, NOW, GAZ)
+        assert ex.visit_date == "2022-01-03"
+        assert ex.place == "南荒沟村"
+        assert ex.interviewee == "李树"
+        assert ex.problem.startswith("家里的井水发浑")
+        assert ex.reflections.endswith("无小事")
+
+
+def test_short_labels_and_ocr_slip_in_a_label():
+    text = "1月4日 大古岭村 对像：低保户王玉兰 问题：低保金少了两百。思路：去民政办核实。体会：多上门。"
+    ex = extract_entry(text, NOW, GAZ)
+    assert ex.interviewee == "王玉兰"
+    assert ex.problem == "低保金少了两百"
+    assert ex.solution == "去民政办核实"
+    assert ex.reflections == "多上门"
+    assert ex.category == "社会保障"
+
+
+def test_free_dictation_cues():
+    ex = extract_entry(FREE, NOW, GAZ)
+    assert ex.visit_date == "2022-01-05"
+    assert ex.place == "南荒沟村" and ex.place_known
+    assert ex.interviewee == "李树"
+    assert ex.problem == "家里的房子屋顶漏雨，墙也裂了"
+    assert ex.solution == "帮他申请危房改造，先找人临时加固"
+    assert ex.reflections == "群众的小事就是大事"
+    assert ex.category == "住房"
+
+
+def test_free_dictation_without_punctuation():
+    text = "昨天上午去大古岭村走访户主孙志刚他反映家里的老房子屋顶漏雨住着不安全我打算帮他申请危房改造"
+    ex = extract_entry(text, NOW, GAZ)
+    assert ex.visit_date == "2022-01-04"
+    assert ex.interviewee == "孙志刚"
+    assert ex.problem == "家里的老房子屋顶漏雨住着不安全"
+    assert ex.solution == "帮他申请危房改造"
+
+
+def test_first_person_action_is_the_plan():
+    text = "今天到石柱子村走访村民赵德海，他反映井水发浑。我当场取了水样，准备送县疾控中心化验。"
+    ex = extract_entry(text, NOW, GAZ)
+    assert ex.problem == "井水发浑"
+    assert ex.solution == "当场取了水样，准备送县疾控中心化验"
+
+
+def test_place_fuzzy_match_one_wrong_character():
+    ex = extract_entry("今天到古楼子乡南荒钩村走访村民李树", NOW, GAZ)
+    assert ex.place == "南荒沟村"
+    assert ex.place_known is True
+    assert ex.place_township == "古楼子乡"
+    assert ex.confidence["place"] < 0.95  # a corrected match is less sure than an exact one
+    s, e = ex.evidence["place"]
+    assert "南荒钩村" == "今天到古楼子乡南荒钩村走访村民李树"[s:e]
+
+
+def test_fuzzy_match_refused_when_another_township_is_said():
+    ex = extract_entry("三月十号到大西岔镇小荒沟村走访村民邹立平", NOW, GAZ)
+    assert ex.place == "小荒沟村"
+    assert ex.place_known is False
+    assert ex.place_township == "大西岔镇"
+
+
+def test_unknown_place_is_reported_as_written_not_guessed():
+    ex = extract_entry("今天在青山沟镇青山村三组走访村民张桂芳", NOW, GAZ)
+    assert (ex.place, ex.place_known, ex.place_township, ex.place_group) == ("青山村", False, "青山沟镇", "三组")
+    no_gaz = extract_entry("今天在南荒沟村走访村民李树", NOW)
+    assert no_gaz.place == "南荒沟村" and no_gaz.place_known is False
+
+
+def test_village_directly_under_the_county():
+    ex = extract_entry("今天在石柱子村走访村民李树", NOW, GAZ)
+    assert ex.place == "石柱子村" and ex.place_known and ex.place_township is None
+
+
+def test_common_nouns_are_not_places():
+    ex = extract_entry("今天走访村民李树，他反映村里的路灯坏了，申报农村危房改造。", NOW)
+    assert ex.place is None
+
+
+def test_cadre_is_never_the_interviewee():
+    gaz = Gazetteer(GAZ.units, cadre_names=["王建国"])
+    text = "今天党员王建国陪我到南荒沟村走访村民李树，他反映家里没水吃。"
+    assert extract_entry(text, NOW, gaz).interviewee == "李树"
+    assert extract_entry("今天到南荒沟村走访党员王建国", NOW, gaz).interviewee == ""
+
+
+@pytest.mark.parametrize(
+    "text, method",
+    [
+        ("今天在南荒沟村召开党员群众座谈会，大家反映路灯坏了", "集体座谈"),
+        ("组织村民代表开会，大家说冷库不够", "集体座谈"),
+        ("在大古岭村开展民意调查，收回问卷四十五份", "民意调查"),
+        ("今天入户走访了村民李树", "入户走访"),
+        ("到村民李树家看看", "入户走访"),
+    ],
+)
+def test_visit_method(text, method):
+    ex = extract_entry(text, NOW, GAZ)
+    assert ex.visit_method == method
+    if method != "入户走访":
+        assert ex.interviewee == ""
+
+
+def test_meeting_has_no_interviewee_even_when_a_speaker_is_named():
+    ex = extract_entry("6月20日晚上在东胜村召开党员大会，老党员迟德江发言说文化广场没有健身器材。", NOW)
+    assert ex.interviewee == ""
+    assert "迟德江" in ex.pii
+
+
+def test_name_boundaries():
+    cases = {
+        "返乡青年冯磊想学电商直播": "冯磊",
+        "走访养蜂户吕长海 他说蜂群病了": "吕长海",
+        "奶奶于凤兰说孙子开学了": "于凤兰",
+        "慢性病患者 王淑华 问题": "王淑华",
+    }
+    for text, name in cases.items():
+        assert extract_entry(text, NOW).interviewee == name, text
+    # a surname-led word after a group cue is not a name
+    assert extract_entry("开展群众满意度调查", NOW).interviewee == ""
+
+
+@pytest.mark.parametrize(
+    "problem, category",
+    [
+        ("村里的水泥路被大车压坏了，坑坑洼洼", "道路桥梁"),
+        ("井水发浑，吃水困难", "饮水"),
+        ("房子西山墙裂了，下雨漏雨", "住房"),
+        ("和邻居因为宅基地边界吵了好几年", "邻里纠纷"),
+        ("草莓没有冷库，旺季卖不上价", "产业发展"),
+        ("板栗树叶子打卷，不知道打什么药", "农业技术"),
+        ("村卫生室药品不全，慢性病的药要去县城开", "医疗卫生"),
+        ("孩子考上大学，学费凑不齐", "教育"),
+        ("养老金认证没办下来，几个月没领到钱", "社会保障"),
+        ("河边有人倒建筑垃圾，河道都快堵了", "环境卫生"),
+        ("想在家门口找个活干，打零工挣钱", "就业"),
+        ("村里的路灯坏了一半，晚上出门不安全", "基础设施"),
+        ("想把户口迁回村里，不知道要什么手续", "其他"),
+    ],
+)
+def test_category_keywords(problem, category):
+    ex = extract_entry(f"今天走访村民李树，他反映{problem}。", NOW)
+    assert ex.category == category
+
+
+def test_category_table_extends_from_a_county_file(tmp_path, monkeypatch):
+    text = "今天走访村民李树，他反映家里的参园被野猪拱了。"
+    assert extract_entry(text, NOW).category == "其他"
+    cfg = tmp_path / "keywords.json"
+    cfg.write_text(json.dumps({"农业技术": {"参园": 3, "野猪": 2}}, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("MINXIN_CATEGORY_KEYWORDS", str(cfg))
+    assert extract_entry(text, NOW).category == "农业技术"
+    model = load_model(str(cfg))
+    assert model.keywords["饮水"]["自来水"] > 0  # built-in words are kept
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"没有这类": {"词": 1}}, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValueError):
+        load_model(str(bad))
+
+
+def test_to_dict_contract():
+    d = extract_entry(LABELLED, NOW, GAZ).to_dict()
+    assert list(d) == [
+        "visit_date", "visit_time", "place", "place_township", "place_group", "place_known", "interviewee",
+        "visit_method", "problem", "solution", "reflections", "category", "pii", "confidence", "evidence",
+    ]
+    assert d["category"] in CATEGORIES
+    assert all(0.0 <= v <= 1.0 for v in d["confidence"].values())
+    for fld, (s, e) in d["evidence"].items():
+        assert 0 <= s < e <= len(LABELLED), fld
+    for fld in ("problem", "solution", "reflections", "interviewee", "place"):
+        s, e = d["evidence"][fld]
+        assert LABELLED[s:e] == d[fld]
+    json.dumps(d, ensure_ascii=False)
+
+
+def test_empty_and_odd_input():
+    for text in ("", "   ", "。。。", "123", None):
+        ex = extract_entry(text, NOW)
+        assert isinstance(ex, Extraction)
+        assert ex.problem == "" and ex.interviewee == "" and ex.category == "其他"
+    assert extract_entry("今天到南荒沟村", "2022-01-05T19:00:00").visit_date == "2022-01-05"
+
+
+def test_extraction_is_fast():
+    import time
+
+    text = LABELLED * 3 + FREE * 3
+    extract_entry(text, NOW, GAZ)
+    t0 = time.perf_counter()
+    for _ in range(20):
+        extract_entry(text, NOW, GAZ)
+    assert (time.perf_counter() - t0) / 20 < 0.05
+
+
+def test_forms_of_address_and_names_that_are_not_names():
+    assert extract_entry("今天看望了王玉兰大娘，她说腿疼。", NOW).interviewee == "王玉兰"
+    assert extract_entry("走访了张大爷，他反映自来水冻了。", NOW).interviewee == "张大爷"
+    # a visit verb followed by a village is not a person called 南荒沟
+    ex = extract_entry("今天走访了南荒沟村三组的种植户张凤山，了解到他家的大棚被雪压塌了。", NOW, GAZ)
+    assert ex.interviewee == "张凤山" and ex.place_group == "三组"
+    assert ex.problem == "他家的大棚被雪压塌了"
+    # everyday words after a family cue are not names
+    assert "常年有" not in extract_entry("他家老伴常年有病，儿子在外打工。", NOW).pii
+
+
+def test_problem_without_a_cue_follows_the_person():
+    ex = extract_entry("昨天去大古岭村给贫困户刘长顺家送去了米面油，他家老伴常年有病，看病花钱多。", NOW, GAZ)
+    assert ex.interviewee == "刘长顺"
+    assert ex.problem == "他家老伴常年有病，看病花钱多"
+    assert ex.confidence["problem"] < 0.6

@@ -1,0 +1,104 @@
+"""The shared PII detector: mobile numbers, ID numbers (check digit), cards, names, houses."""
+import pytest
+
+from recognize.pii import find_pii, luhn_ok, pii_spans, redact, valid_id18, valid_id15
+
+W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def with_check(body17: str) -> str:
+    return body17 + "10X98765432"[sum(int(c) * w for c, w in zip(body17, W)) % 11]
+
+
+VALID_ID = with_check("21062419650412301")  # 210624196504123013
+INVALID_ID = VALID_ID[:-1] + ("1" if VALID_ID[-1] != "1" else "2")
+
+
+def kinds(text):
+    return {h.text: h.kind for h in pii_spans(text)}
+
+
+@pytest.mark.parametrize("phone", ["15904157788", "139-4150-2267", "138 4152 9901", "+86 13841529901", "186-0415-0000"])
+def test_mobile_numbers(phone):
+    text = f"联系人手机{phone}，有事打电话"
+    assert phone in find_pii(text) or any(phone in p for p in find_pii(text))
+    assert phone not in redact(text)
+
+
+def test_not_mobile_numbers():
+    # 12 digits, a leading 12x prefix, a year and an amount are not phone numbers
+    for text in ("订单号159041577881", "编号12904157788", "2023年花了15000元"):
+        assert kinds(text).get("15904157788") is None
+        assert all(k != "mobile" for k in kinds(text).values())
+
+
+def test_id_number_with_valid_check_digit():
+    assert valid_id18(VALID_ID)
+    text = f"走访残疾人贾文斌，证件{VALID_ID}，补贴没到账"
+    assert kinds(text)[VALID_ID] == "id_card"
+    assert VALID_ID not in redact(text)
+
+
+def test_id_number_with_invalid_check_digit_is_not_an_id():
+    assert not valid_id18(INVALID_ID)
+    assert kinds(f"编号{INVALID_ID}的记录").get(INVALID_ID) != "id_card"
+
+
+def test_id_number_with_x_and_old_15_digit_ids():
+    x_id = next(i for i in (with_check(f"21062419780903{n:03d}") for n in range(1000)) if i.endswith("X"))
+    assert valid_id18(x_id) and valid_id18(x_id.lower())
+    assert kinds(f"身份证 {x_id}")[x_id] == "id_card"
+    assert valid_id15("210624470315121")
+    assert kinds("档案号210624470315121")["210624470315121"] == "id_card"
+    assert not valid_id15("210624471315121")  # month 13
+
+
+def test_a_number_after_an_id_cue_is_pii_even_if_mistyped():
+    text = f"身份证号码：{INVALID_ID}"
+    assert INVALID_ID in find_pii(text)
+    assert kinds(text)[INVALID_ID] == "id_cue"
+
+
+def test_bank_cards():
+    card = "6222020412345678"
+    digits = card[:-1]
+    check = next(str(d) for d in range(10) if luhn_ok(digits + str(d)))
+    card = digits + check
+    assert kinds(f"卡{card}")[card] == "bank_card"
+    spaced = "6222 0204 1234 5678 901"
+    assert spaced in find_pii(f"银行卡号{spaced}给了我")
+
+
+def test_landlines_and_house_numbers():
+    assert "0415-5826713" in find_pii("联系电话：0415-5826713")
+    assert "(0415)5826713" in find_pii("座机(0415)5826713")
+    text = "地点：青山沟镇虎塘沟村二组15号"
+    assert "二组15号" in find_pii(text)
+    assert "南荒沟村" in redact(text.replace("虎塘沟村二组15号", "南荒沟村8号"))
+    assert "8号" not in redact("住在南荒沟村8号")
+    # a date is not a house number
+    assert find_pii("3月12号到村里") == []
+
+
+def test_names_after_cues_and_known_names():
+    text = "村民钱学军和邻居孟凡东因为宅基地吵架，户主孙志刚他反映"
+    found = find_pii(text)
+    assert {"钱学军", "孟凡东", "孙志刚"} <= set(found)
+    assert find_pii("李树家的井水发浑", known=["李树"]) == ["李树"]
+    shown = redact("李树说井水发浑，李树家在三组", extra=["李树"])
+    assert "李树" not in shown and shown.startswith("李某")
+
+
+def test_redact_keeps_the_rest_and_is_stable():
+    text = "受访对象：村民张桂芳 电话 15904157788 反映问题：路坏了"
+    out = redact(text)
+    assert "张桂芳" not in out and "15904157788" not in out
+    assert out.endswith("反映问题：路坏了")
+    assert redact(out) == out
+    assert redact("") == "" and find_pii("") == []
+
+
+def test_full_width_digits():
+    text = "手机１５９０４１５７７８８"
+    assert "１５９０４１５７７８８" in find_pii(text)
+    assert "１５９０４１５７７８８" not in redact(text)
