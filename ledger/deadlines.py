@@ -162,8 +162,9 @@ def recipients_from_config(config: Mapping) -> dict[str, list[str]]:
 
 def format_notice(unit_due: UnitDue, today: dt.date) -> tuple[str, str]:
     unit = unit_due.unit
-    subject = (f"【民心日记】{unit.name}台账提醒 {today.isoformat()}：逾期 {len(unit_due.overdue)} 件，"
-               f"3日内到期 {len(unit_due.due_soon)} 件")
+    # No spaces: a folded, encoded Subject may lose them.
+    subject = (f"【民心日记】{unit.name}台账提醒（{today.isoformat()}）：逾期{len(unit_due.overdue)}件，"
+               f"3日内到期{len(unit_due.due_soon)}件")
     lines = [f"{unit.full_name} 台账 {today.isoformat()}", ""]
     if unit_due.overdue:
         lines.append(f"已逾期（{len(unit_due.overdue)} 件）：")

@@ -128,6 +128,24 @@ def public_row(item: LedgerItem, number: int) -> list:
             _time_limit(item), r(_result(item)), r(feedback), ratings]
 
 
+def public_item(item: LedgerItem) -> dict:
+    """What the public page shows of a closed item: category, place down to the village, dates,
+    the problem and the result, all redacted; ratings without comments."""
+    r = lambda text: redact_for_public(item, text)  # noqa: E731
+    return {
+        "code": item.code,
+        "category": item.category,
+        "place": public_place(item),
+        "opened": _visit_date(item),
+        "closed": _local_date(item.closed_at),
+        "level": LEVEL_LABELS.get(item.level, item.level),
+        "unit": item.org_unit.name,
+        "problem": r(item.problem),
+        "result": r(item.result),
+        "ratings": [e.rating for e in item.evaluations],
+    }
+
+
 # --- selection ---------------------------------------------------------------------------------
 
 
@@ -136,10 +154,16 @@ def units_under(session: Session, unit: OrgUnit) -> list[OrgUnit]:
 
 
 def items_for(session: Session, unit: OrgUnit, *, public: bool = False,
-              statuses: Optional[Sequence[str]] = None) -> list[LedgerItem]:
-    """Items held at or under `unit` (merged ones left out; only closed ones for the public)."""
+              statuses: Optional[Sequence[str]] = None, by_place: bool = False) -> list[LedgerItem]:
+    """Items held at or under `unit` (merged ones left out; only closed ones for the public).
+    With by_place, also items about a place at or under `unit` held higher up (a village's
+    public page shows the problem the county solved for it)."""
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    where = LedgerItem.org_unit_id.in_(under)
+    if by_place:
+        where = where | LedgerItem.place_unit_id.in_(under)
     q = (select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
-         .where(OrgUnit.path.startswith(unit.path), LedgerItem.status != "merged"))
+         .where(where, LedgerItem.status != "merged"))
     if public:
         q = q.where(LedgerItem.status == "closed")
     elif statuses:
@@ -199,6 +223,7 @@ def export_xlsx(session: Session, unit: OrgUnit, *, public: bool = False,
             ws.column_dimensions[get_column_letter(col)].width = COLUMN_WIDTHS[col - 1]
         for n, item in enumerate(sheet_items, start=1):
             for col, value in enumerate(row_fn(item, n), start=1):
+                value = None if value == "" else value
                 cell = ws.cell(row=n + 2, column=col, value=neutralise(value))
                 if isinstance(value, str):
                     cell.data_type = "s"  # text, never a formula

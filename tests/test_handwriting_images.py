@@ -47,6 +47,13 @@ def test_check_image_accepts_supported_formats(fmt, media):
     assert images.load_image(data).size == (120, 80)
 
 
+def test_transparent_png_is_put_on_white():
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    img.paste((0, 0, 0, 255), (0, 0, 10, 10))
+    out = images.load_image(_encode(img, "PNG"))
+    assert out.mode == "RGB" and out.getpixel((40, 40)) == (255, 255, 255) and out.getpixel((2, 2)) == (0, 0, 0)
+
+
 def test_pillow_pixel_limit_is_set_explicitly():
     assert Image.MAX_IMAGE_PIXELS == images.MAX_IMAGE_PIXELS
 
