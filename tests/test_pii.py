@@ -102,3 +102,11 @@ def test_full_width_digits():
     text = "手机１５９０４１５７７８８"
     assert "１５９０４１５７７８８" in find_pii(text)
     assert "１５９０４１５７７８８" not in redact(text)
+
+
+def test_name_after_role_cue_found_even_when_followed_by_a_noun():
+    from recognize.pii import find_pii, redact
+
+    assert "王桂兰" in find_pii("低保户王桂兰房屋漏雨")
+    assert "李春生" in find_pii("贫困户李春生电话15904157788")
+    assert "王桂兰" not in redact("低保户王桂兰房屋漏雨")

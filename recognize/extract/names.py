@@ -167,8 +167,18 @@ def other_person_names(text: str) -> list[NameHit]:
 
 
 def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
-    """Every name the detector can see: cue names, family/neighbour names, known names."""
+    """Every name the detector can see: cue names, family/neighbour names, known names.
+
+    Used for PII, where a missed name costs more than a masked word: after a role cue the
+    name is also taken when the next character is no usual name-follower (低保户王桂兰房屋漏雨).
+    """
     hits = interviewee_candidates(text) + other_person_names(text)
+    seen = {(h.start, h.end) for h in hits}
+    for regex in (_CUE_RE, _HU_RE, _OTHER_RE):
+        for h in _cue_names(text, regex, 0, len(text), 0.5, strict=False):
+            if (h.start, h.end) not in seen and not any(s <= h.start < e for s, e in seen):
+                hits.append(h)
+                seen.add((h.start, h.end))
     for k in known:
         k = (k or "").strip()
         if len(k) < 2:
