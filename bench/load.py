@@ -416,6 +416,7 @@ def run_embedded(args, counter) -> Result:
 def run_celery(n_workers: int, args, counter) -> Result:
     tmp = Path(tempfile.mkdtemp(prefix=f"minxin-bench-celery{n_workers}-"))
     name, url = create_pg_database()
+    prefix = f"minxin_bench_{secrets.token_hex(4)}:"
     procs = []
     try:
         t0 = time.monotonic()
@@ -424,7 +425,7 @@ def run_celery(n_workers: int, args, counter) -> Result:
               flush=True)
         env = {**base_env(tmp, args), "MINXIN_DATABASE_URL": url, "MINXIN_QUEUE": "celery",
                "MINXIN_BROKER_URL": "redis://127.0.0.1:6379/0",
-               "MINXIN_CELERY_KEY_PREFIX": f"minxin_bench_{secrets.token_hex(4)}:"}
+               "MINXIN_CELERY_KEY_PREFIX": prefix}
         for i in range(n_workers):
             w = Proc(f"celery{n_workers}-worker{i}", [
                 sys.executable, "-m", "celery", "-A", "ledger.celery_app", "worker", "-Q", "speech,handwriting",
@@ -446,6 +447,12 @@ def run_celery(n_workers: int, args, counter) -> Result:
         for p in procs:
             p.stop()
         drop_pg_database(name)
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=6379)
+        keys = list(client.scan_iter(match=prefix + "*", count=500))
+        if keys:
+            client.delete(*keys)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
