@@ -207,14 +207,20 @@ def _sweep_session():
     return Session(_sweep_engine)
 
 
+_marker_clients: dict = {}
+
+
 def _once_marker(prefix: str, ttl: float):
-    """A Redis SET NX per (job, attempt), so many sweeping workers send one message."""
+    """A Redis SET NX per (job, attempt, status), so many sweeping workers send one message,
+    and a job waiting in a long backlog is sent again at most once per `ttl`."""
     broker = app.conf.broker_url or ""
     if not broker.startswith(("redis://", "rediss://", "unix://")):
         return None
     import redis
 
-    client = redis.Redis.from_url(broker, socket_timeout=5)
+    client = _marker_clients.get(broker)
+    if client is None:
+        client = _marker_clients[broker] = redis.Redis.from_url(broker, socket_timeout=5)
 
     def once(job) -> bool:
         key = f"{prefix}minxin:swept:{job.id}:{job.attempts}:{job.status}"
@@ -230,16 +236,11 @@ def sweep_now() -> list[int]:
     def submit(job_id: int, queue: str, countdown: float) -> None:
         task.apply_async(args=[job_id], queue=queue, countdown=countdown or None)
 
-    every = float(app.conf.get("minxin_sweep_seconds") or 30)
+    stale = float(app.conf.get("minxin_stale_queued_seconds") or 600)
     prefix = (app.conf.broker_transport_options or {}).get("global_keyprefix", "")
-    once = _once_marker(prefix, ttl=max(every * 2, 5))
+    once = _once_marker(prefix, ttl=stale)
     with _sweep_session() as session:
-        return sweep(
-            session,
-            submit,
-            stale_queued_seconds=float(app.conf.get("minxin_stale_queued_seconds") or 600),
-            once=once,
-        )
+        return sweep(session, submit, stale_queued_seconds=stale, once=once)
 
 
 class JobSweeper(bootsteps.StartStopStep):
