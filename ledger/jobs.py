@@ -86,7 +86,7 @@ def set_active_queue(queue: Optional[Queue]) -> None:
 # Queue backends by MINXIN_QUEUE; "module:Class", imported when chosen.
 QUEUE_BACKENDS = {
     "embedded": "ledger.jobs:EmbeddedQueue",
-    "celery": "ledger.celery_queue:CeleryQueue",
+    "celery": "ledger.queue_celery:CeleryQueue",
 }
 
 
