@@ -198,7 +198,7 @@ def test_console_script_entry_point_runs(tmp_path):
                          text=True, timeout=60)
     assert out.returncode == 0
     for command in ("init", "create-user", "import-orgs", "ingest", "serve", "worker", "demo",
-                    "transcribe", "audit-verify"):
+                    "transcribe", "audit-verify", "extract"):
         assert command in out.stdout
 
 

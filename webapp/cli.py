@@ -527,7 +527,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
             click.echo(line)
             if c.entry is not None:
                 e = c.entry
-                problem = " ".join((e.problem or "-").split())
+                problem = "".join((e.problem or "-").split())  # line breaks of the page
                 click.echo(f"      草稿 (draft) #{e.id}: 日期 {e.visit_date or '-'} 地点 {e.place or '-'} "
                            f"受访 {e.interviewee or '-'} 问题 {problem[:40]}")
         waiting = s.scalars(select(Capture).where(Capture.status == "ready_for_review")).all()
