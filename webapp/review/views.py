@@ -275,6 +275,7 @@ def confirm(capture_id: int):
             responsible_unit=form.get("responsible_unit", ""),
             result=form.get("result", ""),
             reason=form.get("reason", ""),
+            feedback_method=form.get("feedback_method", ""),
         )
 
     def message(item):
