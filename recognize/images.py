@@ -150,6 +150,11 @@ def load_image(source: str | Path | bytes) -> Image.Image:
     try:
         img.load()
         upright = ImageOps.exif_transpose(img)
+        if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+            # screenshots and scans with transparency: ink on white, not on black
+            rgba = upright.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            return Image.alpha_composite(white, rgba).convert("RGB")
         return upright.convert("RGB")
     except _DECODE_ERRORS as exc:
         raise RecognitionError(f"无法解码图片：文件已损坏或不完整 (cannot decode image: {exc})") from None

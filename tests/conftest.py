@@ -8,6 +8,12 @@ import pytest
 from ledger import db
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    """scrypt with small work factors in tests (still scrypt); production keeps werkzeug's."""
+    monkeypatch.setattr("ledger.users.PASSWORD_METHOD", "scrypt:1024:8:1")
+
+
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory):
     """A SQLite file brought to the newest schema by the Alembic migrations, once per run;
@@ -137,3 +143,74 @@ def csrf_token(client):
         return _csrf_from(client.get(path).get_data(as_text=True))
 
     return _token
+
+
+# --- media made on the fly (no binary fixtures in the repo) -----------------------------------
+
+
+class Media:
+    """Small valid (and deliberately broken) files of the kinds intake accepts."""
+
+    @staticmethod
+    def wav(seconds: float = 0.5, tone: int = 1) -> bytes:
+        import io
+        import math
+        import struct
+        import wave
+
+        buf = io.BytesIO()
+        with wave.open(buf, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(16000)
+            n = int(16000 * seconds)
+            w.writeframes(b"".join(struct.pack("<h", int(3000 * math.sin(i * 0.05 * tone))) for i in range(n)))
+        return buf.getvalue()
+
+    @staticmethod
+    def image(fmt: str = "PNG", size=(64, 48), color=(250, 250, 240), text: str = "", exif_time: str = "") -> bytes:
+        import io
+
+        from PIL import Image
+        from PIL.PngImagePlugin import PngInfo
+
+        img = Image.new("RGB", size, color)
+        buf = io.BytesIO()
+        kwargs = {}
+        if text and fmt == "PNG":
+            info = PngInfo()
+            info.add_text("note", text)
+            kwargs["pnginfo"] = info
+        if exif_time:
+            exif = Image.Exif()
+            exif.get_ifd(0x8769)[36867] = exif_time
+            kwargs["exif"] = exif
+        img.save(buf, fmt, **kwargs)
+        return buf.getvalue()
+
+
+@pytest.fixture
+def media():
+    return Media
+
+
+@pytest.fixture
+def storage(app):
+    from capture.storage import get_storage
+
+    return get_storage(app.config)
+
+
+@pytest.fixture
+def make_capture(session, storage):
+    """make_capture(user, files=None) -> a Capture ingested through the real intake."""
+    from capture.intake import ingest
+
+    counter = {"n": 0}
+
+    def _make(user, files=None, **kwargs):
+        counter["n"] += 1
+        files = files or [(f"memo{counter['n']}.wav", Media.wav(0.2, tone=counter["n"]))]
+        return ingest(session, storage, user, files, **kwargs)
+
+    return _make

@@ -83,6 +83,17 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
             return jsonify(error=message, code="too_large"), 413
         return message, 413
 
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        message = f"表单已过期或缺少安全令牌，请刷新后重试 (CSRF: {exc.description})"
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=message, code="csrf"), 400
+        return message, 400
+
     @app.teardown_appcontext
     def _remove_session(_exc=None):
         db.db_session.remove()

@@ -1,0 +1,119 @@
+"""Score field extraction on the shared dev cases and on the project's own held-out cases.
+
+    python bench/extract.py [--verbose] [--no-gazetteer]
+
+Scoring (see shared/eval/README.md): exact match for visit_date, interviewee, visit_method
+and category; place is right when the expected name is a substring of the extracted place;
+character-level F1 >= 0.8 for problem, solution and reflections; a case's pii is right when
+every expected string is gone from ``redact(text, extra=extracted pii)`` (what a public page
+shows).  Only the fields listed in a case's ``expected`` are scored.  Extraction runs with
+the default Kuandian demo gazetteer unless --no-gazetteer.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from recognize.extract import Gazetteer, extract_entry  # noqa: E402
+from recognize.pii import redact  # noqa: E402
+
+FIELDS = ("visit_date", "place", "interviewee", "visit_method", "category", "problem", "solution", "reflections", "pii")
+TEXT_FIELDS = ("problem", "solution", "reflections")
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("MINXIN_SHARED_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
+
+
+def char_f1(pred: str, gold: str) -> float:
+    pred, gold = pred or "", gold or ""
+    if not pred and not gold:
+        return 1.0
+    if not pred or not gold:
+        return 0.0
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if not common:
+        return 0.0
+    p, r = common / len(pred), common / len(gold)
+    return 2 * p * r / (p + r)
+
+
+def field_ok(fld: str, got: dict, exp, text: str) -> bool:
+    val = got.get(fld)
+    if fld in TEXT_FIELDS:
+        return char_f1(val or "", exp) >= 0.8
+    if fld == "place":
+        return bool(exp) and bool(val) and exp in val if exp else not val
+    if fld == "pii":
+        shown = redact(text, extra=got.get("pii") or [])
+        return all(s not in shown for s in exp)
+    return (val or "") == (exp or "")
+
+
+def load(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def score(cases: list[dict], gazetteer, verbose: bool) -> tuple[dict, list[str], float]:
+    right: Counter = Counter()
+    total: Counter = Counter()
+    failures: list[str] = []
+    t0 = time.perf_counter()
+    for case in cases:
+        got = extract_entry(case["text"], case["now"], gazetteer).to_dict()
+        for fld, exp in case["expected"].items():
+            if fld not in FIELDS:
+                continue
+            total[fld] += 1
+            if field_ok(fld, got, exp, case["text"]):
+                right[fld] += 1
+            else:
+                extra = f" (F1 {char_f1(got.get(fld) or '', exp):.2f})" if fld in TEXT_FIELDS else ""
+                failures.append(f"  {case.get('id', '?')} {fld}: expected {exp!r} got {got.get(fld)!r}{extra}")
+    ms = (time.perf_counter() - t0) * 1000 / max(1, len(cases))
+    return {f: (right[f], total[f]) for f in FIELDS if total[f]}, failures, ms
+
+
+def report(name: str, cases: list[dict], gazetteer, verbose: bool) -> None:
+    res, failures, ms = score(cases, gazetteer, verbose)
+    print(f"{name}: {len(cases)} cases, {ms:.1f} ms/entry")
+    r_all = t_all = 0
+    for fld, (r, t) in res.items():
+        print(f"  {fld:<13} {r:>3}/{t:<3} {100 * r / t:6.1f}%")
+        r_all += r
+        t_all += t
+    print(f"  {'overall':<13} {r_all:>3}/{t_all:<3} {100 * r_all / max(1, t_all):6.1f}%")
+    if verbose and failures:
+        print("  failures:")
+        print("\n".join(failures))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--verbose", "-v", action="store_true", help="list every failed field")
+    ap.add_argument("--no-gazetteer", action="store_true", help="extract without the demo org tree")
+    args = ap.parse_args(argv)
+    gazetteer = None if args.no_gazetteer else Gazetteer.default()
+    extract_entry("预热", "2024-01-01T00:00:00", gazetteer)  # imports and caches out of the timing
+    dev = shared_dir() / "eval" / "extraction_dev.jsonl"
+    holdout = ROOT / "tests" / "data" / "extraction_holdout.jsonl"
+    if dev.exists():
+        report(f"dev ({dev})", load(dev), gazetteer, args.verbose)
+    else:
+        print(f"dev: {dev} not found (set MINXIN_SHARED_DIR)")
+    report(f"holdout ({holdout.relative_to(ROOT)})", load(holdout), gazetteer, args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,302 @@
+"""From transcript text to the fields of a 民心日记 entry, with evidence and confidence.
+
+``extract_entry(text, now, gazetteer=None) -> Extraction``; ``Extraction.to_dict()`` gives the
+fields of ``minxin extract --json`` (see docs/ARCHITECTURE.md).  Everything here is plain
+rules over the text: labelled sections when the note has labels, cue words in free
+dictation, dates through cn2an/lunardate, places against the org tree (Gazetteer), names
+after role cues, a keyword model for the category and the shared PII detector.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+from recognize.extract.category import CATEGORIES, CategoryModel, default_model
+from recognize.extract.dates import find_dates, find_time
+from recognize.extract.names import NameHit, interviewee_candidates, take_name
+from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
+from recognize.extract.sections import Section, find_sections, free_fields
+from recognize.extract.textutil import normalize, trim_span
+
+__all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]
+
+METHODS = ("入户走访", "集体座谈", "民意调查")
+
+_SURVEY_STRONG = re.compile(r"问卷|民意调查|民意测评|满意度|民调|抽样调查|测评表|调查表")
+_SURVEY_WEAK = re.compile(r"调查|民意|调研")
+_MEETING_STRONG = re.compile(r"座谈|开会|召开|会议|议事会|院坝会|坝坝会|恳谈|大会|碰头会|群众会|说事会|集体讨论")
+_MEETING_WEAK = re.compile(r"村民代表|党员代表|群众代表|村两委|参加的有|参会|与会|大家")
+_VISIT = re.compile(r"入户|走访|看望|慰问|探望|拜访|到.{1,4}家")
+
+
+@dataclass
+class Extraction:
+    visit_date: Optional[str] = None
+    visit_time: Optional[str] = None
+    place: Optional[str] = None
+    place_township: Optional[str] = None
+    place_group: Optional[str] = None
+    place_known: bool = False
+    interviewee: str = ""
+    visit_method: str = "入户走访"
+    problem: str = ""
+    solution: str = ""
+    reflections: str = ""
+    category: str = "其他"
+    pii: list[str] = field(default_factory=list)
+    confidence: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, list[int]] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "visit_date": self.visit_date,
+            "visit_time": self.visit_time,
+            "place": self.place,
+            "place_township": self.place_township,
+            "place_group": self.place_group,
+            "place_known": self.place_known,
+            "interviewee": self.interviewee,
+            "visit_method": self.visit_method,
+            "problem": self.problem,
+            "solution": self.solution,
+            "reflections": self.reflections,
+            "category": self.category,
+            "pii": list(self.pii),
+            "confidence": dict(self.confidence),
+            "evidence": {k: list(v) for k, v in self.evidence.items()},
+        }
+
+
+def _as_datetime(now: Union[dt.datetime, dt.date, str, None]) -> dt.datetime:
+    if now is None:
+        return dt.datetime.now()
+    if isinstance(now, str):
+        return dt.datetime.fromisoformat(now.strip().replace("Z", "+00:00"))
+    if isinstance(now, dt.datetime):
+        return now
+    if isinstance(now, dt.date):
+        return dt.datetime(now.year, now.month, now.day, 23, 59)
+    raise TypeError(f"now must be a datetime, date or ISO string, not {type(now).__name__}")
+
+
+def _in(span: tuple[int, int], sec: Section) -> bool:
+    return sec.value_start <= span[0] and span[1] <= sec.value_end
+
+
+def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None) -> Extraction:
+    """Fields of a diary entry from a transcript.  Never raises on odd text."""
+    raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    now_dt = _as_datetime(now)
+    t = normalize(raw)
+    ex = Extraction()
+    conf: dict[str, float] = {}
+    ev: dict[str, list[int]] = {}
+
+    sections = find_sections(t)
+    first = {}
+    for sec in sections:
+        first.setdefault(sec.field, sec)
+    label_start = sections[0].label_start if sections else len(t)
+    free_segs: list[tuple[int, int]] = []
+    if label_start > 0:
+        free_segs.append((0, label_start))
+    for sec in sections:
+        if sec.field in ("content", "time", "place", "interviewee", "method"):
+            free_segs.append((sec.value_start, sec.value_end))
+
+    # --- interviewee candidates (needed for the problem fallback) -------------------------
+    cadres = gazetteer.cadre_names if gazetteer else set()
+    cands = [h for h in interviewee_candidates(t) if h.name not in cadres]
+
+    # --- problem / solution / reflections ---------------------------------------------
+    spans: dict[str, tuple[int, int, float]] = {}
+    for fld in ("problem", "solution", "reflections"):
+        sec = first.get(fld)
+        if sec:
+            s, e = trim_span(t, sec.value_start, sec.value_end)
+            if e > s:
+                spans[fld] = (s, e, 0.95)
+    for a, b in free_segs:
+        if all(f in spans for f in ("problem", "solution", "reflections")):
+            break
+        fallback = None
+        seg_cands = [h for h in cands if a <= h.start < b and h.confidence >= 0.6]
+        if seg_cands:
+            fallback = seg_cands[0].end
+        got = free_fields(t, a, b, fallback_problem=fallback)
+        for fld in ("problem", "solution", "reflections"):
+            sp = getattr(got, fld)
+            if sp is not None and fld not in spans:
+                spans[fld] = (sp.start, sp.end, sp.confidence)
+    for fld in ("problem", "solution", "reflections"):
+        if fld in spans:
+            s, e, c = spans[fld]
+            setattr(ex, fld, raw[s:e])
+            conf[fld] = c
+            ev[fld] = [s, e]
+        else:
+            conf[fld] = 0.0
+
+    covered = [(s, e) for s, e, _ in spans.values()]
+
+    def outside(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in covered)
+
+    rest = "".join(ch if outside(i, i + 1) else " " for i, ch in enumerate(t))
+
+    # --- date and time --------------------------------------------------------------------
+    hits = [h for h in find_dates(t, now_dt) if not h.future]
+    tsec = first.get("time")
+    chosen = None
+    if tsec:
+        chosen = next((h for h in hits if _in((h.start, h.end), tsec)), None)
+    if chosen is None:
+        outside_hits = [h for h in hits if outside(h.start, h.end)]
+        chosen = (outside_hits or hits or [None])[0]
+    if chosen is not None:
+        ex.visit_date = chosen.date.isoformat()
+        conf["visit_date"] = chosen.confidence
+        ev["visit_date"] = [chosen.start, chosen.end]
+        vt, vspan = find_time(t, chosen.end, rel_word=t[chosen.start : chosen.end])
+        if vt:
+            ex.visit_time = vt
+            conf["visit_time"] = 0.85
+            if vspan:
+                ev["visit_time"] = list(vspan)
+    else:
+        # nothing said: the capture date, for the reviewer to confirm
+        ex.visit_date = now_dt.date().isoformat()
+        conf["visit_date"] = 0.3
+    conf.setdefault("visit_time", 0.0)
+
+    # --- place ------------------------------------------------------------------------------
+    psec = first.get("place")
+    places: list[PlaceHit] = []
+    if psec:
+        places = find_places(t, gazetteer, psec.value_start, psec.value_end)
+    if not places:
+        places = [p for p in find_places(t, gazetteer) if outside(p.start, p.end)] or find_places(t, gazetteer)
+    if places:
+        ph = places[0]
+        ex.place = ph.place if not ph.verbatim else raw[ph.start : ph.end]
+        ex.place_known = ph.known
+        ex.place_township = ph.township or None
+        ex.place_group = ph.group or None
+        conf["place"] = ph.confidence
+        ev["place"] = [ph.start, ph.end]
+        if ph.township_span:
+            ev["place_township"] = list(ph.township_span)
+        if ph.group_span:
+            ev["place_group"] = list(ph.group_span)
+    elif psec:
+        s, e = trim_span(t, psec.value_start, psec.value_end)
+        if 0 < e - s <= 20:
+            ex.place = raw[s:e]
+            conf["place"] = 0.4
+            ev["place"] = [s, e]
+    if not ex.place_township:
+        tw = find_township(t, gazetteer)
+        if tw:
+            ex.place_township = tw[0]
+            ev["place_township"] = [tw[1], tw[2]]
+    conf.setdefault("place", 0.0)
+
+    # --- visit method -----------------------------------------------------------------------
+    msec = first.get("method")
+    method, mconf, mspan = None, 0.0, None
+    if msec:
+        val = t[msec.value_start : msec.value_end]
+        for name, rx in (("民意调查", _SURVEY_STRONG), ("集体座谈", _MEETING_STRONG), ("民意调查", _SURVEY_WEAK), ("入户走访", _VISIT)):
+            m = rx.search(val)
+            if m or name in val:
+                method, mconf, mspan = name, 0.95, (msec.value_start, msec.value_end)
+                break
+    strong_person = any(h.confidence >= 0.9 and outside(h.start, h.end) for h in cands)
+    if method is None:
+        m = _SURVEY_STRONG.search(rest)
+        if m:
+            method, mconf, mspan = "民意调查", 0.9, m.span()
+    if method is None:
+        m = _MEETING_STRONG.search(rest)
+        if m:
+            method, mconf, mspan = "集体座谈", 0.85, m.span()
+    if method is None:
+        isec = first.get("interviewee")
+        m = _MEETING_WEAK.search(rest)
+        if m and (not strong_person or (isec and _in(m.span(), isec))):
+            method, mconf, mspan = "集体座谈", 0.65, m.span()
+    if method is None:
+        m = _SURVEY_WEAK.search(rest)
+        if m and not strong_person:
+            method, mconf, mspan = "民意调查", 0.6, m.span()
+    if method is None:
+        m = _VISIT.search(rest)
+        method, mconf, mspan = "入户走访", (0.85 if m else 0.6), (m.span() if m else None)
+    ex.visit_method = method
+    conf["visit_method"] = mconf
+    if mspan:
+        ev["visit_method"] = list(mspan)
+
+    # --- interviewee ----------------------------------------------------------------------
+    person: Optional[NameHit] = None
+    isec = first.get("interviewee")
+    if isec:
+        inside = [h for h in cands if _in((h.start, h.end), isec)]
+        if inside:
+            person = inside[0]
+        else:
+            got = take_name(t, isec.value_start, isec.value_end)
+            if got and (got[1] - got[0]) <= 4 and t[got[0] : got[1]] not in cadres:
+                person = NameHit(t[got[0] : got[1]], got[0], got[1], "label", 0.9)
+    if person is None:
+        pool = [h for h in cands if outside(h.start, h.end)]
+        problem_start = spans["problem"][0] if "problem" in spans else len(t)
+        before = [h for h in pool if h.start < problem_start]
+        strong = [h for h in (before or pool) if h.confidence >= 0.9]
+        pick = strong or before or pool
+        person = pick[0] if pick else None
+    if method == "集体座谈" or (method == "民意调查" and (person is None or person.confidence < 0.9)):
+        ex.interviewee = ""
+        conf["interviewee"] = mconf
+    elif person is not None:
+        ex.interviewee = raw[person.start : person.end]
+        conf["interviewee"] = 0.95 if isec and _in((person.start, person.end), isec) else person.confidence
+        ev["interviewee"] = [person.start, person.end]
+    else:
+        conf["interviewee"] = 0.0
+
+    # --- category ---------------------------------------------------------------------------
+    model = category_model or default_model()
+    csec = first.get("category")
+    cat = None
+    if csec:
+        val = t[csec.value_start : csec.value_end]
+        cat = next((c for c in CATEGORIES if c in val), None)
+        if cat:
+            conf["category"] = 0.95
+            ev["category"] = [csec.value_start, csec.value_end]
+    if cat is None:
+        parts = [(ex.problem and normalize(ex.problem), 3.0), (ex.solution and normalize(ex.solution), 1.5), (rest, 1.0)]
+        cat, cconf, _ = model.classify(parts)
+        if not ex.problem:
+            cconf = round(cconf * 0.85, 2)
+        conf["category"] = cconf
+        kw_hits: list = []
+        model.scores(t, 1.0, {}, kw_hits)
+        hit = next((h for h in kw_hits if h[2] == cat), None)
+        if hit:
+            ev["category"] = [hit[0], hit[1]]
+    ex.category = cat
+
+    # --- pii --------------------------------------------------------------------------------
+    from recognize import pii as _pii  # late: recognize.pii imports this package's modules
+
+    known = [ex.interviewee] if ex.interviewee else []
+    ex.pii = _pii.find_pii(raw, known=known)
+    conf["pii"] = 0.9
+
+    ex.confidence = {k: round(float(v), 2) for k, v in conf.items()}
+    ex.evidence = ev
+    return ex

@@ -1,0 +1,230 @@
+"""Visit dates and times: solar, lunar and relative expressions resolved against `now`.
+
+Chinese numerals go through cn2an; lunar dates through lunardate.  A date said without a
+year takes the year that puts it closest before (or at) the capture time; a lunar date takes
+the lunar year that makes it the most recent one not after `now` (腊月 said in January
+belongs to the previous lunar year).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import cn2an
+from lunardate import LunarDate
+
+CN = "〇零一二两三四五六七八九十廿"
+NUM = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
+
+_FULL = re.compile(
+    rf"(?P<y>\d{{4}}|[〇零一二三四五六七八九]{{4}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*(?:日|号)?"
+)
+_NUMERIC = re.compile(
+    r"(?<![\d.])(?P<y>(?:19|20)\d{2})\s*[./\-．]\s*(?P<m>\d{1,2})\s*[./\-．]\s*(?P<d>\d{1,2})(?![\d])"
+)
+_LUNAR = re.compile(
+    r"(?P<lp>农历|阴历|旧历)?(?P<leap>闰)?"
+    r"(?P<m>正|腊|冬|十一|十二|[一二三四五六七八九十])月"
+    r"(?P<d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|二十[一二三四五六七八九]?|三十|十[一二三四五六七八九]?|[一二三四五六七八九])"
+    r"(?P<suf>日|号)?"
+)
+_MONTH_DAY = re.compile(rf"(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*(?P<suf>日|号)?")
+_RELATIVE = re.compile(
+    r"(?P<w>大前天|前天|前日|昨天|昨日|昨儿|昨晚|昨早|今天|今日|今儿|今早|今晚|今晨|当天|"
+    r"明天|明日|后天)"
+)
+_DAYS_AGO = re.compile(rf"(?P<n>{NUM})\s*天(?:以)?前")
+_WEEKDAY = re.compile(r"(?P<rel>上上个?|上个?|本|这个?|下个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")
+_CLOCK = re.compile(
+    rf"(?P<h>\d{{1,2}}|[{CN}]{{1,3}})\s*(?:[:：](?P<mm>\d{{2}})|点\s*(?:(?P<half>半)|(?P<mi>\d{{1,2}}|[{CN}]{{1,3}})\s*分?)?)"
+)
+_PERIOD = re.compile(r"上午|下午|中午|晚上|傍晚|早上|早晨|清晨|凌晨|夜里|晌午")
+
+_REL_DAYS = {
+    "大前天": -3, "前天": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨晚": -1,
+    "昨早": -1, "今天": 0, "今日": 0, "今儿": 0, "今早": 0, "今晚": 0, "今晨": 0, "当天": 0,
+    "明天": 1, "明日": 1, "后天": 2,
+}
+_REL_PERIOD = {"昨晚": "晚上", "今晚": "晚上", "今早": "早上", "今晨": "早上", "昨早": "早上"}
+_LUNAR_MONTH_WORD = {"正": 1, "冬": 11, "腊": 12}
+_WEEKDAY_WORD = "一二三四五六日"
+
+
+def cn_int(s: str) -> Optional[int]:
+    """'22', '二十二', '廿二', '初八', '二〇二三' -> int (via cn2an)."""
+    s = s.strip()
+    if s.startswith("初"):
+        s = s[1:]
+    if not s:
+        return None
+    if s.isdigit():
+        return int(s)
+    s = s.replace("廿", "二十").replace("两", "二")
+    try:
+        v = cn2an.cn2an(s, "smart")
+    except Exception:
+        return None
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class DateHit:
+    date: dt.date
+    start: int
+    end: int
+    kind: str  # full | numeric | monthday | lunar | relative | weekday
+    confidence: float
+    future: bool = False
+
+
+def _solar_without_year(m: int, d: int, today: dt.date) -> Optional[dt.date]:
+    for y in range(today.year, today.year - 5, -1):
+        try:
+            cand = dt.date(y, m, d)
+        except ValueError:
+            continue
+        if cand <= today:
+            return cand
+    return None
+
+
+def lunar_to_solar(m: int, d: int, today: dt.date, leap: bool = False) -> Optional[dt.date]:
+    """The most recent solar date <= today for lunar month m, day d."""
+    best = None
+    for ly in range(today.year + 1, today.year - 3, -1):
+        try:
+            cand = LunarDate(ly, m, d, leap).to_solar_date()
+        except Exception:
+            continue
+        if cand <= today and (best is None or cand > best):
+            best = cand
+    return best
+
+
+def find_dates(text: str, now: dt.datetime) -> list[DateHit]:
+    """All date expressions in (normalized) text, in order of position, overlaps removed."""
+    today = now.date()
+    hits: list[DateHit] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    def add(hit: DateHit) -> None:
+        hits.append(hit)
+        taken.append((hit.start, hit.end))
+
+    for m in _FULL.finditer(text):
+        y, mo, d = cn_int(m["y"]), cn_int(m["m"]), cn_int(m["d"])
+        try:
+            add(DateHit(dt.date(y, mo, d), m.start(), m.end(), "full", 0.97))
+        except (TypeError, ValueError):
+            continue
+    for m in _NUMERIC.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        try:
+            add(DateHit(dt.date(int(m["y"]), int(m["m"]), int(m["d"])), m.start(), m.end(), "numeric", 0.95))
+        except ValueError:
+            continue
+    for m in _LUNAR.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        lunar = bool(m["lp"] or m["leap"]) or m["m"] in _LUNAR_MONTH_WORD or m["d"][0] in "初廿"
+        if not lunar:
+            continue  # an ordinary solar 五月二十号: handled below
+        mo = _LUNAR_MONTH_WORD.get(m["m"]) or cn_int(m["m"])
+        d = cn_int(m["d"])
+        if not mo or not d:
+            continue
+        sol = lunar_to_solar(mo, d, today, bool(m["leap"]))
+        if sol is not None:
+            add(DateHit(sol, m.start(), m.end(), "lunar", 0.85))
+    for m in _MONTH_DAY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        # '十月' in '十月份' or a bare Chinese month-day without 日/号 is too loose: "三月十个"
+        if not m["suf"] and not (m["m"].isdigit() and m["d"].isdigit()):
+            continue
+        if m["suf"] is None and m.end() < len(text) and text[m.end()].isdigit():
+            continue
+        mo, d = cn_int(m["m"]), cn_int(m["d"])
+        if not mo or not d or not (1 <= mo <= 12 and 1 <= d <= 31):
+            continue
+        sol = _solar_without_year(mo, d, today)
+        if sol is not None:
+            add(DateHit(sol, m.start(), m.end(), "monthday", 0.9))
+    for m in _RELATIVE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        off = _REL_DAYS[m["w"]]
+        add(DateHit(today + dt.timedelta(days=off), m.start(), m.end(), "relative", 0.9, future=off > 0))
+    for m in _DAYS_AGO.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        n = cn_int(m["n"])
+        if n is None or n > 60:
+            continue
+        add(DateHit(today - dt.timedelta(days=n), m.start(), m.end(), "relative", 0.85))
+    for m in _WEEKDAY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        if not m["rel"] and m.start() > 0 and text[m.start() - 1] in "每隔一两":
+            continue  # 每周三 / 隔周一: a schedule, not a day
+        if text[m.end() : m.end() + 1] == "次":
+            continue  # 每周一次
+        wd_s = m["wd"]
+        wd = int(wd_s) - 1 if wd_s.isdigit() else (6 if wd_s in "日天" else _WEEKDAY_WORD.index(wd_s))
+        rel = (m["rel"] or "").replace("个", "")
+        monday = today - dt.timedelta(days=today.weekday())
+        if rel == "上":
+            day = monday - dt.timedelta(days=7) + dt.timedelta(days=wd)
+        elif rel == "上上":
+            day = monday - dt.timedelta(days=14) + dt.timedelta(days=wd)
+        elif rel in ("本", "这"):
+            day = monday + dt.timedelta(days=wd)
+        elif rel == "下":
+            day = monday + dt.timedelta(days=7 + wd)
+        else:  # a bare 周三: the most recent one
+            day = today - dt.timedelta(days=(today.weekday() - wd) % 7)
+        add(DateHit(day, m.start(), m.end(), "weekday", 0.8, future=day > today))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def _hour(h: int, period: Optional[str]) -> int:
+    if period in ("下午", "晚上", "傍晚", "夜里") and h < 12:
+        return h + 12
+    if period == "中午" and h < 6:
+        return h + 12
+    return h
+
+
+def find_time(text: str, pos: int, limit: int = 12, rel_word: str = "") -> tuple[Optional[str], Optional[tuple[int, int]]]:
+    """Time of day said right after position `pos` (the end of a date): '下午' or '14:30'."""
+    window = text[pos : pos + limit]
+    lead = len(window) - len(window.lstrip(" ，,\t"))
+    period = None
+    span = None
+    pm = _PERIOD.match(window, lead)
+    cursor = lead
+    if pm:
+        period = pm.group()
+        span = (pos + pm.start(), pos + pm.end())
+        cursor = pm.end()
+    elif rel_word in _REL_PERIOD:
+        period = _REL_PERIOD[rel_word]
+    cm = _CLOCK.match(window, cursor + (len(window[cursor:]) - len(window[cursor:].lstrip(" "))))
+    if cm:
+        h = cn_int(cm["h"])
+        mi = 30 if cm["half"] else cn_int(cm["mm"] or cm["mi"] or "0")
+        if h is not None and mi is not None and 0 <= h <= 24 and 0 <= mi < 60 and (cm["mm"] or "点" in cm.group()):
+            h = _hour(h, period)
+            if h < 24:
+                return f"{h:02d}:{mi:02d}", (span[0] if span else pos + cm.start(), pos + cm.end())
+    return period, span

@@ -1,0 +1,149 @@
+"""Person names: the interviewee after role cues, and names for the PII detector.
+
+A name is a common surname followed by one or two given-name characters, read after a cue
+(村民, 户主, 老人, 种植户, 低保户, 受访对象 …).  Characters that almost never end a given name
+but often follow one in speech (他, 说, 反, 家, 和 …) end it early, so 冯磊想学… gives 冯磊.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from recognize.extract.textutil import is_han
+
+# Common Chinese surnames (single character), roughly by frequency.
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
+    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥"
+    "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
+    "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯"
+    "隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "代铁姚隋滑宫"
+)
+COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
+    "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "东郭",
+)
+# Characters that end a given name early: pronouns, speech verbs, particles, kinship words.
+NAME_STOP = set(
+    "他她它说讲反提想要是在和与跟同及的了家们等也都就还又再告表称向对把被给让从到去里这那哪谁啥么吗"
+    "呢吧啊呀嘛着过得地不没很太更最已曾将会能可应该需请叫因所但而或并共几个位名岁今昨前后时点分"
+    "村组镇乡县户主人员患病老夫妻儿女父母爷奶叔婶姨舅哥姐弟妹孙媳婿"
+)
+# Role words that introduce the person visited, longest first in the pattern.
+INTERVIEWEE_CUES = (
+    "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
+    "孤寡老人", "独居老人", "空巢老人", "留守老人", "留守妇女", "困难老人", "高龄老人", "老人",
+    "种植户", "养殖户", "种粮大户", "大户", "低保户", "贫困户", "脱贫户", "五保户", "特困户", "监测户",
+    "边缘户", "困难户", "困难群众", "残疾人", "残疾户", "退役军人", "退伍军人", "老党员", "党员",
+    "返乡青年", "返乡大学生", "大学生", "青年", "农户", "果农", "菜农", "参农", "蚕农", "村民",
+    "居民", "群众", "患者", "病人", "妇女", "老汉", "老大爷", "老大娘", "大爷", "大娘", "大妈",
+    "奶奶", "爷爷", "阿姨", "大姐", "大哥", "个体户", "经营户", "业主", "老板", "姓名",
+)
+# Other people named in a note: never interviewee, always PII.
+OTHER_PERSON_CUES = (
+    "邻居", "老伴", "妻子", "丈夫", "爱人", "儿子", "女儿", "儿媳", "女婿", "孙子", "孙女", "父亲",
+    "母亲", "弟弟", "哥哥", "姐姐", "妹妹", "联系人", "监护人", "村医", "村书记", "书记", "主任",
+    "网格员", "驻村干部", "第一书记", "同事", "学生", "孩子",
+)
+VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "走访", "看望", "慰问", "拜访", "探望")
+
+_CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
+_OTHER_RE = re.compile("|".join(sorted(OTHER_PERSON_CUES, key=len, reverse=True)))
+_VERB_RE = re.compile("|".join(VISIT_VERBS))
+_HOME_RE = re.compile(r"(?:到|去|在|来到)(?=\S{2,4}家)")
+# What follows a role word when it is not a person's name: 村民代表, 村民们, 党员大会…
+_NOT_NAME_AFTER = ("代表", "们", "大会", "会议", "小组", "委员", "家庭", "群众")
+
+
+@dataclass
+class NameHit:
+    name: str
+    start: int
+    end: int
+    cue: str
+    confidence: float
+
+
+def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool = False) -> Optional[tuple[int, int]]:
+    """A name starting at `pos` (spaces skipped): (start, end) or None."""
+    end = len(text) if end is None else end
+    q = pos
+    while q < end and text[q] in " \t\u3000:：":
+        q += 1
+    if q >= end:
+        return None
+    if any(text.startswith(w, q) for w in _NOT_NAME_AFTER):
+        return None
+    sl = 0
+    for cs in COMPOUND_SURNAMES:
+        if text.startswith(cs, q):
+            sl = 2
+            break
+    if not sl:
+        if text[q] in SURNAMES:
+            sl = 1
+        else:
+            return None
+    g = q + sl
+    n = 0
+    while n < 2 and g + n < end and is_han(text[g + n]) and text[g + n] not in NAME_STOP:
+        n += 1
+    if n == 0:
+        return None
+    # 王大爷 / 李大娘: a respectful form of address, not a given name
+    if strict_end:
+        nxt = text[g + n : g + n + 1]
+        if nxt and is_han(nxt) and nxt not in NAME_STOP:
+            return None
+    return q, g + n
+
+
+def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, strict: bool = False) -> list[NameHit]:
+    out = []
+    for m in regex.finditer(text, start, end):
+        got = take_name(text, m.end(), end, strict_end=strict)
+        if got:
+            s, e = got
+            out.append(NameHit(text[s:e], s, e, m.group(), conf))
+    return out
+
+
+def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None) -> list[NameHit]:
+    """Names after role cues (strong), then after visit verbs / 到…家 (weak), by position."""
+    end = len(text) if end is None else end
+    hits = _cue_names(text, _CUE_RE, start, end, 0.9)
+    strong = {(h.start, h.end) for h in hits}
+    for h in _cue_names(text, _VERB_RE, start, end, 0.6, strict=True):
+        if (h.start, h.end) not in strong:
+            hits.append(h)
+    for m in _HOME_RE.finditer(text, start, end):
+        got = take_name(text, m.end(), end)
+        if got and text[got[1] : got[1] + 1] == "家":
+            hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "家", 0.5))
+    hits.sort(key=lambda h: (h.start, -h.confidence))
+    return hits
+
+
+def other_person_names(text: str) -> list[NameHit]:
+    return _cue_names(text, _OTHER_RE, 0, len(text), 0.7)
+
+
+def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
+    """Every name the detector can see: cue names, family/neighbour names, known names."""
+    hits = interviewee_candidates(text) + other_person_names(text)
+    for k in known:
+        k = (k or "").strip()
+        if len(k) < 2:
+            continue
+        i = text.find(k)
+        while i >= 0:
+            hits.append(NameHit(k, i, i + len(k), "known", 1.0))
+            i = text.find(k, i + len(k))
+    hits.sort(key=lambda h: h.start)
+    return hits

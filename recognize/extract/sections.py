@@ -1,0 +1,248 @@
+"""Splitting a note into fields: labelled sections and free dictation.
+
+Labelled style: ``时间：… 地点：… 受访对象：… 反映问题：… 解决思路：… 心得体会：…`` with full- or
+half-width colons, a space, or (for the long, unambiguous labels) nothing at all after the
+label; four-character labels may carry one wrong character before a colon (OCR: 受访对像).
+Free dictation: cue words mark where the problem, the cadre's plan and the reflections begin.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from recognize.extract.textutil import PUNCT, SENT_END, SPACE, sentence_start, trim_span
+
+LABELS: dict[str, tuple[str, ...]] = {
+    "time": ("走访时间", "座谈时间", "调查时间", "时间", "日期"),
+    "place": ("走访地点", "座谈地点", "地点", "地址", "住址"),
+    "interviewee": ("受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "对象", "姓名"),
+    "method": ("走访方式", "走访形式", "方式", "形式"),
+    "problem": ("反映问题", "反应问题", "反映的问题", "反映情况", "主要问题", "存在问题", "群众诉求",
+                "问题", "诉求", "困难"),
+    "solution": ("解决思路", "解决办法", "解决措施", "解决方案", "解决建议", "处理意见", "处理情况",
+                 "办理情况", "工作思路", "下步打算", "下一步打算", "思路", "措施", "办法", "对策", "建议"),
+    "reflections": ("心得体会", "心得感悟", "工作体会", "心得", "体会", "感受", "感悟", "收获", "启示"),
+    "phone": ("联系电话", "联系方式", "手机号码", "手机号", "电话", "手机"),
+    "idcard": ("身份证号码", "身份证号", "身份证"),
+    "category": ("问题类别", "问题类型", "问题分类", "类别"),
+    "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "内容", "情况", "记录", "备注"),
+}
+_LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
+_ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
+_LONG_LABELS = {lab for lab in _ALL_LABELS if len(lab) >= 4}
+_FOUR = [lab for lab in _ALL_LABELS if len(lab) == 4]
+_LABEL_RE = re.compile("|".join(map(re.escape, _ALL_LABELS)))
+_COLON = ":："
+_BOUNDARY = set(PUNCT) | set(SPACE)
+_NUMBER_FIELDS = ("phone", "idcard")
+_NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
+
+
+@dataclass
+class Section:
+    field: str
+    label_start: int
+    value_start: int
+    value_end: int = 0
+
+
+def _sep_after(text: str, pos: int) -> tuple[int, str]:
+    """(position after the separator, kind: colon | space | none)."""
+    i = pos
+    while i < len(text) and text[i] in " \t\u3000":
+        i += 1
+    if i < len(text) and text[i] in _COLON:
+        i += 1
+        while i < len(text) and text[i] in SPACE:
+            i += 1
+        return i, "colon"
+    if i > pos or (i < len(text) and text[i] in "\r\n"):
+        while i < len(text) and text[i] in SPACE:
+            i += 1
+        return i, "space"
+    return pos, "none"
+
+
+def find_sections(text: str) -> list[Section]:
+    found: list[Section] = []
+    pos = 0
+    for m in _LABEL_RE.finditer(text):
+        if m.start() < pos:
+            continue
+        lab = m.group()
+        after, kind = _sep_after(text, m.end())
+        at_boundary = m.start() == 0 or text[m.start() - 1] in _BOUNDARY
+        if kind == "colon":
+            ok = True
+        elif kind == "space":
+            ok = at_boundary
+        else:
+            ok = at_boundary and lab in _LONG_LABELS and after < len(text) and text[after] not in "的是了"
+        if not ok or after >= len(text):
+            continue
+        found.append(Section(_LABEL_FIELD[lab], m.start(), after))
+        pos = after
+    # four-character labels with one wrong character, before a colon (OCR)
+    taken = {(s.label_start) for s in found}
+    for i, ch in enumerate(text):
+        if ch not in _COLON or i < 4:
+            continue
+        s = i - 4
+        if s in taken or any(sec.label_start <= s < sec.value_start for sec in found):
+            continue
+        if s > 0 and text[s - 1] not in _BOUNDARY:
+            continue
+        cand = text[s:i]
+        for lab in _FOUR:
+            if sum(a != b for a, b in zip(cand, lab)) == 1:
+                after, _ = _sep_after(text, i)
+                found.append(Section(_LABEL_FIELD[lab], s, after))
+                break
+    found.sort(key=lambda s: s.label_start)
+    out: list[Section] = []
+    for k, sec in enumerate(found):
+        sec.value_end = found[k + 1].label_start if k + 1 < len(found) else len(text)
+        if sec.value_end <= sec.value_start:
+            continue
+        out.append(sec)
+        if sec.field in _NUMBER_FIELDS:
+            # 电话 / 身份证号 hold a number; what follows it is ordinary text
+            m = _NUMBER_VALUE.match(text, sec.value_start, sec.value_end)
+            if m and m.end() > sec.value_start:
+                rest_start = m.end()
+                if sec.value_end - rest_start > 1:
+                    out.append(Section("content", rest_start, rest_start, sec.value_end))
+                    sec.value_end = rest_start
+    return out
+
+
+def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
+    return trim_span(text, start, end)
+
+
+# ---------------------------------------------------------------------------------------
+# Free dictation
+
+_PROBLEM_CUES = re.compile(
+    r"反映|反应(?!很|迅速|快)|提出|提到|谈到|说起|诉说|抱怨|讲(?!解|座|话|课|政策|清|了政策)|表示|担心|诉求是|"
+    r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
+    r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定])"
+)
+_WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
+_PROBLEM_LEAD = re.compile(
+    r"^(?:了|说|道|出来|出|到|起|着|过)*\s*[:：，,]?\s*"
+    r"(?:(?:最多|最大|最突出|最关心|最集中|主要)的?(?:问题|困难|事)?(?:是|有)|(?:的)?问题是|的是|主要是|说)?"
+    r"\s*[:：，,]?\s*"
+)
+# The cadre's plan.  First person + an action verb marks it even without a cue word.
+_SOLUTION_CUES = re.compile(
+    r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
+    r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|"
+    r"我们?(?=当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
+    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就)"
+)
+_SOLUTION_LEAD = re.compile(
+    r"^(?:我们|我)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
+    r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|拟)?\s*[:：，,]?\s*"
+)
+_REFLECTION_CUES = re.compile(
+    r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
+    r"(?:我的|我们的)?(?:心得体会|心得|体会|感受|感悟|启示)(?!到)(?:是|很深|最深的是|就是)?"
+)
+_REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*")
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    confidence: float
+
+
+@dataclass
+class FreeFields:
+    problem: Optional[Span] = None
+    solution: Optional[Span] = None
+    reflections: Optional[Span] = None
+    problem_cue: Optional[int] = None
+
+
+def _lead_strip(text: str, start: int, end: int, lead: re.Pattern) -> tuple[int, int]:
+    m = lead.match(text[start:end])
+    if m:
+        start += m.end()
+    return trim_span(text, start, end)
+
+
+
+def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Optional[int] = None) -> FreeFields:
+    """Problem / solution / reflections from cue words inside text[a:b].
+
+    `after`: where to start looking for the problem cue (e.g. after the visit intro);
+    `fallback_problem`: where the problem starts when no cue word is said (after the
+    interviewee's name).
+    """
+    out = FreeFields()
+    # problem cue: strong cues first, weak ones only when nothing else is said
+    pm = None
+    for regex in (_PROBLEM_CUES, _WEAK_PROBLEM_CUES):
+        for m in regex.finditer(text, max(a, after), b):
+            pm = m
+            break
+        if pm:
+            break
+    p_content = None
+    p_conf = 0.0
+    if pm:
+        p_content = _lead_strip(text, pm.end(), b, _PROBLEM_LEAD)[0]
+        out.problem_cue = pm.start()
+        p_conf = 0.8 if pm.re is _PROBLEM_CUES else 0.55
+    elif fallback_problem is not None and a <= fallback_problem < b:
+        p_content = _lead_strip(text, fallback_problem, b, _PROBLEM_LEAD)[0]
+        p_conf = 0.45
+    floor = p_content if p_content is not None else a
+    # reflections: after the problem began
+    rm = _REFLECTION_CUES.search(text, floor, b)
+    r_start = rm.start() if rm else b
+    # solution: the first plan cue after the problem began
+    sm = None
+    first_sentence_end = _sentence_end_strict(text, a, b)
+    for m in _SOLUTION_CUES.finditer(text, floor, r_start):
+        if m.start() == floor and p_content is not None:
+            continue
+        if p_content is None and m.group().startswith("我") and m.start() < first_sentence_end:
+            continue  # 我到…村走访: the visit itself, not a plan
+        sm = m
+        break
+    s_start = None
+    if sm:
+        sent0 = sentence_start(text, sm.start(), a)
+        s_start = sent0 if (p_content is None or sent0 > p_content) and sent0 >= floor else sm.start()
+        # a plan cue mid-sentence with a first-person start: begin at the sentence start
+    if p_content is not None:
+        p_end = s_start if s_start is not None else None
+        if p_end is None:
+            # no plan said: the problem runs to the end of its sentence
+            p_end = min(_sentence_end_strict(text, p_content, b), r_start)
+        else:
+            p_end = min(p_end, r_start)
+        ps, pe = trim_span(text, p_content, p_end)
+        if pe > ps:
+            out.problem = Span(ps, pe, p_conf)
+    if s_start is not None:
+        ss, se = _lead_strip(text, s_start, r_start, _SOLUTION_LEAD)
+        if se > ss:
+            out.solution = Span(ss, se, 0.8)
+    if rm:
+        rs, re_ = _lead_strip(text, rm.end(), b, _REFLECTION_LEAD)
+        if re_ > rs:
+            out.reflections = Span(rs, re_, 0.8)
+    return out
+
+
+def _sentence_end_strict(text: str, pos: int, ceil: int) -> int:
+    i = pos
+    while i < ceil and text[i] not in SENT_END:
+        i += 1
+    return i

