@@ -128,6 +128,24 @@ def public_row(item: LedgerItem, number: int) -> list:
             _time_limit(item), r(_result(item)), r(feedback), ratings]
 
 
+def public_item(item: LedgerItem) -> dict:
+    """What the public page shows of a closed item: category, place down to the village, dates,
+    the problem and the result, all redacted; ratings without comments."""
+    r = lambda text: redact_for_public(item, text)  # noqa: E731
+    return {
+        "code": item.code,
+        "category": item.category,
+        "place": public_place(item),
+        "opened": _visit_date(item),
+        "closed": _local_date(item.closed_at),
+        "level": LEVEL_LABELS.get(item.level, item.level),
+        "unit": item.org_unit.name,
+        "problem": r(item.problem),
+        "result": r(item.result),
+        "ratings": [e.rating for e in item.evaluations],
+    }
+
+
 # --- selection ---------------------------------------------------------------------------------
 
 
@@ -199,6 +217,7 @@ def export_xlsx(session: Session, unit: OrgUnit, *, public: bool = False,
             ws.column_dimensions[get_column_letter(col)].width = COLUMN_WIDTHS[col - 1]
         for n, item in enumerate(sheet_items, start=1):
             for col, value in enumerate(row_fn(item, n), start=1):
+                value = None if value == "" else value
                 cell = ws.cell(row=n + 2, column=col, value=neutralise(value))
                 if isinstance(value, str):
                     cell.data_type = "s"  # text, never a formula

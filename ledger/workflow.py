@@ -668,3 +668,41 @@ def history_problems(item: LedgerItem) -> list[str]:
     if item.status == "escalated" and (origin is None or origin.to_unit_id != item.org_unit_id):
         problems.append("escalated without a matching escalation")
     return problems
+
+
+# --- queries for the ledger screens --------------------------------------------------------
+
+
+def find_items(session: Session, unit: OrgUnit, *, status: str = "", category: str = "", flag: str = "",
+               overdue_on: Optional[dt.date] = None, text: str = "", key_project_id: Optional[int] = None,
+               include_merged: bool = False, limit: int = 500) -> list[LedgerItem]:
+    """Items held at or under `unit`, filtered; newest first."""
+    q = select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id).where(
+        OrgUnit.path.startswith(unit.path))
+    if status:
+        q = q.where(LedgerItem.status == status)
+    elif not include_merged:
+        q = q.where(LedgerItem.status != "merged")
+    if category:
+        q = q.where(LedgerItem.category == category)
+    if flag in FLAGS:
+        q = q.where(getattr(LedgerItem, flag).is_(True))
+    if overdue_on is not None:
+        q = q.where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < overdue_on)
+    if text.strip():
+        like = f"%{text.strip()}%"
+        q = q.where(LedgerItem.problem.like(like) | LedgerItem.place.like(like) | LedgerItem.code.like(like))
+    if key_project_id:
+        q = q.where(LedgerItem.key_project_id == key_project_id)
+    return list(session.scalars(q.order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(limit)))
+
+
+def unlinked_entries(session: Session, user: User, limit: int = 200) -> list[DiaryEntry]:
+    """Confirmed entries the user may see that are not in the ledger yet."""
+    from ledger.models import ledger_item_entries
+    from ledger.scope import scope_entries
+
+    linked = select(ledger_item_entries.c.diary_entry_id).join(
+        LedgerItem, LedgerItem.id == ledger_item_entries.c.ledger_item_id).where(LedgerItem.status != "merged")
+    q = scope_entries(select(DiaryEntry), user).where(DiaryEntry.status == "confirmed", DiaryEntry.id.not_in(linked))
+    return list(session.scalars(q.order_by(DiaryEntry.visit_date.desc(), DiaryEntry.id.desc()).limit(limit)))

@@ -35,6 +35,12 @@ NAME_STOP = set(
     "呢吧啊呀嘛着过得地不没很太更最已曾将会能可应该需请叫因所但而或并共几个位名岁今昨前后时点分"
     "村组镇乡县户主人员患病老夫妻儿女父母爷奶叔婶姨舅哥姐弟妹孙媳婿"
 )
+# Characters that may follow a name (besides NAME_STOP and non-Chinese characters): a name
+# read after a cue must be followed by one of them, so 群众满意度 gives no 满意度.
+NAME_FOLLOW = NAME_STOP | set(
+    "发介一二三四五六七八九十现患夫两年找问盼希感觉认知担怕住种养开办做干看听吃喝带领拿买卖送接回愁急哭笑因"
+    "今明昨前去来到在是这那已刚曾正也都就还又"
+)
 # Role words that introduce the person visited, longest first in the pattern.
 INTERVIEWEE_CUES = (
     "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
@@ -54,6 +60,8 @@ OTHER_PERSON_CUES = (
 VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "走访", "看望", "慰问", "拜访", "探望")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
+# …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
+_HU_RE = re.compile("户")
 _OTHER_RE = re.compile("|".join(sorted(OTHER_PERSON_CUES, key=len, reverse=True)))
 _VERB_RE = re.compile("|".join(VISIT_VERBS))
 _HOME_RE = re.compile(r"(?:到|去|在|来到)(?=\S{2,4}家)")
@@ -96,10 +104,9 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
         n += 1
     if n == 0:
         return None
-    # 王大爷 / 李大娘: a respectful form of address, not a given name
     if strict_end:
         nxt = text[g + n : g + n + 1]
-        if nxt and is_han(nxt) and nxt not in NAME_STOP:
+        if nxt and is_han(nxt) and nxt not in NAME_FOLLOW:
             return None
     return q, g + n
 
@@ -117,8 +124,12 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
 def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None) -> list[NameHit]:
     """Names after role cues (strong), then after visit verbs / 到…家 (weak), by position."""
     end = len(text) if end is None else end
-    hits = _cue_names(text, _CUE_RE, start, end, 0.9)
+    hits = _cue_names(text, _CUE_RE, start, end, 0.9, strict=True)
     strong = {(h.start, h.end) for h in hits}
+    for h in _cue_names(text, _HU_RE, start, end, 0.85, strict=True):
+        if (h.start, h.end) not in strong:
+            hits.append(h)
+            strong.add((h.start, h.end))
     for h in _cue_names(text, _VERB_RE, start, end, 0.6, strict=True):
         if (h.start, h.end) not in strong:
             hits.append(h)
@@ -131,7 +142,7 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
 
 
 def other_person_names(text: str) -> list[NameHit]:
-    return _cue_names(text, _OTHER_RE, 0, len(text), 0.7)
+    return _cue_names(text, _OTHER_RE, 0, len(text), 0.7, strict=True)
 
 
 def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:

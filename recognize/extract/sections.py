@@ -127,6 +127,7 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
 _PROBLEM_CUES = re.compile(
     r"反映|反应(?!很|迅速|快)|提出|提到|谈到|说起|诉说|抱怨|讲(?!解|座|话|课|政策|清|了政策)|表示|担心|诉求是|"
     r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
+    r"意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
     r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定])"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
@@ -140,7 +141,7 @@ _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|"
     r"我们?(?=当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
-    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就)"
+    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日)"
 )
 _SOLUTION_LEAD = re.compile(
     r"^(?:我们|我)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
@@ -222,11 +223,10 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         # a plan cue mid-sentence with a first-person start: begin at the sentence start
     if p_content is not None:
         p_end = s_start if s_start is not None else None
-        if p_end is None:
-            # no plan said: the problem runs to the end of its sentence
-            p_end = min(_sentence_end_strict(text, p_content, b), r_start)
-        else:
-            p_end = min(p_end, r_start)
+        # the problem is the sentence of its cue, plus sentences that go on with it
+        # (还/而且/另外…); it never runs into the plan or the reflections
+        p_sent_end = _problem_sentences_end(text, p_content, b)
+        p_end = min(p_sent_end, r_start) if p_end is None else min(p_end, p_sent_end, r_start)
         ps, pe = trim_span(text, p_content, p_end)
         if pe > ps:
             out.problem = Span(ps, pe, p_conf)
@@ -239,6 +239,24 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         if re_ > rs:
             out.reflections = Span(rs, re_, 0.8)
     return out
+
+
+_CONTINUES = re.compile(
+    r"\s*(?:而且|并且|还有|还|另外|同时|也|又|再加上|加上|此外|特别是|尤其是|导致|所以|因此|结果|"
+    r"现在|目前|一到|每到|家里|孩子|老人|他家|她家|他们|她们|家中)"
+)
+
+
+def _problem_sentences_end(text: str, pos: int, ceil: int) -> int:
+    end = _sentence_end_strict(text, pos, ceil)
+    while end < ceil:
+        nxt = end
+        while nxt < ceil and text[nxt] in SENT_END:
+            nxt += 1
+        if nxt >= ceil or not _CONTINUES.match(text, nxt):
+            break
+        end = _sentence_end_strict(text, nxt, ceil)
+    return end
 
 
 def _sentence_end_strict(text: str, pos: int, ceil: int) -> int:

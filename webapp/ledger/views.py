@@ -1,1 +1,270 @@
-"""Views of this area."""
+"""The ledger (台账) screens: list per unit with filters, item page with history and state
+actions (forms with CSRF), entries waiting to enter the ledger, merge suggestions, key
+projects, downloads (xlsx, csv, public versions) and the printable diary."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ledger import evaluation, exports, workflow as wf
+from ledger.db import db_session
+from ledger.deadlines import days_left, days_overdue, local_today
+from ledger.models import CATEGORIES, EVALUATION_RATINGS, DiaryEntry, KeyProject, LedgerItem, OrgUnit, User
+from ledger.scope import can_see_entry, can_see_item
+from ledger.users import DomainError
+from webapp.ledger import bp
+
+
+def _unit_from_args() -> OrgUnit:
+    unit_id = request.values.get("unit", type=int)
+    unit = db_session.get(OrgUnit, unit_id) if unit_id else current_user.org_unit
+    if unit is None or not unit.is_within(current_user.org_unit):
+        abort(403)
+    return unit
+
+
+def _units_in_scope() -> list[OrgUnit]:
+    return list(db_session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(current_user.org_unit.path))
+                                   .order_by(OrgUnit.path)))
+
+
+def _item_or_404(item_id: int) -> LedgerItem:
+    item = db_session.get(LedgerItem, item_id)
+    if item is None:
+        abort(404)
+    if not can_see_item(current_user, item):
+        abort(403)
+    return item
+
+
+def _commit_or_flash(ok_message: str) -> bool:
+    try:
+        db_session.commit()
+    except StaleDataError:
+        db_session.rollback()
+        flash(_("该事项已被他人修改，请刷新后重试"), "error")
+        return False
+    flash(ok_message, "ok")
+    return True
+
+
+@bp.route("/")
+@login_required
+def index():
+    unit = _unit_from_args()
+    today = local_today()
+    args = request.args
+    items = wf.find_items(
+        db_session, unit, status=args.get("status", ""), category=args.get("category", ""),
+        flag=args.get("flag", ""), overdue_on=today if args.get("overdue") else None,
+        text=args.get("q", "")[:100], key_project_id=args.get("project", type=int))
+    projects = db_session.scalars(select(KeyProject).join(OrgUnit, KeyProject.org_unit_id == OrgUnit.id)
+                                  .where(OrgUnit.path.startswith(current_user.org_unit.path))).all()
+    waiting = len(wf.unlinked_entries(db_session, current_user))
+    return render_template(
+        "ledger/index.html", unit=unit, units=_units_in_scope(), items=items, today=today,
+        statuses=wf.STATUSES, status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS,
+        categories=CATEGORIES, flags=wf.FLAGS, projects=projects, args=args, waiting=waiting,
+        days_overdue=days_overdue, days_left=days_left)
+
+
+@bp.route("/item/<int:item_id>")
+@login_required
+def item(item_id: int):
+    it = _item_or_404(item_id)
+    today = local_today()
+    actions = wf.allowed_actions(current_user, it)
+    suggestions = wf.suggest_duplicates(db_session, it) if "merge" in _merge_rights(it) else []
+    projects = db_session.scalars(select(KeyProject).order_by(KeyProject.name)).all()
+    projects = [p for p in projects if it.org_unit.is_within(p.org_unit) or (
+        it.place_unit is not None and it.place_unit.is_within(p.org_unit))]
+    units = {u.id: u for u in db_session.scalars(select(OrgUnit))}
+    return render_template(
+        "ledger/item.html", item=it, actions=actions, suggestions=suggestions, projects=projects,
+        status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS, triage_labels=wf.TRIAGE_LABELS,
+        rules=wf.RULES, flags=wf.FLAGS, units=units, ratings=EVALUATION_RATINGS,
+        feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
+        satisfaction=evaluation.satisfaction(it.evaluations),
+        eval_url=evaluation.evaluation_url(it.code, request.host_url),
+        origin=wf.escalation_origin(it), timedelta8=dt.timedelta(hours=8))
+
+
+def _merge_rights(it: LedgerItem) -> list[str]:
+    return ["merge"] if it.status in wf.RULES["merge"].sources and wf.can(current_user, it, "merge") else []
+
+
+def _date(value: str, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise DomainError(_("请填写有效的日期：%(what)s", what=what)) from None
+
+
+def _datetime(value: str) -> dt.datetime:
+    value = (value or "").strip()
+    try:
+        if "T" in value:
+            local = dt.datetime.fromisoformat(value)
+        else:
+            local = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(12, 0))
+    except ValueError:
+        raise DomainError(_("请填写有效的反馈时间")) from None
+    return local - dt.timedelta(hours=8)  # entered in China time, stored in UTC
+
+
+@bp.route("/item/<int:item_id>/<action>", methods=["POST"])
+@login_required
+def act(item_id: int, action: str):
+    it = _item_or_404(item_id)
+    f = request.form
+    version = f.get("version", type=int)
+    s, me = db_session, current_user._get_current_object()
+    done_msg = _("已办理：%(action)s", action=_(wf.RULES[action].label) if action in wf.RULES else action)
+    try:
+        if action == "solve_now":
+            wf.solve_now(s, it, me, f.get("result", ""), version=version)
+        elif action == "set_deadline":
+            wf.set_deadline(s, it, me, _date(f.get("deadline", ""), _("办理时限")), f.get("responsible_unit", ""),
+                            reason=f.get("reason", ""), version=version)
+        elif action == "escalate":
+            wf.escalate(s, it, me, f.get("reason", ""), version=version)
+        elif action == "accept":
+            wf.accept_escalation(s, it, me, note=f.get("note", ""), version=version)
+        elif action == "send_back":
+            wf.send_back(s, it, me, f.get("guidance", ""), version=version)
+        elif action == "complete":
+            wf.complete(s, it, me, f.get("result", ""), version=version)
+        elif action == "feedback":
+            wf.record_feedback(s, it, me, f.get("method", ""), _datetime(f.get("told_at", "")), f.get("note", ""),
+                               version=version)
+        elif action == "close":
+            wf.close(s, it, me, f.get("note", ""), version=version)
+        elif action == "reopen":
+            wf.reopen(s, it, me, f.get("reason", ""), version=version)
+        elif action == "flag":
+            wf.set_flags(s, it, me, reason=f.get("reason", ""), version=version,
+                         **{name: bool(f.get(name)) for name in wf.FLAGS})
+        elif action == "key_project":
+            pid = f.get("project_id", type=int)
+            project = s.get(KeyProject, pid) if pid else None
+            wf.assign_key_project(s, it, project, me, version=version)
+        elif action == "evaluate":
+            evaluation.record_in_person(s, it, me, f.get("rating", ""), f.get("comment", ""), version=version)
+        elif action == "merge":
+            target = s.get(LedgerItem, f.get("target_id", type=int) or 0)
+            if target is None or not can_see_item(me, target):
+                raise DomainError(_("请选择要并入的事项"))
+            wf.merge(s, it, target, me, reason=f.get("reason", ""), version=version)
+            _commit_or_flash(done_msg)
+            return redirect(url_for("ledger.item", item_id=target.id))
+        else:
+            abort(404)
+    except DomainError as exc:
+        s.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("ledger.item", item_id=item_id))
+    _commit_or_flash(done_msg)
+    return redirect(url_for("ledger.item", item_id=item_id))
+
+
+@bp.route("/entries")
+@login_required
+def entries():
+    waiting = wf.unlinked_entries(db_session, current_user)
+    rows = [(e, wf.suggest_duplicates(db_session, e, limit=3)) for e in waiting]
+    return render_template("ledger/entries.html", rows=rows, categories=CATEGORIES)
+
+
+@bp.route("/entries/<int:entry_id>/<how>", methods=["POST"])
+@login_required
+def take_entry(entry_id: int, how: str):
+    entry = db_session.get(DiaryEntry, entry_id)
+    if entry is None:
+        abort(404)
+    if not can_see_entry(current_user, entry):
+        abort(403)
+    me = current_user._get_current_object()
+    try:
+        if how == "open":
+            it = wf.open_item_from_entry(db_session, entry, me, category=request.form.get("category") or None)
+        elif how == "link":
+            it = db_session.get(LedgerItem, request.form.get("item_id", type=int) or 0)
+            if it is None or not can_see_item(me, it):
+                raise DomainError(_("请选择要关联的事项"))
+            wf.link_entry(db_session, it, entry, me, version=request.form.get("version", type=int))
+        else:
+            abort(404)
+    except DomainError as exc:
+        db_session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("ledger.entries"))
+    _commit_or_flash(_("已进入台账：%(code)s", code=it.code))
+    return redirect(url_for("ledger.item", item_id=it.id))
+
+
+@bp.route("/projects", methods=["GET", "POST"])
+@login_required
+def projects():
+    if request.method == "POST":
+        unit = _unit_from_args()
+        try:
+            wf.create_key_project(db_session, request.form.get("name", ""), unit, current_user._get_current_object())
+        except DomainError as exc:
+            db_session.rollback()
+            flash(str(exc), "error")
+        else:
+            _commit_or_flash(_("已创建重点项目"))
+        return redirect(url_for("ledger.projects"))
+    rows = db_session.scalars(select(KeyProject).join(OrgUnit, KeyProject.org_unit_id == OrgUnit.id)
+                              .where(OrgUnit.path.startswith(current_user.org_unit.path)).order_by(KeyProject.id)).all()
+    counts = {p.id: len(wf.find_items(db_session, current_user.org_unit, key_project_id=p.id)) for p in rows}
+    return render_template("ledger/projects.html", projects=rows, counts=counts, units=_units_in_scope())
+
+
+@bp.route("/export")
+@login_required
+def export():
+    unit = _unit_from_args()
+    fmt = request.args.get("format", "xlsx")
+    public = request.args.get("public") == "1"
+    stamp = local_today().strftime("%Y%m%d")
+    name = f"{unit.name}台账{'公示' if public else ''}-{stamp}"
+    if fmt == "xlsx":
+        data = exports.export_xlsx(db_session, unit, public=public)
+        mime, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+    elif fmt == "csv":
+        data = exports.export_csv(db_session, unit, public=public).encode("utf-8")
+        mime, ext = "text/csv; charset=utf-8", "csv"
+    else:
+        abort(400)
+    from urllib.parse import quote
+
+    resp = Response(data, mimetype=mime)
+    resp.headers["Content-Disposition"] = (
+        f"attachment; filename=ledger-{unit.id}-{stamp}.{ext}; filename*=UTF-8''{quote(name)}.{ext}")
+    return resp
+
+
+@bp.route("/diary")
+@login_required
+def diary():
+    """The printable diary of a cadre for a month (?cadre=<id>&month=YYYY-MM)."""
+    cadre_id = request.args.get("cadre", type=int) or current_user.id
+    cadre = db_session.get(User, cadre_id)
+    if cadre is None:
+        abort(404)
+    if cadre.id != current_user.id and (current_user.role == "cadre" or not cadre.org_unit.is_within(current_user.org_unit)):
+        abort(403)
+    month = request.args.get("month") or local_today().strftime("%Y-%m")
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", month)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        abort(400)
+    html = exports.printable_diary(db_session, cadre, int(m.group(1)), int(m.group(2)),
+                                   quota=current_app.config.get("VISIT_QUOTA", 4))
+    return Response(html, mimetype="text/html")

@@ -1,1 +1,78 @@
-"""Views of this area."""
+"""Public pages, no login: closed items per unit with nothing identifying a person (公开), and the
+villager's evaluation page reached through the item's code or QR code (群众评议)."""
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ledger import evaluation, exports
+from ledger.db import db_session
+from ledger.models import EVALUATION_RATINGS, OrgUnit
+from ledger.users import DomainError
+from webapp.public import bp
+
+
+@bp.after_request
+def _no_referrer(resp):
+    # The evaluation code is in the URL; don't leak it to other sites, and keep pages out of caches.
+    resp.headers.setdefault("Referrer-Policy", "no-referrer")
+    resp.headers.setdefault("X-Robots-Tag", "noindex")
+    return resp
+
+
+@bp.route("/")
+def index():
+    units = db_session.scalars(select(OrgUnit).order_by(OrgUnit.path)).all()
+    return render_template("public/index.html", units=units)
+
+
+@bp.route("/<int:unit_id>")
+def unit(unit_id: int):
+    u = db_session.get(OrgUnit, unit_id)
+    if u is None:
+        abort(404)
+    items = exports.items_for(db_session, u, public=True)
+    rows = [exports.public_item(i) for i in items]
+    rows.sort(key=lambda r: r["closed"] or r["opened"], reverse=True)
+    return render_template("public/unit.html", unit=u, rows=rows, children=u.children)
+
+
+def _evaluation_url(code: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return evaluation.evaluation_url(code, base) if base else url_for("public.evaluate", code=code, _external=True)
+
+
+@bp.route("/e/<code>", methods=["GET", "POST"])
+def evaluate(code: str):
+    item = evaluation.item_by_code(db_session, code)
+    if item is None or item.status == "merged":
+        return render_template("public/evaluate.html", item=None, row=None), 404
+    if request.method == "POST":
+        try:
+            evaluation.submit_public_evaluation(db_session, code, request.form.get("rating", ""),
+                                                request.form.get("comment", ""))
+            db_session.commit()
+        except DomainError as exc:
+            db_session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("public.evaluate", code=code))
+        except StaleDataError:  # another evaluation of this code won the race
+            db_session.rollback()
+            flash(_("此评议码已使用，感谢您的评价"), "error")
+            return redirect(url_for("public.evaluate", code=code))
+        return render_template("public/thanks.html")
+    row = exports.public_item(item) if item.status == "closed" else None
+    return render_template("public/evaluate.html", item=item, row=row, ratings=EVALUATION_RATINGS,
+                           open_for_rating=evaluation.can_evaluate_publicly(item))
+
+
+@bp.route("/qr/<code>.png")
+def qr(code: str):
+    item = evaluation.item_by_code(db_session, code)
+    if item is None:
+        abort(404)
+    resp = Response(evaluation.qr_png(_evaluation_url(item.code)), mimetype="image/png")
+    resp.headers["Cache-Control"] = "public, max-age=86400"
+    return resp

@@ -1,0 +1,80 @@
+"""Ledger commands for the `minxin` CLI (the CLI owner adds COMMANDS to the group):
+
+    minxin export-ledger --unit 古楼子乡 --format xlsx --out 台账.xlsx [--public]
+    minxin ledger-daily [--date 2024-03-01] [--dry-run]
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+
+def _app():
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app._get_current_object()
+    from webapp import create_app
+
+    return create_app()
+
+
+@click.command("export-ledger")
+@click.option("--unit", "unit_name", required=True, help="单位名称 (unit name), e.g. 古楼子乡")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--public", is_flag=True, help="公示版：只含已销号事项，隐去个人信息 (closed items, PII redacted)")
+def export_ledger(unit_name: str, fmt: str, out: Path, public: bool) -> None:
+    """导出台账 (export the ledger of a unit and the units under it)."""
+    from ledger import exports
+    from ledger.db import session_scope
+    from ledger.users import find_unit
+
+    app = _app()
+    with app.app_context(), session_scope() as session:
+        unit = find_unit(session, unit_name.strip())
+        if unit is None:
+            raise click.ClickException(f"找不到单位「{unit_name}」 (no such unit)")
+        if fmt == "xlsx":
+            data = exports.export_xlsx(session, unit, public=public)
+        else:
+            data = exports.export_csv(session, unit, public=public).encode("utf-8")
+        n = len(exports.items_for(session, unit, public=public))
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    click.echo(f"已导出 {n} 件事项到 {out} (exported {n} items)")
+
+
+@click.command("ledger-daily")
+@click.option("--date", "date_", default=None, help="按哪一天计算 (YYYY-MM-DD; default: today in China)")
+@click.option("--dry-run", is_flag=True, help="只列出，不发送通知 (list only, send nothing)")
+def ledger_daily(date_: str | None, dry_run: bool) -> None:
+    """台账每日提醒：逾期和3日内到期的事项，按单位发送通知 (daily due/overdue notices)."""
+    from ledger import deadlines
+    from ledger.db import session_scope
+
+    try:
+        today = dt.date.fromisoformat(date_) if date_ else None
+    except ValueError:
+        raise click.BadParameter("日期格式应为 YYYY-MM-DD", param_hint="--date") from None
+    app = _app()
+    channel = None if dry_run else deadlines.channel_from_config(app.config)
+    recipients = deadlines.recipients_from_config(app.config)
+    with app.app_context(), session_scope() as session:
+        result = deadlines.run_daily(session, today=today, channel=channel, recipients=recipients)
+        for unit_due in result.units:
+            click.echo(f"{unit_due.unit.full_name}: 逾期 {len(unit_due.overdue)} 件, 3日内到期 {len(unit_due.due_soon)} 件")
+    for name, to in result.sent:
+        click.echo(f"已通知 {name}: {', '.join(to)}")
+    for name in result.unaddressed:
+        click.echo(f"未发送 {name}: 没有配置通知渠道或收件人 (no channel or recipients)")
+    for name, err in result.failed:
+        click.echo(f"发送失败 {name}: {err}", err=True)
+    if result.failed:
+        raise SystemExit(1)
+
+
+COMMANDS = [export_ledger, ledger_daily]
