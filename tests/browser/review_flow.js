@@ -162,6 +162,7 @@ async function main() {
   check((await page.inputValue('#f-problem')) === problemPages, 'problem edited with the keyboard');
   const evidence = await page.locator('#transcript .piece.evidence').count();
   console.log(`evidence lines highlighted for the problem field: ${evidence}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'review-pages.png');
   await page.keyboard.press('Escape');
   await page.keyboard.press('c');
