@@ -338,10 +338,12 @@ def confirm_entry(
     responsible_unit: str = "",
     result: str = "",
     reason: str = "",
+    feedback_method: str = "",
 ):
     """Confirm the draft entry (with the reviewer's last edits) and optionally open a ledger
     item for its problem, triaged in the same step: `now` (solved on the spot, `result`),
-    `deadline` (`deadline` date, `responsible_unit`), `escalate` (`reason`).
+    `deadline` (`deadline` date, `responsible_unit`), `escalate` (`reason`). The ledger
+    workflow (`ledger.workflow`) validates and audits the item's own steps.
 
     Returns the ledger item, or None when the problem was not sent to the ledger.
     """
@@ -354,6 +356,8 @@ def confirm_entry(
     if triage:
         if not (entry.problem or "").strip():
             raise DomainError("反映问题为空，不能送入台账 (the problem is empty)")
+        if triage == "now" and not result.strip():
+            raise DomainError("当场解决需要填写解决结果 (a result is needed)")
         if triage == "deadline" and deadline is None:
             raise DomainError("限期解决需要填写期限 (a deadline is needed)")
         if triage == "escalate" and not reason.strip():
@@ -379,13 +383,16 @@ def confirm_entry(
     if triage:
         from ledger import workflow
 
-        item = workflow.open_item_from_entry(session, entry, actor=actor)
+        item = workflow.open_item_from_entry(session, entry, actor)
         if triage == "now":
-            workflow.solve_now(session, item, actor=actor, result=result.strip())
+            if (entry.interviewee or "").strip() or (item.reporter or "").strip():
+                # Solved on the spot: the villager was told there and then.
+                workflow.record_feedback(session, item, actor, feedback_method.strip() or "当面告知", utcnow())
+            workflow.solve_now(session, item, actor, result)
         elif triage == "deadline":
-            workflow.set_deadline(session, item, deadline, actor=actor, responsible_unit=responsible_unit.strip())
+            workflow.set_deadline(session, item, actor, deadline, responsible_unit)
         else:
-            workflow.escalate(session, item, actor=actor, reason=reason.strip())
+            workflow.escalate(session, item, actor, reason)
     session.flush()
     return item
 

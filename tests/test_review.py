@@ -331,3 +331,45 @@ def test_queue_page_lists_filters_and_progress(client, session, users, login):
     assert "低置信度优先" in html and "受访对象" in html
     data = client.get(f"/review/progress.json?ids={rec.id}").get_json()
     assert data["captures"] == [{"id": rec.id, "status": "recognizing", "progress": 0.4, "error": None}]
+
+
+@pytest.mark.parametrize("triage", ["now", "deadline", "escalate"])
+def test_confirm_sends_problem_to_ledger_with_triage(client, session, users, login, triage):
+    from ledger.models import LedgerItem
+
+    cap = make_capture(session, users["cadre_a"])
+    login(users["sup_gulouzi"])
+    data = form_of(client.get(f"/review/{cap.id}").get_data(as_text=True), cap)
+    extra = {
+        "now": {"result": "当场联系水利站恢复供水"},
+        "deadline": {"deadline": (dt.date.today() + dt.timedelta(days=14)).isoformat(), "responsible_unit": "乡水利站"},
+        "escalate": {"reason": "需要县里立项改造管网"},
+    }[triage]
+    resp = client.post(f"/review/{cap.id}/confirm", data={**data, "triage": triage, **extra})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    session.expire_all()
+    entry = session.get(Capture, cap.id).entry
+    items = session.scalars(select(LedgerItem)).all()
+    assert len(items) == 1 and items[0].entries == [entry]
+    item = items[0]
+    assert item.problem == entry.problem and item.triage == triage
+    assert {"now": "closed", "deadline": "in_progress", "escalate": "escalated"}[triage] == item.status
+    if triage == "escalate":
+        assert item.org_unit.name == "古楼子乡"  # from the village ledger up to the township
+    assert "进入台账" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_confirm_with_refused_triage_changes_nothing(client, session, users, login):
+    cap = make_capture(session, users["cadre_a"])
+    login(users["sup_gulouzi"])
+    data = form_of(client.get(f"/review/{cap.id}").get_data(as_text=True), cap)
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    resp = client.post(f"/review/{cap.id}/confirm", data={**data, "place": "新地点", "triage": "deadline",
+                                                          "deadline": yesterday, "responsible_unit": "水利站"})
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "办理时限不能早于今天" in html and 'value="新地点"' in html
+    session.expire_all()
+    cap = session.get(Capture, cap.id)
+    assert (cap.status, cap.entry.status, cap.entry.place) == ("ready_for_review", "draft", "南荒沟村")
+    assert events(session, "entry.confirm") == []

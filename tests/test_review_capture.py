@@ -66,3 +66,15 @@ def test_original_is_served_in_scope_with_ranges(app, client, session, users, lo
     assert resp.headers["Content-Type"].startswith("audio/wav")
     login(users["sup_budayuan"])
     assert client.get(f"/review/original/{f.id}").status_code == 404
+
+
+def test_review_screen_in_english(client, session, users, login):
+    cap = make_capture(session, users["cadre_a"])
+    login(users["sup_gulouzi"])
+    tok = token_from(client.get("/review/").get_data(as_text=True))
+    client.post("/locale/en", data={"csrf_token": tok, "next": "/review/"})
+    html = client.get(f"/review/{cap.id}").get_data(as_text=True)
+    assert "Interviewee" in html and "Keyboard shortcuts" in html and "Confirm" in html
+    assert "受访对象" not in html
+    # The data itself stays as written.
+    assert "南荒沟村" in html

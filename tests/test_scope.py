@@ -83,8 +83,8 @@ def test_cadre_list_page_shows_only_own(client, login, users, captures):
 def test_review_queue_is_scoped_to_the_township(client, login, users, captures):
     login(users["sup_budayuan"])
     page = client.get("/review/").get_data(as_text=True)
-    assert f'/capture/{captures["cadre_c"].id}"' in page
-    assert f'/capture/{captures["cadre_a"].id}"' not in page
+    assert f'/review/{captures["cadre_c"].id}"' in page
+    assert f'/review/{captures["cadre_a"].id}"' not in page
     login(users["cadre_a"])
     assert client.get("/review/").status_code == 403
 

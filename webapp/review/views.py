@@ -16,18 +16,30 @@ from ledger.scope import can_review, can_see_capture, scope_captures
 from ledger.users import DomainError
 from webapp.review import bp
 
+
+
+def N_(message: str) -> str:
+    """Marks a msgid for `pybabel extract -k N_`; translated where it is shown with _()."""
+    return message
+
+
 # Labels of the entry fields, in the order of the paper diary.
 FIELD_LABELS = {
-    "visit_date": "走访日期",
-    "visit_time": "走访时间",
-    "place": "地点",
-    "interviewee": "受访对象",
-    "visit_method": "走访方式",
-    "problem": "反映问题",
-    "solution": "解决思路",
-    "reflections": "心得体会",
-    "category": "问题类别",
+    "visit_date": N_("走访日期"),
+    "visit_time": N_("走访时间"),
+    "place": N_("地点"),
+    "interviewee": N_("受访对象"),
+    "visit_method": N_("走访方式"),
+    "problem": N_("反映问题"),
+    "solution": N_("解决思路"),
+    "reflections": N_("心得体会"),
+    "category": N_("问题类别"),
 }
+# Shown through _() in templates: capture statuses and navigation labels.
+DYNAMIC_MSGIDS = (
+    N_("已接收"), N_("识别中"), N_("待审核"), N_("已确认"), N_("已退回"), N_("已驳回"), N_("失败"),
+    N_("采集"), N_("审核"), N_("台账"), N_("统计"),
+)
 LONG_FIELDS = ("problem", "solution", "reflections")
 
 
@@ -275,6 +287,7 @@ def confirm(capture_id: int):
             responsible_unit=form.get("responsible_unit", ""),
             result=form.get("result", ""),
             reason=form.get("reason", ""),
+            feedback_method=form.get("feedback_method", ""),
         )
 
     def message(item):

@@ -251,6 +251,12 @@
       $$('input[name="triage"]', confirmDialog).forEach((r) => r.addEventListener('change', syncTriage));
       btnConfirm.addEventListener('click', (e) => { e.preventDefault(); openConfirm(); });
       confirmDialog.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && e.target.tagName === 'INPUT' && e.target.type !== 'radio') {
+          // Enter in a triage box confirms (the form's default button only opens this dialog).
+          e.preventDefault();
+          $('#btn-confirm-final').click();
+          return;
+        }
         if (isTyping(e.target) && e.target.type !== 'radio') return;
         const n = ['1', '2', '3', '4'].indexOf(e.key);
         if (n >= 0) {
