@@ -36,6 +36,12 @@ DEMO_USERS = (
     ("cadre_nhg", "李春生", "cadre", "南荒沟村"),
     ("sup_glz", "孙建国", "supervisor", "古楼子乡"),
     ("admin_kd", "刘志强", "admin", "宽甸县"),
+    # one cadre per other village and the other township's supervisor, so the demo ledger
+    # has items at every level
+    ("cadre_dgl", "王秀英", "cadre", "大古岭村"),
+    ("cadre_bdy", "赵立新", "cadre", "步达远村"),
+    ("cadre_szz", "陈玉兰", "cadre", "石柱子村"),
+    ("sup_bdy", "周海燕", "supervisor", "步达远镇"),
 )
 
 
@@ -483,9 +489,20 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
             elif reset_passwords:
                 passwords[login] = secrets.token_urlsafe(9)
                 set_password(s, user, passwords[login])
-            demo_users[role] = user
+            demo_users.setdefault(role, user)
             s.commit()
         cadre = demo_users["cadre"]
+
+        # A ledger with items in every state, so the dashboard and public pages show
+        # something real; only on the first run.
+        from ledger.demo_ledger import seed_ledger
+        from ledger.models import LedgerItem
+
+        if s.scalars(select(LedgerItem).limit(1)).first() is None:
+            all_users = [find_user(s, login) for login, *_ in DEMO_USERS]
+            counts = seed_ledger(s, list(units.values()), all_users)
+            s.commit()
+            click.echo("示例台账 (demo ledger): " + "，".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
         folder = Path(samples_dir) if samples_dir else (REPO_ROOT / "samples")
         if not folder.is_dir():
@@ -552,16 +569,17 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
             worker.stop(timeout=5)
 
 
-def _add_optional_commands() -> None:
-    """Commands that live in other parts, added when those parts are installed."""
-    try:
-        from recognize.extract.cli import extract_command
-    except ImportError:
-        return
+def _add_commands_of_other_parts() -> None:
+    """Commands that live beside the code they drive: extraction and the ledger."""
+    from recognize.extract.cli import extract_command
+    from webapp.ledger.commands import COMMANDS
+
     cli.add_command(extract_command, "extract")
+    for command in COMMANDS:
+        cli.add_command(command)
 
 
-_add_optional_commands()
+_add_commands_of_other_parts()
 
 
 if __name__ == "__main__":
