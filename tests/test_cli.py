@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from ledger import db
-from ledger.models import AuditEvent, Capture, DiaryEntry, OrgUnit, User
+from ledger.models import AuditEvent, Capture, DiaryEntry, LedgerItem, OrgUnit, User
 from webapp.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -176,20 +176,26 @@ def test_demo_no_serve_is_idempotent(env, tmp_path, media):
     out = result.output
     for name in ("宽甸县", "古楼子乡", "南荒沟村", "大古岭村", "步达远镇", "步达远村", "石柱子村"):
         assert name in out
-    assert out.count("密码 (password): ") == 3
+    assert out.count("密码 (password): ") == 7
     assert "待审核 (review queue): 3 个采集，3 条草稿日记" in out
+    assert "示例台账 (demo ledger)" in out
     with _session() as s:
         assert s.scalars(select(OrgUnit).where(OrgUnit.name == "石柱子村")).one().parent.name == "步达远镇"
-        assert sorted(u.role for u in s.scalars(select(User))) == ["admin", "cadre", "supervisor"]
+        assert sorted(u.role for u in s.scalars(select(User))) == ["admin"] + ["cadre"] * 4 + ["supervisor"] * 2
         assert {c.kind for c in s.scalars(select(Capture))} == {"audio", "pages"}
+        statuses = {i.status for i in s.scalars(select(LedgerItem))}
+        assert {"open", "in_progress", "escalated", "done", "closed"} <= statuses
+        items = len(s.scalars(select(LedgerItem)).all())
 
     again = run("demo", "--no-serve", "--samples", str(samples))
     assert again.exit_code == 0, again.output
     assert again.output.count("沿用") == 3 and "密码 (password): " not in again.output
     assert "待审核 (review queue): 3 个采集，3 条草稿日记" in again.output
     with _session() as s:
-        assert len(s.scalars(select(Capture)).all()) == 3 and len(s.scalars(select(DiaryEntry)).all()) == 3
-        assert len(s.scalars(select(User)).all()) == 3
+        drafts = s.scalars(select(DiaryEntry).where(DiaryEntry.capture_id.is_not(None))).all()
+        assert len(s.scalars(select(Capture)).all()) == 3 and len(drafts) == 3
+        assert len(s.scalars(select(User)).all()) == 7
+        assert len(s.scalars(select(LedgerItem)).all()) == items  # seeded once
 
 
 def test_console_script_entry_point_runs(tmp_path):
