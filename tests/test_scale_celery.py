@@ -160,7 +160,7 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
     -> the supervisor confirms the draft on the review screen."""
     import io
 
-    from ledger.models import AuditEvent, Capture, DiaryEntry, Job, Transcript
+    from ledger.models import AuditEvent, Capture, DiaryEntry, Job, LedgerItem, Transcript
 
     s = db.SessionFactory()
     # One worker started with the `celery` command, one with `minxin worker --celery`.
@@ -244,6 +244,11 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
         "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"', screen).group(1),
         "capture_version": re.search(r'name="capture_version" value="(\d+)"', screen).group(1),
         "entry_version": re.search(r'name="entry_version" value="(\d+)"', screen).group(1),
+        # the supervisor corrects the problem text and gives the item a deadline in the same step
+        "problem": "村里通往三组的路被大车压坏，下雨天出行困难",
+        "triage": "deadline",
+        "deadline": "2030-06-30",
+        "responsible_unit": "古楼子乡交通站",
     }
     resp = sup.post(f"/review/{victim_capture}/confirm", data=form)
     assert resp.status_code in (302, 303), resp.get_data(as_text=True)[:1000]
@@ -252,6 +257,11 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
     entry = s.scalars(select(DiaryEntry).where(DiaryEntry.capture_id == victim_capture)).one()
     assert capture.status == "confirmed" and entry.status == "confirmed"
     assert entry.confirmed_by_id == users_pg["sup_gulouzi"].id
+    # ... and its problem is in the ledger, on PostgreSQL, with the deadline set.
+    item = s.scalars(select(LedgerItem).where(LedgerItem.entries.any(DiaryEntry.id == entry.id))).one()
+    assert item.problem == "村里通往三组的路被大车压坏，下雨天出行困难"
+    assert item.status == "in_progress" and item.deadline.isoformat() == "2030-06-30"
+    assert item.responsible_unit == "古楼子乡交通站"
     s.close()
 
 
