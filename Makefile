@@ -14,7 +14,7 @@ demo: setup
 # Every test: fast unit tests, real-model tests (slow), browser tests, and the scale
 # group against PostgreSQL, Redis and Celery.
 test: setup
-	bash scripts/services.sh
+	bash .ci/services.sh
 	$(VENV)/bin/python -m pytest -p no:cacheprovider
 
 # Without the real models, the browser and the services: a quick check while coding.
