@@ -407,6 +407,21 @@ def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[st
         click.echo(result.text)
 
 
+@cli.command(help="重新识别失败的采集（装好模型、腾出空间之后）(queue failed captures again, after a fix)")
+@click.option("--capture", "capture_ids", multiple=True, type=int, help="只处理这些采集号 (only these captures)")
+def requeue(capture_ids: tuple[int, ...]) -> None:
+    from ledger import jobs
+
+    app = _app()
+    _require_schema(app)
+    with _session() as s:
+        done = jobs.requeue_failed(s, capture_ids or None)
+    if not done:
+        click.echo("没有失败的采集 (no failed captures)")
+        return
+    click.echo(f"已重新排队 {len(done)} 个采集 (queued again): {', '.join(f'#{i}' for i in done)}")
+
+
 @cli.command("audit-verify", help="检查审计链是否完整 (verify the audit hash chain)")
 def audit_verify() -> None:
     from ledger.audit import verify_chain
