@@ -225,7 +225,8 @@ def test_permission_matrix(app, session, users, world, request):
                 clients[actor] = login_client(app, actor)
             if endpoint == "auth.set_locale":
                 client.post("/locale/zh_CN", data={"csrf_token": token})
-    report("permission matrix", cells, cells - failures, what="cells", config=request.config)
+    report("permission matrix", cells, cells - failures, what="cells", config=request.config,
+           verbs=("checked", "as the table says"))
     assert not wrong, "\n".join(wrong)
 
 
@@ -396,5 +397,6 @@ def test_cli_commands_acting_on_data(app, session, users, tmp_path, monkeypatch,
         result = runner.invoke(cli, args)
         if result.exit_code != code:
             wrong.append(f"minxin {' '.join(args)}: exit {result.exit_code}, expected {code}: {result.output[-200:]}")
-    report("CLI permission cells", len(table), len(table) - len(wrong), what="cells", config=request.config)
+    report("CLI permission cells", len(table), len(table) - len(wrong), what="cells", config=request.config,
+           verbs=("checked", "as the table says"))
     assert not wrong, wrong

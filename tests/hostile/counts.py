@@ -16,8 +16,9 @@ _lock = threading.Lock()
 _seen: dict[str, str] = {}
 
 
-def report(suite: str, tried: int, passed: int, what: str = "cases", config=None) -> str:
-    line = f"{suite}: {tried} {what} tried, {passed} handled"
+def report(suite: str, tried: int, passed: int, what: str = "cases", config=None,
+           verbs: tuple[str, str] = ("tried", "handled")) -> str:
+    line = f"{suite}: {tried} {what} {verbs[0]}, {passed} {verbs[1]}"
     with _lock:
         _seen[suite] = line
         OUT.parent.mkdir(parents=True, exist_ok=True)
