@@ -9,6 +9,7 @@ only after this returns: a failing recognizer never loses an original.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import io
 import logging
@@ -288,6 +289,16 @@ def ingest(
         if other is not None:
             raise DuplicateCapture(other)
         raise
+    except OSError as exc:
+        # The store refused the bytes (disk full, quota, S3 down): nothing of this upload is kept.
+        session.rollback()
+        _remove(session, storage, stored_here)
+        log.error("storing an upload failed: %s", exc)
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise IntakeError("服务器存储空间已满，上传未保存，请稍后再试并通知管理员 "
+                              "(server storage is full: upload not stored)", code="storage_full", status=507) from exc
+        raise IntakeError(f"服务器暂时无法保存原件，上传未保存，请稍后再试 (storage unavailable: {exc.strerror or exc})",
+                          code="storage_unavailable", status=503) from exc
     except BaseException:
         session.rollback()
         _remove(session, storage, stored_here)

@@ -14,7 +14,9 @@ The `jobs` table is the source of truth, whichever queue delivers the job id:
   `running` by a process that died are taken again once their lease expires.
 * `get_queue(config)` builds the queue named by MINXIN_QUEUE (`embedded`, `celery`).
 
-Failures: `RecognitionError` (input that cannot be recognized) fails the job at once with its
+Failures: `ModelMissing` (a model not installed or unreadable) is retried like a crash and, once
+attempts run out, fails with the message saying what to install; `requeue_failed` (`minxin
+requeue`) runs failed captures again. `RecognitionError` (input that cannot be recognized) fails the job at once with its
 message on the capture; any other error is retried until `max_attempts`, then fails.
 """
 from __future__ import annotations
@@ -324,7 +326,7 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
     (`done`, `failed`, `queued` for a retry), or `skipped` / `lost` when another worker has it."""
     from capture.storage import get_storage
     from ledger import entries
-    from recognize.transcript import RecognitionError
+    from recognize.transcript import ModelMissing, RecognitionError
 
     conf = settings(config)
     lease = float(conf["JOB_LEASE_SECONDS"])
@@ -387,6 +389,11 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
     except LeaseLost:
         log.warning("job %s: lease lost, result dropped", job_id)
         return "lost"
+    except ModelMissing as exc:
+        # The machine's fault, not the input's: retried, and after the last attempt failed with
+        # the message saying what to install; `minxin requeue` runs it again once fixed.
+        log.error("job %s: %s", job_id, exc)
+        return _release_for_retry_or_fail(job_id, worker_name, str(exc), permanent=False)
     except RecognitionError as exc:
         return _release_for_retry_or_fail(job_id, worker_name, str(exc), permanent=True)
     except FileNotFoundError as exc:
@@ -397,6 +404,23 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
         return _release_for_retry_or_fail(
             job_id, worker_name, f"识别出错 (recognition error): {type(exc).__name__}: {exc}", permanent=False
         )
+
+
+def requeue_failed(session: Session, capture_ids: Optional[Sequence[int]] = None, actor=None) -> list[int]:
+    """Captures that failed recognition (all, or those named) get a new queued job; returns their ids.
+    For after a fix on the machine (a model installed, a disk freed): nothing was lost, the
+    originals are still in storage."""
+    query = select(Capture).where(Capture.status == "failed")
+    if capture_ids:
+        query = query.where(Capture.id.in_(list(capture_ids)))
+    done = []
+    for capture in session.scalars(query.order_by(Capture.id)).all():
+        before = {"status": capture.status, "error": capture.error}
+        capture.status, capture.error, capture.progress = "received", None, 0.0
+        audit.record(session, "capture.requeue", capture, actor=actor, before=before, after={"status": "received"})
+        enqueue_recognition(session, capture)  # commits
+        done.append(capture.id)
+    return done
 
 
 def claimable_job_id(queues: Sequence[str] = QUEUES) -> Optional[int]:

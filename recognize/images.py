@@ -125,6 +125,9 @@ def check_image(data: bytes) -> str:
     img, media = _open(data)
     if media == "image/jpeg" and b"\xff\xd9" not in data[-1024:]:
         raise RecognitionError("无法解码图片：JPEG 文件不完整，可能上传中断 (truncated JPEG)")
+    # A PNG ends with its IEND chunk (trailing bytes, e.g. an appended archive, are tolerated).
+    if media == "image/png" and b"IEND\xaeB`\x82" not in data:
+        raise RecognitionError("无法解码图片：PNG 文件不完整，可能上传中断 (truncated PNG)")
     img.close()
     return media
 

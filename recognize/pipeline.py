@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional, Sequence
 
-from recognize.transcript import ProgressCallback, RecognitionError, Transcript
+from recognize.transcript import ModelMissing, ProgressCallback, RecognitionError, Transcript
 
 
 def transcribe_files(
@@ -17,7 +17,11 @@ def transcribe_files(
     if not paths:
         raise RecognitionError("没有可识别的文件 (no files to recognize)")
     if kind == "audio":
-        from recognize.speech import transcribe_audio
+        try:
+            from recognize.speech import transcribe_audio
+        except ImportError as exc:
+            raise ModelMissing(f"语音识别未安装（{exc}），请运行 make setup，然后运行 `minxin requeue` "
+                               f"(speech recognition is not installed)") from exc
 
         return transcribe_audio(paths[0], progress=progress, **options)
     if kind == "pages":

@@ -66,3 +66,9 @@ class Transcript:
 
 class RecognitionError(Exception):
     """Input that cannot be recognized; the message is shown to the user as is."""
+
+
+class ModelMissing(RecognitionError):
+    """A model (or the package carrying it) is missing or unreadable on this machine: not the
+    input's fault. The job is retried rather than failed at once, and the message names what is
+    missing and how to fix it."""

@@ -52,6 +52,18 @@ def app(tmp_path, monkeypatch, migrated_db):
     app.extensions["minxin.engine"].dispose()
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The counts the hostile suites report (tests/hostile/counts.py): bad inputs, faults,
+    permission cells."""
+    from tests.hostile.counts import summary_lines
+
+    lines = summary_lines()
+    if lines:
+        terminalreporter.section("hostile inputs, faults and permissions")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -413,6 +413,21 @@ def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[st
         click.echo(result.text)
 
 
+@cli.command(help="重新识别失败的采集（装好模型、腾出空间之后）(queue failed captures again, after a fix)")
+@click.option("--capture", "capture_ids", multiple=True, type=int, help="只处理这些采集号 (only these captures)")
+def requeue(capture_ids: tuple[int, ...]) -> None:
+    from ledger import jobs
+
+    app = _app()
+    _require_schema(app)
+    with _session() as s:
+        done = jobs.requeue_failed(s, capture_ids or None)
+    if not done:
+        click.echo("没有失败的采集 (no failed captures)")
+        return
+    click.echo(f"已重新排队 {len(done)} 个采集 (queued again): {', '.join(f'#{i}' for i in done)}")
+
+
 @cli.command("audit-verify", help="检查审计链是否完整 (verify the audit hash chain)")
 def audit_verify() -> None:
     from ledger.audit import verify_chain
@@ -428,6 +443,43 @@ def audit_verify() -> None:
             click.echo(p, err=True)
         _fail(f"审计链有 {len(problems)} 处问题 ({len(problems)} problems in the audit chain)")
     click.echo(f"审计链完整，共 {count} 条事件 (audit chain intact, {count} events)")
+
+
+@cli.command(help="备份数据库和全部原件到新目录 OUT，运行中也可执行 (back up database and originals)")
+@click.argument("out", type=click.Path(file_okay=False))
+def backup(out: str) -> None:
+    from ledger.backup import BackupError, backup as do_backup
+
+    app = _app()
+    _require_schema(app)
+    try:
+        result = do_backup(app.config, out)
+    except BackupError as exc:
+        _fail(f"备份失败 (backup failed): {exc}")
+    tables = ", ".join(f"{k} {v}" for k, v in result.counts.items())
+    click.echo(f"备份完成 (backup written): {result.path}")
+    click.echo(f"  原件 (originals): {result.originals} 个，{result.bytes / 1048576:.1f} MB")
+    click.echo(f"  行数 (rows): {tables}")
+
+
+@cli.command(help="把备份目录 IN 恢复到一个空实例 (restore a backup into an empty instance)")
+@click.argument("source", metavar="IN", type=click.Path(exists=True, file_okay=False))
+def restore(source: str) -> None:
+    from ledger.backup import BackupError, restore as do_restore
+
+    app = _app()
+    try:
+        result = do_restore(app.config, source)
+    except BackupError as exc:
+        _fail(f"恢复失败 (restore failed): {exc}")
+    click.echo(f"恢复完成 (restored): {app.config['DATABASE_URL']}")
+    click.echo(f"  原件 (originals): {result.originals} 个，{result.bytes / 1048576:.1f} MB")
+    click.echo(f"  行数 (rows): {', '.join(f'{k} {v}' for k, v in result.counts.items())}")
+    if result.audit_problems:
+        for p in result.audit_problems:
+            click.echo(p, err=True)
+        _fail(f"恢复的审计链有 {len(result.audit_problems)} 处问题 (audit chain problems in the backup)", code=5)
+    click.echo("  审计链完整 (audit chain intact)")
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,9 +13,11 @@ from wtforms.validators import DataRequired, Length
 
 from ledger.db import db_session
 from ledger.models import User
-from ledger.users import check_password
+from ledger.scope import unit_ids_under
+from ledger.users import check_password, set_active
 from webapp import LOCALES
 from webapp.auth import bp
+from webapp.auth.ratelimit import limiter_for
 from webapp.extensions import login_manager
 
 login_manager.login_view = "auth.login"
@@ -74,10 +76,22 @@ def index():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        limiter = limiter_for(current_app)
+        address = request.remote_addr or "?"
+        wait = limiter.retry_after(form.login.data, address)
+        if wait:
+            seconds = int(wait) + 1
+            flash(_("登录失败次数过多，请 %(n)d 秒后再试 (too many login attempts, try again later)", n=seconds),
+                  "error")
+            resp = current_app.make_response((render_template("auth/login.html", form=form), 429))
+            resp.headers["Retry-After"] = str(seconds)
+            return resp
         user = db_session.scalars(select(User).where(User.login == form.login.data.strip())).first()
         if user is not None and user.active and check_password(user, form.password.data):
+            limiter.succeeded(form.login.data, address)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        limiter.failed(form.login.data, address)
         flash(_("用户名或密码错误"), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
@@ -96,3 +110,45 @@ def set_locale(code: str):
         abort(404)
     session["locale"] = code
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
+
+
+# --- user administration (county admin) ---------------------------------------------------------
+
+
+def _require_admin() -> None:
+    if current_user.role != "admin":
+        abort(403)
+
+
+def _managed_user(user_id: int) -> User:
+    """A user at or under the admin's unit; anyone else answers like a missing one."""
+    user = db_session.get(User, user_id)
+    if user is None or not user.org_unit.is_within(current_user.org_unit):
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users")
+@login_required
+def users():
+    _require_admin()
+    rows = db_session.scalars(
+        select(User).where(User.org_unit_id.in_(unit_ids_under(current_user.org_unit))).order_by(User.login)
+    ).all()
+    return render_template("auth/users.html", users=rows)
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
+@login_required
+def deactivate_user(user_id: int):
+    """Deactivate a user: they cannot log in, and their open sessions end (audited)."""
+    _require_admin()
+    user = _managed_user(user_id)
+    if user.id == current_user.id:
+        flash(_("不能停用自己的账号 (you cannot deactivate yourself)"), "error")
+        return redirect(url_for("auth.users"))
+    if user.active:
+        set_active(db_session, user, False, actor=current_user)
+        db_session.commit()
+        flash(_("已停用 %(login)s，其登录会话已全部失效", login=user.login), "ok")
+    return redirect(url_for("auth.users"))

@@ -22,14 +22,23 @@ class UploadRefused(Exception):
     existing_id: Optional[int] = None
 
 
+# Captures and visits before this are a wrong clock or a typing error.
+EARLIEST = dt.datetime(2000, 1, 1)
+
+
 def _parse_date(value: str) -> Optional[dt.date]:
     value = (value or "").strip()
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        parsed = dt.date.fromisoformat(value) if len(value) <= 10 else None
     except ValueError:
+        parsed = None
+    if parsed is None:
         raise UploadRefused("走访日期格式应为 YYYY-MM-DD (visit date must be YYYY-MM-DD)", "bad_date", 400)
+    if not EARLIEST.date() <= parsed <= dt.date.today() + dt.timedelta(days=1):
+        raise UploadRefused(f"走访日期不合理：{parsed} (visit date out of range)", "bad_date", 400)
+    return parsed
 
 
 def _parse_time(value: str) -> Optional[dt.datetime]:
@@ -37,9 +46,17 @@ def _parse_time(value: str) -> Optional[dt.datetime]:
     if not value:
         return None
     try:
-        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # Python accepts trailing digits after the seconds; a real timestamp is short.
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if len(value) <= 40 else None
+        if parsed is not None and parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)  # may overflow near year 1/9999
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
         raise UploadRefused("拍摄时间格式应为 ISO 8601 (captured_at must be ISO 8601)", "bad_time", 400)
+    if not EARLIEST <= parsed <= dt.datetime.utcnow() + dt.timedelta(days=1):
+        raise UploadRefused(f"拍摄时间不合理：{parsed:%Y-%m-%d %H:%M} (captured_at out of range)", "bad_time", 400)
+    return parsed
 
 
 def upload_from_request(user: User) -> Capture:

@@ -82,5 +82,9 @@ def original(capture_id: int, position: int):
         abort(404)
     f = match[0]
     storage = get_storage(current_app.config)
-    return send_file(storage.open(f.sha256), mimetype=f.media_type, download_name=f.original_name or f.sha256,
+    resp = send_file(storage.open(f.sha256), mimetype=f.media_type, download_name=f.original_name or f.sha256,
                      max_age=3600, etag=f.sha256)
+    # Served as the type sniffed at intake, never re-sniffed by the browser (polyglot uploads).
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    return resp

@@ -1,0 +1,402 @@
+"""Who may do what: every route of the app × every role × own/other scope, against a table.
+
+Actors: anonymous; cadre_a (南荒沟村, owner of the subject capture); cadre_b (大古岭村, same
+township); cadre_c (步达远村, other township); sup_gulouzi (the subject's township);
+sup_budayuan (other township); admin (宽甸县, the county). A second county (桓仁县) gives the
+admin an "other" scope for user administration.
+
+Every rule in app.url_map must be classified in ROUTES below: a new route makes
+`test_every_route_is_classified` fail until someone states who may use it. The matrix prints
+how many cells it checked. Also here: CSRF on every state-changing route, cookie flags, the
+login rate limit, scrypt, deactivation ending sessions, and the CLI commands that act on data.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.hostile.counts import report
+from tests.hostile.support import (PASSWORD, Media, cheap_scrypt, close_app, csrf_from, login_client,  # noqa: F401
+                                   make_app)
+
+ACTORS = ("anonymous", "cadre_a", "cadre_b", "cadre_c", "sup_gulouzi", "sup_budayuan", "admin")
+LOGIN = "login"  # a redirect to the login page
+
+# Expected status per actor. Shorthands for the usual shapes:
+EVERYONE = {a: 200 for a in ACTORS}
+SIGNED_IN = {"anonymous": LOGIN, **{a: 200 for a in ACTORS[1:]}}
+# Seeing one capture: the uploader, and supervisors/admins at or above its unit; others get a 404
+# (the id does not leak).
+SEE_CAPTURE = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 404, "cadre_c": 404, "sup_gulouzi": 200,
+               "sup_budayuan": 404, "admin": 200}
+REVIEWERS = {"anonymous": LOGIN, "cadre_a": 403, "cadre_b": 403, "cadre_c": 403, "sup_gulouzi": 200,
+             "sup_budayuan": 200, "admin": 200}
+REVIEW_ONE = {"anonymous": LOGIN, "cadre_a": 403, "cadre_b": 403, "cadre_c": 403, "sup_gulouzi": 200,
+              "sup_budayuan": 404, "admin": 200}
+REVIEW_ACT = {**REVIEW_ONE, "sup_gulouzi": 302, "admin": 302}
+OWNER_ONLY = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 404, "cadre_c": 404, "sup_gulouzi": 404,
+              "sup_budayuan": 404, "admin": 404}
+ADMIN_ONLY = {"anonymous": LOGIN, "cadre_a": 403, "cadre_b": 403, "cadre_c": 403, "sup_gulouzi": 403,
+              "sup_budayuan": 403, "admin": 200}
+API = {"anonymous": 401}
+
+
+def _with(base, **changes):
+    return {**base, **changes}
+
+
+# (endpoint, method, variant) -> (url template, form builder name, expected, visible)
+# `visible`: for listings, which actors must see the subject capture in the response.
+SEES_SUBJECT = {"cadre_a", "sup_gulouzi", "admin"}
+ROUTES = {
+    ("static", "GET", ""): ("/static/app.css", None, EVERYONE, None),
+    ("auth.index", "GET", ""): ("/", None, {a: 302 for a in ACTORS}, None),
+    ("auth.login", "GET", ""): ("/login", None, EVERYONE, None),
+    ("auth.login", "POST", "wrong password"): ("/login", "wrong_password", {a: 401 for a in ACTORS}, None),
+    ("auth.logout", "POST", ""): ("/logout", "plain", {"anonymous": LOGIN, **{a: 302 for a in ACTORS[1:]}}, None),
+    ("auth.set_locale", "POST", ""): ("/locale/en", "plain", {a: 302 for a in ACTORS}, None),
+    ("auth.users", "GET", ""): ("/admin/users", None, ADMIN_ONLY, None),
+    ("auth.deactivate_user", "POST", "own"): ("/admin/users/{victim}/deactivate", "plain",
+                                              _with(ADMIN_ONLY, admin=302), None),
+    ("auth.deactivate_user", "POST", "other county"): ("/admin/users/{outsider}/deactivate", "plain",
+                                                       _with(ADMIN_ONLY, admin=404), None),
+    ("capture.index", "GET", ""): ("/capture/", None, SIGNED_IN, None),
+    ("capture.index", "POST", ""): ("/capture/", "upload_form", {"anonymous": LOGIN, **{a: 302 for a in ACTORS[1:]}},
+                                    None),
+    ("capture.detail", "GET", ""): ("/capture/{capture}", None, SEE_CAPTURE, None),
+    ("capture.original", "GET", ""): ("/capture/{capture}/files/0", None, SEE_CAPTURE, None),
+    ("api.create_capture", "POST", ""): ("/api/captures", "upload_api", {**API, **{a: 201 for a in ACTORS[1:]}},
+                                         None),
+    ("api.list_captures", "GET", ""): ("/api/captures", None, {**API, **{a: 200 for a in ACTORS[1:]}},
+                                       SEES_SUBJECT),
+    ("api.get_capture", "GET", ""): ("/api/captures/{capture}", None, {**SEE_CAPTURE, "anonymous": 401}, None),
+    ("review.queue", "GET", ""): ("/review/", None, REVIEWERS, {"sup_gulouzi", "admin"}),
+    ("review.progress", "GET", ""): ("/review/progress.json?ids={capture}", None, SIGNED_IN, SEES_SUBJECT),
+    ("review.original", "GET", ""): ("/review/original/{file}", None, SEE_CAPTURE, None),
+    ("review.screen", "GET", ""): ("/review/{capture}", None, REVIEW_ONE, None),
+    ("review.save", "POST", ""): ("/review/{capture}/save", "edit", REVIEW_ACT, None),
+    ("review.confirm", "POST", ""): ("/review/{capture}/confirm", "edit", REVIEW_ACT, None),
+    ("review.return_", "POST", ""): ("/review/{capture}/return", "comment", REVIEW_ACT, None),
+    ("review.reject", "POST", ""): ("/review/{capture}/reject", "reason", REVIEW_ACT, None),
+    ("review.correct", "GET", ""): ("/review/mine/{returned}", None, OWNER_ONLY, None),
+    ("review.correct", "POST", ""): ("/review/mine/{returned}", "edit", _with(OWNER_ONLY, cadre_a=302), None),
+}
+# Listings that must show the subject only to those in scope: the marker they search for.
+SUBJECT_MARKERS = {"api.list_captures": '"id":{capture},', "review.progress": '"id":{capture},',
+                   "review.queue": "/review/{capture}"}
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, migrated_db):
+    app = make_app(tmp_path, monkeypatch, migrated_db)
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def world(app, session, org, users):
+    """Users of a second county, and a factory of subject captures of cadre_a."""
+    from capture.intake import ingest
+    from capture.storage import get_storage
+    from ledger import jobs
+    from ledger import review as svc
+    from ledger.users import add_org_unit, create_user
+
+    other_county = add_org_unit(session, "桓仁县", "county")
+    other_village = add_org_unit(session, "二户来村", "village", add_org_unit(session, "二户来镇", "township",
+                                                                             other_county))
+    outsider = create_user(session, "cadre_x", PASSWORD, "陈外县", "cadre", other_village)
+    session.commit()
+    storage = get_storage(app.config)
+    counter = [0]
+
+    def subject(returned: bool = False):
+        counter[0] += 1
+        capture = ingest(session, storage, users["cadre_a"], [("memo.wav", Media.wav(500 + counter[0]))])
+        job = jobs.enqueue_recognition(session, capture)
+        assert jobs.run_job(job.id, "matrix", config=app.config) == "done"
+        session.expire_all()
+        if returned:
+            svc.return_capture(session, capture, users["sup_gulouzi"], "请补充受访对象", capture_version=None,
+                               entry_version=None)
+            session.commit()
+        return capture
+
+    def victim():
+        counter[0] += 1
+        user = create_user(session, f"victim{counter[0]}", PASSWORD, "被停用", "cadre", users["cadre_b"].org_unit)
+        session.commit()
+        return user
+
+    return {"subject": subject, "victim": victim, "outsider": outsider}
+
+
+def _form(kind, token, n):
+    if kind is None:
+        return None
+    data = {"csrf_token": token}
+    if kind == "wrong_password":
+        return {**data, "login": f"nobody{n}", "password": "wrong-password"}
+    if kind == "upload_form":
+        return {**data, "files": (io.BytesIO(Media.wav(9000 + n)), "memo.wav")}
+    if kind == "upload_api":
+        return {**data, "file": (io.BytesIO(Media.wav(20000 + n)), "memo.wav")}
+    if kind == "edit":
+        return {**data, "problem": "村里自来水冬天冻裂", "category": "饮水", "visit_method": "入户走访",
+                "place": "南荒沟村", "interviewee": "张大爷", "visit_date": "2025-05-01"}
+    if kind == "comment":
+        return {**data, "comment": "请补充"}
+    if kind == "reason":
+        return {**data, "reason": "重复"}
+    return data
+
+
+def _ok(expected, resp) -> bool:
+    if expected == LOGIN:
+        return resp.status_code == 302 and "/login" in resp.headers.get("Location", "")
+    return resp.status_code == expected
+
+
+def test_every_route_is_classified(app):
+    classified = {(e, m) for e, m, _v in ROUTES}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if (rule.endpoint, method) not in classified:
+                missing.append(f"{method} {rule.rule} ({rule.endpoint})")
+    assert not missing, "routes without a row in the permission table: " + ", ".join(missing)
+
+
+def test_permission_matrix(app, session, users, world, request):
+    from ledger.models import User
+
+    clients = {"anonymous": (app.test_client(), None)}
+    for actor in ACTORS[1:]:
+        clients[actor] = login_client(app, actor)
+    anon_token = csrf_from(clients["anonymous"][0].get("/login").get_data(as_text=True))
+    clients["anonymous"] = (clients["anonymous"][0], anon_token)
+    present = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods}
+
+    shared = world["subject"]()
+    shared_returned = world["subject"](returned=True)
+    cells = failures = 0
+    wrong = []
+    for (endpoint, method, variant), (template, form_kind, expected, visible) in ROUTES.items():
+        if (endpoint, method) not in present:
+            continue  # classified ahead of a route that lives on another branch
+        for actor in ACTORS:
+            client, token = clients[actor]
+            state_changing = method == "POST"
+            subject = world["subject"]() if state_changing and "{capture}" in template else shared
+            returned = world["subject"](returned=True) if state_changing and "{returned}" in template \
+                else shared_returned
+            victim = world["victim"]() if "{victim}" in template else None
+            url = template.format(capture=subject.id, file=subject.files[0].id, returned=returned.id,
+                                  victim=victim.id if victim else 0, outsider=world["outsider"].id)
+            data = _form(form_kind, token, cells)
+            if method == "GET":
+                resp = client.get(url)
+            elif form_kind == "upload_api":
+                resp = client.post(url, data=data, headers={"X-CSRFToken": token or ""},
+                                   content_type="multipart/form-data")
+            else:
+                resp = client.post(url, data=data, content_type="multipart/form-data" if form_kind and "upload" in
+                                   form_kind else None)
+            cells += 1
+            ok = _ok(expected[actor], resp)
+            if ok and visible is not None and resp.status_code == 200:
+                marker = SUBJECT_MARKERS[endpoint].format(capture=subject.id)
+                body = resp.get_data(as_text=True).replace(" ", "")
+                if (marker in body) != (actor in visible):
+                    ok = False
+            if ok and victim is not None:
+                session.expire_all()
+                deactivated = not session.get(User, victim.id).active
+                if deactivated != (expected[actor] == 302):
+                    ok = False
+            if not ok:
+                failures += 1
+                wrong.append(f"{method} {url} [{variant or endpoint}] as {actor}: got {resp.status_code} "
+                             f"{resp.headers.get('Location', '')}, expected {expected[actor]}")
+            if endpoint == "auth.logout" and actor != "anonymous":
+                clients[actor] = login_client(app, actor)
+            if endpoint == "auth.set_locale":
+                client.post("/locale/zh_CN", data={"csrf_token": token})
+    report("permission matrix", cells, cells - failures, what="cells", config=request.config,
+           verbs=("checked", "as the table says"))
+    assert not wrong, "\n".join(wrong)
+
+
+def test_csrf_is_enforced_on_every_state_changing_route(app, session, users, world, request):
+    """Every POST route, as the admin (who may do most): no token or a wrong one -> 400, nothing changes."""
+    from tests.hostile.support import row_counts
+
+    client, _token = login_client(app, "admin")
+    subject = world["subject"]()
+    returned = world["subject"](returned=True)
+    victim = world["victim"]()
+    engine = app.extensions["minxin.engine"]
+    checked, wrong = 0, []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        url = re.sub(r"<[^>]+>", "0", rule.rule)
+        url = url.replace("/review/0", f"/review/{subject.id}").replace("/mine/0", f"/mine/{returned.id}")
+        url = url.replace("/users/0", f"/users/{victim.id}").replace("/locale/0", "/locale/en")
+        url = url.replace("/captures/0", f"/captures/{subject.id}")
+        for label, extra in (("no token", {}), ("wrong token", {"csrf_token": "forged"}),
+                             ("token of another session", {"csrf_token": login_client(app, "cadre_b")[1]})):
+            before = row_counts(engine)
+            headers = {"X-CSRFToken": extra["csrf_token"]} if label == "wrong token" else {}
+            resp = client.post(url, data={**extra, "problem": "篡改", "comment": "x", "reason": "x",
+                                          "login": "admin", "password": PASSWORD,
+                                          "file": (io.BytesIO(Media.wav(31337)), "m.wav")},
+                               headers=headers, content_type="multipart/form-data")
+            checked += 1
+            if resp.status_code != 400 or row_counts(engine) != before:
+                wrong.append(f"POST {url} ({label}): {resp.status_code}")
+    session.expire_all()
+    assert session.get(type(victim), victim.id).active
+    report("CSRF on state-changing routes", checked, checked - len(wrong), what="requests", config=request.config)
+    assert not wrong, wrong
+
+
+def test_session_cookie_flags_by_default(tmp_path, monkeypatch, migrated_db, users):
+    monkeypatch.delenv("MINXIN_INSECURE_COOKIES", raising=False)
+    from webapp import config
+
+    defaults = config.from_environment(tmp_path / "inst")
+    assert defaults["SESSION_COOKIE_SECURE"] and defaults["SESSION_COOKIE_HTTPONLY"]
+    assert defaults["SESSION_COOKIE_SAMESITE"] in ("Lax", "Strict")
+    assert defaults["REMEMBER_COOKIE_SECURE"] and defaults["REMEMBER_COOKIE_HTTPONLY"]
+
+
+def test_login_cookie_is_secure_httponly_samesite(app, users):
+    app.config.update(SESSION_COOKIE_SECURE=True)
+    client = app.test_client()
+    token = csrf_from(client.get("/login", base_url="https://localhost").get_data(as_text=True))
+    resp = client.post("/login", base_url="https://localhost", headers={"Referer": "https://localhost/login"},
+                       data={"login": "cadre_a", "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 302
+    cookie = next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_login_is_rate_limited_per_login_and_address(app, users):
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+
+    def attempt(password, login="cadre_a", addr="10.0.0.1"):
+        return client.post("/login", data={"login": login, "password": password, "csrf_token": token},
+                           environ_base={"REMOTE_ADDR": addr})
+
+    assert [attempt("guess-%d" % i).status_code for i in range(5)] == [401] * 5
+    limited = attempt("guess-6")
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert "登录失败次数过多" in limited.get_data(as_text=True)
+    # Even the right password waits: the limit is checked before the password.
+    assert attempt(PASSWORD).status_code == 429
+    # Another account from the same address, and the same account from elsewhere, still work.
+    assert attempt(PASSWORD, login="cadre_b").status_code == 302
+    assert attempt(PASSWORD, addr="10.0.0.2").status_code == 302
+
+
+def test_rate_limiter_window_and_address_cap():
+    from webapp.auth.ratelimit import LoginLimiter
+
+    now = [1000.0]
+    limiter = LoginLimiter(per_login=3, per_address=5, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        assert limiter.retry_after("cadre_a", "1.2.3.4") == 0
+        limiter.failed("cadre_a", "1.2.3.4")
+    assert limiter.retry_after("CADRE_A ", "1.2.3.4") == pytest.approx(60)
+    now[0] += 30
+    assert limiter.retry_after("cadre_a", "1.2.3.4") == pytest.approx(30)
+    now[0] += 30.5
+    assert limiter.retry_after("cadre_a", "1.2.3.4") == 0  # the window slid past
+    for login in ("u1", "u2", "u3", "u4", "u5"):
+        limiter.failed(login, "5.6.7.8")
+    assert limiter.retry_after("someone_else", "5.6.7.8") > 0  # spraying many accounts is capped
+    limiter.failed("cadre_b", "9.9.9.9")
+    limiter.succeeded("cadre_b", "9.9.9.9")
+    assert limiter.by_login.retry_after(("cadre_b", "9.9.9.9")) == 0
+
+
+def test_passwords_use_scrypt(session, org):
+    from ledger import users as users_mod
+
+    assert users_mod.PASSWORD_METHOD.startswith("scrypt")
+    user = users_mod.create_user(session, "kdf_check", "long-enough-pw", "测试", "cadre", org["南荒沟村"])
+    assert user.password_hash.startswith("scrypt:")
+    assert "long-enough-pw" not in user.password_hash
+    assert users_mod.check_password(user, "long-enough-pw") and not users_mod.check_password(user, "long-enough-px")
+
+
+def test_admin_deactivates_a_user_and_their_sessions_end(app, session, users):
+    from ledger.models import AuditEvent, User
+
+    victim_client, _ = login_client(app, "cadre_a")
+    assert victim_client.get("/capture/").status_code == 200
+    admin, token = login_client(app, "admin")
+    page = admin.get("/admin/users").get_data(as_text=True)
+    assert "cadre_a" in page and f"/admin/users/{users['cadre_a'].id}/deactivate" in page
+    resp = admin.post(f"/admin/users/{users['cadre_a'].id}/deactivate", data={"csrf_token": token})
+    assert resp.status_code == 302
+    # The open session ends at its next request; logging in again is refused.
+    assert "/login" in victim_client.get("/capture/").headers["Location"]
+    assert victim_client.get("/api/captures").status_code == 401
+    fresh = app.test_client()
+    t = csrf_from(fresh.get("/login").get_data(as_text=True))
+    assert fresh.post("/login", data={"login": "cadre_a", "password": PASSWORD, "csrf_token": t}).status_code == 401
+    session.expire_all()
+    assert not session.get(User, users["cadre_a"].id).active
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "user.deactivate")).one()
+    assert event.actor_label == "admin" and event.object_id == users["cadre_a"].id
+    # An admin cannot lock themselves out.
+    admin.post(f"/admin/users/{users['admin'].id}/deactivate", data={"csrf_token": token})
+    session.expire_all()
+    assert session.get(User, users["admin"].id).active
+
+
+def test_cli_commands_acting_on_data(app, session, users, tmp_path, monkeypatch, request):
+    """The CLI runs with the server's rights; it still refuses what the data does not allow."""
+    from click.testing import CliRunner
+
+    from ledger.users import set_active
+    from webapp.cli import cli
+
+    monkeypatch.setenv("MINXIN_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("MINXIN_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("MINXIN_RECOGNIZER", "fake")
+    memo = tmp_path / "memo.wav"
+    memo.write_bytes(Media.wav(4242))
+    set_active(session, users["cadre_c"], False, actor=users["admin"])
+    session.commit()
+    runner = CliRunner()
+    table = [
+        (["ingest", str(memo), "--cadre", "cadre_a"], 0),
+        (["ingest", str(memo), "--cadre", "cadre_a"], 3),  # duplicate
+        (["ingest", str(memo), "--cadre", "cadre_c"], 1),  # deactivated
+        (["ingest", str(memo), "--cadre", "nobody"], 1),
+        (["create-user", "newbie", "--name", "新人", "--role", "cadre", "--unit", "不存在村", "--password",
+          "long-enough-1"], 1),
+        (["create-user", "cadre_a", "--name", "重名", "--role", "cadre", "--unit", "南荒沟村", "--password",
+          "long-enough-1"], 1),
+        (["create-user", "shorty", "--name", "短", "--role", "cadre", "--unit", "南荒沟村", "--password", "short"], 1),
+        (["create-user", "boss", "--name", "老板", "--role", "root", "--unit", "宽甸县", "--password",
+          "long-enough-1"], 2),
+        (["audit-verify"], 0),
+        (["backup", str(tmp_path)], 1),  # not empty: never overwrite
+    ]
+    wrong = []
+    for args, code in table:
+        result = runner.invoke(cli, args)
+        if result.exit_code != code:
+            wrong.append(f"minxin {' '.join(args)}: exit {result.exit_code}, expected {code}: {result.output[-200:]}")
+    report("CLI permission cells", len(table), len(table) - len(wrong), what="cells", config=request.config,
+           verbs=("checked", "as the table says"))
+    assert not wrong, wrong
