@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Optional
 
 from sqlalchemy import select
@@ -116,12 +117,9 @@ def _visit_now(capture: Capture) -> dt.datetime:
 
 
 def extract_fields(session: Session, capture: Capture, text: str) -> dict[str, Any]:
-    """`Extraction.to_dict()` for this capture's text; empty when extraction is not installed."""
-    try:
-        from recognize.extract import extract_entry
-    except ImportError:
-        log.warning("recognize.extract is not installed: draft entry of capture %s left blank", capture.id)
-        return {}
+    """`Extraction.to_dict()` for this capture's text."""
+    from recognize.extract import extract_entry
+
     gazetteer = build_gazetteer(session, county_of(capture.org_unit))
     return extract_entry(text, _visit_now(capture), gazetteer).to_dict()
 
@@ -135,6 +133,21 @@ def _date(value: Any) -> Optional[dt.date]:
         except ValueError:
             return None
     return None
+
+
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
+def unwrap_lines(value: str) -> str:
+    """A notebook line ends wherever the paper does: join wrapped lines back into one text
+    (with a space only between two Latin letters or digits)."""
+
+    def join(m: re.Match) -> str:
+        before = m.string[m.start() - 1] if m.start() else ""
+        after = m.string[m.end()] if m.end() < len(m.string) else ""
+        return " " if before.isascii() and before.isalnum() and after.isascii() and after.isalnum() else ""
+
+    return _LINE_BREAK.sub(join, value.strip())
 
 
 def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
@@ -158,9 +171,9 @@ def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
         place_unit=place_unit,
         interviewee=(fields.get("interviewee") or "")[:64],
         visit_method=method if method in VISIT_METHODS else "",
-        problem=fields.get("problem") or "",
-        solution=fields.get("solution") or "",
-        reflections=fields.get("reflections") or "",
+        problem=unwrap_lines(fields.get("problem") or ""),
+        solution=unwrap_lines(fields.get("solution") or ""),
+        reflections=unwrap_lines(fields.get("reflections") or ""),
         category=category if category in CATEGORIES else "",
         pii=list(fields.get("pii") or []),
         confidence=dict(fields.get("confidence") or {}),

@@ -44,3 +44,11 @@ def test_recognition_result_becomes_transcript_and_linked_draft(session, users, 
     assert "泥泞" in entry.problem
     start, end = entry.evidence["problem"]
     assert "泥泞" in result.text[start:end]
+
+
+def test_wrapped_notebook_lines_are_joined_in_draft_fields():
+    from ledger.entries import unwrap_lines
+
+    assert unwrap_lines("协助申报农村危房改造补助，请住\n建部门上门鉴定") == "协助申报农村危房改造补助，请住建部门上门鉴定"
+    assert unwrap_lines("用 LED\n  灯 ") == "用 LED灯"
+    assert unwrap_lines("model 5\n6 组") == "model 5 6 组"
