@@ -37,7 +37,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 if [ -d webapp/translations ]; then
-  "$VENV/bin/pybabel" compile -q -d webapp/translations
+  "$VENV/bin/pybabel" compile --statistics -d webapp/translations 2>&1 | tail -n 1
 fi
 
 if [ -f package.json ] && command -v npm >/dev/null 2>&1; then
