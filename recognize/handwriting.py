@@ -200,7 +200,7 @@ def to_simplified(text: str) -> str:
 class Line:
     text: str
     score: float
-    points: np.ndarray  # polygon in prepared-image coordinates, (n, 2)
+    points: np.ndarray  # polygon in prepared-image coordinates, (n, 2); quads run tl, tr, br, bl
 
     @property
     def top(self) -> float:
@@ -215,12 +215,43 @@ class Line:
         return float(self.points[:, 0].min())
 
     @property
+    def right(self) -> float:
+        return float(self.points[:, 0].max())
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
     def height(self) -> float:
         return self.bottom - self.top
 
     @property
-    def width(self) -> float:
-        return float(self.points[:, 0].max()) - self.left
+    def center(self) -> tuple[float, float]:
+        x, y = self.points.mean(axis=0)
+        return float(x), float(y)
+
+    @property
+    def slope(self) -> float:
+        """dy/dx of the written line (0 for a level one)."""
+        if len(self.points) != 4:
+            return 0.0
+        tl, tr, br, bl = self.points
+        dx = (tr[0] - tl[0] + br[0] - bl[0]) / 2
+        return float((tr[1] - tl[1] + br[1] - bl[1]) / 2 / dx) if dx > 1 else 0.0
+
+    @property
+    def thickness(self) -> float:
+        """Height of the writing across the line (not of its tilted bounding box)."""
+        if len(self.points) != 4:
+            return self.height
+        tl, tr, br, bl = self.points
+        return float((np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2)
+
+    def y_at(self, x: float) -> float:
+        """Height of the line's middle at column x, following its slant."""
+        cx, cy = self.center
+        return cy + self.slope * (x - cx)
 
 
 def _ocr(image: np.ndarray) -> tuple[list[Line], list[int]]:
@@ -276,20 +307,29 @@ def _merge(group: list[Line]) -> Line:
     return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]))
 
 
+def _same_row(row: list[Line], ln: Line) -> bool:
+    """`ln` continues the written line `row`: its middle lies on the row's slanted
+    centre line, and it does not sit on top of a piece already in the row."""
+    ref = max(row, key=lambda r: r.width)
+    cx, cy = ln.center
+    if abs(ref.y_at(cx) - cy) > 0.5 * min(ref.thickness, ln.thickness):
+        return False
+    return all(min(r.right, ln.right) - max(r.left, ln.left) < 0.3 * min(r.width, ln.width) for r in row)
+
+
 def order_lines(lines: list[Line]) -> list[Line]:
     """Top to bottom; fragments on one written line joined left to right; a lone label
     joined with the line after it."""
     rows: list[list[Line]] = []
-    for ln in sorted(lines, key=lambda ln: (ln.top + ln.bottom) / 2):
-        if rows:
-            row = rows[-1]
-            top = np.median([r.top for r in row])
-            bottom = np.median([r.bottom for r in row])
-            overlap = min(bottom, ln.bottom) - max(top, ln.top)
-            if overlap > 0.5 * min(bottom - top, ln.height):
-                row.append(ln)
-                continue
-        rows.append([ln])
+    for ln in sorted(lines, key=lambda ln: ln.center[1]):
+        row = next((r for r in rows if _same_row(r, ln)), None)
+        if row is None:
+            rows.append([ln])
+        else:
+            row.append(ln)
+    # rows are parallel, so compare their heights at one column: the left edge
+    x0 = min((ln.left for ln in lines), default=0.0)
+    rows.sort(key=lambda row: max(row, key=lambda r: r.width).y_at(x0))
     merged = [_merge(sorted(row, key=lambda ln: ln.left)) for row in rows]
     out: list[Line] = []
     for ln in merged:
