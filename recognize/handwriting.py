@@ -27,9 +27,9 @@ import numpy as np
 from recognize import images, pages
 from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript
 
-# Nothing may try to reach a model hub: PaddleX checks model sources on import otherwise.
+# Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
+# told not to, and every model is given as a local folder, so nothing is downloaded.
 os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
-os.environ.setdefault("PADDLE_PDX_MODEL_SOURCE", "local")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ENGINE = "paddleocr"
