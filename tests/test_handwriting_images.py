@@ -158,3 +158,14 @@ def test_skew_angle_finds_rotation_of_ruled_writing():
     m = cv2.getRotationMatrix2D((300, 300), -3.0, 1.0)
     tilted = cv2.warpAffine(img, m, (600, 600), borderValue=(255, 255, 255))
     assert abs(pages.skew_angle(tilted) - 3.0) <= 0.5
+
+
+def test_page_renderer_is_deterministic():
+    from samples.make_pages import render_page, to_jpeg
+
+    a, lines_a = render_page(11, out_long=800)
+    b, lines_b = render_page(11, out_long=800)
+    assert lines_a == lines_b and lines_a[0].startswith("时间：")
+    assert to_jpeg(a, 11) == to_jpeg(b, 11)
+    c, _ = render_page(12, out_long=800)
+    assert to_jpeg(c, 12) != to_jpeg(a, 11)
