@@ -157,6 +157,8 @@ def ensure_models(cache: Optional[Path] = None) -> dict[str, Path]:
 
 _engine = None
 _engine_lock = threading.Lock()
+# PaddleX pipelines keep per-call state: worker threads of one process take turns.
+_predict_lock = threading.Lock()
 _opencc = None
 
 
@@ -255,7 +257,9 @@ class Line:
 
 
 def _ocr(image: np.ndarray) -> tuple[list[Line], list[int]]:
-    res = get_engine().predict(image)[0]
+    engine = get_engine()
+    with _predict_lock:
+        res = engine.predict(image)[0]
     angles = list(res.get("textline_orientation_angles") or [])
     lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
              for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
