@@ -3,8 +3,9 @@
     python bench/ocr.py [--pages 6] [--cleanup-study]
 
 Routes, all on the same images in the same run:
-- `project`: recognize.handwriting.read_pages (production cleanup, ordering, merging);
-- `project, no cleanup`: the same without any page cleanup;
+- `project (production)`: recognize.handwriting.read_pages as shipped (ordering, merging,
+  page turning; the cleanup steps that measured to help, currently none);
+- `project + all cleanup`: the same with every cleanup step of recognize.pages switched on;
 - `stock PaddleOCR`: PaddleOCR constructed as plainly as runs offline (same v5 model
   folders, its own defaults otherwise: no resizing limit, text-line orientation on);
 - `PP-OCRv4 (rapidocr)`: rapidocr-onnxruntime with its bundled PP-OCRv4 mobile models.
@@ -162,8 +163,8 @@ def main(argv=None) -> None:
         rendered = render_bench_pages(tmp, args.pages)
         real = real_pages()
         routes = [
-            ("project (cleanup)", route_project(handwriting.DEFAULT_CLEANUP)),
-            ("project, no cleanup", route_project(pages.NO_CLEANUP)),
+            ("project (production)", route_project(handwriting.DEFAULT_CLEANUP)),
+            ("project + all cleanup", route_project(pages.Cleanup(1600, True, True, True))),
             ("stock PaddleOCR v5", route_stock()),
             ("PP-OCRv4 (rapidocr)", route_rapidocr_v4()),
         ]
@@ -175,7 +176,6 @@ def main(argv=None) -> None:
                 ("  only find_page", route_project(base.but(find_page=True))),
                 ("  only deskew", route_project(base.but(deskew=True))),
                 ("  only flatten_light", route_project(base.but(flatten_light=True))),
-                ("  all steps", route_project(pages.Cleanup(1600, True, True, True))),
             ]
         sets = [("rendered", rendered)]
         if real:
