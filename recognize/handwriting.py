@@ -382,14 +382,16 @@ def read_pages_with(
     if not paths:
         raise RecognitionError("没有可识别的图片 (no page images)")
     started = time.perf_counter()
-    pictures = [np.asarray(images.load_image(p)) for p in paths]  # every page valid first
+    for path in paths:  # a bad page fails the capture before any OCR time is spent
+        images.check_image(images.read_file(path))
     pieces: list[Piece] = []
     sizes: list[tuple[int, int]] = []
-    for i, rgb in enumerate(pictures):
+    for i, path in enumerate(paths):  # decoded one at a time: a capture may hold many photos
+        rgb = np.asarray(images.load_image(path))
         sizes.append((int(rgb.shape[1]), int(rgb.shape[0])))
         pieces.extend(read_page(rgb, i, cleanup))
         if progress:
-            progress((i + 1) / len(pictures))
+            progress((i + 1) / len(paths))
     return Transcript.join(
         pieces, "\n", language="zh", engine=ENGINE, model=MODEL,
         seconds=round(time.perf_counter() - started, 3), page_sizes=sizes,
