@@ -27,9 +27,9 @@ import numpy as np
 from recognize import images, pages
 from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, Transcript
 
-# Nothing may try to reach a model hub: PaddleX checks model sources on import otherwise.
+# Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
+# told not to, and every model is given as a local folder, so nothing is downloaded.
 os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
-os.environ.setdefault("PADDLE_PDX_MODEL_SOURCE", "local")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ENGINE = "paddleocr"
@@ -40,8 +40,12 @@ MODEL = "PP-OCRv5_mobile"
 
 LABELS = ("时间", "地点", "受访对象", "反映问题", "解决思路", "心得体会")
 
-# Production cleanup: the steps the benchmark (bench/ocr.py) showed to help.
-DEFAULT_CLEANUP = pages.Cleanup(max_side=1600)
+# Production cleanup: the steps the benchmark (bench/ocr.py --cleanup-study) showed to
+# help, which is none of them. Downscaling is left to the detector's own input size
+# (longest side 960, where stock PaddleOCR runs detection at full resolution); finding the
+# page cost characters (5.5% CER on shaded pages) and deskew and light flattening changed
+# nothing on rendered pages. They stay available for real photos to be measured on.
+DEFAULT_CLEANUP = pages.NO_CLEANUP
 # Lines read with less confidence than this are noise (ruling, smudges, bleed-through).
 MIN_LINE_SCORE = 0.5
 
@@ -164,6 +168,8 @@ def ensure_models(cache: Optional[Path] = None) -> dict[str, Path]:
 
 _engine = None
 _engine_lock = threading.Lock()
+# PaddleX pipelines keep per-call state: worker threads of one process take turns.
+_predict_lock = threading.Lock()
 _opencc = None
 
 
@@ -214,7 +220,7 @@ def to_simplified(text: str) -> str:
 class Line:
     text: str
     score: float
-    points: np.ndarray  # polygon in prepared-image coordinates, (n, 2)
+    points: np.ndarray  # polygon in prepared-image coordinates, (n, 2); quads run tl, tr, br, bl
 
     @property
     def top(self) -> float:
@@ -229,16 +235,49 @@ class Line:
         return float(self.points[:, 0].min())
 
     @property
+    def right(self) -> float:
+        return float(self.points[:, 0].max())
+
+    @property
+    def width(self) -> float:
+        return self.right - self.left
+
+    @property
     def height(self) -> float:
         return self.bottom - self.top
 
     @property
-    def width(self) -> float:
-        return float(self.points[:, 0].max()) - self.left
+    def center(self) -> tuple[float, float]:
+        x, y = self.points.mean(axis=0)
+        return float(x), float(y)
+
+    @property
+    def slope(self) -> float:
+        """dy/dx of the written line (0 for a level one)."""
+        if len(self.points) != 4:
+            return 0.0
+        tl, tr, br, bl = self.points
+        dx = (tr[0] - tl[0] + br[0] - bl[0]) / 2
+        return float((tr[1] - tl[1] + br[1] - bl[1]) / 2 / dx) if dx > 1 else 0.0
+
+    @property
+    def thickness(self) -> float:
+        """Height of the writing across the line (not of its tilted bounding box)."""
+        if len(self.points) != 4:
+            return self.height
+        tl, tr, br, bl = self.points
+        return float((np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2)
+
+    def y_at(self, x: float) -> float:
+        """Height of the line's middle at column x, following its slant."""
+        cx, cy = self.center
+        return cy + self.slope * (x - cx)
 
 
 def _ocr(image: np.ndarray) -> tuple[list[Line], list[int]]:
-    res = get_engine().predict(image)[0]
+    engine = get_engine()
+    with _predict_lock:
+        res = engine.predict(image)[0]
     angles = list(res.get("textline_orientation_angles") or [])
     lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
              for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
@@ -290,20 +329,29 @@ def _merge(group: list[Line]) -> Line:
     return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]))
 
 
+def _same_row(row: list[Line], ln: Line) -> bool:
+    """`ln` continues the written line `row`: its middle lies on the row's slanted
+    centre line, and it does not sit on top of a piece already in the row."""
+    ref = max(row, key=lambda r: r.width)
+    cx, cy = ln.center
+    if abs(ref.y_at(cx) - cy) > 0.5 * min(ref.thickness, ln.thickness):
+        return False
+    return all(min(r.right, ln.right) - max(r.left, ln.left) < 0.3 * min(r.width, ln.width) for r in row)
+
+
 def order_lines(lines: list[Line]) -> list[Line]:
     """Top to bottom; fragments on one written line joined left to right; a lone label
     joined with the line after it."""
     rows: list[list[Line]] = []
-    for ln in sorted(lines, key=lambda ln: (ln.top + ln.bottom) / 2):
-        if rows:
-            row = rows[-1]
-            top = np.median([r.top for r in row])
-            bottom = np.median([r.bottom for r in row])
-            overlap = min(bottom, ln.bottom) - max(top, ln.top)
-            if overlap > 0.5 * min(bottom - top, ln.height):
-                row.append(ln)
-                continue
-        rows.append([ln])
+    for ln in sorted(lines, key=lambda ln: ln.center[1]):
+        row = next((r for r in rows if _same_row(r, ln)), None)
+        if row is None:
+            rows.append([ln])
+        else:
+            row.append(ln)
+    # rows are parallel, so compare their heights at one column: the left edge
+    x0 = min((ln.left for ln in lines), default=0.0)
+    rows.sort(key=lambda row: max(row, key=lambda r: r.width).y_at(x0))
     merged = [_merge(sorted(row, key=lambda ln: ln.left)) for row in rows]
     out: list[Line] = []
     for ln in merged:
@@ -348,14 +396,16 @@ def read_pages_with(
     if not paths:
         raise RecognitionError("没有可识别的图片 (no page images)")
     started = time.perf_counter()
-    pictures = [np.asarray(images.load_image(p)) for p in paths]  # every page valid first
+    for path in paths:  # a bad page fails the capture before any OCR time is spent
+        images.check_image(images.read_file(path))
     pieces: list[Piece] = []
     sizes: list[tuple[int, int]] = []
-    for i, rgb in enumerate(pictures):
+    for i, path in enumerate(paths):  # decoded one at a time: a capture may hold many photos
+        rgb = np.asarray(images.load_image(path))
         sizes.append((int(rgb.shape[1]), int(rgb.shape[0])))
         pieces.extend(read_page(rgb, i, cleanup))
         if progress:
-            progress((i + 1) / len(pictures))
+            progress((i + 1) / len(paths))
     return Transcript.join(
         pieces, "\n", language="zh", engine=ENGINE, model=MODEL,
         seconds=round(time.perf_counter() - started, 3), page_sizes=sizes,

@@ -132,23 +132,23 @@ def check_image(data: bytes) -> str:
     return media
 
 
+def read_file(path: str | Path) -> bytes:
+    """The bytes of an image file, refusing files over the size limit before reading them."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_image_bytes():
+            raise RecognitionError(f"图片文件过大：{size // (1024 * 1024)} MB (image file too large)")
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise RecognitionError(f"无法读取图片文件 (cannot read image file: {exc.strerror})") from None
+
+
 def load_image(source: str | Path | bytes) -> Image.Image:
     """Decode fully into an upright RGB picture (EXIF orientation applied).
 
     The original file is not touched; the returned image is a new, normalized copy.
     """
-    if isinstance(source, (str, Path)):
-        try:
-            size = os.path.getsize(source)
-            if size > max_image_bytes():
-                raise RecognitionError(
-                    f"图片文件过大：{size // (1024 * 1024)} MB (image file too large)"
-                )
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise RecognitionError(f"无法读取图片文件 (cannot read image file: {exc.strerror})") from None
-    else:
-        data = source
+    data = read_file(source) if isinstance(source, (str, Path)) else source
     img, _media = _open(data)
     try:
         img.load()

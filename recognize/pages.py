@@ -20,7 +20,7 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Cleanup:
-    max_side: int = 1600
+    max_side: int = 1600  # 0: keep the size
     find_page: bool = False
     deskew: bool = False
     flatten_light: bool = False
@@ -92,9 +92,10 @@ def find_page_quad(img: np.ndarray) -> np.ndarray | None:
     h, w = img.shape[:2]
     scale = 600 / max(h, w)
     small = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2GRAY), (5, 5), 0)
-    # paper is the bright, low-saturation region; close the writing and ruling inside it
-    _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # paper is the low-saturation region (a shadow darkens it but leaves it grey, where
+    # brightness alone would cut the shaded part off); close the writing inside it
+    sat = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 1], (5, 5), 0)
+    _, mask = cv2.threshold(sat, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
@@ -105,6 +106,13 @@ def find_page_quad(img: np.ndarray) -> np.ndarray | None:
         return None
     quad = cv2.approxPolyDP(cv2.convexHull(c), 0.02 * cv2.arcLength(c, True), True)
     if len(quad) != 4:
+        return None
+    # a corner on the photo's edge means the sheet runs out of the picture: its outline
+    # there is the frame, not the paper, and warping would cut writing off
+    margin = 0.01 * max(small.shape[:2])
+    xs, ys = quad[:, 0, 0], quad[:, 0, 1]
+    if (xs.min() < margin or ys.min() < margin or xs.max() > small.shape[1] - 1 - margin
+            or ys.max() > small.shape[0] - 1 - margin):
         return None
     return _order_corners(quad.reshape(4, 2).astype(np.float32) / scale)
 

@@ -195,7 +195,9 @@ def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600) 
 def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long: int = 1600) -> tuple[Image.Image, list[str]]:
     """One photographed page and its lines, entirely determined by `seed`."""
     rng = random.Random(seed)
-    font_path = font_path or next(p for p in FONT_CANDIDATES if Path(p).exists())
+    font_path = font_path or next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
+    if font_path is None:
+        raise RuntimeError("no handwriting font: apt-get install fonts-lxgw-wenkai (or fonts-arphic-ukai)")
     entry = entry or make_entry(rng)
     lines = wrap_entry(entry, per_line=rng.randint(17, 21))
     char_px = rng.randint(34, 48)

@@ -21,11 +21,12 @@ from tests.test_handwriting_images import png_bomb
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pages"
 SAMPLE_PAGES = sorted(SAMPLES.glob("page_*.jpg"))
 
-# Measured: 0.0-0.4% on the three samples and the bench pages; the bound leaves room for
-# a few characters per page.
+# Measured on the four samples: 0.76%, 0.00%, 0.71%, 0.71% (one character on three pages;
+# 0.12% over the six bench pages). The bound leaves room for three or four characters a page.
 UPRIGHT_CER = 0.03
-# Measured: pages turned 90 and 180 degrees read as well as upright ones once turned back.
-TURNED_CER = 0.05
+# Measured: pages turned 90, 180 and 270 degrees read exactly as the upright page (same
+# figures), once the reader has turned them back.
+TURNED_CER = 0.03
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +90,9 @@ def test_heic_photo_reads_upright(tmp_path):
 
     page = SAMPLE_PAGES[0]
     heic = tmp_path / "IMG_0001.HEIC"
-    pillow_heif.from_pillow(Image.open(page)).save(heic, quality=90)
+    # iPhones record the turn in the HEIF container (irot), which libheif applies on
+    # decoding; this photo is stored upright. ultrafast: x265's default takes ~30 s here.
+    pillow_heif.from_pillow(Image.open(page)).save(heic, quality=85, enc_params={"preset": "ultrafast"})
     assert heic.read_bytes()[4:12] in (b"ftypheic", b"ftypmif1")
     t = handwriting.read_pages([heic])
     assert cer(reference(page), t.text) <= UPRIGHT_CER, t.text
@@ -109,7 +112,7 @@ def test_exif_rotated_jpeg_reads_upright(tmp_path):
     assert min(y for _x, y in t.pieces[0].polygon) < upright.size[1] / 3
 
 
-@pytest.mark.parametrize("quarter_turns", [1, 2])
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3])
 def test_page_photographed_sideways_or_upside_down(tmp_path, quarter_turns):
     page = SAMPLE_PAGES[0]
     turned = Image.open(page).rotate(-90 * quarter_turns, expand=True)  # clockwise, no EXIF
@@ -119,14 +122,17 @@ def test_page_photographed_sideways_or_upside_down(tmp_path, quarter_turns):
     assert cer(reference(page), t.text) <= TURNED_CER, t.text
     assert t.page_sizes == [turned.size]
     # polygons stay on the photo as uploaded: the first line (top of the written page)
-    # sits on the right for a clockwise quarter turn, at the bottom for a half turn
+    # sits on the right for a clockwise quarter turn, at the bottom for a half turn, on the
+    # left for three quarters
     xs = [x for x, _y in t.pieces[0].polygon]
     ys = [y for _x, y in t.pieces[0].polygon]
     w, h = turned.size
     if quarter_turns == 1:
         assert min(xs) > w / 2
-    else:
+    elif quarter_turns == 2:
         assert min(ys) > h / 2
+    else:
+        assert max(xs) < w / 2
 
 
 def test_blank_page_gives_an_empty_transcript(tmp_path):
