@@ -10,7 +10,9 @@ PY=${PYTHON:-python3}
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium chromium-driver)
+# Handwriting-style fonts for rendering test pages (LXGW WenKai: SIL OFL; AR PL UKai: Arphic).
 [ -e /usr/share/fonts/truetype/arphic/ukai.ttc ] || need_apt+=(fonts-arphic-ukai)
+dpkg -s fonts-lxgw-wenkai >/dev/null 2>&1 || need_apt+=(fonts-lxgw-wenkai)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "==> apt-get install ${need_apt[*]}"
