@@ -35,11 +35,11 @@ def _units_in_scope() -> list[OrgUnit]:
 
 
 def _item_or_404(item_id: int) -> LedgerItem:
+    """The item, or 404 when it does not exist or lies outside the user's scope (as elsewhere in
+    the app: an id outside one's scope does not leak)."""
     item = db_session.get(LedgerItem, item_id)
-    if item is None:
+    if item is None or not can_see_item(current_user, item):
         abort(404)
-    if not can_see_item(current_user, item):
-        abort(403)
     return item
 
 
