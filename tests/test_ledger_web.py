@@ -83,18 +83,18 @@ def test_other_village_and_other_township_cannot_act(client, session, users, log
     page = f"/ledger/item/{item.id}"
     for who in ("cadre_b", "cadre_c", "sup_budayuan"):
         login(users[who])
-        assert client.get(page).status_code == 403
+        assert client.get(page).status_code == 404  # outside their scope: the id does not leak
         token = _token(client.get("/ledger/").get_data(as_text=True))
         resp = client.post(f"{page}/solve_now", data={"result": "x", "csrf_token": token})
-        assert resp.status_code == 403
+        assert resp.status_code == 404
         assert client.get(f"/ledger/export?unit={users['cadre_a'].org_unit_id}&format=csv").status_code == 403
     # The village's own cadre holds the item but may not take supervisor actions.
     wf.set_deadline(session, item, users["cadre_a"], local_today(), "村委会")
     wf.complete(session, item, users["cadre_a"], "已修复")
     session.commit()
     login(users["cadre_a"])
-    _post(client, f"{page}/close", {"note": "x", "version": item.version}, page)
-    assert "您无权对该事项执行「销号」" in client.get(page).get_data(as_text=True)
+    resp = _post(client, f"{page}/close", {"note": "x", "version": item.version}, page)
+    assert resp.status_code == 403 and "您无权对该事项执行「销号」" in resp.get_data(as_text=True)
     session.expire_all()
     assert session.get(LedgerItem, item.id).status == "done"
     # Without a CSRF token a state action is refused.
@@ -106,7 +106,7 @@ def test_escalation_through_the_web(client, session, users, login):
     page = f"/ledger/item/{item.id}"
     login(users["cadre_a"])
     _post(client, f"{page}/escalate", {"reason": "村里没有资金"}, page)
-    assert client.get(page).status_code == 403  # now in the township's ledger
+    assert client.get(page).status_code == 404  # now in the township's ledger, outside the cadre's scope
     login(users["sup_gulouzi"])
     html = client.get(page).get_data(as_text=True)
     assert "已上报待受理" in html and "村里没有资金" in html and "退回到" in html
@@ -205,7 +205,7 @@ def test_in_person_evaluation_by_cadre(client, session, users, login):
     ev = session.scalars(select(Evaluation).where(Evaluation.item_id == item.id)).one()
     assert (ev.rating, ev.source, ev.recorded_by_id) == ("基本满意", "in_person", users["cadre_a"].id)
     login(users["cadre_b"])
-    assert client.get(page).status_code == 403
+    assert client.get(page).status_code == 404
 
 
 def test_ledger_list_filters_and_downloads(client, session, users, login):

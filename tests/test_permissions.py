@@ -1,9 +1,15 @@
 """Who may do what: every route of the app × every role × own/other scope, against a table.
 
-Actors: anonymous; cadre_a (南荒沟村, owner of the subject capture); cadre_b (大古岭村, same
+Actors: anonymous; cadre_a (南荒沟村, owner of the subject capture and ledger items); cadre_b (大古岭村, same
 township); cadre_c (步达远村, other township); sup_gulouzi (the subject's township);
 sup_budayuan (other township); admin (宽甸县, the county). A second county (桓仁县) gives the
 admin an "other" scope for user administration.
+
+The ledger subjects are items in 南荒沟村's ledger opened from cadre_a's confirmed entries (one
+reported by a villager whose name and phone must never reach a public page), taken to the
+state each row needs (open, escalated to 古楼子乡, done, closed with an evaluation code, closed
+and already evaluated). An item outside the user's scope answers 404 like a capture does; an
+in-scope item action the user may not take (a cadre and a supervisor action) answers 403.
 
 Every rule in app.url_map must be classified in ROUTES below: a new route makes
 `test_every_route_is_classified` fail until someone states who may use it. The matrix prints
@@ -12,6 +18,7 @@ login rate limit, scrypt, deactivation ending sessions, and the CLI commands tha
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -42,14 +49,34 @@ OWNER_ONLY = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 404, "cadre_c": 404
 ADMIN_ONLY = {"anonymous": LOGIN, "cadre_a": 403, "cadre_b": 403, "cadre_c": 403, "sup_gulouzi": 403,
               "sup_budayuan": 403, "admin": 200}
 API = {"anonymous": 401}
+# The ledger: the subject item is in 南荒沟村's ledger. Seeing it: its unit's cadre and the supervisors
+# and admins at or above it; others get a 404 (the id does not leak).
+SEE_ITEM = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 404, "cadre_c": 404, "sup_gulouzi": 200,
+            "sup_budayuan": 404, "admin": 200}
+# Pages about one unit or cadre (?unit=南荒沟村, ?cadre=cadre_a): units and people outside one's
+# own are refused (403; unit names are public anyway).
+IN_UNIT = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 403, "cadre_c": 403, "sup_gulouzi": 200,
+           "sup_budayuan": 403, "admin": 200}
+NOBODY = {"anonymous": LOGIN, **{a: 404 for a in ACTORS[1:]}}
+PUBLIC_404 = {a: 404 for a in ACTORS}
 
 
 def _with(base, **changes):
     return {**base, **changes}
 
 
+# Acting on the item (a redirect back to it): its unit's cadre, and supervisors/admins above it.
+ITEM_ACT = {**SEE_ITEM, "cadre_a": 302, "sup_gulouzi": 302, "admin": 302}
+# Supervisor-only actions: the cadre sees the item but may not (403).
+SUPERVISOR_ACT = _with(ITEM_ACT, cadre_a=403)
+# An item escalated to 古楼子乡 has left the village's ledger: cadre_a no longer sees it.
+TOWNSHIP_ACT = _with(ITEM_ACT, cadre_a=404)
+# Taking cadre_a's confirmed entry into the ledger: cadre_a, and supervisors/admins above it.
+TAKE_ENTRY = _with(IN_UNIT, cadre_a=302, sup_gulouzi=302, admin=302)
+
+
 # (endpoint, method, variant) -> (url template, form builder name, expected, visible)
-# `visible`: for listings, which actors must see the subject capture in the response.
+# `visible`: for listings, which actors must see the subject (see SUBJECT_MARKERS) in the response.
 SEES_SUBJECT = {"cadre_a", "sup_gulouzi", "admin"}
 ROUTES = {
     ("static", "GET", ""): ("/static/app.css", None, EVERYONE, None),
@@ -83,10 +110,74 @@ ROUTES = {
     ("review.reject", "POST", ""): ("/review/{capture}/reject", "reason", REVIEW_ACT, None),
     ("review.correct", "GET", ""): ("/review/mine/{returned}", None, OWNER_ONLY, None),
     ("review.correct", "POST", ""): ("/review/mine/{returned}", "edit", _with(OWNER_ONLY, cadre_a=302), None),
+    # The ledger (台账).
+    ("ledger.index", "GET", ""): ("/ledger/", None, SIGNED_IN, SEES_SUBJECT),
+    ("ledger.index", "GET", "the village's ledger"): ("/ledger/?unit={village}", None, IN_UNIT, SEES_SUBJECT),
+    ("ledger.item", "GET", ""): ("/ledger/item/{item}", None, SEE_ITEM, None),
+    ("ledger.item", "GET", "escalated to the township"): ("/ledger/item/{escalated}", None,
+                                                          _with(SEE_ITEM, cadre_a=404), None),
+    ("ledger.act", "POST", "set_deadline"): ("/ledger/item/{item}/set_deadline", "deadline", ITEM_ACT, None),
+    ("ledger.act", "POST", "evaluate in person"): ("/ledger/item/{closed}/evaluate", "rating", ITEM_ACT, None),
+    ("ledger.act", "POST", "close"): ("/ledger/item/{done}/close", "note", SUPERVISOR_ACT, None),
+    ("ledger.act", "POST", "reopen"): ("/ledger/item/{closed}/reopen", "reason", SUPERVISOR_ACT, None),
+    ("ledger.act", "POST", "merge"): ("/ledger/item/{item}/merge", "merge", SUPERVISOR_ACT, None),
+    ("ledger.act", "POST", "key_project"): ("/ledger/item/{item}/key_project", "key_project", SUPERVISOR_ACT,
+                                            None),
+    ("ledger.act", "POST", "accept"): ("/ledger/item/{escalated}/accept", "note", TOWNSHIP_ACT, None),
+    ("ledger.act", "POST", "send_back"): ("/ledger/item/{escalated}/send_back", "guidance", TOWNSHIP_ACT, None),
+    ("ledger.act", "POST", "unknown action"): ("/ledger/item/{item}/bogus", "plain", NOBODY, None),
+    ("ledger.entries", "GET", ""): ("/ledger/entries", None, SIGNED_IN, SEES_SUBJECT),
+    ("ledger.take_entry", "POST", "open"): ("/ledger/entries/{entry}/open", "plain", TAKE_ENTRY, None),
+    ("ledger.take_entry", "POST", "link"): ("/ledger/entries/{entry}/link", "link", TAKE_ENTRY, None),
+    ("ledger.projects", "GET", ""): ("/ledger/projects", None, SIGNED_IN, {"sup_gulouzi", "admin"}),
+    ("ledger.projects", "POST", ""): ("/ledger/projects", "project",
+                                      _with(REVIEWERS, sup_gulouzi=302, sup_budayuan=403, admin=302), None),
+    ("ledger.export", "GET", ""): ("/ledger/export?format=csv", None, SIGNED_IN, SEES_SUBJECT),
+    ("ledger.export", "GET", "the village's ledger"): ("/ledger/export?format=csv&unit={village}", None, IN_UNIT,
+                                                       SEES_SUBJECT),
+    ("ledger.diary", "GET", ""): ("/ledger/diary", None, SIGNED_IN, None),
+    ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, IN_UNIT, None),
+    # The dashboard: supervisors and admins only (as the navigation shows it).
+    ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
+    ("dashboard.index", "GET", "the village"): ("/dashboard/?unit={village}", None,
+                                                _with(REVIEWERS, sup_budayuan=403), None),
+    # Public pages: no login; closed items without the reporter's name or phone.
+    ("public.index", "GET", ""): ("/public/", None, EVERYONE, None),
+    ("public.unit", "GET", "the village"): ("/public/{village}", None, EVERYONE, set(ACTORS)),
+    ("public.unit", "GET", "the township"): ("/public/{township}", None, EVERYONE, set(ACTORS)),
+    ("public.unit", "GET", "the neighbouring village"): ("/public/{neighbour}", None, EVERYONE, set()),
+    ("public.unit", "GET", "unknown unit"): ("/public/999999", None, PUBLIC_404, None),
+    ("public.evaluate", "GET", ""): ("/public/e/{code}", None, EVERYONE, set(ACTORS)),
+    ("public.evaluate", "GET", "unknown code"): ("/public/e/ZZZZ2222", None, PUBLIC_404, None),
+    ("public.evaluate", "POST", ""): ("/public/e/{code}", "rating", EVERYONE, None),
+    # One evaluation per code: the second is sent back to the page, which says the code is used.
+    ("public.evaluate", "POST", "code already used"): ("/public/e/{used_code}", "rating", {a: 302 for a in ACTORS},
+                                                       None),
+    ("public.qr", "GET", ""): ("/public/qr/{code}.png", None, EVERYONE, None),
+    ("public.qr", "GET", "unknown code"): ("/public/qr/ZZZZ2222.png", None, PUBLIC_404, None),
 }
-# Listings that must show the subject only to those in scope: the marker they search for.
+# Listings that must show the subject only to those in scope: the marker they search for
+# (formatted with the row's ids; spaces are removed from the body before searching).
 SUBJECT_MARKERS = {"api.list_captures": '"id":{capture},', "review.progress": '"id":{capture},',
-                   "review.queue": "/review/{capture}"}
+                   "review.queue": "/review/{capture}", "ledger.index": '/ledger/item/{item}"',
+                   "ledger.entries": '/ledger/entries/{entry}/open"', "ledger.export": "南荒沟村3组道路冲毁",
+                   "ledger.projects": "农村饮水管网改造", "public.unit": "南荒沟村3组道路冲毁",
+                   "public.evaluate": "南荒沟村3组道路冲毁"}
+# The villager who reported the ledger subjects: never on a public page.
+REPORTER, PHONE = "张大山", "13841512345"
+# What a state-changing row must change exactly when the actor's expected status is the given one
+# (None: never): a probe counted before and after the request.
+ITEM_CHANGED = ("transitions", 302)
+EFFECTS = {
+    **{key: ITEM_CHANGED for key in ROUTES if key[0] == "ledger.act"},
+    ("ledger.take_entry", "POST", "open"): ("entry_in_ledger", 302),
+    ("ledger.take_entry", "POST", "link"): ("entry_in_ledger", 302),
+    ("ledger.projects", "POST", ""): ("projects", 302),
+    ("public.evaluate", "POST", ""): ("evaluations", 200),
+    ("public.evaluate", "POST", "code already used"): ("evaluations", None),
+}
+# After a redirect, the page it leads to must say this.
+FOLLOW_MARKERS = {("public.evaluate", "POST", "code already used"): "此评议码已使用"}
 
 
 @pytest.fixture
@@ -98,12 +189,17 @@ def app(tmp_path, monkeypatch, migrated_db):
 
 @pytest.fixture
 def world(app, session, org, users):
-    """Users of a second county, and a factory of subject captures of cadre_a."""
+    """Users of a second county, and factories of subject captures of cadre_a and of ledger items
+    in 南荒沟村's ledger."""
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import jobs
+    from ledger import evaluation, jobs
     from ledger import review as svc
+    from ledger import workflow as wf
+    from ledger.deadlines import local_today
+    from ledger.models import DiaryEntry, utcnow
     from ledger.users import add_org_unit, create_user
+    from recognize.pii import find_pii
 
     other_county = add_org_unit(session, "桓仁县", "county")
     other_village = add_org_unit(session, "二户来村", "village", add_org_unit(session, "二户来镇", "township",
@@ -131,13 +227,93 @@ def world(app, session, org, users):
         session.commit()
         return user
 
-    return {"subject": subject, "victim": victim, "outsider": outsider}
+    # The ledger: items in 南荒沟村's ledger opened by cadre_a from confirmed entries that a villager
+    # reported (name and phone flagged as PII), and a key project of 古楼子乡.
+    cadre_a, sup = users["cadre_a"], users["sup_gulouzi"]
+    project = wf.create_key_project(session, "农村饮水管网改造", org["古楼子乡"], sup)
+    session.commit()
+    static = {"village": org["南荒沟村"].id, "township": org["古楼子乡"].id, "neighbour": org["大古岭村"].id,
+              "cadre_a": cadre_a.id, "project": project.id}
+
+    def entry():
+        text = f"{REPORTER}（电话{PHONE}）反映：南荒沟村3组道路冲毁"
+        made = DiaryEntry(cadre=cadre_a, org_unit=cadre_a.org_unit, status="confirmed", visit_date=local_today(),
+                          place="南荒沟村3组", place_unit=org["南荒沟村"], interviewee=REPORTER,
+                          visit_method="入户走访", problem=text, category="道路桥梁",
+                          pii=find_pii(text, known=[REPORTER]))
+        session.add(made)
+        session.commit()
+        return made
+
+    def item(state: str = "open"):
+        """An item of cadre_a in state open, escalated (to 古楼子乡), done, closed, or used (closed and
+        evaluated through its code)."""
+        it = wf.open_item_from_entry(session, entry(), cadre_a)
+        if state == "escalated":
+            wf.escalate(session, it, cadre_a, "村里没有资金")
+        if state in ("done", "closed", "used"):
+            wf.set_deadline(session, it, cadre_a, local_today() + dt.timedelta(days=7), "村委会")
+            wf.record_feedback(session, it, cadre_a, "电话告知", utcnow() - dt.timedelta(hours=1),
+                               f"已电话告知{REPORTER}")
+            wf.complete(session, it, cadre_a, f"已修复，{REPORTER}（电话{PHONE}）表示满意")
+        if state in ("closed", "used"):
+            wf.close(session, it, sup, "验收合格")
+        if state == "used":
+            evaluation.submit_public_evaluation(session, it.code, "满意")
+        session.commit()
+        assert it.status == {"used": "closed"}.get(state, state)
+        return it
+
+    return {"subject": subject, "victim": victim, "outsider": outsider, "entry": entry, "item": item,
+            "static": static, "session": session}
 
 
-def _form(kind, token, n):
+class _Ids(dict):
+    """The ids a row's URL, form and probes name, made on first use: `fresh` makes new ledger
+    subjects (state-changing rows), else they are shared; units, people and the key project are
+    always shared."""
+
+    ITEMS = ("item", "escalated", "done", "closed", "used", "target")
+
+    def __init__(self, world, shared=None, **given):
+        super().__init__(given)
+        self.world, self.shared = world, shared
+
+    def __missing__(self, key):
+        if self.shared is not None and key not in (*self.ITEMS, "entry", "code", "used_code"):
+            value = self.shared[key]
+        elif key in self.ITEMS:
+            state = {"item": "open", "target": "open"}.get(key, key)
+            value = self.world["item"](state).id
+        elif key == "entry":
+            value = self.world["entry"]().id
+        elif key in ("code", "used_code"):
+            from ledger.models import LedgerItem
+
+            db = self.world["session"]
+            value = db.get(LedgerItem, self[{"code": "closed", "used_code": "used"}[key]]).code
+        else:
+            value = self.world["static"][key]
+        self[key] = value
+        return value
+
+
+def _form(kind, token, n, ids=None):
     if kind is None:
         return None
     data = {"csrf_token": token}
+    ledger_forms = {
+        "deadline": lambda: {"deadline": (_today() + dt.timedelta(days=5)).isoformat(), "responsible_unit": "村委会"},
+        "rating": lambda: {"rating": "满意", "comment": "入户回访"},
+        "note": lambda: {"note": "验收合格"},
+        "guidance": lambda: {"guidance": "先申请一事一议资金"},
+        "merge": lambda: {"target_id": ids["target"], "reason": "同一问题"},
+        "key_project": lambda: {"project_id": ids["project"]},
+        "link": lambda: {"item_id": ids["item"]},
+        "project": lambda: {"name": f"重点项目{n}", "unit": ids["township"]},
+    }
+    if kind in ledger_forms:
+        return {**data, **ledger_forms[kind]()}
     if kind == "wrong_password":
         return {**data, "login": f"nobody{n}", "password": "wrong-password"}
     if kind == "upload_form":
@@ -152,6 +328,36 @@ def _form(kind, token, n):
     if kind == "reason":
         return {**data, "reason": "重复"}
     return data
+
+
+def _today():
+    from ledger.deadlines import local_today
+
+    return local_today()
+
+
+def _probe(what, session, ids, template) -> int:
+    """The count a state-changing row must change (or leave alone): see EFFECTS."""
+    from sqlalchemy import func
+
+    from ledger.models import Evaluation, KeyProject, LedgerItem, LedgerTransition, ledger_item_entries
+
+    def count(query):
+        return session.scalar(select(func.count()).select_from(query.subquery()))
+
+    if what == "transitions":
+        name = re.search(r"/ledger/item/\{(\w+)\}", template).group(1)
+        return count(select(LedgerTransition.id).where(LedgerTransition.item_id == ids[name]))
+    if what == "entry_in_ledger":
+        return count(select(ledger_item_entries.c.diary_entry_id)
+                     .join(LedgerItem, LedgerItem.id == ledger_item_entries.c.ledger_item_id)
+                     .where(ledger_item_entries.c.diary_entry_id == ids["entry"], LedgerItem.status != "merged"))
+    if what == "projects":
+        return count(select(KeyProject.id))
+    if what == "evaluations":
+        name = "used" if "{used_code}" in template else "closed"
+        return count(select(Evaluation.id).where(Evaluation.item_id == ids[name]))
+    raise AssertionError(what)
 
 
 def _ok(expected, resp) -> bool:
@@ -182,9 +388,12 @@ def test_permission_matrix(app, session, users, world, request):
 
     shared = world["subject"]()
     shared_returned = world["subject"](returned=True)
+    shared_ids = _Ids(world, capture=shared.id, file=shared.files[0].id, returned=shared_returned.id, victim=0,
+                      outsider=world["outsider"].id)
     cells = failures = 0
     wrong = []
-    for (endpoint, method, variant), (template, form_kind, expected, visible) in ROUTES.items():
+    for key, (template, form_kind, expected, visible) in ROUTES.items():
+        endpoint, method, variant = key
         if (endpoint, method) not in present:
             continue  # classified ahead of a route that lives on another branch
         for actor in ACTORS:
@@ -194,9 +403,14 @@ def test_permission_matrix(app, session, users, world, request):
             returned = world["subject"](returned=True) if state_changing and "{returned}" in template \
                 else shared_returned
             victim = world["victim"]() if "{victim}" in template else None
-            url = template.format(capture=subject.id, file=subject.files[0].id, returned=returned.id,
-                                  victim=victim.id if victim else 0, outsider=world["outsider"].id)
-            data = _form(form_kind, token, cells)
+            ids = _Ids(world, shared_ids, capture=subject.id, file=subject.files[0].id, returned=returned.id,
+                       victim=victim.id if victim else 0) if state_changing else shared_ids
+            url = template.format_map(ids)
+            # (made before the request: the subjects a listing must show exist by then)
+            marker = SUBJECT_MARKERS[endpoint].format_map(ids) if visible is not None else None
+            data = _form(form_kind, token, cells, ids)
+            effect = EFFECTS.get(key)
+            before = _probe(effect[0], session, ids, template) if effect else None
             if method == "GET":
                 resp = client.get(url)
             elif form_kind == "upload_api":
@@ -207,11 +421,24 @@ def test_permission_matrix(app, session, users, world, request):
                                    form_kind else None)
             cells += 1
             ok = _ok(expected[actor], resp)
+            why = ""
             if ok and visible is not None and resp.status_code == 200:
-                marker = SUBJECT_MARKERS[endpoint].format(capture=subject.id)
                 body = resp.get_data(as_text=True).replace(" ", "")
                 if (marker in body) != (actor in visible):
-                    ok = False
+                    ok, why = False, f"; the subject is {'' if marker in body else 'not '}listed"
+            if ok and endpoint.startswith("public.") and resp.status_code == 200 and resp.mimetype == "text/html":
+                body = resp.get_data(as_text=True)
+                if REPORTER in body or PHONE in body:
+                    ok, why = False, "; the reporter's name or phone is on a public page"
+            if ok and effect:
+                session.expire_all()
+                changed = _probe(effect[0], session, ids, template) != before
+                session.rollback()
+                if changed != (expected[actor] == effect[1]):
+                    ok, why = False, f"; {effect[0]} {'changed' if changed else 'unchanged'}"
+            if ok and key in FOLLOW_MARKERS and resp.status_code == 302:
+                if FOLLOW_MARKERS[key] not in client.get(resp.headers["Location"]).get_data(as_text=True):
+                    ok, why = False, f"; the page it leads to does not say {FOLLOW_MARKERS[key]}"
             if ok and victim is not None:
                 session.expire_all()
                 deactivated = not session.get(User, victim.id).active
@@ -220,7 +447,7 @@ def test_permission_matrix(app, session, users, world, request):
             if not ok:
                 failures += 1
                 wrong.append(f"{method} {url} [{variant or endpoint}] as {actor}: got {resp.status_code} "
-                             f"{resp.headers.get('Location', '')}, expected {expected[actor]}")
+                             f"{resp.headers.get('Location', '')}, expected {expected[actor]}{why}")
             if endpoint == "auth.logout" and actor != "anonymous":
                 clients[actor] = login_client(app, actor)
             if endpoint == "auth.set_locale":
@@ -238,12 +465,18 @@ def test_csrf_is_enforced_on_every_state_changing_route(app, session, users, wor
     subject = world["subject"]()
     returned = world["subject"](returned=True)
     victim = world["victim"]()
+    closed, entry = world["item"]("closed"), world["entry"]()
+    # Routes whose objects must be real for "nothing changes" to mean something: each of these
+    # would succeed with the data below and a valid token.
+    real = {"/ledger/item/<int:item_id>/<action>": f"/ledger/item/{closed.id}/reopen",
+            "/ledger/entries/<int:entry_id>/<how>": f"/ledger/entries/{entry.id}/open",
+            "/public/e/<code>": f"/public/e/{closed.code}"}
     engine = app.extensions["minxin.engine"]
     checked, wrong = 0, []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods:
             continue
-        url = re.sub(r"<[^>]+>", "0", rule.rule)
+        url = real.get(rule.rule) or re.sub(r"<[^>]+>", "0", rule.rule)
         url = url.replace("/review/0", f"/review/{subject.id}").replace("/mine/0", f"/mine/{returned.id}")
         url = url.replace("/users/0", f"/users/{victim.id}").replace("/locale/0", "/locale/en")
         url = url.replace("/captures/0", f"/captures/{subject.id}")
@@ -252,6 +485,7 @@ def test_csrf_is_enforced_on_every_state_changing_route(app, session, users, wor
             before = row_counts(engine)
             headers = {"X-CSRFToken": extra["csrf_token"]} if label == "wrong token" else {}
             resp = client.post(url, data={**extra, "problem": "篡改", "comment": "x", "reason": "x",
+                                          "rating": "满意", "name": "篡改项目", "unit": str(closed.org_unit_id),
                                           "login": "admin", "password": PASSWORD,
                                           "file": (io.BytesIO(Media.wav(31337)), "m.wav")},
                                headers=headers, content_type="multipart/form-data")
@@ -260,6 +494,8 @@ def test_csrf_is_enforced_on_every_state_changing_route(app, session, users, wor
                 wrong.append(f"POST {url} ({label}): {resp.status_code}")
     session.expire_all()
     assert session.get(type(victim), victim.id).active
+    assert session.get(type(closed), closed.id).status == "closed"
+    assert not session.get(type(entry), entry.id).ledger_items
     report("CSRF on state-changing routes", checked, checked - len(wrong), what="requests", config=request.config)
     assert not wrong, wrong
 

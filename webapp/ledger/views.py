@@ -35,11 +35,11 @@ def _units_in_scope() -> list[OrgUnit]:
 
 
 def _item_or_404(item_id: int) -> LedgerItem:
+    """The item, or 404 when it does not exist or lies outside the user's scope (as elsewhere in
+    the app: an id outside one's scope does not leak)."""
     item = db_session.get(LedgerItem, item_id)
-    if item is None:
+    if item is None or not can_see_item(current_user, item):
         abort(404)
-    if not can_see_item(current_user, item):
-        abort(403)
     return item
 
 
@@ -122,6 +122,11 @@ def _datetime(value: str) -> dt.datetime:
 @login_required
 def act(item_id: int, action: str):
     it = _item_or_404(item_id)
+    if action not in (*wf.USER_ACTIONS, "merge"):
+        abort(404)
+    if not wf.can(current_user, it, action):
+        # The item is the user's to see, the action is not theirs (a cadre and a supervisor action).
+        abort(403, description=f"您无权对该事项执行「{wf.RULES[action].label}」 (you may not {action} this item)")
     f = request.form
     version = f.get("version", type=int)
     s, me = db_session, current_user._get_current_object()
@@ -212,6 +217,8 @@ def take_entry(entry_id: int, how: str):
 @login_required
 def projects():
     if request.method == "POST":
+        if current_user.role not in ("supervisor", "admin"):
+            abort(403)  # key projects are a supervisor's (the form is not shown to cadres)
         unit = _unit_from_args()
         try:
             wf.create_key_project(db_session, request.form.get("name", ""), unit, current_user._get_current_object())
