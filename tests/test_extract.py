@@ -109,7 +109,8 @@ def test_unknown_place_is_reported_as_written_not_guessed():
 
 
 def test_village_directly_under_the_county():
-    ex = extract_entry("今天在石柱子村走访村民李树", NOW, GAZ)
+    flat = Gazetteer(units=[("宽甸县", "county", None), ("石柱子村", "village", "宽甸县")])
+    ex = extract_entry("今天在石柱子村走访村民李树", NOW, flat)
     assert ex.place == "石柱子村" and ex.place_known and ex.place_township is None
 
 

@@ -12,18 +12,11 @@ from sqlalchemy.pool import StaticPool
 
 from ledger.db import Base
 from ledger.models import DiaryEntry, OrgUnit, User
+from recognize.extract.places import KUANDIAN_DEMO_UNITS
 
 TODAY = dt.date(2024, 3, 10)
 
-UNITS = (
-    ("宽甸县", "county", None),
-    ("古楼子乡", "township", "宽甸县"),
-    ("步达远镇", "township", "宽甸县"),
-    ("南荒沟村", "village", "古楼子乡"),
-    ("大古岭村", "village", "古楼子乡"),
-    ("步达远村", "village", "步达远镇"),
-    ("石柱子村", "village", "步达远镇"),
-)
+UNITS = KUANDIAN_DEMO_UNITS
 PEOPLE = {
     "cadre_a": ("李春生", "cadre", "南荒沟村"),
     "cadre_b": ("王秀英", "cadre", "大古岭村"),

@@ -18,19 +18,13 @@ from typing import Optional, Sequence
 
 import click
 
+from recognize.extract.places import KUANDIAN_DEMO_UNITS
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The demo county: real places of Kuandian county (石柱子村 under 步达远镇, as in the tests).
-DEMO_ORGS = (
-    ("宽甸县", "county", None),
-    ("古楼子乡", "township", "宽甸县"),
-    ("南荒沟村", "village", "古楼子乡"),
-    ("大古岭村", "village", "古楼子乡"),
-    ("步达远镇", "township", "宽甸县"),
-    ("步达远村", "village", "步达远镇"),
-    ("石柱子村", "village", "步达远镇"),
-)
+# The demo county: real places of Kuandian county.
+DEMO_ORGS = KUANDIAN_DEMO_UNITS
 DEMO_USERS = (
     # login, display name, role, unit
     ("cadre_nhg", "李春生", "cadre", "南荒沟村"),

@@ -23,6 +23,19 @@ from recognize.extract.textutil import is_han
 LEVELS = ("county", "township", "village")
 
 
+# The demo county: real places of Kuandian county, parents before children. The demo, the
+# test fixtures and `minxin extract` without a gazetteer all use this one tree.
+KUANDIAN_DEMO_UNITS = (
+    ("宽甸县", "county", None),
+    ("古楼子乡", "township", "宽甸县"),
+    ("南荒沟村", "village", "古楼子乡"),
+    ("大古岭村", "village", "古楼子乡"),
+    ("步达远镇", "township", "宽甸县"),
+    ("步达远村", "village", "步达远镇"),
+    ("石柱子村", "village", "步达远镇"),
+)
+
+
 class Gazetteer:
     """Org units ``(name, level, parent_name)`` plus the cadres' own names.
 
@@ -53,19 +66,8 @@ class Gazetteer:
 
     @classmethod
     def default(cls) -> "Gazetteer":
-        """The Kuandian demo tree.  石柱子村 hangs directly under 宽甸县 (no township)."""
-        return cls(
-            units=[
-                ("宽甸县", "county", None),
-                ("古楼子乡", "township", "宽甸县"),
-                ("南荒沟村", "village", "古楼子乡"),
-                ("大古岭村", "village", "古楼子乡"),
-                ("步达远镇", "township", "宽甸县"),
-                ("步达远村", "village", "步达远镇"),
-                ("石柱子村", "village", "宽甸县"),
-            ],
-            cadre_names=[],
-        )
+        """The Kuandian demo tree (KUANDIAN_DEMO_UNITS)."""
+        return cls(units=list(KUANDIAN_DEMO_UNITS), cadre_names=[])
 
     @classmethod
     def from_dict(cls, data: dict) -> "Gazetteer":
