@@ -21,7 +21,8 @@ Shared by both engines (so they can be compared and swapped): PyAV decoding
 (``recognize.speech_vad``), and the text clean-up (``recognize.speech_text``): OpenCC t2s,
 prompt-echo detection, hallucinated repeats and subtitle credits dropped.
 
-Loaded models are cached per process in ``_LOADED`` keyed by (engine, model, device, beam).
+Loaded models are cached per process in ``_LOADED`` keyed by (engine, model, device, beam,
+compute type).
 """
 from __future__ import annotations
 
@@ -52,11 +53,21 @@ ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
 DEFAULT_MODEL = "base"
 DEFAULT_BEAM = 5
+# CTranslate2 compute type on CPU, by measurement: int8 is ~1.5x faster than float32 but
+# dropped/added characters on the meeting clip (corpus CER 0.191 against 0.169); float32
+# gives the stock CLI's words exactly and is still >3x faster than it. On CUDA: float16.
+DEFAULT_CPU_COMPUTE = "float32"
 # Below this there is no word to hear; Whisper would only guess.
 MIN_SECONDS = 0.3
 # The base prompt (以下是普通话的句子。) did not lower CER on the real clips (bench/asr.py
 # --prompts), so it is off; the deployment vocabulary is still passed when given.
 USE_BASE_PROMPT = os.environ.get("MINXIN_SPEECH_BASE_PROMPT", "0") == "1"
+# The deployment vocabulary as prompt context measurably hurt on the real clips (bench/asr.py
+# --prompts: CER 0.169 -> 0.29 with 8 village/cadre names not said in the clips; 0.169 ->
+# 0.169 with an oracle list of terms that were said: it fixes those terms, e.g. 停制 ->
+# 停滞, and breaks others, e.g. 换一首歌 -> 坏一首歌). So it is off unless a deployment turns it
+# on with MINXIN_SPEECH_VOCAB_PROMPT=1 (worth re-measuring with larger models).
+USE_VOCAB_PROMPT = os.environ.get("MINXIN_SPEECH_VOCAB_PROMPT", "0") == "1"
 # Whisper's own rule for "this window is not speech".
 NO_SPEECH_PROB = 0.6
 LOGPROB_FLOOR = -1.0
@@ -121,7 +132,7 @@ class FasterWhisperEngine(SpeechEngine):
 
         folder = models.faster_whisper_dir(model)
         start = time.perf_counter()
-        self.compute_type = "float16" if device == "cuda" else "int8"
+        self.compute_type = default_compute(device)
         self._model = WhisperModel(
             str(folder), device=device, compute_type=self.compute_type, cpu_threads=_threads()
         )
@@ -205,7 +216,7 @@ class OpenAIWhisperEngine(SpeechEngine):
 
 
 _CLASSES = {"faster-whisper": FasterWhisperEngine, "openai-whisper": OpenAIWhisperEngine}
-_LOADED: dict[tuple[str, str, str, int], SpeechEngine] = {}
+_LOADED: dict[tuple[str, str, str, int, str], SpeechEngine] = {}
 _LOADED_LOCK = threading.Lock()
 
 
@@ -233,13 +244,21 @@ def default_device(engine: str) -> str:
         return "cpu"
 
 
+def default_compute(device: str) -> str:
+    """CTranslate2 compute type: ``MINXIN_SPEECH_COMPUTE`` or the measured default."""
+    return os.environ.get("MINXIN_SPEECH_COMPUTE") or (
+        "float16" if device == "cuda" else DEFAULT_CPU_COMPUTE
+    )
+
+
 def get_engine(
     engine: Optional[str] = None,
     model: Optional[str] = None,
     device: Optional[str] = None,
     beam_size: int = DEFAULT_BEAM,
 ) -> SpeechEngine:
-    """The loaded engine for (engine, model, device, beam), loading it once per process."""
+    """The loaded engine for (engine, model, device, beam, compute type), loaded once per
+    process and kept for every later job."""
     engine = engine or default_engine()
     model = model or default_model()
     if engine not in _CLASSES:
@@ -248,7 +267,8 @@ def get_engine(
             f"(unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)})"
         )
     device = device or default_device(engine)
-    key = (engine, model, device, beam_size)
+    compute = default_compute(device) if engine == "faster-whisper" else "float32"
+    key = (engine, model, device, beam_size, compute)
     loaded = _LOADED.get(key)
     if loaded is not None:
         return loaded
@@ -260,7 +280,7 @@ def get_engine(
     return loaded
 
 
-def loaded_engines() -> list[tuple[str, str, str, int]]:
+def loaded_engines() -> list[tuple[str, str, str, int, str]]:
     """Keys of the models loaded in this process (for health checks and tests)."""
     return list(_LOADED)
 
@@ -301,6 +321,7 @@ def transcribe_array(
     max_seconds: float = 1800,
     beam_size: int = DEFAULT_BEAM,
     base_prompt: Optional[bool] = None,
+    vocab_prompt: Optional[bool] = None,
 ) -> Transcript:
     """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``)."""
     started = time.perf_counter()
@@ -316,6 +337,9 @@ def transcribe_array(
         language = None
     vocabulary = list(vocabulary or ())
     base = USE_BASE_PROMPT if base_prompt is None else base_prompt
+    use_vocab = USE_VOCAB_PROMPT if vocab_prompt is None else vocab_prompt
+    if not use_vocab:
+        vocabulary = []
     prompt = build_prompt(language, vocabulary, base=base)
 
     if progress:
@@ -389,7 +413,9 @@ def transcribe_audio(
     ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a
     size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
     forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: village,
-    cadre and local names given to Whisper as prompt context; ``progress(fraction)`` is
+    cadre and local names given to Whisper as prompt context when the deployment enables
+    it (``MINXIN_SPEECH_VOCAB_PROMPT=1``; off by default, see ``USE_VOCAB_PROMPT`` for the
+    measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
     called after each window; recordings over ``max_seconds`` are refused.
 
     Raises ``RecognitionError`` (message Chinese first, English in parentheses) for files
