@@ -353,16 +353,22 @@ def transcribe_array(
 
     pieces: list[Piece] = []
     detected = language
-    for window in windows:
+    queue = list(windows)
+    while queue:
+        window = queue.pop(0)
         chunk = window.audio(audio)
         raw, lang = runner.transcribe_window(chunk, language=language, prompt=prompt)
         detected = detected or lang
         zh = (lang or language or "").startswith("zh")
+        # Whisper pads every window to 30 s; text "heard" after the audio ends is invented.
+        length = len(chunk) / SAMPLE_RATE
+        raw = [s for s in raw if s.start < length - 0.2]
         segs = _clean_segments(raw, simplified=zh)
         if prompt and any(is_prompt_echo(s.text, prompt, vocabulary) for s in segs):
             # The prompt came back as the transcript: hear the window again without it
             # and keep only what is not an echo.
             raw, lang = runner.transcribe_window(chunk, language=language, prompt=None)
+            raw = [s for s in raw if s.start < length - 0.2]
             segs = [
                 s
                 for s in _clean_segments(raw, simplified=zh)
@@ -372,7 +378,7 @@ def transcribe_array(
             if pieces and pieces[-1].text == seg.text:
                 continue
             start = window.to_original(seg.start)
-            end = max(start, window.to_original(seg.end, is_end=True))
+            end = max(start, window.to_original(seg.end))
             pieces.append(
                 Piece(
                     text=seg.text,
@@ -381,9 +387,16 @@ def transcribe_array(
                     end=round(end, 2),
                 )
             )
-        done += window.speech_samples()
+        # Whisper sometimes ends a window early; what speech is left is heard again.
+        last = max((s.end for s in raw), default=0.0)
+        rest = window.rest_after(last + 0.5) if raw and last > 0.5 else None
+        if rest is not None:
+            done += window.speech_samples() - rest.speech_samples()
+            queue.insert(0, rest)
+        else:
+            done += window.speech_samples()
         if progress:
-            progress(0.05 + 0.95 * done / total)
+            progress(min(1.0, 0.05 + 0.95 * done / total))
 
     if progress:
         progress(1.0)
