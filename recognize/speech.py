@@ -8,13 +8,16 @@ produce the same ``Transcript``:
 * ``openai-whisper``: the reference PyTorch implementation, on a checkpoint converted
   from the same CTranslate2 weights by ``recognize.whisper_convert``.
 
-Default engine: **faster-whisper**, chosen by measurement (``bench/asr.py``, 2-core CPU,
-base, beam 5, the four real Mandarin clips in ``shared/eval/audio``): it produced the same
-words as openai-whisper on the converted checkpoint (same CER, 0.325 over the four clips),
-at a real-time factor of about 0.5 against about 2.2 for openai-whisper in-process and
-about 3.1 for the stock ``whisper`` command line (4-6x faster), with ~5x less peak memory
-(~0.4 GB against ~2 GB). Numbers were taken on a shared, contended machine; the ranking
-was the same in every run. Override with ``MINXIN_SPEECH_ENGINE`` or ``engine=``.
+Default engine: **faster-whisper** (CTranslate2, float32 on CPU), chosen by measurement
+(``bench/asr.py``, 2-core CPU, 2 threads, base, beam 5, the four real Mandarin clips in
+``shared/eval/audio``, best of 2 runs): CER 0.169, the same words as openai-whisper on the
+converted checkpoint and as the stock ``whisper`` CLI (0.169), at RTF 0.31 against 0.66
+for openai-whisper in-process; 7.2 s wall (start-up + load + all clips) against 18.8 s for
+the stock CLI (2.6x), with 0.69 s load and 541 MB peak RSS (openai-whisper 809 MB).
+int8 was no faster on this CPU (RTF 0.36) and lost two characters (CER 0.191), so the
+CPU compute type is float32. Numbers were taken on a machine shared with other people's
+work; under contention every run was slower but the ranking never changed. Override
+with ``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE`` or ``engine=``.
 
 Shared by both engines (so they can be compared and swapped): PyAV decoding
 (``recognize.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
@@ -53,9 +56,10 @@ ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
 DEFAULT_MODEL = "base"
 DEFAULT_BEAM = 5
-# CTranslate2 compute type on CPU, by measurement: int8 is ~1.5x faster than float32 but
-# dropped/added characters on the meeting clip (corpus CER 0.191 against 0.169); float32
-# gives the stock CLI's words exactly and is still >3x faster than it. On CUDA: float16.
+# CTranslate2 compute type on CPU, by measurement: int8 was no faster than float32 on the
+# 2-core machine (RTF 0.36 vs 0.31 uncontended) and dropped/added characters on the
+# meeting clip (CER 0.191 vs 0.169); float32 gives the stock CLI's words exactly.
+# On CUDA: float16.
 DEFAULT_CPU_COMPUTE = "float32"
 # Below this there is no word to hear; Whisper would only guess.
 MIN_SECONDS = 0.3

@@ -1,14 +1,14 @@
 """Real Whisper on real Mandarin clips, both engines (slow: they load the models).
 
-CER bounds are measured values with margin (measured on the 2-core CI-like machine,
-Whisper base, beam 5; see bench/asr.py):
+CER bounds are measured values with margin (2-core machine, Whisper base, beam 5,
+faster-whisper float32; see bench/asr.py):
 
     clip                                  faster-whisper   openai-whisper   bound
     BAC009S0764W0121 (停滞 heard as 停制)   0.077            0.077            0.20
-    IT0011W0001                           0.000            -                0.20
-    TEST_NET_Y0000000000                  0.000            -                0.20
-    TEST_MEETING_T0000000001 (noisy)      0.40             -                0.60
-    corpus, four clips                    0.30             -                0.45
+    IT0011W0001                           0.000            0.000            0.20
+    TEST_NET_Y0000000000                  0.000            0.000            0.20
+    TEST_MEETING_T0000000001 (noisy)      0.24             0.24             0.60
+    corpus, four clips                    0.169            0.169            0.45
     openai-whisper vs faster-whisper words on BAC009: CER 0.000, bound 0.10
 """
 from __future__ import annotations
