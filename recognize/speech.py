@@ -8,20 +8,24 @@ produce the same ``Transcript``:
 * ``openai-whisper``: the reference PyTorch implementation, on a checkpoint converted
   from the same CTranslate2 weights by ``recognize.whisper_convert``.
 
-Default engine: **faster-whisper**, chosen by measurement (``bench/asr.py``, 2-core CPU,
-base, beam 5, the four real Mandarin clips in ``shared/eval/audio``): it produced the same
-words as openai-whisper on the converted checkpoint (same CER, 0.325 over the four clips),
-at a real-time factor of about 0.5 against about 2.2 for openai-whisper in-process and
-about 3.1 for the stock ``whisper`` command line (4-6x faster), with ~5x less peak memory
-(~0.4 GB against ~2 GB). Numbers were taken on a shared, contended machine; the ranking
-was the same in every run. Override with ``MINXIN_SPEECH_ENGINE`` or ``engine=``.
+Default engine: **faster-whisper** (CTranslate2, float32 on CPU), chosen by measurement
+(``bench/asr.py``, 2-core CPU, 2 threads, base, beam 5, the four real Mandarin clips in
+``shared/eval/audio``, best of 2 runs): CER 0.169, the same words as openai-whisper on the
+converted checkpoint and as the stock ``whisper`` CLI (0.169), at RTF 0.31 against 0.66
+for openai-whisper in-process; 7.2 s wall (start-up + load + all clips) against 18.8 s for
+the stock CLI (2.6x), with 0.69 s load and 541 MB peak RSS (openai-whisper 809 MB).
+int8 was no faster on this CPU (RTF 0.36) and lost two characters (CER 0.191), so the
+CPU compute type is float32. Numbers were taken on a machine shared with other people's
+work; under contention every run was slower but the ranking never changed. Override
+with ``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE`` or ``engine=``.
 
 Shared by both engines (so they can be compared and swapped): PyAV decoding
 (``recognize.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
 (``recognize.speech_vad``), and the text clean-up (``recognize.speech_text``): OpenCC t2s,
 prompt-echo detection, hallucinated repeats and subtitle credits dropped.
 
-Loaded models are cached per process in ``_LOADED`` keyed by (engine, model, device, beam).
+Loaded models are cached per process in ``_LOADED`` keyed by (engine, model, device, beam,
+compute type).
 """
 from __future__ import annotations
 
@@ -52,11 +56,22 @@ ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
 DEFAULT_MODEL = "base"
 DEFAULT_BEAM = 5
+# CTranslate2 compute type on CPU, by measurement: int8 was no faster than float32 on the
+# 2-core machine (RTF 0.36 vs 0.31 uncontended) and dropped/added characters on the
+# meeting clip (CER 0.191 vs 0.169); float32 gives the stock CLI's words exactly.
+# On CUDA: float16.
+DEFAULT_CPU_COMPUTE = "float32"
 # Below this there is no word to hear; Whisper would only guess.
 MIN_SECONDS = 0.3
 # The base prompt (以下是普通话的句子。) did not lower CER on the real clips (bench/asr.py
 # --prompts), so it is off; the deployment vocabulary is still passed when given.
 USE_BASE_PROMPT = os.environ.get("MINXIN_SPEECH_BASE_PROMPT", "0") == "1"
+# The deployment vocabulary as prompt context measurably hurt on the real clips (bench/asr.py
+# --prompts: CER 0.169 -> 0.29 with 8 village/cadre names not said in the clips; 0.169 ->
+# 0.169 with an oracle list of terms that were said: it fixes those terms, e.g. 停制 ->
+# 停滞, and breaks others, e.g. 换一首歌 -> 坏一首歌). So it is off unless a deployment turns it
+# on with MINXIN_SPEECH_VOCAB_PROMPT=1 (worth re-measuring with larger models).
+USE_VOCAB_PROMPT = os.environ.get("MINXIN_SPEECH_VOCAB_PROMPT", "0") == "1"
 # Whisper's own rule for "this window is not speech".
 NO_SPEECH_PROB = 0.6
 LOGPROB_FLOOR = -1.0
@@ -121,7 +136,7 @@ class FasterWhisperEngine(SpeechEngine):
 
         folder = models.faster_whisper_dir(model)
         start = time.perf_counter()
-        self.compute_type = "float16" if device == "cuda" else "int8"
+        self.compute_type = default_compute(device)
         self._model = WhisperModel(
             str(folder), device=device, compute_type=self.compute_type, cpu_threads=_threads()
         )
@@ -205,7 +220,7 @@ class OpenAIWhisperEngine(SpeechEngine):
 
 
 _CLASSES = {"faster-whisper": FasterWhisperEngine, "openai-whisper": OpenAIWhisperEngine}
-_LOADED: dict[tuple[str, str, str, int], SpeechEngine] = {}
+_LOADED: dict[tuple[str, str, str, int, str], SpeechEngine] = {}
 _LOADED_LOCK = threading.Lock()
 
 
@@ -233,13 +248,21 @@ def default_device(engine: str) -> str:
         return "cpu"
 
 
+def default_compute(device: str) -> str:
+    """CTranslate2 compute type: ``MINXIN_SPEECH_COMPUTE`` or the measured default."""
+    return os.environ.get("MINXIN_SPEECH_COMPUTE") or (
+        "float16" if device == "cuda" else DEFAULT_CPU_COMPUTE
+    )
+
+
 def get_engine(
     engine: Optional[str] = None,
     model: Optional[str] = None,
     device: Optional[str] = None,
     beam_size: int = DEFAULT_BEAM,
 ) -> SpeechEngine:
-    """The loaded engine for (engine, model, device, beam), loading it once per process."""
+    """The loaded engine for (engine, model, device, beam, compute type), loaded once per
+    process and kept for every later job."""
     engine = engine or default_engine()
     model = model or default_model()
     if engine not in _CLASSES:
@@ -248,7 +271,8 @@ def get_engine(
             f"(unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)})"
         )
     device = device or default_device(engine)
-    key = (engine, model, device, beam_size)
+    compute = default_compute(device) if engine == "faster-whisper" else "float32"
+    key = (engine, model, device, beam_size, compute)
     loaded = _LOADED.get(key)
     if loaded is not None:
         return loaded
@@ -260,7 +284,7 @@ def get_engine(
     return loaded
 
 
-def loaded_engines() -> list[tuple[str, str, str, int]]:
+def loaded_engines() -> list[tuple[str, str, str, int, str]]:
     """Keys of the models loaded in this process (for health checks and tests)."""
     return list(_LOADED)
 
@@ -301,6 +325,7 @@ def transcribe_array(
     max_seconds: float = 1800,
     beam_size: int = DEFAULT_BEAM,
     base_prompt: Optional[bool] = None,
+    vocab_prompt: Optional[bool] = None,
 ) -> Transcript:
     """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``)."""
     started = time.perf_counter()
@@ -316,6 +341,9 @@ def transcribe_array(
         language = None
     vocabulary = list(vocabulary or ())
     base = USE_BASE_PROMPT if base_prompt is None else base_prompt
+    use_vocab = USE_VOCAB_PROMPT if vocab_prompt is None else vocab_prompt
+    if not use_vocab:
+        vocabulary = []
     prompt = build_prompt(language, vocabulary, base=base)
 
     if progress:
@@ -329,16 +357,22 @@ def transcribe_array(
 
     pieces: list[Piece] = []
     detected = language
-    for window in windows:
+    queue = list(windows)
+    while queue:
+        window = queue.pop(0)
         chunk = window.audio(audio)
         raw, lang = runner.transcribe_window(chunk, language=language, prompt=prompt)
         detected = detected or lang
         zh = (lang or language or "").startswith("zh")
+        # Whisper pads every window to 30 s; text "heard" after the audio ends is invented.
+        length = len(chunk) / SAMPLE_RATE
+        raw = [s for s in raw if s.start < length - 0.2]
         segs = _clean_segments(raw, simplified=zh)
         if prompt and any(is_prompt_echo(s.text, prompt, vocabulary) for s in segs):
             # The prompt came back as the transcript: hear the window again without it
             # and keep only what is not an echo.
             raw, lang = runner.transcribe_window(chunk, language=language, prompt=None)
+            raw = [s for s in raw if s.start < length - 0.2]
             segs = [
                 s
                 for s in _clean_segments(raw, simplified=zh)
@@ -348,7 +382,7 @@ def transcribe_array(
             if pieces and pieces[-1].text == seg.text:
                 continue
             start = window.to_original(seg.start)
-            end = max(start, window.to_original(seg.end, is_end=True))
+            end = max(start, window.to_original(seg.end))
             pieces.append(
                 Piece(
                     text=seg.text,
@@ -357,9 +391,16 @@ def transcribe_array(
                     end=round(end, 2),
                 )
             )
-        done += window.speech_samples()
+        # Whisper sometimes ends a window early; what speech is left is heard again.
+        last = max((s.end for s in raw), default=0.0)
+        rest = window.rest_after(last + 0.5) if raw and last > 0.5 else None
+        if rest is not None:
+            done += window.speech_samples() - rest.speech_samples()
+            queue.insert(0, rest)
+        else:
+            done += window.speech_samples()
         if progress:
-            progress(0.05 + 0.95 * done / total)
+            progress(min(1.0, 0.05 + 0.95 * done / total))
 
     if progress:
         progress(1.0)
@@ -389,7 +430,9 @@ def transcribe_audio(
     ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a
     size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
     forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: village,
-    cadre and local names given to Whisper as prompt context; ``progress(fraction)`` is
+    cadre and local names given to Whisper as prompt context when the deployment enables
+    it (``MINXIN_SPEECH_VOCAB_PROMPT=1``; off by default, see ``USE_VOCAB_PROMPT`` for the
+    measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
     called after each window; recordings over ``max_seconds`` are refused.
 
     Raises ``RecognitionError`` (message Chinese first, English in parentheses) for files

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from recognize import speech_text as T
 from recognize.speech import confidence
-from recognize.speech_vad import GAP_SECONDS, SAMPLE_RATE, Window, pack_windows, speech_regions
+from recognize.speech_vad import SAMPLE_RATE, Window, pack_windows, speech_regions
 
 
 def test_traditional_output_becomes_simplified_with_punctuation_kept():
@@ -101,24 +101,25 @@ def test_windows_keep_every_speech_sample_in_order_and_fit(spec):
     # Same samples, same order (long regions may be split into consecutive pieces).
     assert sum(e - s for s, e in flat) == sum(e - s for s, e in regions)
     assert all(a[1] <= b[0] for a, b in zip(flat, flat[1:]))
-    gap = int(GAP_SECONDS * SAMPLE_RATE)
     for w in windows:
-        assert w.regions
-        assert w.speech_samples() + gap * (len(w.regions) - 1) <= limit
+        assert w.regions and w.end - w.start <= limit
+        assert w.start == w.regions[0][0] and w.end == w.regions[-1][1]
+    assert all(a.end <= b.start for a, b in zip(windows, windows[1:]))
 
 
-def test_window_times_map_back_to_the_recording():
+def test_window_keeps_the_recording_and_maps_times_back():
     sr = SAMPLE_RATE
-    w = Window([(60 * sr, 64 * sr), (600 * sr, 602 * sr)])
-    audio = w.audio(np.ones(700 * sr, dtype=np.float32))
-    assert len(audio) == 6 * sr + int(GAP_SECONDS * sr)
-    assert w.to_original(0.0) == pytest.approx(60.0)
+    source = np.arange(700 * sr, dtype=np.float32)
+    w = Window(60 * sr, 75 * sr, [(60 * sr, 64 * sr), (70 * sr, 75 * sr)])
+    audio = w.audio(source)
+    assert len(audio) == 15 * sr and audio[0] == 60 * sr  # pauses kept as recorded
     assert w.to_original(3.5) == pytest.approx(63.5)
-    assert w.to_original(4.0 + GAP_SECONDS + 1.0) == pytest.approx(601.0)
-    # Inside the inserted pause: a start snaps to the next region, an end to the previous.
-    assert w.to_original(4.1) == pytest.approx(600.0)
-    assert w.to_original(4.1, is_end=True) == pytest.approx(64.0)
-    assert w.to_original(99.0) == pytest.approx(602.0)
+    assert w.to_original(99.0) == pytest.approx(75.0)
+    # What is left after 2 s: the rest of the first region and the second one.
+    rest = w.rest_after(2.0)
+    assert (rest.start, rest.end) == (62 * sr, 75 * sr)
+    assert rest.regions == [(62 * sr, 64 * sr), (70 * sr, 75 * sr)]
+    assert w.rest_after(13.5) is None  # 1.5 s of speech left: below the 2 s minimum
 
 
 def _write_ct2(path, variables, aliases=()):
@@ -162,3 +163,16 @@ def test_ct2_reader_handles_float16_int8_scales_and_aliases(tmp_path):
     (tmp_path / "bad.bin").write_bytes((tmp_path / "model.bin").read_bytes()[:-7])
     with pytest.raises(ConversionError):
         read_ct2_model(tmp_path / "bad.bin")
+
+
+def test_energy_regions_find_a_loud_burst_but_not_steady_hiss():
+    from recognize.speech_vad import energy_regions
+
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal(SAMPLE_RATE * 20) * 0.001).astype(np.float32)
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    x[12 * SAMPLE_RATE : 13 * SAMPLE_RATE] += 0.2 * np.sin(2 * np.pi * 300 * t)
+    [(s, e)] = energy_regions(x)
+    assert 11.6 <= s / SAMPLE_RATE <= 12.0 and 13.0 <= e / SAMPLE_RATE <= 13.4
+    hiss = (rng.standard_normal(SAMPLE_RATE * 20) * 0.05).astype(np.float32)
+    assert energy_regions(hiss) == []
