@@ -314,6 +314,15 @@ def _clean_segments(
     return kept
 
 
+_CLAUSE_END = "。！？!?，,、；;：:…"
+
+
+def segment_gap(before: Piece, after: Piece) -> str:
+    """Whisper splits Mandarin at pauses, not sentences: mark a pause as a clause (，) unless the
+    segment already ends in punctuation, so extraction reads one flowing text."""
+    return "" if before.text[-1:] in _CLAUSE_END else "，"
+
+
 def transcribe_array(
     audio: np.ndarray,
     *,
@@ -406,7 +415,7 @@ def transcribe_array(
         progress(1.0)
     return Transcript.join(
         pieces,
-        sep="\n",
+        sep=segment_gap,
         language=(detected or "zh"),
         engine=runner.name,
         model=runner.model,

@@ -49,14 +49,18 @@ class Transcript:
         return cls(pieces=pieces, page_sizes=sizes, **data)
 
     @classmethod
-    def join(cls, pieces: list[Piece], sep: str = "\n", **kwargs) -> "Transcript":
-        """Build the full text from pieces and fill in each piece's character offsets."""
+    def join(
+        cls, pieces: list[Piece], sep: "str | Callable[[Piece, Piece], str]" = "\n", **kwargs
+    ) -> "Transcript":
+        """Build the full text from pieces and fill in each piece's character offsets.
+        `sep` is a string, or a function of the two neighbouring pieces giving the separator."""
         parts: list[str] = []
         pos = 0
         for i, piece in enumerate(pieces):
             if i:
-                parts.append(sep)
-                pos += len(sep)
+                gap = sep(pieces[i - 1], piece) if callable(sep) else sep
+                parts.append(gap)
+                pos += len(gap)
             piece.char_start = pos
             parts.append(piece.text)
             pos += len(piece.text)

@@ -251,3 +251,13 @@ def test_problem_without_a_cue_follows_the_person():
     assert ex.interviewee == "刘长顺"
     assert ex.problem == "他家老伴常年有病，看病花钱多"
     assert ex.confidence["problem"] < 0.6
+
+
+def test_plan_clause_after_a_comma_ends_the_problem_in_asr_text():
+    # Whisper-style text: 反映 heard as 反应, clauses joined by commas, the plan mid-sentence
+    text = ("3月12日上午，我到南荒沟村入户走访了村民张大爷，他反应村里通往镇上的那段路，一下雨就没法走。"
+            "孩子上学很不方便，我们商量先由村委会组织群众修补，再向乡里申请道路硬化资金。")
+    ex = extract_entry(text, NOW, GAZ)
+    assert ex.problem == "村里通往镇上的那段路，一下雨就没法走。孩子上学很不方便"
+    assert ex.solution == "先由村委会组织群众修补，再向乡里申请道路硬化资金"
+    assert ex.category == "道路桥梁"

@@ -140,12 +140,12 @@ _PROBLEM_LEAD = re.compile(
 _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|"
-    r"我们?(?=打算|准备|计划|决定|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
+    r"我们?(?=打算|准备|计划|决定|商量|商定|研究|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
     r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日)"
 )
 _SOLUTION_LEAD = re.compile(
     r"^(?:我们|我)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
-    r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|拟)?\s*[:：，,]?\s*"
+    r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|拟)?\s*[:：，,]?\s*"
 )
 _REFLECTION_CUES = re.compile(
     r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
@@ -220,7 +220,11 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     if sm:
         sent0 = sentence_start(text, sm.start(), a)
         s_start = sent0 if (p_content is None or sent0 > p_content) and sent0 >= floor else sm.start()
-        # a plan cue mid-sentence with a first-person start: begin at the sentence start
+        # "孩子上学很不方便，我们商量先…": a first-person plan clause after a comma begins the
+        # plan there; what comes before it in the sentence is still the problem
+        if p_content is not None and sm.group().startswith("我") and sm.start() > s_start \
+                and text[sm.start() - 1] in "，,、；;":
+            s_start = sm.start()
     if p_content is not None:
         p_end = s_start if s_start is not None else None
         # the problem is the sentence of its cue, plus sentences that go on with it
