@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ledger.db import Base
 
@@ -243,6 +243,9 @@ class DiaryEntry(Base):
     pii: Mapped[list] = mapped_column(JSON, default=list)
     confidence: Mapped[dict] = mapped_column(JSON, default=dict)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The lowest confidence among the reviewable fields, kept beside the JSON map so the review
+    # queue can sort "least confident first" in SQL (an index, not a scan of every map).
+    min_confidence: Mapped[float] = mapped_column(Float, default=1.0, server_default="1", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -259,6 +262,17 @@ class DiaryEntry(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("confidence")
+    def _track_min_confidence(self, _key: str, value: Optional[dict]) -> Optional[dict]:
+        self.min_confidence = lowest_confidence(value)
+        return value
+
+
+def lowest_confidence(confidence: Optional[dict]) -> float:
+    """The lowest confidence among the reviewable fields of a confidence map (1.0 when none)."""
+    values = [float(v) for k, v in (confidence or {}).items() if k in ENTRY_FIELDS and v is not None]
+    return min(values) if values else 1.0
 
 
 # --- the ledger (台账) ---------------------------------------------------------------

@@ -74,11 +74,6 @@ def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
     return [f for f in ENTRY_FIELDS if is_low(entry, f)]
 
 
-def min_confidence(confidence: Optional[dict]) -> float:
-    values = [float(v) for k, v in (confidence or {}).items() if k in ENTRY_FIELDS and v is not None]
-    return min(values) if values else 1.0
-
-
 @dataclass
 class QueueFilters:
     township_id: Optional[int] = None
@@ -158,17 +153,16 @@ def review_queue(
     ) or 0
     load = (selectinload(Capture.uploader), selectinload(Capture.org_unit), selectinload(Capture.entry))
     if filters.low_first:
-        # Confidence is a JSON map: rank in Python over (id, received_at, confidence) only,
-        # then load the one page of captures.
-        rows = session.execute(
-            ready.with_only_columns(Capture.id, Capture.received_at, DiaryEntry.confidence).outerjoin(
-                DiaryEntry, DiaryEntry.capture_id == Capture.id
+        # A capture without a draft sorts as fully confident (nothing to flag yet).
+        captures = list(
+            session.scalars(
+                ready.outerjoin(DiaryEntry, DiaryEntry.capture_id == Capture.id)
+                .options(*load)
+                .order_by(func.coalesce(DiaryEntry.min_confidence, 1.0), Capture.received_at, Capture.id)
+                .limit(limit)
+                .offset(offset)
             )
-        ).all()
-        rows.sort(key=lambda r: (min_confidence(r[2]), r[1], r[0]))
-        ids = [r[0] for r in rows[offset : offset + limit]]
-        by_id = {c.id: c for c in session.scalars(select(Capture).where(Capture.id.in_(ids)).options(*load))}
-        captures = [by_id[i] for i in ids if i in by_id]
+        )
     else:
         captures = list(
             session.scalars(

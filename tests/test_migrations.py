@@ -58,3 +58,33 @@ def test_postgresql_sql_renders_offline(tmp_path):
         assert f"CREATE TABLE {table} " in sql
     assert "CREATE INDEX ix_jobs_status_queue ON jobs (status, queue)" in sql
     assert "CONSTRAINT uq_captures_fingerprint UNIQUE (fingerprint)" in sql
+
+
+def test_0002_fills_the_lowest_confidence_of_existing_entries(tmp_path):
+    """Entries written before 0002 get their lowest field confidence, so the review queue's
+    "least confident first" ranks old drafts too."""
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    command.upgrade(alembic_config(url), "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO org_units (id, name, level, path) VALUES (1, '宽甸县', 'county', '/1/')")
+            conn.exec_driver_sql(
+                "INSERT INTO users (id, login, password_hash, display_name, role, org_unit_id, active, session_version,"
+                " created_at) VALUES (1, 'c', 'x', 'c', 'cadre', 1, 1, 1, '2026-01-01')")
+            for i, conf in enumerate(('{"place": 0.4, "problem": 0.9, "pii": 0.1}', '{}', '{"category": 0.75}'), 1):
+                conn.exec_driver_sql(
+                    "INSERT INTO diary_entries (id, cadre_id, org_unit_id, status, place, interviewee, visit_method,"
+                    " problem, solution, reflections, category, pii, confidence, evidence, created_at, updated_at,"
+                    f" version) VALUES ({i}, 1, 1, 'draft', '', '', '', '', '', '', '', '[]', '{conf}', '{{}}',"
+                    " '2026-01-01', '2026-01-01', 1)")
+    finally:
+        engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT id, min_confidence FROM diary_entries ORDER BY id").all()
+        assert rows == [(1, 0.4), (2, 1.0), (3, 0.75)]
+    finally:
+        engine.dispose()

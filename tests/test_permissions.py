@@ -53,8 +53,8 @@ API = {"anonymous": 401}
 # and admins at or above it; others get a 404 (the id does not leak).
 SEE_ITEM = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 404, "cadre_c": 404, "sup_gulouzi": 200,
             "sup_budayuan": 404, "admin": 200}
-# Pages about one unit or cadre (?unit=南荒沟村, ?cadre=cadre_a): units and people outside one's
-# own are refused (403; unit names are public anyway).
+# Pages about one unit (?unit=南荒沟村): units outside one's own are refused (403; unit names are
+# public anyway). Entries and people outside one's scope answer 404 like captures.
 IN_UNIT = {"anonymous": LOGIN, "cadre_a": 200, "cadre_b": 403, "cadre_c": 403, "sup_gulouzi": 200,
            "sup_budayuan": 403, "admin": 200}
 NOBODY = {"anonymous": LOGIN, **{a: 404 for a in ACTORS[1:]}}
@@ -72,7 +72,11 @@ SUPERVISOR_ACT = _with(ITEM_ACT, cadre_a=403)
 # An item escalated to 古楼子乡 has left the village's ledger: cadre_a no longer sees it.
 TOWNSHIP_ACT = _with(ITEM_ACT, cadre_a=404)
 # Taking cadre_a's confirmed entry into the ledger: cadre_a, and supervisors/admins above it.
-TAKE_ENTRY = _with(IN_UNIT, cadre_a=302, sup_gulouzi=302, admin=302)
+# Others get a 404 like for a capture (the entry id does not leak).
+TAKE_ENTRY = _with(SEE_ITEM, cadre_a=302, sup_gulouzi=302, admin=302)
+# cadre_a's printable diary: cadre_a and the supervisors/admins above; others get a 404 (people
+# outside one's scope do not leak).
+SEE_DIARY = SEE_ITEM
 
 
 # (endpoint, method, variant) -> (url template, form builder name, expected, visible)
@@ -136,7 +140,7 @@ ROUTES = {
     ("ledger.export", "GET", "the village's ledger"): ("/ledger/export?format=csv&unit={village}", None, IN_UNIT,
                                                        SEES_SUBJECT),
     ("ledger.diary", "GET", ""): ("/ledger/diary", None, SIGNED_IN, None),
-    ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, IN_UNIT, None),
+    ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, SEE_DIARY, None),
     # The dashboard: supervisors and admins only (as the navigation shows it).
     ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
     ("dashboard.index", "GET", "the village"): ("/dashboard/?unit={village}", None,

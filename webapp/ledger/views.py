@@ -190,10 +190,8 @@ def entries():
 @login_required
 def take_entry(entry_id: int, how: str):
     entry = db_session.get(DiaryEntry, entry_id)
-    if entry is None:
-        abort(404)
-    if not can_see_entry(current_user, entry):
-        abort(403)
+    if entry is None or not can_see_entry(current_user, entry):
+        abort(404)  # an entry outside one's scope answers like a missing one: the id does not leak
     me = current_user._get_current_object()
     try:
         if how == "open":
@@ -264,10 +262,9 @@ def diary():
     """The printable diary of a cadre for a month (?cadre=<id>&month=YYYY-MM)."""
     cadre_id = request.args.get("cadre", type=int) or current_user.id
     cadre = db_session.get(User, cadre_id)
-    if cadre is None:
-        abort(404)
-    if cadre.id != current_user.id and (current_user.role == "cadre" or not cadre.org_unit.is_within(current_user.org_unit)):
-        abort(403)
+    if cadre is None or (cadre.id != current_user.id and (
+            current_user.role == "cadre" or not cadre.org_unit.is_within(current_user.org_unit))):
+        abort(404)  # people outside one's scope answer like missing ones
     month = request.args.get("month") or local_today().strftime("%Y-%m")
     m = re.fullmatch(r"(\d{4})-(\d{1,2})", month)
     if not m or not 1 <= int(m.group(2)) <= 12:
