@@ -1,14 +1,17 @@
 """The audit log: every write to an entry, a capture, a ledger item or a user goes through here.
 
 Events are hash-chained (each hash covers the previous one), so `minxin audit-verify`
-detects an event edited or deleted behind the application's back.
+detects an event edited or deleted behind the application's back. A chain alone cannot show
+events cut off its end, so each check also records the head it saw (an anchor) and later
+checks require every recorded head to be still there, unchanged.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Iterable, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -102,4 +105,48 @@ def verify_chain(session: Session) -> list[str]:
         if event_digest(event) != event.hash:
             problems.append(f"event {event.id}: content does not match its hash")
         prev = event.hash
+    return problems
+
+
+# --- anchors: the heads earlier checks saw ---------------------------------------------------
+
+
+def chain_head(session: Session) -> Optional[tuple[int, str]]:
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return (last.id, last.hash) if last is not None else None
+
+
+def read_anchors(path: Path) -> list[tuple[int, str]]:
+    """(event id, hash) per line of an anchor file (``recorded-at<TAB>id<TAB>hash``)."""
+    if not path.exists():
+        return []
+    anchors = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[1].isdigit():
+            anchors.append((int(parts[1]), parts[2]))
+    return anchors
+
+
+def record_anchor(path: Path, head: tuple[int, str]) -> bool:
+    """Append `head` unless it is already the last anchor; True when written."""
+    known = read_anchors(path)
+    if known and known[-1] == head:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"{utcnow().isoformat(timespec='seconds')}\t{head[0]}\t{head[1]}\n")
+    return True
+
+
+def check_anchors(session: Session, anchors: Iterable[tuple[int, str]]) -> list[str]:
+    """Problems with the heads earlier checks recorded: each must still be in the chain as it was."""
+    problems = []
+    for event_id, digest in anchors:
+        event = session.get(AuditEvent, event_id)
+        if event is None:
+            problems.append(f"event {event_id}: seen by an earlier check, now missing "
+                            "(events were removed from the end of the log)")
+        elif event.hash != digest:
+            problems.append(f"event {event_id}: differs from what an earlier check saw")
     return problems

@@ -151,6 +151,23 @@ def test_audit_verify(ready):
     assert result.exit_code == 1 and "content does not match" in result.stderr
 
 
+def test_audit_verify_catches_events_cut_off_the_end(ready, tmp_path):
+    """A chain cannot show its own tail removed; the head an earlier check recorded can."""
+    anchors = tmp_path / "anchors.tsv"
+    with _session() as s:
+        before = s.query(AuditEvent).count()
+    first = run("audit-verify", "--anchors", str(anchors))
+    assert first.exit_code == 0 and f"#{before} " in first.output and anchors.read_text().count("\n") == 1
+    assert "已记录" not in run("audit-verify", "--anchors", str(anchors)).output  # same head: not again
+    with _session() as s:
+        last = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        s.delete(last)  # behind the app's back, as someone with the database file could
+        s.commit()
+    result = run("audit-verify", "--anchors", str(anchors))
+    assert result.exit_code == 1 and f"event {before}: seen by an earlier check, now missing" in result.stderr
+    assert anchors.read_text().count("\n") == 1  # a failed check records nothing
+
+
 def test_transcribe_json_with_the_fake_recognizer(env, tmp_path, media):
     memo = tmp_path / "memo.wav"
     memo.write_bytes(media.wav())

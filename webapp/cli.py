@@ -423,20 +423,30 @@ def requeue(capture_ids: tuple[int, ...]) -> None:
 
 
 @cli.command("audit-verify", help="检查审计链是否完整 (verify the audit hash chain)")
-def audit_verify() -> None:
-    from ledger.audit import verify_chain
+@click.option("--anchors", "anchors_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="记录链头的文件 (anchor file; default DATA_DIR/audit-anchors.tsv)")
+@click.option("--no-record", is_flag=True, help="只检查，不记录本次链头 (check only)")
+def audit_verify(anchors_path: Optional[Path], no_record: bool) -> None:
+    from ledger.audit import chain_head, check_anchors, read_anchors, record_anchor, verify_chain
     from ledger.models import AuditEvent
 
     app = _app()
     _require_schema(app)
+    anchors_path = anchors_path or Path(app.config["DATA_DIR"]) / "audit-anchors.tsv"
     with _session() as s:
-        problems = verify_chain(s)
+        problems = verify_chain(s) + check_anchors(s, read_anchors(anchors_path))
         count = s.query(AuditEvent).count()
+        head = chain_head(s)
     if problems:
         for p in problems:
             click.echo(p, err=True)
         _fail(f"审计链有 {len(problems)} 处问题 ({len(problems)} problems in the audit chain)")
     click.echo(f"审计链完整，共 {count} 条事件 (audit chain intact, {count} events)")
+    if head is not None:
+        # Worth copying off this machine too: a later check proves nothing before it was cut.
+        click.echo(f"链头 (head): #{head[0]} {head[1]}")
+        if not no_record and record_anchor(anchors_path, head):
+            click.echo(f"已记录到 {anchors_path} (recorded)")
 
 
 @cli.command(help="备份数据库和全部原件到新目录 OUT，运行中也可执行 (back up database and originals)")
