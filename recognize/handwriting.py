@@ -25,6 +25,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from recognize import images, pages
+from recognize.speech_text import full_width_punct, to_simplified  # shared Chinese text clean-up
 from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, Transcript
 
 # Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
@@ -170,7 +171,6 @@ _engine = None
 _engine_lock = threading.Lock()
 # PaddleX pipelines keep per-call state: worker threads of one process take turns.
 _predict_lock = threading.Lock()
-_opencc = None
 
 
 def get_engine():
@@ -205,15 +205,6 @@ def get_engine():
                                    f"model cache folder and run `minxin requeue`)") from exc
             _engine = engine
         return _engine
-
-
-def to_simplified(text: str) -> str:
-    global _opencc
-    if _opencc is None:
-        from opencc import OpenCC
-
-        _opencc = OpenCC("t2s")
-    return _opencc.convert(text)
 
 
 @dataclass
@@ -378,7 +369,7 @@ def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_C
     prep, lines = _read_upright(pages.prepare(rgb, cleanup))
     pieces = []
     for ln in order_lines([ln for ln in lines if ln.text.strip() and ln.score >= MIN_LINE_SCORE]):
-        text = _fix_label_colon(to_simplified(ln.text.strip()))
+        text = full_width_punct(_fix_label_colon(to_simplified(ln.text.strip())))
         polygon = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
                    for x, y in prep.to_original(ln.points)]
         pieces.append(Piece(text=text, confidence=round(ln.score, 4), page=page,

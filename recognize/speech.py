@@ -45,6 +45,7 @@ from recognize.audio import SAMPLE_RATE, decode_audio, too_long_error
 from recognize.speech_text import (
     build_prompt,
     collapse_repeats,
+    full_width_punct,
     is_hallucination,
     is_prompt_echo,
     to_simplified,
@@ -297,7 +298,7 @@ def _clean_segments(
     for seg in raw:
         text = seg.text.strip()
         if simplified:
-            text = to_simplified(text)
+            text = full_width_punct(to_simplified(text))
         text = collapse_repeats(text).strip()
         if not text:
             continue

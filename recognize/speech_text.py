@@ -43,6 +43,19 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text) if text else text
 
 
+_CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_FULL_WIDTH = {",": "，", "?": "？", "!": "！", ";": "；", ":": "：", ".": "。"}
+# Half-width , ? ! ; : next to a Chinese character; "." only after one and not before a digit
+# (so 3.5亩 and 10:30 keep theirs).
+_HALF_NEXT_TO_CJK = re.compile(rf"(?<=[{_CJK}])\s*([,?!;:])\s*|\s*([,?!;:])\s*(?=[{_CJK}])"
+                               rf"|(?<=[{_CJK}])\.(?!\d)\s*")
+
+
+def full_width_punct(text: str) -> str:
+    """Chinese punctuation in Chinese text: Whisper often writes 上午,我到… with ASCII marks."""
+    return _HALF_NEXT_TO_CJK.sub(lambda m: _FULL_WIDTH[m.group(1) or m.group(2) or "."], text)
+
+
 def strip_punct(text: str) -> str:
     """Drop whitespace and punctuation/symbols (Unicode categories P*, S*, Z*)."""
     return "".join(

@@ -14,6 +14,17 @@ from recognize.speech import confidence
 from recognize.speech_vad import SAMPLE_RATE, Window, pack_windows, speech_regions
 
 
+@pytest.mark.parametrize("raw, want", [
+    ("3月12日上午,我到南荒沟村. 他说:路不好走!", "3月12日上午，我到南荒沟村。他说：路不好走！"),
+    ("问题? 没有", "问题？没有"),
+    ("每亩3.5元, 10:30到村", "每亩3.5元，10:30到村"),  # decimals and clock times keep theirs
+    ("路修好了.", "路修好了。"),
+    ("hello, world. ok", "hello, world. ok"),  # not Chinese: untouched
+])
+def test_half_width_marks_in_chinese_text_become_full_width(raw, want):
+    assert T.full_width_punct(raw) == want
+
+
 def test_traditional_output_becomes_simplified_with_punctuation_kept():
     assert T.to_simplified("他反映村裡的路，一下雨就沒法走。") == "他反映村里的路，一下雨就没法走。"
 
