@@ -261,3 +261,29 @@ def test_plan_clause_after_a_comma_ends_the_problem_in_asr_text():
     assert ex.problem == "村里通往镇上的那段路，一下雨就没法走。孩子上学很不方便"
     assert ex.solution == "先由村委会组织群众修补，再向乡里申请道路硬化资金"
     assert ex.category == "道路桥梁"
+    assert "修补" not in ex.pii  # 组织群众修补: a verb after a group word, not a person
+
+
+def test_the_demo_memo_as_whisper_heard_it():
+    # faster-whisper base on samples/voice/memo.m4a: 入户 as 入屋, 商量先 as 商良心, 再 as 在
+    text = ("3月12日上午，我到南荒沟村入屋走访了村民张大延，他反映村以通往正上的那段路，一下雨就没发走。"
+            "孩子上学很不方便，我们商良心有村委会组织群众修补，在向乡里申请道路淹化资金。")
+    ex = extract_entry(text, NOW, GAZ)
+    # said on 2022-01-05: a March 12th without a year is the last one, not a future day
+    assert (ex.visit_date, ex.place, ex.interviewee) == ("2021-03-12", "南荒沟村", "张大延")
+    assert ex.problem == "村以通往正上的那段路，一下雨就没发走。孩子上学很不方便"
+    assert ex.solution.startswith("商良心有村委会组织群众修补")
+    assert ex.category == "道路桥梁" and ex.pii == ["张大延"]
+
+
+@pytest.mark.parametrize("text, name", [
+    ("村民代表开会，村民修建了水渠。", None),  # 修建: a common verb, though 修 is a surname
+    ("走访了群众王强，他说路灯坏了", "王强"),
+    ("村民高峰反映路灯不亮", "高峰"),  # a dictionary word (peak) that is also a name
+    ("村民马力家里困难", "马力"),
+])
+def test_dictionary_words_are_not_names_unless_they_are(text, name):
+    ex = extract_entry(text, NOW)
+    assert ex.interviewee == (name or "")
+    if name:
+        assert name in ex.pii

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from recognize.extract import lexicon
 from recognize.extract.textutil import is_han
 
 # Common Chinese surnames (single character), roughly by frequency.
@@ -57,6 +58,9 @@ COMMON_WORDS = set(
     "东边 西边 左边 右边 上边 下边 前边 后边 里边 外边 旁边 边上 边界 曾经 党员 国家 政府 干部 卫生 "
     "房顶 房间 屋里 家里 吉利 计划 申报 相关 相互 项目 宣传 商量 生活 任何 任务 向阳 乐意".split()
 )
+# What a person's name is typically followed by in a note (反映, 说, 家…): with one of these
+# next, a name that is also a dictionary word (高峰, 马力) is still read as a name.
+_SURE_FOLLOW = set("反说讲告表称提谈家")
 # Role words that introduce the person visited, longest first in the pattern.
 INTERVIEWEE_CUES = (
     "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
@@ -125,6 +129,9 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
         return None
     if text[q : q + 2] in COMMON_WORDS or text[q : g + n] in COMMON_WORDS:
         return None
+    if text[g + n : g + n + 1] not in _SURE_FOLLOW and any(
+            lexicon.is_everyday_word(w) for w in {text[q : g + n], text[q : q + 2]} if len(w) >= 2):
+        return None  # 村民修建了…, 组织群众修补: words, not names
     if strict_end:
         nxt = text[g + n : g + n + 1]
         if nxt and is_han(nxt) and (nxt not in NAME_FOLLOW or nxt in PLACE_SUFFIX):
@@ -166,6 +173,10 @@ def other_person_names(text: str) -> list[NameHit]:
     return _cue_names(text, _OTHER_RE, 0, len(text), 0.7, strict=True)
 
 
+# Words for many people: after them a loosely read "name" is mostly a verb (组织群众修补).
+_COLLECTIVE_CUES = {"群众", "困难群众", "居民", "妇女", "青年", "返乡青年", "大学生", "返乡大学生"}
+
+
 def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
     """Every name the detector can see: cue names, family/neighbour names, known names.
 
@@ -176,6 +187,8 @@ def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
     seen = {(h.start, h.end) for h in hits}
     for regex in (_CUE_RE, _HU_RE, _OTHER_RE):
         for h in _cue_names(text, regex, 0, len(text), 0.5, strict=False):
+            if h.cue in _COLLECTIVE_CUES:
+                continue
             if (h.start, h.end) not in seen and not any(s <= h.start < e for s, e in seen):
                 hits.append(h)
                 seen.add((h.start, h.end))
