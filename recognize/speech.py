@@ -8,16 +8,18 @@ produce the same ``Transcript``:
 * ``openai-whisper``: the reference PyTorch implementation, on a checkpoint converted
   from the same CTranslate2 weights by ``recognize.whisper_convert``.
 
-Default engine: **faster-whisper** (CTranslate2, float32 on CPU), chosen by measurement
+Default engine: **faster-whisper** (CTranslate2, int8 on CPU), chosen by measurement
 (``bench/asr.py``, 2-core CPU, 2 threads, base, beam 5, the four real Mandarin clips in
-``shared/eval/audio``, best of 2 runs): CER 0.169, the same words as openai-whisper on the
-converted checkpoint and as the stock ``whisper`` CLI (0.169), at RTF 0.31 against 0.66
-for openai-whisper in-process; 7.2 s wall (start-up + load + all clips) against 18.8 s for
-the stock CLI (2.6x), with 0.69 s load and 541 MB peak RSS (openai-whisper 809 MB).
-int8 was no faster on this CPU (RTF 0.36) and lost two characters (CER 0.191), so the
-CPU compute type is float32. Numbers were taken on a machine shared with other people's
-work; under contention every run was slower but the ranking never changed. Override
-with ``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE`` or ``engine=``.
+``shared/eval/audio``, best of 3 runs): CER 0.169, the same words as float32, as
+openai-whisper on the converted checkpoint and as the stock ``whisper`` CLI, at RTF 0.16
+against 0.45 for openai-whisper in-process; 3.7 s wall (start-up + load + all clips)
+against 11.7 s for the stock CLI (3.2x), with 355 MB peak RSS (float32 544 MB, openai-whisper
+795 MB). int8 and float32 ran at the same speed within noise (3.2x and 3.3x); int8 needs a third less memory and
+read the demo memo better (CER 0.115 vs 0.128). An earlier build (before the speech
+windows kept the recording whole) measured int8 two characters worse on the meeting clip,
+which is why float32 was the default for a while. Numbers were taken on a machine shared
+with other people's work; under contention every run was slower. Override with
+``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE`` or ``engine=``.
 
 Shared by both engines (so they can be compared and swapped): PyAV decoding
 (``recognize.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
@@ -57,11 +59,10 @@ ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
 DEFAULT_MODEL = "base"
 DEFAULT_BEAM = 5
-# CTranslate2 compute type on CPU, by measurement: int8 was no faster than float32 on the
-# 2-core machine (RTF 0.36 vs 0.31 uncontended) and dropped/added characters on the
-# meeting clip (CER 0.191 vs 0.169); float32 gives the stock CLI's words exactly.
+# CTranslate2 compute type on CPU, by measurement: int8 gives the same words as float32 on
+# the real clips at the same speed with a third less memory (see the module docstring).
 # On CUDA: float16.
-DEFAULT_CPU_COMPUTE = "float32"
+DEFAULT_CPU_COMPUTE = "int8"
 # Below this there is no word to hear; Whisper would only guess.
 MIN_SECONDS = 0.3
 # The base prompt (以下是普通话的句子。) did not lower CER on the real clips (bench/asr.py

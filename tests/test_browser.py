@@ -1,7 +1,8 @@
 """The real app in headless Chromium, with the real recognizers (slow).
 
 Starts `minxin serve` (web app + embedded worker) on a free 127.0.0.1 port with a fresh instance
-folder, then runs tests/browser/review_flow.js (Playwright from npm, Debian's /usr/bin/chromium).
+folder, then runs tests/browser/review_flow.js (Playwright from npm, Debian's /usr/bin/chromium);
+tests/browser/outbox_and_recorder.js checks the capture page's recorder and offline outbox.
 Screenshots go to test-output/screenshots/; with MINXIN_UPDATE_SCREENSHOTS=1 they are also copied
 to docs/screenshots/.
 
@@ -10,6 +11,7 @@ and the real Mandarin clips in ../shared/eval/audio (or MINXIN_SHARED_DIR).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -66,26 +68,20 @@ def _seed(instance: Path) -> None:
     engine.dispose()
 
 
-def test_cadre_uploads_supervisor_reviews_in_chromium(tmp_path):
-    for need, why in ((CHROMIUM, "apt-get install -y chromium chromium-driver"),
-                      (ROOT / "node_modules" / "playwright-core", "npm ci"),
-                      (SHARED / "eval" / "audio" / CLIP, "the shared Mandarin clips (MINXIN_SHARED_DIR)")):
-        assert Path(need).exists(), f"missing {need}: {why}"
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    _seed(instance)
-    photo = _page_photo(tmp_path)
+@contextlib.contextmanager
+def _serving(instance: Path, recognizer: str, log_name: str):
+    """`minxin serve` (web app + embedded worker) on a free port; yields the base URL."""
     port = _free_port()
     env = {
         **os.environ,
         "MINXIN_INSTANCE_PATH": str(instance),
         "MINXIN_INSECURE_COOKIES": "1",
-        "MINXIN_RECOGNIZER": "real",
+        "MINXIN_RECOGNIZER": recognizer,
         "MINXIN_WORKER_POLL_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    log_path = OUT / "browser-server.log"
+    log_path = OUT / log_name
     with open(log_path, "w") as log:
         server = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--host", "127.0.0.1",
                                    "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -101,20 +97,39 @@ def test_cadre_uploads_supervisor_reviews_in_chromium(tmp_path):
                     time.sleep(0.5)
             else:
                 pytest.fail("server did not answer within two minutes")
-            run = subprocess.run(
-                ["node", str(ROOT / "tests" / "browser" / "review_flow.js")],
-                cwd=ROOT,
-                env={**os.environ, "BASE_URL": base, "OUT_DIR": str(OUT), "PAGE_PHOTO": str(photo),
-                     "AUDIO_CLIP": str(SHARED / "eval" / "audio" / CLIP), "CADRE": "cadre_a",
-                     "SUPERVISOR": "sup_gulouzi", "PASSWORD": PASSWORD, "CHROMIUM": CHROMIUM},
-                capture_output=True, text=True, timeout=3000,
-            )
+            yield base
         finally:
             server.terminate()
             try:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
+
+
+def _node(script: str, base: str, **inputs) -> subprocess.CompletedProcess:
+    return subprocess.run(["node", str(ROOT / "tests" / "browser" / script)], cwd=ROOT,
+                          env={**os.environ, "BASE_URL": base, "OUT_DIR": str(OUT), "CHROMIUM": CHROMIUM,
+                               "PASSWORD": PASSWORD, **inputs},
+                          capture_output=True, text=True, timeout=3000)
+
+
+def _need(*paths: tuple) -> None:
+    for need, why in paths:
+        assert Path(need).exists(), f"missing {need}: {why}"
+
+
+def test_cadre_uploads_supervisor_reviews_in_chromium(tmp_path):
+    _need((CHROMIUM, "apt-get install -y chromium chromium-driver"),
+          (ROOT / "node_modules" / "playwright-core", "npm ci"),
+          (SHARED / "eval" / "audio" / CLIP, "the shared Mandarin clips (MINXIN_SHARED_DIR)"))
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    _seed(instance)
+    photo = _page_photo(tmp_path)
+    log_path = OUT / "browser-server.log"
+    with _serving(instance, "real", log_path.name) as base:
+        run = _node("review_flow.js", base, PAGE_PHOTO=str(photo), AUDIO_CLIP=str(SHARED / "eval" / "audio" / CLIP),
+                    CADRE="cadre_a", SUPERVISOR="sup_gulouzi")
     (OUT / "browser-flow.log").write_text(run.stdout + "\n--- stderr ---\n" + run.stderr)
     print(run.stdout[-6000:])
     assert run.returncode == 0, (run.stdout[-4000:] + "\n" + run.stderr[-4000:]
@@ -128,3 +143,22 @@ def test_cadre_uploads_supervisor_reviews_in_chromium(tmp_path):
         docs.mkdir(parents=True, exist_ok=True)
         for png in shots.glob("*.png"):
             shutil.copyfile(png, docs / png.name)
+
+
+def test_recorded_memo_and_offline_outbox_in_chromium(tmp_path):
+    """MediaRecorder on Chromium's fake microphone, and uploads kept in IndexedDB while offline
+    (the recognizer is the fake one: this is about the page, not the models)."""
+    _need((CHROMIUM, "apt-get install -y chromium chromium-driver"),
+          (ROOT / "node_modules" / "playwright-core", "npm ci"))
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    _seed(instance)
+    photos = sorted((ROOT / "samples" / "pages").glob("*.jpg"))[:2]
+    assert len(photos) == 2
+    with _serving(instance, "fake", "browser-outbox-server.log") as base:
+        run = _node("outbox_and_recorder.js", base, PHOTO_A=str(photos[0]), PHOTO_B=str(photos[1]), CADRE="cadre_a")
+    (OUT / "browser-outbox.log").write_text(run.stdout + "\n--- stderr ---\n" + run.stderr)
+    print(run.stdout[-4000:])
+    assert run.returncode == 0, run.stdout[-4000:] + "\n" + run.stderr[-4000:]
+    assert "ALL CHECKS PASSED" in run.stdout
+    assert (OUT / "screenshots" / "capture-offline.png").stat().st_size > 10_000
