@@ -232,6 +232,7 @@
     }
     items.splice(0).forEach((it) => URL.revokeObjectURL(it.url));
     capturedAt = null;
+    recTime.hidden = true;
     $('#visit-date').value = '';
     render();
   });
