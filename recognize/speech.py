@@ -14,8 +14,8 @@ Default engine: **faster-whisper** (CTranslate2, int8 on CPU), chosen by measure
 openai-whisper on the converted checkpoint and as the stock ``whisper`` CLI, at RTF 0.16
 against 0.45 for openai-whisper in-process; 3.7 s wall (start-up + load + all clips)
 against 11.7 s for the stock CLI (3.2x), with 355 MB peak RSS (float32 544 MB, openai-whisper
-795 MB). int8 and float32 ran at the same speed within noise (3.2x and 3.3x); int8 needs a third less memory and
-read the demo memo better (CER 0.115 vs 0.128). An earlier build (before the speech
+795 MB). int8 and float32 ran at the same speed within noise (3.2x and 3.3x); int8 needs
+a third less memory and read the demo memo better (CER 0.115 vs 0.128). An earlier build (before the speech
 windows kept the recording whole) measured int8 two characters worse on the meeting clip,
 which is why float32 was the default for a while. Numbers were taken on a machine shared
 with other people's work; under contention every run was slower. Override with
