@@ -17,7 +17,7 @@ from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time
 from recognize.extract.names import NameHit, interviewee_candidates, take_name
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
-from recognize.extract.sections import Section, find_sections, free_fields
+from recognize.extract.sections import Section, drop_trailing_remark, find_sections, free_fields
 from recognize.extract.textutil import normalize, trim_span
 
 __all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]
@@ -120,7 +120,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     for fld in ("problem", "solution", "reflections"):
         sec = first.get(fld)
         if sec:
-            s, e = trim_span(t, sec.value_start, sec.value_end)
+            s, e = drop_trailing_remark(t, sec.value_start, sec.value_end)
             if e > s:
                 spans[fld] = (s, e, 0.95)
     for a, b in free_segs:

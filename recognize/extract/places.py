@@ -143,7 +143,7 @@ _GENERIC = {
     "驻村", "包村", "到村", "在村", "下村", "入村", "整村", "村村", "山村", "小山村", "新村", "老村",
 }
 _AFTER_NOT_PLACE = set("民里委干两书医卫级集部庄落容貌规务情内头口小")
-_SUFFIX = re.compile(r"村|屯|社区")
+_SUFFIX = re.compile(r"村|屯(?!村)|社区")  # 新屯村 is a 村 whose name ends in 屯
 _GROUP = re.compile(r"\s*(?P<g>(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:组|社)|[\u4e00-\u9fff]{1,4}屯)")
 _TOWN_SUFFIX = ("镇", "乡", "街道")
 _CN_DIGITS = set("0123456789〇零一二三四五六七八九十")

@@ -121,6 +121,18 @@ def clean_span(text: str, start: int, end: int) -> tuple[int, int]:
     return trim_span(text, start, end)
 
 
+def drop_trailing_remark(text: str, start: int, end: int) -> tuple[int, int]:
+    """A bracketed remark after the last sentence of a value (…精神财富。（6月25日下午走访）)
+    is a note about the visit, not part of the field."""
+    s, e = trim_span(text, start, end, chars=SPACE)
+    if e - s < 2 or text[e - 1] not in "）)":
+        return trim_span(text, start, end)
+    o = max(text.rfind("（", s, e), text.rfind("(", s, e))
+    if o > s and text[o - 1] in SENT_END:
+        return trim_span(text, s, o)
+    return trim_span(text, start, end)
+
+
 # ---------------------------------------------------------------------------------------
 # Free dictation
 
@@ -128,6 +140,7 @@ _PROBLEM_CUES = re.compile(
     r"反映|反应(?!很|迅速|快)|提出|提到|谈到|说起|诉说|抱怨|讲(?!解|座|话|课|政策|清|了政策)|表示|担心|诉求是|"
     r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
     r"了解到|得知|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
+    r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
     r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定])"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
@@ -141,16 +154,24 @@ _PROBLEM_LEAD = re.compile(
 _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|"
-    r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
-    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日)"
+    r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
+    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日)|"
+    # a clause that starts with the cadre's action, the 我 left out (…，回来就联系了…, 已经协调…)
+    r"(?:(?<=[，,；;。！？\s])|^)(?:回来|随后|然后|后来|已经)就?(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送)"
 )
+# The cadre noting or asking something (我留了他的电话, 我回来问了民政办): the villager's problem
+# has ended there, but this is no plan yet; the plan is the next plan cue.
+_REPORT_CLAUSE = re.compile(r"我们?(?=(?:回来)?(?:记下|记了|留了|留下|问了|查了|核实))")
+# "…拖拉机陷进去好几回，这是…卜庆山跟我说的": the problem was said before its cue.
+_SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 _SOLUTION_LEAD = re.compile(
     r"^(?:我们|我)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
     r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|拟)?\s*[:：，,]?\s*"
 )
 _REFLECTION_CUES = re.compile(
     r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
-    r"(?:我的|我们的)?(?:心得体会|心得|体会|感受|感悟|启示)(?!到)(?:是|很深|最深的是|就是)?"
+    r"(?:我的|我们的)?(?:心得体会|心得|体会|感受|感悟|启示)(?!到)(?:是|很深|最深的是|就是)?|"
+    r"(?:让|使)我们?(?:深深)?(?:觉得|明白|懂得|感到|认识到|体会到)"
 )
 _REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*")
 
@@ -196,10 +217,16 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
             break
     p_content = None
     p_conf = 0.0
+    said_before = None
     if pm:
         p_content = _lead_strip(text, pm.end(), b, _PROBLEM_LEAD)[0]
         out.problem_cue = pm.start()
         p_conf = 0.8 if pm.re is _PROBLEM_CUES else 0.55
+        # nothing said after the cue (…跟我说的。): the problem is what came before "，这是…"
+        sent_a = sentence_start(text, pm.start(), a)
+        told = _SAID_BEFORE.search(text, sent_a, pm.start())
+        if told and _han_count(text, p_content, _sentence_end_strict(text, p_content, b)) < 3:
+            said_before = trim_span(text, sent_a, told.start())
     elif fallback_problem is not None and a <= fallback_problem < b:
         p_content = _lead_strip(text, fallback_problem, b, _PROBLEM_LEAD)[0]
         p_conf = 0.45
@@ -207,6 +234,11 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     # reflections: after the problem began
     rm = _REFLECTION_CUES.search(text, floor, b)
     r_start = rm.start() if rm else b
+    if rm:
+        # 这件事让我觉得…: the short lead-in of the reflection's sentence belongs to it
+        r_sent = sentence_start(text, rm.start(), floor)
+        if 0 < rm.start() - r_sent <= 8:
+            r_start = r_sent
     # solution: the first plan cue after the problem began
     sm = None
     first_sentence_end = _sentence_end_strict(text, a, b)
@@ -224,10 +256,16 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         # "孩子上学很不方便，我们商量先…": a first-person plan clause after a comma begins the
         # plan there; what comes before it in the sentence is still the problem
         if p_content is not None and sm.group().startswith("我") and sm.start() > s_start \
-                and text[sm.start() - 1] in "，,、；;":
+                and text[sm.start() - 1] in "，,、；; \u3000":
             s_start = sm.start()
-    if p_content is not None:
+    if said_before is not None and said_before[1] > said_before[0]:
+        out.problem = Span(said_before[0], said_before[1], 0.6)
+    elif p_content is not None:
         p_end = s_start if s_start is not None else None
+        # the cadre noting something down ends what the villager said
+        report = _REPORT_CLAUSE.search(text, p_content + 1, p_end if p_end is not None else b)
+        if report:
+            p_end = report.start()
         # the problem is the sentence of its cue, plus sentences that go on with it
         # (还/而且/另外…); it never runs into the plan or the reflections
         p_sent_end = _problem_sentences_end(text, p_content, b)
@@ -262,6 +300,10 @@ def _problem_sentences_end(text: str, pos: int, ceil: int) -> int:
             break
         end = _sentence_end_strict(text, nxt, ceil)
     return end
+
+
+def _han_count(text: str, start: int, end: int) -> int:
+    return sum(1 for ch in text[start:end] if "\u4e00" <= ch <= "\u9fff")
 
 
 def _sentence_end_strict(text: str, pos: int, ceil: int) -> int:
