@@ -75,9 +75,11 @@ def test_progress_reaches_job_and_capture_while_running(app, session, users, mak
     runner = threading.Thread(target=jobs.run_job, args=(job.id, "w1"))
     runner.start()
     while runner.is_alive():
+        # One statement: pysqlite opens no transaction for a SELECT, so two reads could see two
+        # different commits of the worker (job updated between them).
         with db.session_scope() as s:
-            j, c = s.get(Job, job.id), s.get(Capture, capture.id)
-            seen.append((j.status, j.progress, c.status, c.progress))
+            seen.append(tuple(s.execute(select(Job.status, Job.progress, Capture.status, Capture.progress)
+                                        .where(Job.id == job.id, Capture.id == capture.id)).one()))
         time.sleep(0.2)
     runner.join()
     running = [x for x in seen if x[0] == "running" and 0 < x[1] < 1]
