@@ -15,7 +15,7 @@ from typing import Optional, Union
 
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time
-from recognize.extract.names import NameHit, interviewee_candidates, take_name
+from recognize.extract.names import HONORIFICS, NameHit, interviewee_candidates, take_name
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
 from recognize.extract.sections import Section, drop_trailing_remark, find_sections, free_fields
 from recognize.extract.textutil import normalize, trim_span
@@ -132,6 +132,8 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
         ]
         if seg_cands:
             fallback = seg_cands[0].end
+            # 栾桂兰大姐 她老伴…: the form of address after the name is not the problem
+            fallback += next((len(h) for h in HONORIFICS if t.startswith(h, fallback)), 0)
             # 给刘长顺家送去了米面油，他家…: the rest of the intro clause is the visit itself
             comma = next((i for i in range(fallback, b) if t[i] in "，,。；;\n"), b)
             if comma < b and t[comma] in "，," and _INTRO_VERBS.search(t, fallback, comma):

@@ -30,6 +30,15 @@ _LUNAR = re.compile(
     r"(?P<d>初[一二三四五六七八九十]|廿[一二三四五六七八九]?|二十[一二三四五六七八九]?|三十|十[一二三四五六七八九]?|[一二三四五六七八九])"
     r"(?P<suf>日|号)?"
 )
+# 时间:10.15 — a month.day without a year, standing alone (never 1.5亩 or 3.5万)
+_MONTH_DOT = re.compile(
+    r"(?:^|(?<=[:：\n]))(?P<m>1[0-2]|0?[1-9])[.．](?P<d>[12]\d|3[01]|0?[1-9])(?=$|[\s，,。；;]|[上下中早晚傍]|日|号)"
+)
+# 十号上午去的, 3号那天: the day of the month alone, the most recent one
+_DAY_ONLY = re.compile(
+    rf"(?<![\d月{CN}几])(?P<d>[12]?\d|3[01]|[{CN}]{{1,3}})(?P<suf>号|日)"
+    r"(?=那天|当天|这天|上午|下午|中午|早上|晚上|傍晚|去|到|在|我|的|，|,|\s)"
+)
 _MONTH_DAY = re.compile(rf"(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*(?P<suf>日|号)?")
 _RELATIVE = re.compile(
     r"(?P<w>大前天|前天|前日|昨天|昨日|昨儿|昨晚|昨早|今天|今日|今儿|今早|今晚|今晨|当天|"
@@ -77,7 +86,7 @@ class DateHit:
     date: dt.date
     start: int
     end: int
-    kind: str  # full | numeric | monthday | lunar | relative | weekday
+    kind: str  # full | numeric | monthday | day | lunar | relative | weekday
     confidence: float
     future: bool = False
 
@@ -90,6 +99,20 @@ def _solar_without_year(m: int, d: int, today: dt.date) -> Optional[dt.date]:
             continue
         if cand <= today:
             return cand
+    return None
+
+
+def _day_without_month(d: int, today: dt.date) -> Optional[dt.date]:
+    """The most recent date <= today on day `d` of a month (this month or the one before)."""
+    y, m = today.year, today.month
+    for _ in range(3):
+        try:
+            cand = dt.date(y, m, d)
+        except ValueError:
+            cand = None
+        if cand is not None and cand <= today:
+            return cand
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     return None
 
 
@@ -161,6 +184,19 @@ def find_dates(text: str, now: dt.datetime) -> list[DateHit]:
         sol = _solar_without_year(mo, d, today)
         if sol is not None:
             add(DateHit(sol, m.start(), m.end(), "monthday", 0.9))
+    for m in _MONTH_DOT.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        sol = _solar_without_year(int(m["m"]), int(m["d"]), today)
+        if sol is not None:
+            add(DateHit(sol, m.start(), m.end(), "monthday", 0.75))
+    for m in _DAY_ONLY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        d = cn_int(m["d"])
+        sol = _day_without_month(d, today) if d else None
+        if sol is not None:
+            add(DateHit(sol, m.start(), m.end(), "day", 0.75))
     for m in _RELATIVE.finditer(text):
         if not free(m.start(), m.end()):
             continue

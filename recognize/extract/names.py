@@ -24,7 +24,7 @@ SURNAMES = set(
     "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
     "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯"
     "隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "代铁姚隋滑宫逄仉琚雒鄂"
+    "代铁姚隋滑宫逄仉琚雒鄂庹郄訾綦逢隗蔄"
 )
 COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
@@ -125,9 +125,17 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
     n = 0
     while n < 2 and g + n < end and is_han(text[g + n]) and text[g + n] not in NAME_STOP:
         n += 1
+    # a whole given name standing alone between spaces or punctuation is read whole even when
+    # it holds a character that usually ends a name (村民冷向东 反映…, 低保户 宫殿福 电话…)
+    whole = 0
+    while whole < 2 and g + whole < end and is_han(text[g + whole]):
+        whole += 1
+    alone = whole >= n and (g + whole >= end or not is_han(text[g + whole]))
+    if alone:
+        n = whole
     if n == 0:
         return None
-    if text[q : q + 2] in COMMON_WORDS or text[q : g + n] in COMMON_WORDS:
+    if text[q : g + n] in COMMON_WORDS or (text[q : q + 2] in COMMON_WORDS and not (alone and n == 2)):
         return None
     if text[g + n : g + n + 1] not in _SURE_FOLLOW and any(
             lexicon.is_everyday_word(w) for w in {text[q : g + n], text[q : q + 2]} if len(w) >= 2):
@@ -149,17 +157,59 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
     return out
 
 
+# 走访了一下养牛的包文斌, 走访的是崔明哲: what may stand between a visit verb and the name
+_AFTER_VERB = re.compile(r"(?:了?一下|的是|是|的)?(?:[\u4e00-\u9fff]{1,6}?的)?")
+
+
+def _verb_names(text: str, start: int, end: int) -> list[NameHit]:
+    out = []
+    for m in _VERB_RE.finditer(text, start, end):
+        got = take_name(text, m.end(), end, strict_end=True)
+        if got is None:
+            lead = _AFTER_VERB.match(text, m.end(), end)
+            if lead and lead.end() > m.end():
+                got = take_name(text, lead.end(), end, strict_end=True)
+        if got:
+            out.append(NameHit(text[got[0] : got[1]], got[0], got[1], m.group(), 0.6))
+    return out
+
+
+# 庹大爷 庹志远, 老单家 单国庆: a form of address, then the full name with the same surname
+_RESTATED = re.compile(
+    "(老)?([" + "".join(sorted(SURNAMES)) + "])(" + "|".join(sorted(HONORIFICS, key=len, reverse=True))
+    + r")?(家)?[ \t\u3000，,、]+(?=\2)"
+)
+
+
+def _restated_names(text: str, start: int, end: int) -> list[tuple[NameHit, tuple[int, int]]]:
+    """(full name, span of the form of address it restates)."""
+    out = []
+    for m in _RESTATED.finditer(text, start, end):
+        if not (m.group(1) or m.group(3)):
+            continue
+        got = take_name(text, m.end(), end, strict_end=True)
+        if got and got[1] - got[0] >= 2 and not any(text.startswith(h, got[0] + 1) for h in HONORIFICS):
+            out.append((NameHit(text[got[0] : got[1]], got[0], got[1], "restated", 0.9), (m.start(), m.end())))
+    return out
+
+
 def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None) -> list[NameHit]:
-    """Names after role cues (strong), then after visit verbs / 到…家 (weak), by position."""
+    """Names after role cues (strong), then after visit verbs / 到…家 (weak), by position.
+
+    A form of address restated as a full name (庹大爷 庹志远) gives the full name only."""
     end = len(text) if end is None else end
-    hits = _cue_names(text, _CUE_RE, start, end, 0.9, strict=True)
+    restated = _restated_names(text, start, end)
+    addressed = [span for _, span in restated]
+    hits = [h for h in _cue_names(text, _CUE_RE, start, end, 0.9, strict=True)
+            if not any(a <= h.start < b for a, b in addressed)]
+    hits += [h for h, _ in restated]
     strong = {(h.start, h.end) for h in hits}
     for h in _cue_names(text, _HU_RE, start, end, 0.85, strict=True):
         if (h.start, h.end) not in strong:
             hits.append(h)
             strong.add((h.start, h.end))
-    for h in _cue_names(text, _VERB_RE, start, end, 0.6, strict=True):
-        if (h.start, h.end) not in strong:
+    for h in _verb_names(text, start, end):
+        if (h.start, h.end) not in strong and not any(a <= h.start < b for a, b in addressed):
             hits.append(h)
     for m in _HOME_RE.finditer(text, start, end):
         got = take_name(text, m.end(), end)

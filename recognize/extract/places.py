@@ -146,6 +146,8 @@ _AFTER_NOT_PLACE = set("民里委干两书医卫级集部庄落容貌规务情�
 _SUFFIX = re.compile(r"村|屯(?!村)|社区")  # 新屯村 is a 村 whose name ends in 屯
 _GROUP = re.compile(r"\s*(?P<g>(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:组|社)|[\u4e00-\u9fff]{1,4}屯)")
 _TOWN_SUFFIX = ("镇", "乡", "街道")
+# 今天去的振江镇: particles and pronouns never stand in a township's name
+_NOT_TOWN_CHARS = set("的了是我他她们这那个")
 _CN_DIGITS = set("0123456789〇零一二三四五六七八九十")
 
 
@@ -174,7 +176,7 @@ def _township_before(text: str, start: int, floor: int) -> Optional[tuple[int, i
         if text.endswith(suf, floor, start):
             s = start - len(suf)
             i = s
-            while i > floor and s - i < 6 and is_han(text[i - 1]):
+            while i > floor and s - i < 6 and is_han(text[i - 1]) and text[i - 1] not in _NOT_TOWN_CHARS:
                 if any(text.endswith(w, floor, i) for w in ("来到", "前往", "走进", "深入", "到", "在", "去", "赴", "于", "县", "市", "地点", "上午", "下午", "今天", "昨天", "前天")):
                     break
                 i -= 1

@@ -141,21 +141,22 @@ _PROBLEM_CUES = re.compile(
     r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
     r"了解到|得知|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
     r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
-    r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定])"
+    r"(?:提|说|讲|反映)得?的?最多的(?:就)?是|"
+    r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定好])"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
 _PROBLEM_LEAD = re.compile(
     r"^(?:了|说|道|出来|出|到|起|着|过)*\s*[:：，,]?\s*"
-    r"(?:(?:最多|最大|最突出|最关心|最集中|主要)的?(?:问题|困难|事)?(?:是|有)|(?:的)?问题是|的是|主要是|说)?"
+    r"(?:(?:最多|最大|最突出|最关心|最集中|主要)的?(?:问题|困难|事)?(?:是|有)|(?:的)?问题是|的就是|的是|主要是|就是|说)?"
     r"\s*[:：，,]?\s*"
 )
 # The cadre's plan.  First person + an action verb marks it even without a cue word.
 # 我们商… covers 商量/商定/商议 and ASR slips of them (商良心 for 商量先).
 _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
-    r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|"
+    r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|(?:我们?|大家)就?想着|"
     r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
-    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日)|"
+    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日|回去)|"
     # a clause that starts with the cadre's action, the 我 left out (…，回来就联系了…, 已经协调…)
     r"(?:(?<=[，,；;。！？\s])|^)(?:回来|随后|然后|后来|已经)就?(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送)"
 )
@@ -165,15 +166,26 @@ _REPORT_CLAUSE = re.compile(r"我们?(?=(?:回来)?(?:记下|记了|留了|留�
 # "…拖拉机陷进去好几回，这是…卜庆山跟我说的": the problem was said before its cue.
 _SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 _SOLUTION_LEAD = re.compile(
-    r"^(?:我们|我)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
-    r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|拟)?\s*[:：，,]?\s*"
+    r"^(?:我们|我|大家)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
+    r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|拟|就?想着(?:就是)?)?\s*[:：，,]?\s*"
+    r"(?:当时)?就?(?:看)?(?:能不能)?\s*"
 )
 _REFLECTION_CUES = re.compile(
     r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
     r"(?:我的|我们的)?(?:心得体会|心得|体会|感受|感悟|启示)(?!到)(?:是|很深|最深的是|就是)?|"
     r"(?:让|使)我们?(?:深深)?(?:觉得|明白|懂得|感到|认识到|体会到)"
 )
-_REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*")
+_REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*(?:(?:嗯|啊|就是)\s*)*")
+# Spoken reflections often come without a cue of the labelled kind: 感觉就是…, 这个事吧 就是…,
+# or a remark about such villagers in general (这些五保老人…).  Only after the plan began, and
+# only at the start of a clause.  The second kind belongs to the reflection itself.
+_WEAK_REFLECTION_CUES = re.compile(
+    r"(?:(?<=[，,。；;！!？?\s])|^)(?:嗯\s*)?(?:"
+    r"(?P<after>(?:我|我们)?感觉(?:就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧)"
+    r"|(?P<with>这些[\u4e00-\u9fff]{0,4}(?:老人|群众|老百姓|百姓|农户|人家|家庭|困难户)))"
+)
+# A problem cue in a clause where the cadre speaks to someone (我跟村里说了) is not the villager's.
+_CADRE_TALKS = re.compile(r"我们?(?:跟|和|给|向|对|同)")
 
 
 @dataclass
@@ -209,11 +221,20 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     out = FreeFields()
     # problem cue: strong cues first, weak ones only when nothing else is said
     pm = None
+    uncued = False
     for regex in (_PROBLEM_CUES, _WEAK_PROBLEM_CUES):
         for m in regex.finditer(text, max(a, after), b):
+            clause = _clause_start(text, m.start(), a)
+            if _CADRE_TALKS.match(text, clause):
+                continue  # 我跟村里说了: the cadre speaking
+            if (m.group() == "说" and clause == m.start() and fallback_problem is not None
+                    and _han_count(text, fallback_problem, m.start()) >= 6):
+                # …还没给报 说材料不全: hearsay inside a problem that began, uncued, after the name
+                uncued = True
+                break
             pm = m
             break
-        if pm:
+        if pm or uncued:
             break
     p_content = None
     p_conf = 0.0
@@ -281,7 +302,23 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         rs, re_ = _lead_strip(text, rm.end(), b, _REFLECTION_LEAD)
         if re_ > rs:
             out.reflections = Span(rs, re_, 0.8)
+    elif out.solution is not None:
+        wm = _WEAK_REFLECTION_CUES.search(text, out.solution.start + 1, b)
+        if wm:
+            r_from = wm.start("with") if wm.group("with") else wm.end()
+            rs, re_ = _lead_strip(text, r_from, b, _REFLECTION_LEAD)
+            if _han_count(text, rs, re_) >= 4:
+                out.reflections = Span(rs, re_, 0.6)
+                ss, se = trim_span(text, out.solution.start, wm.start())
+                out.solution = Span(ss, se, out.solution.confidence) if se > ss else None
     return out
+
+
+def _clause_start(text: str, pos: int, floor: int = 0) -> int:
+    i = pos
+    while i > floor and text[i - 1] not in PUNCT:
+        i -= 1
+    return i
 
 
 _CONTINUES = re.compile(
