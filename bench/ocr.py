@@ -11,7 +11,7 @@ Routes, all on the same images in the same run:
 - `PP-OCRv4 (rapidocr)`: rapidocr-onnxruntime with its bundled PP-OCRv4 mobile models.
 
 Inputs: pages rendered by samples/make_pages.py into a temporary folder (seeds and texts
-other than the samples'), and any real handwritten pages in ../shared/eval/handwriting/
+other than the samples'), as many again ruled closely (1.25 character heights), and any real handwritten pages in ../shared/eval/handwriting/
 (`NAME.jpg` with its reference text in `NAME.txt`). `--cleanup-study` also runs each
 cleanup step on its own and all together on the rendered pages, plus pages turned 90° and
 180°.
@@ -37,6 +37,7 @@ from recognize import handwriting, pages  # noqa: E402
 
 REAL_DIR = ROOT.parent / "shared" / "eval" / "handwriting"
 FIRST_BENCH_SEED = 1001  # samples/pages use seeds 1..3
+CLOSE_BENCH_SEED = 3001
 
 
 def normalise(text: str) -> str:
@@ -59,13 +60,14 @@ def cer(reference: str, hypothesis: str) -> float:
     return edit_distance(ref, hyp) / max(1, len(ref))
 
 
-def render_bench_pages(folder: Path, n: int, first_seed: int = FIRST_BENCH_SEED, out_long: int = 2400) -> list[tuple[Path, str]]:
+def render_bench_pages(folder: Path, n: int, first_seed: int = FIRST_BENCH_SEED, out_long: int = 2400,
+                       line_gap: float | None = None) -> list[tuple[Path, str]]:
     from samples.make_pages import render_page, to_jpeg
 
     out = []
     for seed in range(first_seed, first_seed + n):
-        img, lines = render_page(seed, out_long=out_long)
-        path = folder / f"bench_{seed}.jpg"
+        img, lines = render_page(seed, out_long=out_long, line_gap=line_gap)
+        path = folder / f"bench_{seed}{'' if line_gap is None else '_close'}.jpg"
         path.write_bytes(to_jpeg(img, seed))
         out.append((path, "\n".join(lines)))
     return out
@@ -161,6 +163,8 @@ def main(argv=None) -> None:
     with tempfile.TemporaryDirectory(prefix="minxin-bench-") as tmp:
         tmp = Path(tmp)
         rendered = render_bench_pages(tmp, args.pages)
+        # closely ruled notebooks: lines 1.25 character heights apart, not 1.55-1.75
+        close = render_bench_pages(tmp, args.pages, first_seed=CLOSE_BENCH_SEED, line_gap=1.25)
         real = real_pages()
         routes = [
             ("project (production)", route_project(handwriting.DEFAULT_CLEANUP)),
@@ -177,7 +181,7 @@ def main(argv=None) -> None:
                 ("  only deskew", route_project(base.but(deskew=True))),
                 ("  only flatten_light", route_project(base.but(flatten_light=True))),
             ]
-        sets = [("rendered", rendered)]
+        sets = [("rendered", rendered), ("close-ruled", close)]
         if real:
             sets.append(("real", real))
         if args.cleanup_study:

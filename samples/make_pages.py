@@ -192,8 +192,12 @@ def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600) 
     return Image.fromarray(img[:, :, ::-1])
 
 
-def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long: int = 1600) -> tuple[Image.Image, list[str]]:
-    """One photographed page and its lines, entirely determined by `seed`."""
+def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long: int = 1600,
+                line_gap: float | None = None) -> tuple[Image.Image, list[str]]:
+    """One photographed page and its lines, entirely determined by `seed`.
+
+    `line_gap`: the ruling as a multiple of the character size (default: drawn from
+    1.55-1.75; closely ruled notebooks are nearer 1.25)."""
     rng = random.Random(seed)
     font_path = font_path or next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
     if font_path is None:
@@ -204,13 +208,17 @@ def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long
     style = Style(
         font_path=font_path,
         char_px=char_px,
-        line_gap=int(char_px * rng.uniform(1.55, 1.75)),
+        line_gap=int(char_px * _gap(rng.uniform(1.55, 1.75), line_gap)),
         ink=rng.choice([(25, 35, 95), (20, 20, 25), (30, 45, 120)]),
         paper=(rng.randint(236, 250), rng.randint(232, 246), rng.randint(220, 236)),
         rule=(rng.randint(150, 180), rng.randint(180, 205), rng.randint(215, 235)),
     )
     sheet = render_sheet(lines, style, rng)
     return photograph(sheet, rng, out_long=out_long), lines
+
+
+def _gap(drawn: float, wanted: float | None) -> float:
+    return drawn if wanted is None else wanted  # drawn either way, so a seed's other draws stay put
 
 
 def to_jpeg(img: Image.Image, seed: int, max_bytes: int = 400_000) -> bytes:
