@@ -24,6 +24,10 @@ shortest clip, then every clip is transcribed through ``transcribe_audio`` (time
   installed, a tiny stand-in that decodes with PyAV is put on its PATH (the CLI shells out
   to ffmpeg for decoding; everything else is stock).
 
+``--memo-lengths`` times the default engine on longer recordings made by joining the real
+clips (0.6 s of silence between them) once, three and six times: short clips each pay a whole
+30-second encoder pass, a dictated memo of a minute or more does not.
+
 ``--prompts`` adds an ablation on the default engine: no prompt, the base prompt
 (以下是普通话的句子。), a vocabulary unrelated to the clips (village/cadre names), and an
 oracle vocabulary of terms taken from the references.
@@ -212,6 +216,35 @@ def print_table(results: list[dict], cli: dict | None) -> None:
               f"{r['rtf']:>6.2f} {load:>7} {r['wall_s']:>7.1f} {r['rss_mb']:>8.0f} {speed:>7}")
 
 
+def memo_lengths(args, rows) -> None:
+    """RTF and CER of the default engine on the clips joined into memo-length recordings."""
+    import numpy as np
+
+    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
+    from recognize import speech
+    from recognize.audio import decode_audio
+    from recognize.speech import SAMPLE_RATE, default_engine
+
+    gap = np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
+    once = np.concatenate([x for r in rows for x in (decode_audio(r["path"]), gap)])
+    reference = "".join(r["reference"] for r in rows)
+    engine = default_engine()
+    speech.transcribe_array(decode_audio(rows[0]["path"]), engine=engine, model=args.model, beam_size=args.beam)
+    print(f"\nmemo length ({engine} {speech.DEFAULT_CPU_COMPUTE}, {args.model}, the clips joined n times, "
+          f"best of {args.repeat}):")
+    print(f"{'n':>3} {'audio s':>8} {'RTF':>6} {'CER':>6}")
+    for n in (1, 3, 6):
+        audio = np.tile(once, n)
+        best, text = None, ""
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            text = speech.transcribe_array(audio, engine=engine, model=args.model, beam_size=args.beam).text
+            took = time.perf_counter() - t0
+            best = took if best is None else min(best, took)
+        seconds = len(audio) / SAMPLE_RATE
+        print(f"{n:>3} {seconds:>8.1f} {best / seconds:>6.3f} {corpus_cer([(text, reference * n)]):>6.3f}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--engines", default="faster-whisper:float32,faster-whisper:int8,openai-whisper",
@@ -222,6 +255,7 @@ def main() -> None:
     p.add_argument("--no-cli", action="store_true")
     p.add_argument("--repeat", type=int, default=2, help="runs per engine; fastest is kept")
     p.add_argument("--prompts", action="store_true", help="prompt/vocabulary ablation")
+    p.add_argument("--memo-lengths", action="store_true", help="RTF on memo-length recordings joined from the clips")
     p.add_argument("--show-text", action="store_true")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--vocab", default="", help=argparse.SUPPRESS)
@@ -258,6 +292,9 @@ def main() -> None:
             print(f"\n[{r['engine']}]")
             for item in r["results"]:
                 print(f"  {item['file']}: {item['text']!r}")
+
+    if args.memo_lengths:
+        memo_lengths(args, rows)
 
     if args.prompts:
         from recognize import speech
