@@ -28,6 +28,7 @@ import socket
 import threading
 import time
 import datetime as dt
+from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from sqlalchemy import and_, or_, select, update
@@ -52,13 +53,14 @@ _config: dict[str, Any] = {}
 _queue: Optional["Queue"] = None
 
 
-class Queue:
+class Queue(ABC):
     """What a queue offers callers: hand over a committed job id."""
 
     name = "base"
 
-    def submit(self, job_id: int, queue_name: str) -> None:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def submit(self, job_id: int, queue_name: str) -> None:
+        """Hand the job to a worker; called only after the job row is committed."""
 
 
 def configure(config: Mapping[str, Any], queue: Optional[Queue] = None) -> None:
