@@ -147,10 +147,16 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
     return q, g + n
 
 
-def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, strict: bool = False) -> list[NameHit]:
+def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, strict: bool = False,
+               lead: Optional[re.Pattern] = None) -> list[NameHit]:
+    """Names right after each cue; or, with `lead`, after what `lead` allows between."""
     out = []
     for m in regex.finditer(text, start, end):
         got = take_name(text, m.end(), end, strict_end=strict)
+        if got is None and lead is not None:
+            between = lead.match(text, m.end(), end)
+            if between and between.end() > m.end():
+                got = take_name(text, between.end(), end, strict_end=strict)
         if got:
             s, e = got
             out.append(NameHit(text[s:e], s, e, m.group(), conf))
@@ -159,19 +165,6 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
 
 # 走访了一下养牛的包文斌, 走访的是崔明哲: what may stand between a visit verb and the name
 _AFTER_VERB = re.compile(r"(?:了?一下|的是|是|的)?(?:[\u4e00-\u9fff]{1,6}?的)?")
-
-
-def _verb_names(text: str, start: int, end: int) -> list[NameHit]:
-    out = []
-    for m in _VERB_RE.finditer(text, start, end):
-        got = take_name(text, m.end(), end, strict_end=True)
-        if got is None:
-            lead = _AFTER_VERB.match(text, m.end(), end)
-            if lead and lead.end() > m.end():
-                got = take_name(text, lead.end(), end, strict_end=True)
-        if got:
-            out.append(NameHit(text[got[0] : got[1]], got[0], got[1], m.group(), 0.6))
-    return out
 
 
 # 庹大爷 庹志远, 老单家 单国庆: a form of address, then the full name with the same surname
@@ -208,7 +201,7 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
         if (h.start, h.end) not in strong:
             hits.append(h)
             strong.add((h.start, h.end))
-    for h in _verb_names(text, start, end):
+    for h in _cue_names(text, _VERB_RE, start, end, 0.6, strict=True, lead=_AFTER_VERB):
         if (h.start, h.end) not in strong and not any(a <= h.start < b for a, b in addressed):
             hits.append(h)
     for m in _HOME_RE.finditer(text, start, end):

@@ -224,7 +224,7 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     uncued = False
     for regex in (_PROBLEM_CUES, _WEAK_PROBLEM_CUES):
         for m in regex.finditer(text, max(a, after), b):
-            clause = _clause_start(text, m.start(), a)
+            clause = sentence_start(text, m.start(), a, stops=PUNCT)
             if _CADRE_TALKS.match(text, clause):
                 continue  # 我跟村里说了: the cadre speaking
             if (m.group() == "说" and clause == m.start() and fallback_problem is not None
@@ -312,13 +312,6 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
                 ss, se = trim_span(text, out.solution.start, wm.start())
                 out.solution = Span(ss, se, out.solution.confidence) if se > ss else None
     return out
-
-
-def _clause_start(text: str, pos: int, floor: int = 0) -> int:
-    i = pos
-    while i > floor and text[i - 1] not in PUNCT:
-        i -= 1
-    return i
 
 
 _CONTINUES = re.compile(

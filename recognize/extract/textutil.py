@@ -96,9 +96,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-def sentence_start(text: str, pos: int, floor: int = 0) -> int:
+def sentence_start(text: str, pos: int, floor: int = 0, stops: str = SENT_END) -> int:
+    """Start of the sentence holding `pos` (of the clause, with stops=PUNCT)."""
     i = pos
-    while i > floor and text[i - 1] not in SENT_END:
+    while i > floor and text[i - 1] not in stops:
         i -= 1
     return i
 
