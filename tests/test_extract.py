@@ -383,6 +383,9 @@ def test_names_standing_alone_restated_or_after_a_described_visit(text, name):
 def test_a_name_is_still_not_read_from_ordinary_words():
     ex = extract_entry("今天组织村民修建了水渠，大家干劲很足。", NOW)
     assert ex.interviewee == ""
+    from recognize.extract.names import take_name
+
+    assert take_name("向大家 讲了政策", 0) != (0, 3)  # a name read whole never ends in 家
 
 
 def test_a_township_is_not_read_with_the_particle_before_it():

@@ -130,7 +130,8 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
     whole = 0
     while whole < 2 and g + whole < end and is_han(text[g + whole]):
         whole += 1
-    alone = whole >= n and (g + whole >= end or not is_han(text[g + whole]))
+    alone = (whole >= n and (g + whole >= end or not is_han(text[g + whole]))
+             and text[g + whole - 1] not in NAME_STOP)  # 向大家: never a name ending in 家
     if alone:
         n = whole
     if n == 0:
