@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
-from recognize.extract.dates import find_dates, find_time
-from recognize.extract.names import HONORIFICS, NameHit, interviewee_candidates, take_name
+from recognize.extract.dates import find_dates, find_time, month_dot_at
+from recognize.extract.names import HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
 from recognize.extract.sections import Section, drop_trailing_remark, find_sections, free_fields
-from recognize.extract.textutil import normalize, trim_span
+from recognize.extract.textutil import correction_after, normalize, trim_span
 
 __all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]
 
@@ -164,11 +164,13 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
 
     # --- date and time --------------------------------------------------------------------
     all_hits = find_dates(t, now_dt)
-    hits = [h for h in all_hits if not h.future]
+    hits = [h for h in all_hits if not h.future and correction_after(t, h.end) < 0]
     tsec = first.get("time")
     chosen = None
     if tsec:
         chosen = next((h for h in hits if _in((h.start, h.end), tsec)), None)
+        if chosen is None:
+            chosen = month_dot_at(t, tsec.value_start, now_dt.date())
         if chosen is None:
             # the 时间 label holds a date after the capture: written as such, flagged by
             # a low confidence for the reviewer
@@ -202,6 +204,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
         places = find_places(t, gazetteer, psec.value_start, psec.value_end)
     if not places:
         places = [p for p in find_places(t, gazetteer) if outside(p.start, p.end)] or find_places(t, gazetteer)
+    places = [p for p in places if correction_after(t, p.end) < 0] or places
     if places:
         ph = places[0]
         ex.place = ph.place if not ph.verbatim else raw[ph.start : ph.end]
@@ -274,6 +277,11 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             got = take_name(t, isec.value_start, isec.value_end)
             if got and (got[1] - got[0]) <= 4 and t[got[0] : got[1]] not in cadres:
                 person = NameHit(t[got[0] : got[1]], got[0], got[1], "label", 0.9)
+        if person is not None:
+            # 走访对象：曲长海的儿子曲振东: the relative named is the one visited
+            kin = relative_named_after(t, person.end, isec.value_end)
+            if kin:
+                person = NameHit(t[kin[0] : kin[1]], kin[0], kin[1], "relative", person.confidence)
     if person is None:
         pool = [h for h in cands if outside(h.start, h.end)]
         problem_start = spans["problem"][0] if "problem" in spans else len(t)

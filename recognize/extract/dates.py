@@ -34,11 +34,16 @@ _LUNAR = re.compile(
 _MONTH_DOT = re.compile(
     r"(?:^|(?<=[:：\n]))(?P<m>1[0-2]|0?[1-9])[.．](?P<d>[12]\d|3[01]|0?[1-9])(?=$|[\s，,。；;]|[上下中早晚傍]|日|号)"
 )
+_MONTH_DOT_VALUE = re.compile(
+    r"\s*(?P<m>1[0-2]|0?[1-9])[.．](?P<d>[12]\d|3[01]|0?[1-9])(?=$|[\s，,。；;]|[上下中早晚傍]|日|号)"
+)
 # 十号上午去的, 3号那天: the day of the month alone, the most recent one
 _DAY_ONLY = re.compile(
     rf"(?<![\d月{CN}几])(?P<d>[12]?\d|3[01]|[{CN}]{{1,3}})(?P<suf>号|日)"
     r"(?=那天|当天|这天|上午|下午|中午|早上|晚上|傍晚|去|到|在|我|的|，|,|\s)"
 )
+# 上个月28号: a day of last month (or of this one)
+_MONTH_REL_DAY = re.compile(rf"(?P<rel>上个?月|这个?月|本月)(?P<d>{NUM})(?:号|日)")
 _MONTH_DAY = re.compile(rf"(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*(?P<suf>日|号)?")
 _RELATIVE = re.compile(
     r"(?P<w>大前天|前天|前日|昨天|昨日|昨儿|昨晚|昨早|今天|今日|今儿|今早|今晚|今晨|当天|"
@@ -100,6 +105,13 @@ def _solar_without_year(m: int, d: int, today: dt.date) -> Optional[dt.date]:
         if cand <= today:
             return cand
     return None
+
+
+def month_dot_at(text: str, pos: int, today: dt.date) -> Optional[DateHit]:
+    """A month.day written as the whole value of a 时间 label (日期 9.23)."""
+    m = _MONTH_DOT_VALUE.match(text, pos)
+    sol = _solar_without_year(int(m["m"]), int(m["d"]), today) if m else None
+    return DateHit(sol, m.start(), m.end(), "monthday", 0.75) if sol else None
 
 
 def _day_without_month(d: int, today: dt.date) -> Optional[dt.date]:
@@ -184,6 +196,19 @@ def find_dates(text: str, now: dt.datetime) -> list[DateHit]:
         sol = _solar_without_year(mo, d, today)
         if sol is not None:
             add(DateHit(sol, m.start(), m.end(), "monthday", 0.9))
+    for m in _MONTH_REL_DAY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        d = cn_int(m["d"])
+        first = today.replace(day=1)
+        if m["rel"].startswith("上"):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        try:
+            day = first.replace(day=d) if d else None
+        except ValueError:
+            day = None
+        if day is not None:
+            add(DateHit(day, m.start(), m.end(), "monthday", 0.85, future=day > today))
     for m in _MONTH_DOT.finditer(text):
         if not free(m.start(), m.end()):
             continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from recognize.extract import lexicon
-from recognize.extract.textutil import is_han
+from recognize.extract.textutil import correction_after, is_han
 
 # Common Chinese surnames (single character), roughly by frequency.
 SURNAMES = set(
@@ -24,7 +24,7 @@ SURNAMES = set(
     "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
     "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯"
     "隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "代铁姚隋滑宫逄仉琚雒鄂庹郄訾綦逢隗蔄"
+    "代铁姚隋滑宫逄仉琚雒鄂庹郄訾綦逢隗蔄么"
 )
 COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
@@ -56,7 +56,8 @@ COMMON_WORDS = set(
     "鸡鸭 鱼塘 包括 成本 成了 成为 尚未 于是 于今 余额 齐全 易于 谷子 麦子 高血压 高龄 高低 严重 严格 "
     "孔洞 燕子 花生 花费 钱款 钱都 温度 温室 宫殿 文件 史上 时间 时候 师傅 华北 江北 南方 南边 北边 "
     "东边 西边 左边 右边 上边 下边 前边 后边 里边 外边 旁边 边上 边界 曾经 党员 国家 政府 干部 卫生 "
-    "房顶 房间 屋里 家里 吉利 计划 申报 相关 相互 项目 宣传 商量 生活 任何 任务 向阳 乐意".split()
+    "房顶 房间 屋里 家里 吉利 计划 申报 相关 相互 项目 宣传 商量 生活 任何 任务 向阳 乐意 "
+    "方式 形式 对象 地点 内容 情况 记录".split()
 )
 # What a person's name is typically followed by in a note (反映, 说, 家…): with one of these
 # next, a name that is also a dictionary word (高峰, 马力) is still read as a name.
@@ -77,7 +78,7 @@ OTHER_PERSON_CUES = (
     "母亲", "弟弟", "哥哥", "姐姐", "妹妹", "联系人", "监护人", "村医", "村书记", "书记", "主任",
     "网格员", "驻村干部", "第一书记", "同事", "学生", "孩子",
 )
-VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "走访", "看望", "慰问", "拜访", "探望")
+VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "走访", "看望", "慰问", "拜访", "探望", "回访")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
 # …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
@@ -187,6 +188,12 @@ def _restated_names(text: str, start: int, end: int) -> list[tuple[NameHit, tupl
     return out
 
 
+_ADDRESSED = re.compile(
+    "(?:(?<=的)|(?<=[，,。；;\\s])|^)[" + "".join(sorted(SURNAMES)) + "](?:"
+    + "|".join(h for h in sorted(HONORIFICS, key=len, reverse=True) if len(h) >= 2) + ")"
+)
+
+
 def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None) -> list[NameHit]:
     """Names after role cues (strong), then after visit verbs / 到…家 (weak), by position.
 
@@ -209,8 +216,31 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
         got = take_name(text, m.end(), end)
         if got and text[got[1] : got[1] + 1] == "家":
             hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "家", 0.5))
+    # 村东头的韩大娘: a surname and a form of address with no cue before them (weak)
+    for m in _ADDRESSED.finditer(text, start, end):
+        if not any(h.start <= m.start() < h.end + 1 for h in hits):
+            hits.append(NameHit(m.group(), m.start(), m.end(), "称呼", 0.5))
+    # 滕桂荣，不对，是滕桂英: the name taken back gives way to the one said instead
+    for h in list(hits):
+        fixed = correction_after(text, h.end)
+        if fixed >= 0:
+            hits.remove(h)
+            got = take_name(text, fixed, end, strict_end=True)
+            if got:
+                hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "corrected", h.confidence))
     hits.sort(key=lambda h: (h.start, -h.confidence))
     return hits
+
+
+_KIN = ("儿子", "女儿", "儿媳", "女婿", "孙子", "孙女", "老伴", "妻子", "丈夫", "爱人", "父亲", "母亲",
+        "弟弟", "哥哥", "姐姐", "妹妹")
+_KIN_RE = re.compile("的(?:" + "|".join(_KIN) + ")")
+
+
+def relative_named_after(text: str, end: int, limit: int) -> Optional[tuple[int, int]]:
+    """The name in 曲长海的儿子曲振东 after the name ending at `end`, or None."""
+    m = _KIN_RE.match(text, end, limit)
+    return take_name(text, m.end(), limit, strict_end=True) if m else None
 
 
 def other_person_names(text: str) -> list[NameHit]:

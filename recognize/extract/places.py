@@ -131,7 +131,7 @@ class PlaceHit:
 _LEFT_STOPS = sorted(
     [
         "来到", "前往", "走进", "深入", "走访", "地点", "位于", "住在", "家住", "到了", "去了",
-        "到", "在", "去", "赴", "于", "上午", "下午", "中午", "晚上", "早上", "今天", "昨天", "前天",
+        "到", "在", "去", "赴", "于", "是", "上午", "下午", "中午", "晚上", "早上", "今天", "昨天", "前天",
         "县", "市", "区", "镇", "乡", "街道", "号", "日",
     ],
     key=len,
@@ -190,7 +190,8 @@ def find_places(text: str, gazetteer: Optional[Gazetteer] = None, start: int = 0
     hits: list[PlaceHit] = []
     for m in _SUFFIX.finditer(text, start, end):
         p0, p1 = m.start(), m.end()
-        if m.group() == "村" and text[p1 : p1 + 1] in _AFTER_NOT_PLACE and text[p1 : p1 + 1]:
+        if m.group() == "村" and text[p1 : p1 + 1] in _AFTER_NOT_PLACE and text[p1 : p1 + 1] \
+                and not text.startswith("小学", p1):  # 腰岭子村小学 is at 腰岭子村
             # 村民 / 村里 / 村委…: unless a known village ends here
             if not (gazetteer and gazetteer.villages and gazetteer.match_village(text[max(start, p0 - 8) : p1])):
                 continue

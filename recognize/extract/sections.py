@@ -14,19 +14,21 @@ from typing import Optional
 from recognize.extract.textutil import PUNCT, SENT_END, SPACE, sentence_start, trim_span
 
 LABELS: dict[str, tuple[str, ...]] = {
-    "time": ("走访时间", "座谈时间", "调查时间", "时间", "日期"),
-    "place": ("走访地点", "座谈地点", "地点", "地址", "住址"),
-    "interviewee": ("受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "对象", "姓名"),
-    "method": ("走访方式", "走访形式", "方式", "形式"),
+    "time": ("走访时间", "座谈时间", "调查时间", "会议时间", "测评时间", "时间", "日期"),
+    "place": ("走访地点", "座谈地点", "调查地点", "会议地点", "测评地点", "地点", "地址", "住址"),
+    "interviewee": ("受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "当事人", "对象", "姓名"),
+    "method": ("走访方式", "走访形式", "会议类型", "方式", "形式"),
     "problem": ("反映问题", "反应问题", "反映的问题", "反映情况", "主要问题", "存在问题", "群众诉求",
-                "问题", "诉求", "困难"),
+                "矛盾情况", "纠纷情况", "主要意见", "议题", "问题", "诉求", "困难"),
     "solution": ("解决思路", "解决办法", "解决措施", "解决方案", "解决建议", "处理意见", "处理情况",
-                 "办理情况", "工作思路", "下步打算", "下一步打算", "思路", "措施", "办法", "对策", "建议"),
+                 "处理结果", "办理情况", "调解结果", "调解情况", "整改措施", "讨论结果", "工作思路",
+                 "下步打算", "下一步打算", "思路", "措施", "办法", "对策", "建议"),
     "reflections": ("心得体会", "心得感悟", "工作体会", "心得", "体会", "感受", "感悟", "收获", "启示"),
     "phone": ("联系电话", "联系方式", "手机号码", "手机号", "电话", "手机"),
     "idcard": ("身份证号码", "身份证号", "身份证"),
     "category": ("问题类别", "问题类型", "问题分类", "类别"),
-    "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "内容", "情况", "记录", "备注"),
+    "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "参会人员", "内容", "情况",
+                "记录", "备注"),
 }
 _LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
 _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
@@ -142,7 +144,8 @@ _PROBLEM_CUES = re.compile(
     r"了解到|得知|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
     r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
     r"(?:提|说|讲|反映)得?的?最多的(?:就)?是|"
-    r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定好])"
+    r"最(?:盼|盼望|想|想要|需要|希望|迫切|急|头疼|发愁)的(?:就)?是|(?:调查|统计|测评)?结果(?:显示|是)|"
+    r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定开]|好了|好的)"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
 _PROBLEM_LEAD = re.compile(
@@ -155,6 +158,7 @@ _PROBLEM_LEAD = re.compile(
 _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|(?:我们?|大家)就?想着|"
+    r"(?:会上|大家|经)(?:大家)?(?:商量|讨论|研究|商定|定了)(?:决定|确定|后)?|"
     r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
     r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日|回去)|"
     # a clause that starts with the cadre's action, the 我 left out (…，回来就联系了…, 已经协调…)
@@ -162,12 +166,18 @@ _SOLUTION_CUES = re.compile(
 )
 # The cadre noting or asking something (我留了他的电话, 我回来问了民政办): the villager's problem
 # has ended there, but this is no plan yet; the plan is the next plan cue.
-_REPORT_CLAUSE = re.compile(r"我们?(?=(?:回来)?(?:记下|记了|留了|留下|问了|查了|核实))")
+_REPORT_CLAUSE = re.compile(
+    r"我们?(?=(?:回来)?(?:记下|记了|留了|留下|问了|查了|核实)|(?:去|过去)?看了(?:一下|看)|"
+    r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了))"
+)
 # "…拖拉机陷进去好几回，这是…卜庆山跟我说的": the problem was said before its cue.
 _SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
+# …能干的活。这是今天上午…村民栾海波说的。: the same, as a sentence of its own
+_SAID_BEFORE_SENTENCE = re.compile(r"\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 _SOLUTION_LEAD = re.compile(
     r"^(?:我们|我|大家)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
-    r"(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|拟|就?想着(?:就是)?)?\s*[:：，,]?\s*"
+    r"(?:会上|经)?(?:大家)?(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|讨论|定了|拟|就?想着(?:就是)?)?"
+    r"(?:决定|确定|后)?\s*[:：，,]?\s*"
     r"(?:当时)?就?(?:看)?(?:能不能)?\s*"
 )
 _REFLECTION_CUES = re.compile(
@@ -184,6 +194,10 @@ _WEAK_REFLECTION_CUES = re.compile(
     r"(?P<after>(?:我|我们)?感觉(?:就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧)"
     r"|(?P<with>这些[\u4e00-\u9fff]{0,4}(?:老人|群众|老百姓|百姓|农户|人家|家庭|困难户)))"
 )
+# A reflection led in by a few words (开完会感觉…, 看来…): after the plan, early in its sentence.
+_LED_REFLECTION = re.compile(r"(?:我们?)?(?:感觉|看来)(?:就是|到)?")
+# A clause that starts with the cadre (not 我觉得 / 我感觉 / 我认为, which are reflections).
+_CADRE_CLAUSE = re.compile(r"(?<=[，,。；;！!？?\s])我们?(?![觉感认是的])")
 # A problem cue in a clause where the cadre speaks to someone (我跟村里说了) is not the villager's.
 _CADRE_TALKS = re.compile(r"我们?(?:跟|和|给|向|对|同)")
 
@@ -246,8 +260,14 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         # nothing said after the cue (…跟我说的。): the problem is what came before "，这是…"
         sent_a = sentence_start(text, pm.start(), a)
         told = _SAID_BEFORE.search(text, sent_a, pm.start())
-        if told and _han_count(text, p_content, _sentence_end_strict(text, p_content, b)) < 3:
+        nothing_after = _han_count(text, p_content, _sentence_end_strict(text, p_content, b)) < 3
+        if told and nothing_after:
             said_before = trim_span(text, sent_a, told.start())
+        elif nothing_after and sent_a > a and _SAID_BEFORE_SENTENCE.match(text, sent_a):
+            prev_end = sent_a
+            while prev_end > a and text[prev_end - 1] in SENT_END:
+                prev_end -= 1
+            said_before = trim_span(text, sentence_start(text, prev_end, a), prev_end)
     elif fallback_problem is not None and a <= fallback_problem < b:
         p_content = _lead_strip(text, fallback_problem, b, _PROBLEM_LEAD)[0]
         p_conf = 0.45
@@ -268,8 +288,16 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
             continue
         if p_content is None and m.group().startswith("我") and m.start() < first_sentence_end:
             continue  # 我到…村走访: the visit itself, not a plan
+        if _REPORT_CLAUSE.match(text, m.start()):
+            continue  # 我去看了一下: looking into it, not yet the plan
         sm = m
         break
+    if sm is None and p_content is not None:
+        # no plan word: the first clause after the problem where the cadre acts (我拍了照片…)
+        for m in _CADRE_CLAUSE.finditer(text, p_content + 1, r_start):
+            if not _REPORT_CLAUSE.match(text, m.start()):
+                sm = m
+                break
     s_start = None
     if sm:
         sent0 = sentence_start(text, sm.start(), a)
@@ -303,20 +331,30 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         if re_ > rs:
             out.reflections = Span(rs, re_, 0.8)
     elif out.solution is not None:
+        cut = r_from = None
         wm = _WEAK_REFLECTION_CUES.search(text, out.solution.start + 1, b)
         if wm:
-            r_from = wm.start("with") if wm.group("with") else wm.end()
+            cut, r_from = wm.start(), (wm.start("with") if wm.group("with") else wm.end())
+        else:
+            for lm in _LED_REFLECTION.finditer(text, out.solution.start + 1, b):
+                sent = sentence_start(text, lm.start(), out.solution.start)
+                if sent > out.solution.start and lm.start() - sent <= 5:
+                    cut, r_from = sent, lm.end()
+                    break
+        if cut is not None:
             rs, re_ = _lead_strip(text, r_from, b, _REFLECTION_LEAD)
             if _han_count(text, rs, re_) >= 4:
                 out.reflections = Span(rs, re_, 0.6)
-                ss, se = trim_span(text, out.solution.start, wm.start())
+                ss, se = trim_span(text, out.solution.start, cut)
                 out.solution = Span(ss, se, out.solution.confidence) if se > ss else None
     return out
 
 
 _CONTINUES = re.compile(
     r"\s*(?:而且|并且|还有|还|另外|同时|也|又|再加上|加上|此外|特别是|尤其是|导致|所以|因此|结果|"
-    r"现在|目前|一到|每到|家里|孩子|老人|他家|她家|他们|她们|家中)"
+    r"现在|目前|一到|每到|家里|孩子|老人|他家|她家|他们|她们|家中|"
+    # 主要说红白事大操大办的事。代表们说…: the topic, then what the people said about it
+    r"(?:代表们?|大家|群众|村民们?|家长们?|老人们?)(?:都|也)?(?:说|反映|提到|认为))"
 )
 
 

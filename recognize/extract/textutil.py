@@ -67,6 +67,16 @@ def normalize(text: str) -> str:
     return out
 
 
+# 三道河村，不对，是二道河村: the speaker corrects what they just said
+_CORRECTION = re.compile(r"\s*[，,]?\s*(?:不对|说错了|错了)\s*[，,]?\s*(?:应该)?是")
+
+
+def correction_after(text: str, end: int) -> int:
+    """Where the corrected value starts when what ends at `end` is taken back, else -1."""
+    m = _CORRECTION.match(text, end)
+    return m.end() if m else -1
+
+
 def trim_span(text: str, start: int, end: int, chars: str = PUNCT) -> tuple[int, int]:
     """Shrink [start, end) past leading/trailing punctuation and spaces."""
     while start < end and text[start] in chars:
