@@ -154,7 +154,8 @@ def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
     fields = extract_fields(session, capture, text)
     root = county_of(capture.org_unit)
     place = (fields.get("place") or "").strip()
-    place_unit = match_place(session, root, place, fields.get("place_township") or "")
+    place_unit = match_place(session, root, (fields.get("place_village") or place).strip(),
+                             fields.get("place_township") or "")
     visit_date = _date(fields.get("visit_date")) or capture.visit_date_hint
     if visit_date is None and capture.captured_at is not None:
         visit_date = _visit_now(capture).date()

@@ -41,6 +41,11 @@ _HOUSE = re.compile(
     r"|\d{1,3}号楼(?:\d{1,2}单元)?(?:\d{1,4}室?)?"
     r"|\d{1,2}单元\d{1,4}室?"
 )
+# numbers read out digit by digit and written so by the recognizer (一三八四一五二六七零九)
+_SPOKEN_DIGITS = "零〇一二三四五六七八九幺"
+_SPOKEN_NUM = re.compile(rf"(?<![{_SPOKEN_DIGITS}十百千万])[{_SPOKEN_DIGITS}](?:[ \u3000\-]?[{_SPOKEN_DIGITS}]){{6,16}}"
+                         rf"(?:[ \u3000\-]?[{_SPOKEN_DIGITS}Xx叉])?(?![{_SPOKEN_DIGITS}十百千万])")
+_SPOKEN_VALUE = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {"〇": "0", "幺": "1", "叉": "X", "x": "X"}
 _PLATE = re.compile(r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·• ]?[A-Z0-9]{5,6}(?![A-Za-z0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
@@ -119,6 +124,14 @@ def pii_spans(text: str, known: Iterable[str] = ()) -> list[PiiHit]:
         for m in regex.finditer(text):
             got = m["n"].rstrip(" -")
             found.append(PiiHit(got, m.start("n"), m.start("n") + len(got), kind))
+    for m in _SPOKEN_NUM.finditer(text):
+        num = "".join(_SPOKEN_VALUE.get(c, c) for c in m.group() if c not in " \u3000-")
+        if len(num) == 11 and re.fullmatch(r"1[3-9]\d{9}", num):
+            found.append(PiiHit(m.group(), m.start(), m.end(), "mobile"))
+        elif len(num) == 18 and valid_id18(num):
+            found.append(PiiHit(m.group(), m.start(), m.end(), "id_card"))
+        elif 7 <= len(num) <= 12 and re.search(r"(?:电话|座机|手机|号码)[是为]?[:：]?\s*$", text[max(0, m.start() - 8) : m.start()]):
+            found.append(PiiHit(m.group(), m.start(), m.end(), "landline"))
     for m in _LANDLINE.finditer(text):
         found.append(PiiHit(m.group(), m.start(), m.end(), "landline"))
     for m in _HOUSE.finditer(text):

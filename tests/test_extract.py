@@ -27,7 +27,8 @@ def test_labelled_entry_full_width_colons():
     ex = extract_entry(LABELLED, NOW, GAZ)
     assert ex.visit_date == "2022-01-03"
     assert ex.visit_time == "上午"
-    assert (ex.place, ex.place_township, ex.place_group, ex.place_known) == ("南荒沟村", "古楼子乡", "三组", True)
+    assert (ex.place, ex.place_village, ex.place_township, ex.place_group, ex.place_known) == (
+        "南荒沟村三组", "南荒沟村", "古楼子乡", "三组", True)
     assert ex.interviewee == "李树"
     assert ex.visit_method == "入户走访"
     assert ex.problem == "家里的井水发浑，喝了闹肚子"
@@ -43,7 +44,7 @@ def test_labelled_entry_half_width_colons_and_no_colons():
     for text in (half, bare):
         ex = extract_entry(text, NOW, GAZ)
         assert ex.visit_date == "2022-01-03"
-        assert ex.place == "南荒沟村"
+        assert ex.place_village == "南荒沟村" and ex.place.startswith("南荒沟村")
         assert ex.interviewee == "李树"
         assert ex.problem.startswith("家里的井水发浑")
         assert ex.reflections.endswith("无小事")
@@ -105,7 +106,8 @@ def test_fuzzy_match_refused_when_another_township_is_said():
 
 def test_unknown_place_is_reported_as_written_not_guessed():
     ex = extract_entry("今天在青山沟镇青山村三组走访村民张桂芳", NOW, GAZ)
-    assert (ex.place, ex.place_known, ex.place_township, ex.place_group) == ("青山村", False, "青山沟镇", "三组")
+    assert (ex.place, ex.place_village, ex.place_known, ex.place_township, ex.place_group) == (
+        "青山村三组", "青山村", False, "青山沟镇", "三组")
     no_gaz = extract_entry("今天在南荒沟村走访村民李树", NOW)
     assert no_gaz.place == "南荒沟村" and no_gaz.place_known is False
 
@@ -205,7 +207,7 @@ def test_category_table_extends_from_a_county_file(tmp_path, monkeypatch):
 def test_to_dict_contract():
     d = extract_entry(LABELLED, NOW, GAZ).to_dict()
     assert list(d) == [
-        "visit_date", "visit_time", "place", "place_township", "place_group", "place_known", "interviewee",
+        "visit_date", "visit_time", "place", "place_village", "place_township", "place_group", "place_known", "interviewee",
         "visit_method", "problem", "solution", "reflections", "category", "pii", "confidence", "evidence",
     ]
     assert d["category"] in CATEGORIES
@@ -352,14 +354,14 @@ def test_more_category_words(text, category):
 
 def test_the_extractor_scores_on_its_held_out_sets_within_the_measured_bound():
     """bench/extract.py's scoring on the held-out sets written before tuning: measured 100%,
-    99.6%, 100% and 100%; bound 97% so that a rule change that costs more than a field or two is noticed."""
+    99.6%, 100%, 100% and 97.8%; bound 97% so that a rule change that costs more than a field or two is noticed."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     for name in ("extraction_holdout.jsonl", "extraction_blind2.jsonl", "extraction_blind3.jsonl",
-                 "extraction_blind4.jsonl"):
+                 "extraction_blind4.jsonl", "extraction_blind5.jsonl"):
         res, failures, _ = bench.score(bench.load(ROOT / "tests" / "data" / name), GAZ, False)
         right = sum(r for r, _ in res.values())
         total = sum(t for _, t in res.values())
@@ -513,3 +515,92 @@ def test_meeting_topic_then_what_people_said_then_what_was_decided():
 ])
 def test_forms_of_address_village_schools_and_survey_results(text, field, value):
     assert getattr(extract_entry(text, NOW), field) == value
+
+
+# --- rules generalised from the fifth blind set (tests/data/extraction_blind5.jsonl) ------------
+
+
+def test_a_village_after_its_township_and_de_and_the_group_kept_in_the_place():
+    ex = extract_entry("昨天去了青椅山镇的黄家堡村五组，走访了村民吕长海。他说房后的挡墙塌了。", "2025-04-02T20:00:00")
+    assert (ex.place, ex.place_village, ex.place_group) == ("黄家堡村五组", "黄家堡村", "五组")
+    ex = extract_entry("地点：虎山镇 东岭村 前沟屯\n受访人：村民魏长青", "2025-04-02T20:00:00")
+    assert ex.place == "东岭村前沟屯"
+    ex = extract_entry("我是县农业农村局派到黄家堡村的驻村干部。", "2025-04-02T20:00:00")
+    assert ex.place == "黄家堡村"
+
+
+def test_a_neighbouring_village_is_not_read_as_a_slip_of_a_known_one():
+    # 南荒沟村 is in the demo tree; 北荒沟村 differs by a direction word, so it is another village
+    ex = extract_entry("今天在古楼子乡北荒沟村走访了村民宋玉田。", "2025-04-02T20:00:00", GAZ)
+    assert (ex.place, ex.place_known) == ("北荒沟村", False)
+    ex = extract_entry("今天在古楼子乡南荒钩村走访了村民宋玉田。", "2025-04-02T20:00:00", GAZ)
+    assert (ex.place, ex.place_known) == ("南荒沟村", True)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("上午到了长甸镇河口村 走访了 那个 矫玉成 矫大爷 他说腿疼得下不了炕", "矫玉成"),
+    ("今天走访了留守儿童孙浩然家，孩子跟着爷爷过。", "孙浩然"),
+    ("【走访对象】低保户 洪秀芝\n【反映问题】房顶漏雨", "洪秀芝"),
+    ("下午到河口村二组王婶家坐了坐，她说想要个轮椅。", "王婶"),
+    ("今天去了河口村，到老于家里看了看，老于说玉米卖不出去。", "老于"),
+])
+def test_interviewees_said_in_the_ways_notes_say_them(text, name):
+    assert extract_entry(text, "2025-04-02T20:00:00").interviewee == name
+
+
+def test_old_plus_a_surname_character_that_is_a_thing_is_no_name():
+    from recognize.extract.names import take_name
+
+    assert take_name("老房子漏雨", 0) is None
+    assert take_name("老师说", 0) is None
+    assert take_name("老宋说", 0) == (0, 2)
+
+
+def test_a_number_said_for_the_record_is_neither_problem_nor_plan():
+    text = ("今天在河口村走访了村民曲凤兰 她说低保停了三个月了 没人告诉为啥 电话是138 4152 0917 "
+            "我的想法是 先到镇民政办查一下原因 还有就是她的身份证号我记一下 210624195503122217 回头核对")
+    ex = extract_entry(text, "2025-04-02T20:00:00")
+    assert ex.problem == "低保停了三个月了 没人告诉为啥"
+    assert ex.solution == "先到镇民政办查一下原因"
+    assert "138 4152 0917" in ex.pii and "210624195503122217" in ex.pii
+
+
+def test_a_phone_number_read_out_in_chinese_digits_is_redacted():
+    from recognize.pii import find_pii, redact
+
+    text = "他留了电话一五九四一五六二二零八，还有座机电话四一二三四五六七。"
+    assert find_pii(text)[:2] == ["一五九四一五六二二零八", "四一二三四五六七"]
+    assert "一五九四" not in redact(text) and "四一二三" not in redact(text)
+    assert redact("二零二四年十一月五号开会") == "二零二四年十一月五号开会"
+
+
+def test_a_closing_maxim_is_the_reflection_without_a_cue():
+    text = ("今天在河口村开了个座谈会，大伙说村里的路灯坏了半年没人修。我们定了月底前换二十个太阳能路灯。"
+            "说到底，群众的事拖不得。")
+    ex = extract_entry(text, "2025-04-02T20:00:00")
+    assert ex.solution == "月底前换二十个太阳能路灯"
+    assert ex.reflections == "群众的事拖不得"
+    # a last sentence that is still the plan (a person, a deadline) stays in the plan
+    ex = extract_entry(text.replace("说到底，群众的事拖不得。", "关键是他家门口那盏月底前得先换上。"), "2025-04-02T20:00:00")
+    assert ex.reflections == "" and ex.solution.endswith("得先换上")
+
+
+def test_what_was_agreed_and_what_a_talk_settled_are_the_plan():
+    text = "今天到河口村老于家走访，他说自来水管冻裂了。我看了一下，是管子埋得太浅。跟村里商量好，三天内换根新管子。"
+    assert extract_entry(text, "2025-04-02T20:00:00").solution == "三天内换根新管子"
+    text = "今天到河口村王婶家走访，她说邻居的狗天天咬她家的鸡。我跟邻居谈了，让他把狗拴起来，咬死的鸡照价赔。"
+    assert extract_entry(text, "2025-04-02T20:00:00").solution == "让他把狗拴起来，咬死的鸡照价赔"
+
+
+def test_a_notebook_line_that_wraps_mid_sentence_does_not_end_the_problem():
+    text = "群众反映：今年板栗价格跌得厉\n害，一斤比去年少了三块钱。\n解决办法：联系收购企业签订单。"
+    ex = extract_entry(text, "2025-04-02T20:00:00")
+    assert ex.problem.replace("\n", "") == "今年板栗价格跌得厉害，一斤比去年少了三块钱"
+
+
+def test_the_visit_clause_and_the_address_come_before_the_problem():
+    text = "上周去了河口村，到低保户孟凡军家看房子。他家住河口村二组15号，西屋的房梁断了，一家人挤在东屋。我联系了镇里。"
+    ex = extract_entry(text, "2025-04-02T20:00:00")
+    assert ex.interviewee == "孟凡军"
+    assert ex.problem == "西屋的房梁断了，一家人挤在东屋"
+    assert "二组15号" in ex.pii or "河口村二组15号" in ex.pii

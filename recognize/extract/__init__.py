@@ -36,7 +36,8 @@ _VISIT = re.compile(r"入户|走访|看望|慰问|探望|拜访|到.{1,4}家")
 class Extraction:
     visit_date: Optional[str] = None
     visit_time: Optional[str] = None
-    place: Optional[str] = None
+    place: Optional[str] = None  # as a diary writes it: village and group (南荒沟村三组)
+    place_village: Optional[str] = None  # the village alone, for the org tree
     place_township: Optional[str] = None
     place_group: Optional[str] = None
     place_known: bool = False
@@ -55,6 +56,7 @@ class Extraction:
             "visit_date": self.visit_date,
             "visit_time": self.visit_time,
             "place": self.place,
+            "place_village": self.place_village,
             "place_township": self.place_township,
             "place_group": self.place_group,
             "place_known": self.place_known,
@@ -82,6 +84,15 @@ def _as_datetime(now: Union[dt.datetime, dt.date, str, None]) -> dt.datetime:
     raise TypeError(f"now must be a datetime, date or ISO string, not {type(now).__name__}")
 
 
+# A notebook line that ends inside a sentence (跌得厉\n害，…): on a page a line break between two
+# characters is the edge of the paper, not the end of a sentence.  Dictation never has one.
+_WRAPPED_LINE = re.compile(r"(?<=[\u4e00-\u9fff])\n(?=[\u4e00-\u9fff])")
+
+
+_HOME_CLAUSE = re.compile(
+    r"(?:家[^，,。；;\n]{0,6}[，,。；;]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
+
+
 def _slice(t: str, span) -> str:
     return t[span[0] : span[1]] if span else ""
 
@@ -94,7 +105,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     """Fields of a diary entry from a transcript.  Never raises on odd text."""
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
     now_dt = _as_datetime(now)
-    t = normalize(raw)
+    t = _WRAPPED_LINE.sub("\u3000", normalize(raw))
     ex = Extraction()
     conf: dict[str, float] = {}
     ev: dict[str, list[int]] = {}
@@ -134,6 +145,14 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             fallback = seg_cands[0].end
             # 栾桂兰大姐 她老伴…: the form of address after the name is not the problem
             fallback += next((len(h) for h in HONORIFICS if t.startswith(h, fallback)), 0)
+            # 佟喜贵 佟大爷 他老伴儿…: the name said again as a form of address
+            again = re.match(r"[ \t\u3000，,]*" + re.escape(seg_cands[0].name[0]) + "(?:" + "|".join(HONORIFICS) + ")", t[fallback:b])
+            if again:
+                fallback += again.end()
+            # 到那国华家看房子。他家住…四组32号，…: the visit and the address come before the problem
+            home = _HOME_CLAUSE.match(t, fallback, b)
+            if home:
+                fallback = home.end()
             # 给刘长顺家送去了米面油，他家…: the rest of the intro clause is the visit itself
             comma = next((i for i in range(fallback, b) if t[i] in "，,。；;\n"), b)
             if comma < b and t[comma] in "，," and _INTRO_VERBS.search(t, fallback, comma):
@@ -207,12 +226,14 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     places = [p for p in places if correction_after(t, p.end) < 0] or places
     if places:
         ph = places[0]
-        ex.place = ph.place if not ph.verbatim else raw[ph.start : ph.end]
+        ex.place_village = ph.place if not ph.verbatim else raw[ph.start : ph.end]
         ex.place_known = ph.known
         ex.place_township = ph.township or None
         ex.place_group = ph.group or None
+        # the group (三组, 后岭屯) is where the visit was; the village is what the tree knows
+        ex.place = ex.place_village + (ph.group or "")
         conf["place"] = ph.confidence
-        ev["place"] = [ph.start, ph.end]
+        ev["place"] = [ph.start, ph.group_span[1] if ph.group_span else ph.end]
         if ph.township_span:
             ev["place_township"] = list(ph.township_span)
         if ph.group_span:
@@ -220,7 +241,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     elif psec:
         s, e = trim_span(t, psec.value_start, psec.value_end)
         if 0 < e - s <= 20:
-            ex.place = raw[s:e]
+            ex.place = ex.place_village = raw[s:e]
             conf["place"] = 0.4
             ev["place"] = [s, e]
     if not ex.place_township:

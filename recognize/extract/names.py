@@ -25,6 +25,7 @@ SURNAMES = set(
     "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯"
     "隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
     "代铁姚隋滑宫逄仉琚雒鄂庹郄訾綦逢隗蔄么"
+    "洪矫续宦郇禚"
 )
 COMPOUND_SURNAMES = (
     "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
@@ -65,6 +66,7 @@ _SURE_FOLLOW = set("反说讲告表称提谈家")
 # Role words that introduce the person visited, longest first in the pattern.
 INTERVIEWEE_CUES = (
     "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
+    "留守儿童", "困境儿童", "孤儿",
     "孤寡老人", "独居老人", "空巢老人", "留守老人", "留守妇女", "困难老人", "高龄老人", "老人",
     "种植户", "养殖户", "种粮大户", "大户", "低保户", "贫困户", "脱贫户", "五保户", "特困户", "监测户",
     "边缘户", "困难户", "困难群众", "残疾人", "残疾户", "退役军人", "退伍军人", "老党员", "党员",
@@ -85,9 +87,14 @@ _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
 _HU_RE = re.compile("户")
 _OTHER_RE = re.compile("|".join(sorted(OTHER_PERSON_CUES, key=len, reverse=True)))
 _VERB_RE = re.compile("|".join(VISIT_VERBS))
-_HOME_RE = re.compile(r"(?:到|去|在|来到)(?=\S{2,4}家)")
+_HOME_RE = re.compile(r"(?:到|去|在|来到|(?<=[村组屯是]))(?=\S{2,4}家)")  # 就是富春林家和…
 # What follows a role word when it is not a person's name: 村民代表, 村民们, 党员大会…
 _NOT_NAME_AFTER = ("代表", "们", "大会", "会议", "小组", "委员", "家庭", "群众")
+
+
+# 老房的墙, 老井的水: 老 + a surname character that is a thing, not a person
+_OLD_THINGS = {"老房", "老井", "老路", "老林", "老师", "老干", "老乡", "老家", "老伴", "老区", "老党", "老年"}
+_AFTER_OLD = set("家说反讲告表称提谈和跟与的两夫头今想要也都就还")
 
 
 @dataclass
@@ -109,6 +116,11 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
         return None
     if any(text.startswith(w, q) for w in _NOT_NAME_AFTER):
         return None
+    # 老宋, 老洪: how villagers are called by everyone, and often all a note gives
+    if text[q] == "老" and q + 1 < end and text[q + 1] in SURNAMES and text[q : q + 2] not in _OLD_THINGS:
+        nxt = text[q + 2 : q + 3]
+        if (not nxt or not is_han(nxt) or nxt in _AFTER_OLD) and not lexicon.is_everyday_word(text[q : q + 2]):
+            return q, q + 2
     sl = 0
     for cs in COMPOUND_SURNAMES:
         if text.startswith(cs, q):
@@ -166,7 +178,7 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
 
 
 # 走访了一下养牛的包文斌, 走访的是崔明哲: what may stand between a visit verb and the name
-_AFTER_VERB = re.compile(r"(?:了?一下|的是|是|的)?(?:[\u4e00-\u9fff]{1,6}?的)?")
+_AFTER_VERB = re.compile(r"(?:了?一下|的是|是|的)?(?:\s*(?:那个|这个|嗯|呃|就是)\s*)*(?:[\u4e00-\u9fff]{1,6}?的)?")
 
 
 # 庹大爷 庹志远, 老单家 单国庆: a form of address, then the full name with the same surname

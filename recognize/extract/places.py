@@ -36,6 +36,10 @@ KUANDIAN_DEMO_UNITS = (
 )
 
 
+# words that tell neighbouring villages apart (东/西岭村, 大/小荒沟村, 头/二道沟村)
+_SIBLING_MARKS = set("东南西北大小前后上下新老中里外头二三四五六七八九")
+
+
 class Gazetteer:
     """Org units ``(name, level, parent_name)`` plus the cadres' own names.
 
@@ -109,6 +113,10 @@ class Gazetteer:
                     # another village, not a slip of 南荒沟村)
                     if said_township and (not town or Levenshtein.distance(said_township, town) > 1):
                         continue
+                    # 大荒沟村 next to 南荒沟村 is a neighbour, not a slip: villages are told
+                    # apart by exactly these words
+                    if any(a != b and a in _SIBLING_MARKS and b in _SIBLING_MARKS for a, b in zip(tail, name)):
+                        continue
                     best = (name, length, False)
         return best
 
@@ -133,6 +141,7 @@ _LEFT_STOPS = sorted(
         "来到", "前往", "走进", "深入", "走访", "地点", "位于", "住在", "家住", "到了", "去了",
         "到", "在", "去", "赴", "于", "是", "上午", "下午", "中午", "晚上", "早上", "今天", "昨天", "前天",
         "县", "市", "区", "镇", "乡", "街道", "号", "日",
+        "的",  # 永甸镇的永甸村: no village name holds 的
     ],
     key=len,
     reverse=True,
@@ -142,7 +151,7 @@ _GENERIC = {
     "农村", "乡村", "全村", "本村", "该村", "邻村", "外村", "各村", "同村", "我村", "进村", "回村", "出村",
     "驻村", "包村", "到村", "在村", "下村", "入村", "整村", "村村", "山村", "小山村", "新村", "老村",
 }
-_AFTER_NOT_PLACE = set("民里委干两书医卫级集部庄落容貌规务情内头口小")
+_AFTER_NOT_PLACE = set("民里委干两书医卫级集部庄落容貌规务情内头口小局厅")
 _SUFFIX = re.compile(r"村|屯(?!村)|社区")  # 新屯村 is a 村 whose name ends in 屯
 _GROUP = re.compile(r"\s*(?P<g>(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:组|社)|[\u4e00-\u9fff]{1,4}屯)")
 _TOWN_SUFFIX = ("镇", "乡", "街道")

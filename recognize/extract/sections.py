@@ -35,7 +35,7 @@ _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
 _LONG_LABELS = {lab for lab in _ALL_LABELS if len(lab) >= 4}
 _FOUR = [lab for lab in _ALL_LABELS if len(lab) == 4]
 _LABEL_RE = re.compile("|".join(map(re.escape, _ALL_LABELS)))
-_COLON = ":："
+_COLON = ":：】]"  # 【时间】2024.6.28: a bracketed label ends where a colon would be
 _BOUNDARY = set(PUNCT) | set(SPACE)
 _NUMBER_FIELDS = ("phone", "idcard")
 _NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
@@ -145,7 +145,7 @@ _PROBLEM_CUES = re.compile(
     r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
     r"(?:提|说|讲|反映)得?的?最多的(?:就)?是|"
     r"最(?:盼|盼望|想|想要|需要|希望|迫切|急|头疼|发愁)的(?:就)?是|(?:调查|统计|测评)?结果(?:显示|是)|"
-    r"(?<![听据虽来再就小解演传游劝])说(?![明话法服不定开]|好了|好的)"
+    r"(?<![听据虽来再就小解演传游劝是])说(?![明话法服不定开]|好了|好的)"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
 _PROBLEM_LEAD = re.compile(
@@ -159,17 +159,23 @@ _SOLUTION_CUES = re.compile(
     r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|(?:我们?|大家)就?想着|"
     r"(?:会上|大家|经)(?:大家)?(?:商量|讨论|研究|商定|定了)(?:决定|确定|后)?|"
+    # 跟村里商量好，一周内…, 最后商量好…, 定下来 由孙家…: what was agreed
+    r"(?:商量|商定|说|谈|讲)好了?(?=[，,：:\s]|[\u4e00-\u9fff]{2})|定下来了?|谈妥了?|"
     r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
     r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日|回去)|"
+    # 跟村里商量先…, 和镇水利站联系…: a clause that opens by working it out with someone
+    r"(?:(?<=[，,；;。！？\s])|^)(?:跟|和|与|同)[^，,。；;\s]{1,8}?(?:商量|协调|联系|沟通|对接)|"
     # a clause that starts with the cadre's action, the 我 left out (…，回来就联系了…, 已经协调…)
-    r"(?:(?<=[，,；;。！？\s])|^)(?:回来|随后|然后|后来|已经)就?(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送)"
+    r"(?:(?<=[，,；;。！？\s])|^)(?:回来|回去|随后|然后|后来|已经)(?:后|以后)?就?(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送|列入|纳入)"
 )
 # The cadre noting or asking something (我留了他的电话, 我回来问了民政办): the villager's problem
 # has ended there, but this is no plan yet; the plan is the next plan cue.
 _REPORT_CLAUSE = re.compile(
-    r"我们?(?=(?:回来)?(?:记下|记了|留了|留下|问了|查了|核实)|(?:去|过去)?看了(?:一下|看)|"
-    r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了))"
+    r"我们?(?=(?:回来)?(?:记下|记了|记一下|留了|留下|问了|查了|核实)|(?:去|过去)?(?:看|量|测|查)了(?:一下|看)|"
+    r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)|再说一遍|重复一遍|把(?:他|她)?的?(?:身份证|电话|手机))"
 )
+_TALKED = re.compile(r"我们?(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)")
+_TOLD_TO_DO = re.compile(r"(?<=[，,])\s*(?:让|叫|要求|劝)(?:他|她)们?")
 # "…拖拉机陷进去好几回，这是…卜庆山跟我说的": the problem was said before its cue.
 _SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 # …能干的活。这是今天上午…村民栾海波说的。: the same, as a sentence of its own
@@ -178,7 +184,8 @@ _SOLUTION_LEAD = re.compile(
     r"^(?:我们|我|大家)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
     r"(?:会上|经)?(?:大家)?(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|讨论|定了|拟|就?想着(?:就是)?)?"
     r"(?:决定|确定|后)?\s*[:：，,]?\s*"
-    r"(?:当时)?就?(?:看)?(?:能不能)?\s*"
+    r"(?:(?:(?:跟|和)[^，,。；;\s]{1,6}?)?(?:商量|商定|说|谈|讲)好了?|定下来了?|谈妥了?)?\s*[:：，,]?\s*(?:由)?"
+    r"(?:当时)?就?(?:(?:当场|当即)?(?:答应|承诺))?(?:看)?(?:能不能)?\s*"
 )
 _REFLECTION_CUES = re.compile(
     r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
@@ -200,6 +207,26 @@ _LED_REFLECTION = re.compile(r"(?:我们?)?(?:感觉|看来)(?:就是|到)?")
 _CADRE_CLAUSE = re.compile(r"(?<=[，,。；;！!？?\s])我们?(?![觉感认是的])")
 # A problem cue in a clause where the cadre speaks to someone (我跟村里说了) is not the villager's.
 _CADRE_TALKS = re.compile(r"我们?(?:跟|和|给|向|对|同)")
+
+
+# A phone or ID number said for the record (电话是139…, 留了电话一三八…, 身份证号我记一下 2106…)
+# is a note of the cadre's, neither the villager's problem nor the plan.
+_RECORD_NUMBER = re.compile(r"[0-9０-９](?:[ \-]?[0-9０-９]){6,}|[零〇一二三四五六七八九幺](?:[ \-]?[零〇一二三四五六七八九幺]){6,}")
+_NUMBER_WORD = re.compile(r"身份证|电话|手机|号码")
+
+
+def _before_record_number(text: str, start: int, end: int) -> int:
+    """`end`, or the start of the clause in text[start:end] that records a number."""
+    m = _RECORD_NUMBER.search(text, start + 1, end)
+    if not m:
+        return end
+    cut = sentence_start(text, m.start(), start, stops=PUNCT)
+    word = None
+    for word in _NUMBER_WORD.finditer(text, max(start, cut - 14), cut):
+        pass
+    if word is not None:  # 她的身份证号我记一下 210624…: the clause naming the number goes too
+        cut = sentence_start(text, word.start(), start, stops=PUNCT)
+    return cut if _han_count(text, start, cut) >= 4 else end
 
 
 @dataclass
@@ -289,6 +316,10 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         if p_content is None and m.group().startswith("我") and m.start() < first_sentence_end:
             continue  # 我到…村走访: the visit itself, not a plan
         if _REPORT_CLAUSE.match(text, m.start()):
+            told = _TOLD_TO_DO.search(text, m.start(), min(r_start, _sentence_end_strict(text, m.start(), r_start)))
+            if told and _TALKED.match(text, m.start()):
+                sm = told  # 我跟养猪户谈了，让他月底前…: what the talk settled is the plan
+                break
             continue  # 我去看了一下: looking into it, not yet the plan
         sm = m
         break
@@ -302,6 +333,11 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     if sm:
         sent0 = sentence_start(text, sm.start(), a)
         s_start = sent0 if (p_content is None or sent0 > p_content) and sent0 >= floor else sm.start()
+        if _han_count(text, s_start, sm.start()) > 40 and not re.search("[，,、；;]", text[s_start : sm.start()]):
+            # dictation without full stops: the "sentence" is the whole note; take the clause
+            s_start = max(s_start, sentence_start(text, sm.start(), a, stops=PUNCT))
+        if s_start < sm.start() and _REPORT_CLAUSE.match(text, s_start):
+            s_start = sm.start()  # 我们量了一下，这段路…，回去后列入…: the plan begins at its own clause
         # "孩子上学很不方便，我们商量先…": a first-person plan clause after a comma begins the
         # plan there; what comes before it in the sentence is still the problem
         if p_content is not None and sm.group().startswith("我") and sm.start() > s_start \
@@ -319,11 +355,12 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         # (还/而且/另外…); it never runs into the plan or the reflections
         p_sent_end = _problem_sentences_end(text, p_content, b)
         p_end = min(p_sent_end, r_start) if p_end is None else min(p_end, p_sent_end, r_start)
+        p_end = _before_record_number(text, p_content, p_end)
         ps, pe = trim_span(text, p_content, p_end)
         if pe > ps:
             out.problem = Span(ps, pe, p_conf)
     if s_start is not None:
-        ss, se = _lead_strip(text, s_start, r_start, _SOLUTION_LEAD)
+        ss, se = _lead_strip(text, s_start, _before_record_number(text, s_start, r_start), _SOLUTION_LEAD)
         if se > ss:
             out.solution = Span(ss, se, 0.8)
     if rm:
@@ -341,6 +378,8 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
                 if sent > out.solution.start and lm.start() - sent <= 5:
                     cut, r_from = sent, lm.end()
                     break
+        if cut is None:
+            cut, r_from = _closing_maxim(text, out.solution.start, out.solution.end)
         if cut is not None:
             rs, re_ = _lead_strip(text, r_from, b, _REFLECTION_LEAD)
             if _han_count(text, rs, re_) >= 4:
@@ -348,6 +387,28 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
                 ss, se = trim_span(text, out.solution.start, cut)
                 out.solution = Span(ss, se, out.solution.confidence) if se > ss else None
     return out
+
+
+# A note often closes on a lesson in general words, with no cue before it (群众不怕花钱，怕的是
+# 不明白。改厕不能一改了之，后面的管护才是关键。): a last sentence with the marks of a maxim
+# and none of a plan (a person, a number, a deadline).
+_MAXIM = re.compile(r"说到底|说白了|归根到底|归根结底|总之|总的来说|才是|才能|不能|不是.{0,12}是|不怕.{0,8}怕|"
+                    r"关键|根本|无小事|底线|就是我们的|要想|只有.{0,10}才|得有|光靠")
+_NOT_MAXIM = re.compile(r"我(?!们)|他|她|[0-9０-９]|明天|月底|年底|下周|本周|这周|一周|马上|立即|尽快|先|再")
+_MAXIM_LEAD = re.compile(r"(?:说到底|说白了|归根到底|归根结底|总之|总的来说)\s*[，,：:]?\s*")
+
+
+def _closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Optional[int]]:
+    """(sentence start, maxim start) of a maxim that ends text[start:end] after at least one
+    sentence of plan, or (None, None)."""
+    last = sentence_start(text, end, start)
+    if last <= start or _han_count(text, start, last) < 6:
+        return None, None
+    sentence = text[last:end]
+    if not (4 <= _han_count(text, last, end) <= 30) or not _MAXIM.search(sentence) or _NOT_MAXIM.search(sentence):
+        return None, None
+    lead = _MAXIM_LEAD.match(text, last, end)
+    return last, (lead.end() if lead else last)
 
 
 _CONTINUES = re.compile(
