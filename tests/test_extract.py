@@ -604,3 +604,15 @@ def test_the_visit_clause_and_the_address_come_before_the_problem():
     assert ex.interviewee == "孟凡军"
     assert ex.problem == "西屋的房梁断了，一家人挤在东屋"
     assert "二组15号" in ex.pii or "河口村二组15号" in ex.pii
+
+
+def test_labels_misread_at_the_start_of_a_notebook_line():
+    text = ("民心日记 第3页\n时问：2025.3.8 上午\n2.地.点：虎山镇 老边墙村\n受访对像：村民 佟凤琴\n"
+            "群众反映：家里的井\n水发浑。\n解决办法：送水样化验。\n心待：吃水无小事。")
+    ex = extract_entry(text, "2025-03-09T20:00:00")
+    assert (ex.visit_date, ex.place, ex.interviewee) == ("2025-03-08", "老边墙村", "佟凤琴")
+    assert ex.problem.replace("\n", "") == "家里的井水发浑"
+    assert (ex.solution, ex.reflections) == ("送水样化验", "吃水无小事")
+    # in dictation 群众反映 begins a sentence; it is a label only before a colon
+    ex = extract_entry("今天在老边墙村开了座谈会 群众反映 最多的是路灯不亮", "2025-03-09T20:00:00")
+    assert ex.problem == "路灯不亮"

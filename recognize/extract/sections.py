@@ -19,7 +19,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "interviewee": ("受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "当事人", "对象", "姓名"),
     "method": ("走访方式", "走访形式", "会议类型", "方式", "形式"),
     "problem": ("反映问题", "反应问题", "反映的问题", "反映情况", "主要问题", "存在问题", "群众诉求",
-                "矛盾情况", "纠纷情况", "主要意见", "议题", "问题", "诉求", "困难"),
+                "矛盾情况", "纠纷情况", "主要意见", "群众反映", "村民反映", "群众意见", "议题", "问题", "诉求", "困难"),
     "solution": ("解决思路", "解决办法", "解决措施", "解决方案", "解决建议", "处理意见", "处理情况",
                  "处理结果", "办理情况", "调解结果", "调解情况", "整改措施", "讨论结果", "工作思路",
                  "下步打算", "下一步打算", "思路", "措施", "办法", "对策", "建议"),
@@ -32,13 +32,20 @@ LABELS: dict[str, tuple[str, ...]] = {
 }
 _LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
 _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
-_LONG_LABELS = {lab for lab in _ALL_LABELS if len(lab) >= 4}
+# 群众反映 also begins sentences of dictation (群众反映最多的是…): a label only before a colon
+_COLON_ONLY = {"群众反映", "村民反映", "群众意见"}
+_LONG_LABELS = {lab for lab in _ALL_LABELS if len(lab) >= 4} - _COLON_ONLY
 _FOUR = [lab for lab in _ALL_LABELS if len(lab) == 4]
 _LABEL_RE = re.compile("|".join(map(re.escape, _ALL_LABELS)))
 _COLON = ":：】]"  # 【时间】2024.6.28: a bracketed label ends where a colon would be
 _BOUNDARY = set(PUNCT) | set(SPACE)
 _NUMBER_FIELDS = ("phone", "idcard")
 _NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
+
+
+# "2.地.点：" at the start of a line: the label text between the numbering and the colon
+_LINE_LABEL = re.compile(r"(?:^|(?<=\n))[ \t\u3000]*(?:\d{1,2}[.、．]|[一二三四五六七八九十]{1,2}[、.．]|[【\[])?[ \t]*"
+                         r"(?P<lab>[^\s:：】\]]{2,6}?)(?=[ \t]*[:：】\]])", re.M)
 
 
 @dataclass
@@ -78,7 +85,7 @@ def find_sections(text: str) -> list[Section]:
         if kind == "colon":
             ok = True
         elif kind == "space":
-            ok = at_boundary
+            ok = at_boundary and lab not in _COLON_ONLY
         else:
             ok = at_boundary and lab in _LONG_LABELS and after < len(text) and text[after] not in "的是了"
         if not ok or after >= len(text):
@@ -101,6 +108,20 @@ def find_sections(text: str) -> list[Section]:
                 after, _ = _sep_after(text, i)
                 found.append(Section(_LABEL_FIELD[lab], s, after))
                 break
+    # a label at the start of a notebook line, misread by the recognizer (时问：, 地.点：, 受访对像：)
+    for m in _LINE_LABEL.finditer(text):
+        s0, colon = m.start("lab"), m.end("lab")
+        if any(sec.label_start <= s0 < max(sec.value_start, sec.label_start + 1) for sec in found):
+            continue
+        cand = "".join(ch for ch in m["lab"] if "\u4e00" <= ch <= "\u9fff")
+        if not 2 <= len(cand) <= 5 or len(m["lab"]) - len(cand) > 1:
+            continue
+        near = [lab for lab in _ALL_LABELS if len(lab) == len(cand) and sum(a != b for a, b in zip(cand, lab)) <= 1]
+        exact = [lab for lab in near if lab == cand]
+        if exact or len({_LABEL_FIELD[lab] for lab in near}) == 1:
+            after, _ = _sep_after(text, colon)
+            if after < len(text):
+                found.append(Section(_LABEL_FIELD[(exact or near)[0]], s0, after))
     found.sort(key=lambda s: s.label_start)
     out: list[Section] = []
     for k, sec in enumerate(found):
