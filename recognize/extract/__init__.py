@@ -15,7 +15,8 @@ from typing import Optional, Union
 
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time, month_dot_at
-from recognize.extract.names import HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name
+from recognize.extract.names import (HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name,
+                                     visiting_cadre)
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
 from recognize.extract.sections import Section, drop_trailing_remark, find_sections, free_fields
 from recognize.extract.textutil import correction_after, normalize, trim_span
@@ -90,7 +91,32 @@ _WRAPPED_LINE = re.compile(r"(?<=[\u4e00-\u9fff])\n(?=[\u4e00-\u9fff])")
 
 
 _HOME_CLAUSE = re.compile(
-    r"(?:家[^，,。；;\n]{0,6}[，,。；;]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
+    r"(?:一?家[^，,。；;\n]{0,6}[，,。；;]\s*)?(?:\s*(?:今年)?[\d一二三四五六七八九十]{1,3}岁了?[，,。；;\s]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
+
+
+# The handwriting recognizer's usual slips with Latin look-alikes (same length, so evidence
+# offsets hold): 2O25.7.l5 -> 2025.7.15, and a full stop read as o/0 at the end of a line.
+_OCR_ZERO = re.compile(r"(?<![A-Za-z])(?:(?<=\d)[Oo]|[Oo](?=\d))(?![A-Za-z])")
+_OCR_ONE = re.compile(r"(?<![A-Za-z])(?:(?<=\d)[lI]|(?<=\d[./])[lI]|[lI](?=\d))(?![A-Za-z])")
+_OCR_STOP = re.compile(r"(?<=[\u4e00-\u9fff])[oO0](?=\n|$)")
+
+
+def _ocr_slips(t: str) -> str:
+    t = _OCR_ZERO.sub("0", t)
+    t = _OCR_ONE.sub("1", t)
+    return _OCR_STOP.sub("。", t)
+
+
+def _as_first_person(t: str) -> str:
+    """A clerk's note about a cadre's visit read as the cadre's own (same length: 刘洋同志表示 ->
+    '   我表示'), so that the cues for 我 find the cadre's plan and the cadre is never the villager."""
+    spans = visiting_cadre(t)
+    if not spans:
+        return t
+    out = list(t)
+    for s, e in spans:
+        out[s:e] = [" "] * (e - s - 1) + ["我"]
+    return "".join(out)
 
 
 def _slice(t: str, span) -> str:
@@ -105,7 +131,8 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     """Fields of a diary entry from a transcript.  Never raises on odd text."""
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
     now_dt = _as_datetime(now)
-    t = _WRAPPED_LINE.sub("\u3000", normalize(raw))
+    t = _WRAPPED_LINE.sub("\u3000", _ocr_slips(normalize(raw)))
+    t = _as_first_person(t)
     ex = Extraction()
     conf: dict[str, float] = {}
     ev: dict[str, list[int]] = {}
@@ -157,7 +184,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             comma = next((i for i in range(fallback, b) if t[i] in "，,。；;\n"), b)
             if comma < b and t[comma] in "，," and _INTRO_VERBS.search(t, fallback, comma):
                 fallback = comma + 1
-        got = free_fields(t, a, b, fallback_problem=fallback)
+        got = free_fields(t, a, b, fallback_problem=fallback, opening_problem=not sections)
         for fld in ("problem", "solution", "reflections"):
             sp = getattr(got, fld)
             if sp is not None and fld not in spans:
@@ -304,7 +331,8 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             if kin:
                 person = NameHit(t[kin[0] : kin[1]], kin[0], kin[1], "relative", person.confidence)
     if person is None:
-        pool = [h for h in cands if outside(h.start, h.end)]
+        # 老宋家那个危房的事 …: in a note that opens with the problem the person is inside it
+        pool = [h for h in cands if outside(h.start, h.end)] or cands
         problem_start = spans["problem"][0] if "problem" in spans else len(t)
         before = [h for h in pool if h.start < problem_start]
         strong = [h for h in (before or pool) if h.confidence >= 0.9]

@@ -66,13 +66,13 @@ _SURE_FOLLOW = set("反说讲告表称提谈家")
 # Role words that introduce the person visited, longest first in the pattern.
 INTERVIEWEE_CUES = (
     "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
-    "留守儿童", "困境儿童", "孤儿",
+    "留守儿童家长", "学生家长", "家长", "留守儿童", "困境儿童", "孤儿",
     "孤寡老人", "独居老人", "空巢老人", "留守老人", "留守妇女", "困难老人", "高龄老人", "老人",
     "种植户", "养殖户", "种粮大户", "大户", "低保户", "贫困户", "脱贫户", "五保户", "特困户", "监测户",
     "边缘户", "困难户", "困难群众", "残疾人", "残疾户", "退役军人", "退伍军人", "老党员", "党员",
     "返乡青年", "返乡大学生", "大学生", "青年", "农户", "果农", "菜农", "参农", "蚕农", "村民",
     "居民", "群众", "患者", "病人", "妇女", "老汉", "老大爷", "老大娘", "大爷", "大娘", "大妈",
-    "奶奶", "爷爷", "阿姨", "大姐", "大哥", "个体户", "经营户", "业主", "老板", "姓名",
+    "奶奶", "爷爷", "阿姨", "大姐", "大哥", "个体户", "经营户", "业主", "老板", "理事长", "负责人", "社长", "姓名",
 )
 # Other people named in a note: never interviewee, always PII.
 OTHER_PERSON_CUES = (
@@ -80,14 +80,15 @@ OTHER_PERSON_CUES = (
     "母亲", "弟弟", "哥哥", "姐姐", "妹妹", "联系人", "监护人", "村医", "村书记", "书记", "主任",
     "网格员", "驻村干部", "第一书记", "同事", "学生", "孩子",
 )
-VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "走访", "看望", "慰问", "拜访", "探望", "回访")
+VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "看了看", "走访", "看望", "慰问", "拜访", "探望", "回访")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
 # …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
 _HU_RE = re.compile("户")
 _OTHER_RE = re.compile("|".join(sorted(OTHER_PERSON_CUES, key=len, reverse=True)))
 _VERB_RE = re.compile("|".join(VISIT_VERBS))
-_HOME_RE = re.compile(r"(?:到|去|在|来到|(?<=[村组屯是]))(?=\S{2,4}家)")  # 就是富春林家和…
+# 到老宋家, 三组刘婶家, 就是富春林家和…, a note opening with 老宋家那个…
+_HOME_RE = re.compile(r"(?:到|去|在|来到|(?<=[村组屯是])|^)(?=\S{2,4}家)")
 # What follows a role word when it is not a person's name: 村民代表, 村民们, 党员大会…
 _NOT_NAME_AFTER = ("代表", "们", "大会", "会议", "小组", "委员", "家庭", "群众")
 
@@ -112,6 +113,10 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
     q = pos
     while q < end and text[q] in " \t\u3000:：":
         q += 1
+    # 村民那个 单淑芬: a filler said before the name in dictation
+    filler = re.match(r"(?:那个|这个|嗯)[ \t\u3000]+", text[q:end])
+    if filler:
+        q += filler.end()
     if q >= end:
         return None
     if any(text.startswith(w, q) for w in _NOT_NAME_AFTER):
@@ -184,7 +189,7 @@ _AFTER_VERB = re.compile(r"(?:了?一下|的是|是|的)?(?:\s*(?:那个|这个|
 # 庹大爷 庹志远, 老单家 单国庆: a form of address, then the full name with the same surname
 _RESTATED = re.compile(
     "(老)?([" + "".join(sorted(SURNAMES)) + "])(" + "|".join(sorted(HONORIFICS, key=len, reverse=True))
-    + r")?(家)?[ \t\u3000，,、]+(?=\2)"
+    + r")?(家)?[ \t\u3000，,、（(]+(?=\2)"
 )
 
 
@@ -228,6 +233,11 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
         got = take_name(text, m.end(), end)
         if got and text[got[1] : got[1] + 1] == "家":
             hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "家", 0.5))
+    # 庞立新反映的 / 马凤琴说…: a full name opening a clause, then what they said (weak)
+    for m in _SAYS_RE.finditer(text, start, end):
+        got = take_name(text, m.start(), end)
+        if got and got[1] - got[0] >= 3 and _SAID.match(text, got[1]) and not any(h.start <= got[0] < h.end for h in hits):
+            hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "说", 0.55))
     # 村东头的韩大娘: a surname and a form of address with no cue before them (weak)
     for m in _ADDRESSED.finditer(text, start, end):
         if not any(h.start <= m.start() < h.end + 1 for h in hits):
@@ -243,6 +253,9 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
     hits.sort(key=lambda h: (h.start, -h.confidence))
     return hits
 
+
+_SAYS_RE = re.compile("(?:(?<=[，,。；;\\s])|^)(?=[" + "".join(sorted(SURNAMES)) + "])")
+_SAID = re.compile(r"反映|说|讲|提出")
 
 _KIN = ("儿子", "女儿", "儿媳", "女婿", "孙子", "孙女", "老伴", "妻子", "丈夫", "爱人", "父亲", "母亲",
         "弟弟", "哥哥", "姐姐", "妹妹")
@@ -288,3 +301,31 @@ def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
             i = text.find(k, i + len(k))
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+# A note written about a cadre's visit by someone else (镇党委副书记刘洋到…走访了村民孙立国。刘洋同志
+# 表示，…): the cadre is who a first-person note calls 我.
+_CADRE_TITLE = re.compile(
+    r"(?:副?书记|副?县长|副?镇长|副?乡长|常委|主任|助理|专干|委员|部长|局长|站长|所长|队长)[、，,\s]?")
+_THIRD_PERSON_VISIT = re.compile(r"到|来到|深入|前往|走访|看望|慰问|一行|带领|冒雪|冒雨|在")
+
+
+def visiting_cadre(text: str) -> list[tuple[int, int]]:
+    """Spans where the cadre of a third-person note is named (刘洋, 刘洋同志, 张书记), or []."""
+    first_visit = _THIRD_PERSON_VISIT.search(text)
+    if first_visit is None:
+        return []
+    for m in _CADRE_TITLE.finditer(text, 0, first_visit.end() + 12):
+        if "我" in text[: m.start()]:
+            return []
+        got = take_name(text, m.end())
+        if not got or got[1] - got[0] < 2 or got[0] > first_visit.start() + 1:
+            continue
+        if not (_THIRD_PERSON_VISIT.match(text, got[1]) or re.match(r"同志|和|与|等|、|，|,", text[got[1]:])):
+            continue
+        name = text[got[0] : got[1]]
+        if any(text.startswith(h, got[0] + 1) for h in HONORIFICS):
+            continue
+        alias = re.compile(re.escape(name) + "(?:同志)?|" + re.escape(name[0]) + r"(?:书记|县长|镇长|乡长|主任)(?![\u4e00-\u9fff]{0,1}[\u4e00-\u9fff]{2}(?:村|镇))")
+        return [(a.start(), a.end()) for a in alias.finditer(text)]
+    return []

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from recognize.extract.textutil import PUNCT, SENT_END, SPACE, sentence_start, trim_span
+from recognize.extract.textutil import PUNCT, SENT_END, SPACE, is_han, sentence_start, trim_span
 
 LABELS: dict[str, tuple[str, ...]] = {
     "time": ("走访时间", "座谈时间", "调查时间", "会议时间", "测评时间", "时间", "日期"),
@@ -28,7 +28,7 @@ LABELS: dict[str, tuple[str, ...]] = {
     "idcard": ("身份证号码", "身份证号", "身份证"),
     "category": ("问题类别", "问题类型", "问题分类", "类别"),
     "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "参会人员", "内容", "情况",
-                "记录", "备注"),
+                "记录人", "记录员", "整理人", "执笔人", "记录", "备注"),
 }
 _LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
 _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
@@ -44,8 +44,9 @@ _NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
 
 
 # "2.地.点：" at the start of a line: the label text between the numbering and the colon
-_LINE_LABEL = re.compile(r"(?:^|(?<=\n))[ \t\u3000]*(?:\d{1,2}[.、．]|[一二三四五六七八九十]{1,2}[、.．]|[【\[])?[ \t]*"
-                         r"(?P<lab>[^\s:：】\]]{2,6}?)(?=[ \t]*[:：】\]])", re.M)
+_LINE_LABEL = re.compile(r"(?:^|(?<=[\n\u3000]))[ \t\u3000]*(?:\d{1,2}[.、．]|[一二三四五六七八九十]{1,2}[、.．]|[【\[])?[ \t]*"
+                         r"(?:(?P<lab>[^\s:：】\]]{2,6}?)(?=[ \t]*[:：】\]])|(?P<spaced>[\u4e00-\u9fff]{4,5})(?=[ \t\u3000]+\S))",
+                         re.M)
 
 
 @dataclass
@@ -90,7 +91,15 @@ def find_sections(text: str) -> list[Section]:
             ok = at_boundary and lab in _LONG_LABELS and after < len(text) and text[after] not in "的是了"
         if not ok or after >= len(text):
             continue
-        found.append(Section(_LABEL_FIELD[lab], m.start(), after))
+        start = m.start()
+        if kind == "colon" and not at_boundary:
+            # 张海涛体会：… / 我的体会：…: a short subject glued to the label belongs to it
+            i = start
+            while i > 0 and start - i < 4 and is_han(text[i - 1]):
+                i -= 1
+            if i < start and (i == 0 or text[i - 1] in SENT_END or text[i - 1] in SPACE):
+                start = i
+        found.append(Section(_LABEL_FIELD[lab], start, after))
         pos = after
     # four-character labels with one wrong character, before a colon (OCR)
     taken = {(s.label_start) for s in found}
@@ -110,11 +119,12 @@ def find_sections(text: str) -> list[Section]:
                 break
     # a label at the start of a notebook line, misread by the recognizer (时问：, 地.点：, 受访对像：)
     for m in _LINE_LABEL.finditer(text):
-        s0, colon = m.start("lab"), m.end("lab")
+        key = "lab" if m["lab"] else "spaced"  # 受访对彖 留守…: four or five characters before a space
+        s0, colon = m.start(key), m.end(key)
         if any(sec.label_start <= s0 < max(sec.value_start, sec.label_start + 1) for sec in found):
             continue
-        cand = "".join(ch for ch in m["lab"] if "\u4e00" <= ch <= "\u9fff")
-        if not 2 <= len(cand) <= 5 or len(m["lab"]) - len(cand) > 1:
+        cand = "".join(ch for ch in m[key] if "\u4e00" <= ch <= "\u9fff")
+        if not 2 <= len(cand) <= 5 or len(m[key]) - len(cand) > 1:
             continue
         near = [lab for lab in _ALL_LABELS if len(lab) == len(cand) and sum(a != b for a, b in zip(cand, lab)) <= 1]
         exact = [lab for lab in near if lab == cand]
@@ -162,11 +172,11 @@ def drop_trailing_remark(text: str, start: int, end: int) -> tuple[int, int]:
 _PROBLEM_CUES = re.compile(
     r"反映|反应(?!很|迅速|快)|提出|提到|谈到|说起|诉说|抱怨|讲(?!解|座|话|课|政策|清|了政策)|表示|担心|诉求是|"
     r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
-    r"了解到|得知|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
+    r"了解到|得知|起因是|(?:统计|调查|问)下来(?![^。；;]{0,12}最[^。；;]{0,6}的(?:就)?是)|这次(?:去|来)?(?:回访|问|看)了?(?:一下)?(?=[，,：:\s])|(?:他|她)(?:家)?的?(?:事|事儿|情况|问题)(?:是)?这样的?|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
     r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
     r"(?:提|说|讲|反映)得?的?最多的(?:就)?是|"
     r"最(?:盼|盼望|想|想要|需要|希望|迫切|急|头疼|发愁)的(?:就)?是|(?:调查|统计|测评)?结果(?:显示|是)|"
-    r"(?<![听据虽来再就小解演传游劝是])说(?![明话法服不定开]|好了|好的)"
+    r"(?<![听据虽来再就小解演传游劝是])(?<![，,。；;！!？?\s]我)说(?![明话法服不定开]|好了|好的)"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
 _PROBLEM_LEAD = re.compile(
@@ -177,9 +187,11 @@ _PROBLEM_LEAD = re.compile(
 # The cadre's plan.  First person + an action verb marks it even without a cue word.
 # 我们商… covers 商量/商定/商议 and ASR slips of them (商良心 for 商量先).
 _SOLUTION_CUES = re.compile(
-    r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议)是|解决思路|初步考虑|初步打算|下一步|下步|"
+    r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议|意思)是|我们?想的是|解决思路|初步考虑|初步打算|下一步|下步|"
     r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|(?:我们?|大家)就?想着|"
-    r"(?:会上|大家|经)(?:大家)?(?:商量|讨论|研究|商定|定了)(?:决定|确定|后)?|"
+    r"(?:会上|大家|大伙|大家伙|代表们|经)(?:大家)?(?:商量|讨论|研究|商定|定了)(?:决定|确定|后)?|"
+    # 最后举手表决，24票同意先修生产路: what the meeting voted for
+    r"(?:举手|投票)?表决|投票(?:决定)?|"
     # 跟村里商量好，一周内…, 最后商量好…, 定下来 由孙家…: what was agreed
     r"(?:商量|商定|说|谈|讲)好了?(?=[，,：:\s]|[\u4e00-\u9fff]{2})|定下来了?|谈妥了?|"
     r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
@@ -192,26 +204,70 @@ _SOLUTION_CUES = re.compile(
 # The cadre noting or asking something (我留了他的电话, 我回来问了民政办): the villager's problem
 # has ended there, but this is no plan yet; the plan is the next plan cue.
 _REPORT_CLAUSE = re.compile(
-    r"我们?(?=(?:回来)?(?:记下|记了|记一下|留了|留下|问了|查了|核实)|(?:去|过去)?(?:看|量|测|查)了(?:一下|看)|"
+    r"我们?(?=(?:回来)?(?:记下|记了|记一下|留了|留下|问了|查了|核实)|(?:现场|详细)?(?:去|过去)?(?:看|量|测|查|察看|查看|询问)了(?:一下|看)?|"
     r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)|再说一遍|重复一遍|把(?:他|她)?的?(?:身份证|电话|手机))"
 )
+_OTHER_OFFICIAL = re.compile(
+    r"(?:(?<=[。！？；;\n])|(?<=[。！？；;]\s))(?:随行的|陪同的|同去的)?[\u4e00-\u9fff]{0,6}?(?:书记|县长|镇长|乡长|主任|局长|站长|所长)"
+    r"[\u4e00-\u9fff]{2,3}?(?:同志)?(?:表示|说|指出|介绍|补充)")
+# 我说，…: the cadre's remark, not an act
+_CADRE_SAYS = re.compile(r"我们?(?:说|认为|感慨)\s*[，,：:]")
+
+
+def _told_after(text: str, report: int, ceil: int) -> Optional[re.Match]:
+    """In the sentence of a report clause (我跟养猪户谈了，让他…; 我询问了…，要求…), the
+    clause that says what is to be done."""
+    return _TOLD_TO_DO.search(text, report, min(ceil, _sentence_end_strict(text, report, ceil)))
+
+
+_LATE_INTRO = re.compile(
+    r"(?:(?:哦|噢|啊)[ \t，,]*对了|补一句|补充一下|忘了说了?)"
+    r"|(?<=[\s，,。])(?:这是|这个是)?(?:今天|昨天|前天|\d{1,2}月|[一二三四五六七八九十]{1,3}月)[^。！？]{0,30}?"
+    r"(?:走访的|去的|反映的|说的|录的)")
+# What opens a note when it opens with the visit: when, where, who went.
+_INTRO_MARK = re.compile(r"今天|昨天|前天|上午|下午|晚上|早上|月|号|日|周|礼拜|星期|村|镇|乡|屯|走访|入户|看望|座谈|"
+                         r"调查|开会|我|日记|第")
+_FILLER_LEAD = re.compile(r"(?:\s*(?:就是说|就是|然后呢|然后|这个|那个|嗯|啊|呃)\s*)*")
+
+
+def _opens_with_problem(text: str, a: int, b: int) -> bool:
+    """The first sentence is a long statement whose first clause (fillers aside) has none of
+    the marks of a visit's intro."""
+    first_end = _sentence_end_strict(text, a, b)
+    if _han_count(text, a, first_end) < 12:
+        return False
+    pos = a
+    while pos < first_end:
+        pos = _FILLER_LEAD.match(text, pos, first_end).end()
+        clause_end = pos
+        while clause_end < first_end and text[clause_end] not in "，,；; \t\u3000":
+            clause_end += 1
+        if clause_end > pos:
+            return _han_count(text, pos, clause_end) >= 4 and not _INTRO_MARK.search(text, pos, clause_end)
+        pos = clause_end + 1
+    return False
+
+
+_EARLIER_VISIT = re.compile(r"\s*(?:上次|上回|之前|以前|前些天|前段时间)")
 _TALKED = re.compile(r"我们?(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)")
-_TOLD_TO_DO = re.compile(r"(?<=[，,])\s*(?:让|叫|要求|劝)(?:他|她)们?")
+_TOLD_TO_DO = re.compile(r"(?<=[，,])\s*(?:(?:让|叫|劝)(?:他|她)们?|要求|责成|督促|安排|提出|答应)")
 # "…拖拉机陷进去好几回，这是…卜庆山跟我说的": the problem was said before its cue.
 _SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 # …能干的活。这是今天上午…村民栾海波说的。: the same, as a sentence of its own
 _SAID_BEFORE_SENTENCE = re.compile(r"\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 _SOLUTION_LEAD = re.compile(
-    r"^(?:我们|我|大家)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议)?(?:是)?\s*[:：，,]?\s*"
-    r"(?:会上|经)?(?:大家)?(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|讨论|定了|拟|就?想着(?:就是)?)?"
+    r"^(?:最后|最终)?\s*(?:我们|我|大家)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议|意思|想的)?(?:是)?\s*[:：，,]?\s*"
+    r"(?:会上|经)?(?:大家|大伙|大家伙|代表们)?(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|讨论|定了|拟|就?想着(?:就是)?|(?:举手|投票)?表决|投票)?"
     r"(?:决定|确定|后)?\s*[:：，,]?\s*"
     r"(?:(?:(?:跟|和)[^，,。；;\s]{1,6}?)?(?:商量|商定|说|谈|讲)好了?|定下来了?|谈妥了?)?\s*[:：，,]?\s*(?:由)?"
-    r"(?:当时)?就?(?:(?:当场|当即)?(?:答应|承诺))?(?:看)?(?:能不能)?\s*"
+    r"(?:当时)?就?(?:(?:当场|当即)?(?:答应|承诺))?(?:(?:表示|指出|要求|提出|强调)\s*[，,：:]?\s*(?:要|由)?)?(?:看)?(?:能不能)?\s*"
 )
 _REFLECTION_CUES = re.compile(
     r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
     r"(?:我的|我们的)?(?:心得体会|心得|体会|感受|感悟|启示)(?!到)(?:是|很深|最深的是|就是)?|"
-    r"(?:让|使)我们?(?:深深)?(?:觉得|明白|懂得|感到|认识到|体会到)"
+    r"(?:让|使)我们?(?:深深)?(?:觉得|明白|懂得|感到|认识到|体会到)|"
+    # 他在日记中写道：… (a clerk's note quoting the cadre's diary)
+    r"(?:在|于)?(?:民心)?日记(?:中|里|上)?写(?:道|到|着)"
 )
 _REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*(?:(?:嗯|啊|就是)\s*)*")
 # Spoken reflections often come without a cue of the labelled kind: 感觉就是…, 这个事吧 就是…,
@@ -219,7 +275,7 @@ _REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*(?:(?:嗯|啊|就是)\s*)*")
 # only at the start of a clause.  The second kind belongs to the reflection itself.
 _WEAK_REFLECTION_CUES = re.compile(
     r"(?:(?<=[，,。；;！!？?\s])|^)(?:嗯\s*)?(?:"
-    r"(?P<after>(?:我|我们)?感觉(?:就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧)"
+    r"(?P<after>(?:我|我们)?(?:感觉|觉得)(?:就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧)"
     r"|(?P<with>这些[\u4e00-\u9fff]{0,4}(?:老人|群众|老百姓|百姓|农户|人家|家庭|困难户)))"
 )
 # A reflection led in by a few words (开完会感觉…, 看来…): after the plan, early in its sentence.
@@ -273,14 +329,19 @@ def _lead_strip(text: str, start: int, end: int, lead: re.Pattern) -> tuple[int,
 
 
 
-def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Optional[int] = None) -> FreeFields:
+def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Optional[int] = None,
+                opening_problem: bool = False) -> FreeFields:
     """Problem / solution / reflections from cue words inside text[a:b].
 
     `after`: where to start looking for the problem cue (e.g. after the visit intro);
     `fallback_problem`: where the problem starts when no cue word is said (after the
-    interviewee's name).
+    interviewee's name); `opening_problem`: the note may open with the problem itself.
     """
     out = FreeFields()
+    recalled = None
+    # 路基被水掏空了一块 … 补一句 这是三月二十八号 在…村 庞立新反映的: said first, placed last
+    late = _LATE_INTRO.search(text, a, b)
+    barrier = late.start() if late and _han_count(text, a, late.start()) >= 12 else b
     # problem cue: strong cues first, weak ones only when nothing else is said
     pm = None
     uncued = False
@@ -289,6 +350,11 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
             clause = sentence_start(text, m.start(), a, stops=PUNCT)
             if _CADRE_TALKS.match(text, clause):
                 continue  # 我跟村里说了: the cadre speaking
+            if _EARLIER_VISIT.match(text, sentence_start(text, m.start(), a)):
+                recalled = recalled or m
+                continue  # 上次来的时候他说…: what was raised before; this visit's problem comes later
+            if regex is _WEAK_PROBLEM_CUES and text[sentence_start(text, m.start(), a):m.start()].lstrip().startswith("我"):
+                continue  # 我询问了…，要求镇医保站…: the cadre's demand, not the villager's
             if (m.group() == "说" and clause == m.start() and fallback_problem is not None
                     and _han_count(text, fallback_problem, m.start()) >= 6):
                 # …还没给报 说材料不全: hearsay inside a problem that began, uncued, after the name
@@ -298,9 +364,14 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
             break
         if pm or uncued:
             break
+    if pm is None and not uncued and recalled is not None:
+        pm = recalled
     p_content = None
     p_conf = 0.0
     said_before = None
+    if opening_problem and _opens_with_problem(text, a, b):
+        pm, uncued = None, False
+        fallback_problem = a
     if pm:
         p_content = _lead_strip(text, pm.end(), b, _PROBLEM_LEAD)[0]
         out.problem_cue = pm.start()
@@ -318,6 +389,7 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
             said_before = trim_span(text, sentence_start(text, prev_end, a), prev_end)
     elif fallback_problem is not None and a <= fallback_problem < b:
         p_content = _lead_strip(text, fallback_problem, b, _PROBLEM_LEAD)[0]
+        p_content += _FILLER_LEAD.match(text, p_content, b).end() - p_content
         p_conf = 0.45
     floor = p_content if p_content is not None else a
     # reflections: after the problem began
@@ -330,6 +402,7 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
             r_start = r_sent
     # solution: the first plan cue after the problem began
     sm = None
+    told_plan = False
     first_sentence_end = _sentence_end_strict(text, a, b)
     for m in _SOLUTION_CUES.finditer(text, floor, r_start):
         if m.start() == floor and p_content is not None:
@@ -337,9 +410,9 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         if p_content is None and m.group().startswith("我") and m.start() < first_sentence_end:
             continue  # 我到…村走访: the visit itself, not a plan
         if _REPORT_CLAUSE.match(text, m.start()):
-            told = _TOLD_TO_DO.search(text, m.start(), min(r_start, _sentence_end_strict(text, m.start(), r_start)))
-            if told and _TALKED.match(text, m.start()):
-                sm = told  # 我跟养猪户谈了，让他月底前…: what the talk settled is the plan
+            told = _told_after(text, m.start(), r_start)
+            if told:
+                sm, told_plan = told, True
                 break
             continue  # 我去看了一下: looking into it, not yet the plan
         sm = m
@@ -347,16 +420,23 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     if sm is None and p_content is not None:
         # no plan word: the first clause after the problem where the cadre acts (我拍了照片…)
         for m in _CADRE_CLAUSE.finditer(text, p_content + 1, r_start):
-            if not _REPORT_CLAUSE.match(text, m.start()):
+            if _REPORT_CLAUSE.match(text, m.start()):
+                told = _told_after(text, m.start(), r_start)
+                if told:
+                    sm, told_plan = told, True
+                    break
+            elif not _CADRE_SAYS.match(text, m.start()):
                 sm = m
                 break
     s_start = None
     if sm:
         sent0 = sentence_start(text, sm.start(), a)
-        s_start = sent0 if (p_content is None or sent0 > p_content) and sent0 >= floor else sm.start()
+        s_start = sent0 if (p_content is None or sent0 > p_content) and sent0 >= floor and not told_plan else sm.start()
         if _han_count(text, s_start, sm.start()) > 40 and not re.search("[，,、；;]", text[s_start : sm.start()]):
             # dictation without full stops: the "sentence" is the whole note; take the clause
             s_start = max(s_start, sentence_start(text, sm.start(), a, stops=PUNCT))
+        if s_start < sm.start() and re.match(r"(?:举手|投票)?表决|投票", sm.group()):
+            s_start = sentence_start(text, sm.start(), s_start, stops=PUNCT)  # 你一言我一语，最后举手表决，…
         if s_start < sm.start() and _REPORT_CLAUSE.match(text, s_start):
             s_start = sm.start()  # 我们量了一下，这段路…，回去后列入…: the plan begins at its own clause
         # "孩子上学很不方便，我们商量先…": a first-person plan clause after a comma begins the
@@ -376,16 +456,23 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         # (还/而且/另外…); it never runs into the plan or the reflections
         p_sent_end = _problem_sentences_end(text, p_content, b)
         p_end = min(p_sent_end, r_start) if p_end is None else min(p_end, p_sent_end, r_start)
+        if p_content < barrier:
+            p_end = min(p_end, barrier)
         p_end = _before_record_number(text, p_content, p_end)
         ps, pe = trim_span(text, p_content, p_end)
         if pe > ps:
             out.problem = Span(ps, pe, p_conf)
     if s_start is not None:
-        ss, se = _lead_strip(text, s_start, _before_record_number(text, s_start, r_start), _SOLUTION_LEAD)
+        s_end = _before_record_number(text, s_start, min(r_start, barrier) if s_start < barrier else r_start)
+        other = _OTHER_OFFICIAL.search(text, s_start + 1, s_end)
+        if other and _han_count(text, s_start, other.start()) >= 6:
+            s_end = other.start()  # 随行的镇长陈立伟表示…: someone else's word, not this cadre's plan
+        ss, se = _lead_strip(text, s_start, s_end, _SOLUTION_LEAD)
         if se > ss:
             out.solution = Span(ss, se, 0.8)
     if rm:
-        rs, re_ = _lead_strip(text, rm.end(), b, _REFLECTION_LEAD)
+        r_end = drop_trailing_remark(text, rm.end(), b)[1]  # …再修。（振江镇 通讯员 孙莉）
+        rs, re_ = _lead_strip(text, rm.end(), r_end, _REFLECTION_LEAD)
         if re_ > rs:
             out.reflections = Span(rs, re_, 0.8)
     elif out.solution is not None:
@@ -416,7 +503,8 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
 _MAXIM = re.compile(r"说到底|说白了|归根到底|归根结底|总之|总的来说|才是|才能|不能|不是.{0,12}是|不怕.{0,8}怕|"
                     r"关键|根本|无小事|底线|就是我们的|要想|只有.{0,10}才|得有|光靠")
 _NOT_MAXIM = re.compile(r"我(?!们)|他|她|[0-9０-９]|明天|月底|年底|下周|本周|这周|一周|马上|立即|尽快|先|再")
-_MAXIM_LEAD = re.compile(r"(?:说到底|说白了|归根到底|归根结底|总之|总的来说)\s*[，,：:]?\s*")
+_MAXIM_LEAD = re.compile(r"\s*(?:(?:我们?|他|她)(?:说|认为|感慨|表示)\s*[，,：:]\s*)?"
+                         r"(?:(?:说到底|说白了|归根到底|归根结底|总之|总的来说)\s*[，,：:]?\s*)?")
 
 
 def _closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Optional[int]]:
@@ -425,11 +513,12 @@ def _closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Opti
     last = sentence_start(text, end, start)
     if last <= start or _han_count(text, start, last) < 6:
         return None, None
-    sentence = text[last:end]
-    if not (4 <= _han_count(text, last, end) <= 30) or not _MAXIM.search(sentence) or _NOT_MAXIM.search(sentence):
-        return None, None
     lead = _MAXIM_LEAD.match(text, last, end)
-    return last, (lead.end() if lead else last)
+    begin = lead.end() if lead else last
+    if (not (4 <= _han_count(text, begin, end) <= 30) or not _MAXIM.search(text, last, end)
+            or _NOT_MAXIM.search(text, begin, end)):
+        return None, None
+    return last, begin
 
 
 _CONTINUES = re.compile(
