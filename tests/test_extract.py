@@ -354,14 +354,15 @@ def test_more_category_words(text, category):
 
 def test_the_extractor_scores_on_its_held_out_sets_within_the_measured_bound():
     """bench/extract.py's scoring on the held-out sets written before tuning: measured 100%,
-    99.6%, 100%, 100%, 97.8% and 96.9%; bound 96% so that a rule change that costs more than a field or two is noticed."""
+    99.6%, 100%, 100%, 97.8%, 96.9% and 96.7%; bound 96% so that a rule change that costs more than a field or two is noticed."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     for name in ("extraction_holdout.jsonl", "extraction_blind2.jsonl", "extraction_blind3.jsonl",
-                 "extraction_blind4.jsonl", "extraction_blind5.jsonl", "extraction_blind6.jsonl"):
+                 "extraction_blind4.jsonl", "extraction_blind5.jsonl", "extraction_blind6.jsonl",
+                 "extraction_blind7.jsonl"):
         res, failures, _ = bench.score(bench.load(ROOT / "tests" / "data" / name), GAZ, False)
         right = sum(r for r, _ in res.values())
         total = sum(t for _, t in res.values())
@@ -524,7 +525,7 @@ def test_a_village_after_its_township_and_de_and_the_group_kept_in_the_place():
     ex = extract_entry("昨天去了青椅山镇的黄家堡村五组，走访了村民吕长海。他说房后的挡墙塌了。", "2025-04-02T20:00:00")
     assert (ex.place, ex.place_village, ex.place_group) == ("黄家堡村五组", "黄家堡村", "五组")
     ex = extract_entry("地点：虎山镇 东岭村 前沟屯\n受访人：村民魏长青", "2025-04-02T20:00:00")
-    assert ex.place == "东岭村前沟屯"
+    assert ex.place == "东岭村 前沟屯"  # as written: the evidence span reads the same
     ex = extract_entry("我是县农业农村局派到黄家堡村的驻村干部。", "2025-04-02T20:00:00")
     assert ex.place == "黄家堡村"
 
@@ -680,3 +681,50 @@ def test_ocr_slips_in_numbers_full_stops_and_spaced_labels():
 ])
 def test_meetings_surveys_return_visits_and_people_as_notes_say_them(text, field, value):
     assert getattr(extract_entry(text, "2025-05-07T08:00:00"), field) == value
+
+
+# --- rules generalised from the seventh blind set (tests/data/extraction_blind7.jsonl) ----------
+
+
+def test_a_notebook_page_with_the_cadres_own_line_labels():
+    text = ("腊八\n地点：河口村\n走访：低保户吕长青的儿子\n吕明（30岁）\n情况：去年在工地摔伤了腿，\n"
+            "干不了重活，想找个\n离家近的活。\n解决 推荐到村里当\n护林员。\n会后想了想：就业稳了\n一家就稳了。")
+    ex = extract_entry(text, "2026-01-27T20:00:00")
+    assert (ex.visit_date, ex.interviewee) == ("2026-01-26", "吕明")
+    assert ex.problem.replace("\n", "") == "去年在工地摔伤了腿，干不了重活，想找个离家近的活"
+    assert ex.solution.replace("\n", "") == "推荐到村里当护林员"
+    assert ex.reflections.replace("\n", "") == "就业稳了一家就稳了"
+    # evidence still points into the page as written, line breaks included
+    assert text[ex.evidence["problem"][0] : ex.evidence["problem"][1]] == ex.problem
+
+
+def test_lunar_festivals_name_the_day():
+    assert extract_entry("二月二那天去河口村走访了村民吕长青。", "2025-03-03T18:00:00").visit_date == "2025-03-01"
+    assert extract_entry("除夕那天去看了五保户吕长青。", "2025-02-10T18:00:00").visit_date == "2025-01-28"
+    assert extract_entry("二月二十号去河口村走访。", "2025-03-03T18:00:00").visit_date == "2025-02-20"
+
+
+@pytest.mark.parametrize("text, field, value", [
+    # the cadre telling someone (回去跟村里说一下, 当时跟他说了) is neither problem nor report
+    ("嗯 今天上午到河口村走访了一下老孙家 孙长贵 他家的水管子冻裂了 一直没修 我看了一下 是主管道那段 "
+     "回去跟村里说一下 让水管员过来换了", "problem", "他家的水管子冻裂了 一直没修"),
+    ("嗯 今天上午到河口村走访了一下老孙家 孙长贵 他家的水管子冻裂了 一直没修 我看了一下 是主管道那段 "
+     "回去跟村里说一下 让水管员过来换了", "solution", "跟村里说一下 让水管员过来换了"),
+    ("今天去河口村刘桂兰家，老人说高龄补贴没到账，回头帮她问问民政。", "solution", "帮她问问民政"),
+    ("6.3上午 河口村 入户看了李大娘，腿疼下不了地，约了镇卫生院大夫周五上门看看。", "interviewee", "李大娘"),
+    ("6.3上午 河口村 入户看了李大娘，腿疼下不了地，约了镇卫生院大夫周五上门看看。", "solution",
+     "约了镇卫生院大夫周五上门看看"),
+    ("今天去河口村走访种植户韩玉林（电话13904151286），他家草莓叶子发焦。建议他先停肥，放风降温。",
+     "problem", "他家草莓叶子发焦"),
+    ("今天去河口村走访种植户韩玉林（电话13904151286），他家草莓叶子发焦。建议他先停肥，放风降温。",
+     "solution", "先停肥，放风降温"),
+    ("10月15日，河口村四组，入户走访老杨家。反映：进组的路让车压出深沟。村里先调铲车推平，明年争取硬化。",
+     "solution", "村里先调铲车推平，明年争取硬化"),
+    ("今天在河口村村部开了个座谈会，大家说果子卖不上价，\n有的户想改种别的。商量\n下来，由村里请专家来讲讲。",
+     "solution", "村里请专家来讲讲"),
+    ("今天在河口村走访，主要是听了听老于头 于长海的意见 他家的厕所冬天冻上了", "interviewee", "于长海"),
+    ("今天去河口村看了五保户吕长青。他家房顶漏雨。我联系了镇里来修。村里老人多，这种事还得早排查。",
+     "reflections", "村里老人多，这种事还得早排查"),
+])
+def test_ordinary_notes(text, field, value):
+    assert getattr(extract_entry(text, "2025-10-16T08:00:00"), field) == value

@@ -18,8 +18,9 @@ from recognize.extract.dates import find_dates, find_time, month_dot_at
 from recognize.extract.names import (HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name,
                                      visiting_cadre)
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
-from recognize.extract.sections import Section, drop_trailing_remark, find_sections, free_fields
-from recognize.extract.textutil import correction_after, normalize, trim_span
+from recognize.extract.sections import (Section, closing_maxim, drop_trailing_remark, find_sections, free_fields,
+                                        label_at_line_start, plan_in_problem)
+from recognize.extract.textutil import correction_after, is_han, normalize, trim_span
 
 __all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]
 
@@ -85,13 +86,24 @@ def _as_datetime(now: Union[dt.datetime, dt.date, str, None]) -> dt.datetime:
     raise TypeError(f"now must be a datetime, date or ISO string, not {type(now).__name__}")
 
 
-# A notebook line that ends inside a sentence (跌得厉\n害，…): on a page a line break between two
-# characters is the edge of the paper, not the end of a sentence.  Dictation never has one.
-_WRAPPED_LINE = re.compile(r"(?<=[\u4e00-\u9fff])\n(?=[\u4e00-\u9fff])")
+def _unwrap(raw: str, t: str) -> tuple[str, str, Optional[list[int]]]:
+    """Join notebook lines that end inside a sentence (跌得厉\n害，…, 商量\n下来): on a page a
+    line break between two characters is the edge of the paper, unless a label opens the next
+    line.  Dictation never has one.  Returns the joined raw and analysis texts and, when
+    anything was joined, the original offset of each kept character."""
+    kept = [i for i, ch in enumerate(t)
+            if not (ch == "\n" and 0 < i < len(t) - 1 and (is_han(t[i - 1]) or t[i - 1] in "，,、；;")
+                    and is_han(t[i + 1]) and not label_at_line_start(t, i + 1))]
+    if len(kept) == len(t):
+        return raw, t, None
+    return "".join(raw[i] for i in kept), "".join(t[i] for i in kept), kept
 
 
+_AFTER_HOME = re.compile(r"家\s*(?:[（(][^）)]{0,30}[）)])?\s*[：:，,。\s]")
+_SITUATION_LABEL = re.compile(r"情况|内容")
 _HOME_CLAUSE = re.compile(
-    r"(?:一?家[^，,。；;\n]{0,6}[，,。；;]\s*)?(?:\s*(?:今年)?[\d一二三四五六七八九十]{1,3}岁了?[，,。；;\s]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
+    r"(?:一?家\s*(?:[（(][^）)]{0,30}[）)])?\s*[：:]\s*|一?家[^，,。；;\n\s]{0,6}[，,。；;\s]\s*)?"
+    r"(?:[（(][^）)]{0,30}[）)]\s*[，,：:]?\s*)?(?:\s*(?:今年)?[\d一二三四五六七八九十]{1,3}岁了?[，,。；;\s]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
 
 
 # The handwriting recognizer's usual slips with Latin look-alikes (same length, so evidence
@@ -129,9 +141,14 @@ def _in(span: tuple[int, int], sec: Section) -> bool:
 
 def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None) -> Extraction:
     """Fields of a diary entry from a transcript.  Never raises on odd text."""
-    raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    original = text if isinstance(text, str) else ("" if text is None else str(text))
     now_dt = _as_datetime(now)
-    t = _WRAPPED_LINE.sub("\u3000", _ocr_slips(normalize(raw)))
+    raw, t, kept = _unwrap(original, _ocr_slips(normalize(original)))
+
+    def as_written(s: int, e: int) -> str:
+        """The value as the caller's text has it (line breaks of a joined page included), so
+        that a field's evidence span always reads exactly as the field."""
+        return original[kept[s] : kept[e - 1] + 1] if kept is not None and e > s else raw[s:e]
     t = _as_first_person(t)
     ex = Extraction()
     conf: dict[str, float] = {}
@@ -142,12 +159,13 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     for sec in sections:
         first.setdefault(sec.field, sec)
     label_start = sections[0].label_start if sections else len(t)
-    free_segs: list[tuple[int, int]] = []
+    free_segs: list[tuple[int, int, Optional[str]]] = []
     if label_start > 0:
-        free_segs.append((0, label_start))
+        free_segs.append((0, label_start, None))
     for sec in sections:
         if sec.field in ("content", "time", "place", "interviewee", "method"):
-            free_segs.append((sec.value_start, sec.value_end))
+            free_segs.append((sec.value_start, sec.value_end, sec.field if sec.field != "content"
+                              else t[sec.label_start : sec.value_start]))
 
     # --- interviewee candidates (needed for the problem fallback) -------------------------
     cadres = gazetteer.cadre_names if gazetteer else set()
@@ -161,13 +179,19 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             s, e = drop_trailing_remark(t, sec.value_start, sec.value_end)
             if e > s:
                 spans[fld] = (s, e, 0.95)
-    for a, b in free_segs:
+    for a, b, kind in free_segs:
         if all(f in spans for f in ("problem", "solution", "reflections")):
             break
         fallback = None
         seg_cands = [h for h in cands if a <= h.start < b and h.confidence >= 0.85] or [
             h for h in cands if a <= h.start < b and h.confidence >= 0.6
+        ] or [  # 去老宋家 他家跟东院…: the household visited, then what is wrong there
+            h for h in cands if a <= h.start < b and h.cue == "家" and _AFTER_HOME.match(t, h.end, b)
         ]
+        if kind == "interviewee":
+            seg_cands = []  # 走访：高振东的儿子 高明: the label holds the person, not the problem
+        if kind and _SITUATION_LABEL.search(kind) and not seg_cands and "problem" not in spans:
+            fallback = a  # 情况：去年从大连工地回来…: what the page says was found
         if seg_cands:
             fallback = seg_cands[0].end
             # 栾桂兰大姐 她老伴…: the form of address after the name is not the problem
@@ -189,10 +213,25 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             sp = getattr(got, fld)
             if sp is not None and fld not in spans:
                 spans[fld] = (sp.start, sp.end, sp.confidence)
+    labelled = {f for f in ("problem", "solution", "reflections") if first.get(f)}
+    if "problem" in labelled and "solution" not in spans:
+        # 反映：…陷了两回。村里先调铲车推平…: the plan written on in the problem's own section
+        ps, pe, pc = spans["problem"]
+        cut = plan_in_problem(t, ps, pe)
+        if cut is not None:
+            spans["problem"] = (ps, trim_span(t, ps, cut)[1], pc)
+            spans["solution"] = (cut, pe, 0.6)
+    if "solution" in spans and "reflections" not in spans:
+        # 初步意见：…搬出来。这种房子…得抢在汛期前动工: a closing lesson with no label of its own
+        ss, se, sc = spans["solution"]
+        cut, begin = closing_maxim(t, ss, se)
+        if cut is not None:
+            spans["solution"] = (ss, trim_span(t, ss, cut)[1], sc)
+            spans["reflections"] = (begin, trim_span(t, begin, se)[1], 0.55)
     for fld in ("problem", "solution", "reflections"):
         if fld in spans:
             s, e, c = spans[fld]
-            setattr(ex, fld, raw[s:e])
+            setattr(ex, fld, as_written(s, e))
             conf[fld] = c
             ev[fld] = [s, e]
         else:
@@ -253,12 +292,13 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     places = [p for p in places if correction_after(t, p.end) < 0] or places
     if places:
         ph = places[0]
-        ex.place_village = ph.place if not ph.verbatim else raw[ph.start : ph.end]
+        ex.place_village = ph.place if not ph.verbatim else as_written(ph.start, ph.end)
         ex.place_known = ph.known
         ex.place_township = ph.township or None
         ex.place_group = ph.group or None
         # the group (三组, 后岭屯) is where the visit was; the village is what the tree knows
-        ex.place = ex.place_village + (ph.group or "")
+        ex.place = (as_written(ph.start, ph.group_span[1]) if ph.verbatim and ph.group_span
+                    else ex.place_village + (ph.group or ""))
         conf["place"] = ph.confidence
         ev["place"] = [ph.start, ph.group_span[1] if ph.group_span else ph.end]
         if ph.township_span:
@@ -268,7 +308,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     elif psec:
         s, e = trim_span(t, psec.value_start, psec.value_end)
         if 0 < e - s <= 20:
-            ex.place = ex.place_village = raw[s:e]
+            ex.place = ex.place_village = as_written(s, e)
             conf["place"] = 0.4
             ev["place"] = [s, e]
     if not ex.place_township:
@@ -342,7 +382,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
         ex.interviewee = ""
         conf["interviewee"] = mconf
     elif person is not None:
-        ex.interviewee = raw[person.start : person.end]
+        ex.interviewee = as_written(person.start, person.end)
         conf["interviewee"] = 0.95 if isec and _in((person.start, person.end), isec) else person.confidence
         ev["interviewee"] = [person.start, person.end]
     else:
@@ -375,9 +415,11 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     from recognize import pii as _pii  # late: recognize.pii imports this package's modules
 
     known = [ex.interviewee] if ex.interviewee else []
-    ex.pii = _pii.find_pii(raw, known=known)
+    ex.pii = _pii.find_pii(original, known=known)
     conf["pii"] = 0.9
 
     ex.confidence = {k: round(float(v), 2) for k, v in conf.items()}
+    if kept is not None:  # evidence points into the text as the caller gave it
+        ev = {k: [kept[s], kept[e - 1] + 1] for k, (s, e) in ev.items() if e > s}
     ex.evidence = ev
     return ex

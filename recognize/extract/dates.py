@@ -63,6 +63,13 @@ _REL_DAYS = {
 }
 _REL_PERIOD = {"昨晚": "晚上", "今晚": "晚上", "今早": "早上", "今晨": "早上", "昨早": "早上"}
 _LUNAR_MONTH_WORD = {"正": 1, "冬": 11, "腊": 12}
+# Days the countryside names by their festival (二月二那天, 腊八, 小年 = 腊月二十三 in the north)
+_FESTIVAL_DAY = {
+    "大年初一": (1, 1), "春节": (1, 1), "破五": (1, 5), "元宵节": (1, 15), "元宵": (1, 15), "二月二": (2, 2),
+    "龙抬头": (2, 2), "端午节": (5, 5), "端午": (5, 5), "七夕": (7, 7), "中秋节": (8, 15), "中秋": (8, 15),
+    "重阳节": (9, 9), "重阳": (9, 9), "腊八": (12, 8), "小年": (12, 23), "除夕": (12, 0), "大年三十": (12, 0),
+}
+_FESTIVAL = re.compile("|".join(sorted(_FESTIVAL_DAY, key=len, reverse=True)).replace("二月二", "二月二(?![十日号一二三四五六七八九])"))
 _WEEKDAY_WORD = "一二三四五六日"
 
 
@@ -128,6 +135,18 @@ def _day_without_month(d: int, today: dt.date) -> Optional[dt.date]:
     return None
 
 
+def _lunar_new_years_eve(today: dt.date) -> Optional[dt.date]:
+    """The most recent 除夕 (the day before a lunar new year) not after today."""
+    for year in (today.year, today.year - 1):
+        try:
+            eve = LunarDate(year, 1, 1).to_solar_date() - dt.timedelta(days=1)
+        except ValueError:
+            continue
+        if eve <= today:
+            return eve
+    return None
+
+
 def lunar_to_solar(m: int, d: int, today: dt.date, leap: bool = False) -> Optional[dt.date]:
     """The most recent solar date <= today for lunar month m, day d."""
     best = None
@@ -182,6 +201,13 @@ def find_dates(text: str, now: dt.datetime) -> list[DateHit]:
         sol = lunar_to_solar(mo, d, today, bool(m["leap"]))
         if sol is not None:
             add(DateHit(sol, m.start(), m.end(), "lunar", 0.85))
+    for m in _FESTIVAL.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        mo, d = _FESTIVAL_DAY[m.group()]
+        sol = lunar_to_solar(mo, d, today) if d else _lunar_new_years_eve(today)
+        if sol is not None:
+            add(DateHit(sol, m.start(), m.end(), "lunar", 0.8))
     for m in _MONTH_DAY.finditer(text):
         if not free(m.start(), m.end()):
             continue

@@ -80,7 +80,8 @@ OTHER_PERSON_CUES = (
     "母亲", "弟弟", "哥哥", "姐姐", "妹妹", "联系人", "监护人", "村医", "村书记", "书记", "主任",
     "网格员", "驻村干部", "第一书记", "同事", "学生", "孩子",
 )
-VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "看了看", "走访", "看望", "慰问", "拜访", "探望", "回访")
+VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "看了看", "走访", "看望", "慰问", "拜访", "探望",
+               "回访", "入户看了", "看了")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
 # …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
@@ -189,7 +190,7 @@ _AFTER_VERB = re.compile(r"(?:了?一下|的是|是|的)?(?:\s*(?:那个|这个|
 # 庹大爷 庹志远, 老单家 单国庆: a form of address, then the full name with the same surname
 _RESTATED = re.compile(
     "(老)?([" + "".join(sorted(SURNAMES)) + "])(" + "|".join(sorted(HONORIFICS, key=len, reverse=True))
-    + r")?(家)?[ \t\u3000，,、（(]+(?=\2)"
+    + r")?(头)?(家)?[ \t\u3000，,、（(]+(?=\2)"
 )
 
 
@@ -198,7 +199,7 @@ def _restated_names(text: str, start: int, end: int) -> list[tuple[NameHit, tupl
     out = []
     for m in _RESTATED.finditer(text, start, end):
         if not (m.group(1) or m.group(3)):
-            continue
+            continue  # 老于头 于长海 / 庹大爷 庹志远
         got = take_name(text, m.end(), end, strict_end=True)
         if got and got[1] - got[0] >= 2 and not any(text.startswith(h, got[0] + 1) for h in HONORIFICS):
             out.append((NameHit(text[got[0] : got[1]], got[0], got[1], "restated", 0.9), (m.start(), m.end())))

@@ -19,21 +19,21 @@ LABELS: dict[str, tuple[str, ...]] = {
     "interviewee": ("受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "当事人", "对象", "姓名"),
     "method": ("走访方式", "走访形式", "会议类型", "方式", "形式"),
     "problem": ("反映问题", "反应问题", "反映的问题", "反映情况", "主要问题", "存在问题", "群众诉求",
-                "矛盾情况", "纠纷情况", "主要意见", "群众反映", "村民反映", "群众意见", "议题", "问题", "诉求", "困难"),
+                "矛盾情况", "纠纷情况", "主要意见", "群众反映", "村民反映", "群众意见", "议题", "问题", "诉求", "困难", "反映"),
     "solution": ("解决思路", "解决办法", "解决措施", "解决方案", "解决建议", "处理意见", "处理情况",
                  "处理结果", "办理情况", "调解结果", "调解情况", "整改措施", "讨论结果", "工作思路",
-                 "下步打算", "下一步打算", "思路", "措施", "办法", "对策", "建议"),
-    "reflections": ("心得体会", "心得感悟", "工作体会", "心得", "体会", "感受", "感悟", "收获", "启示"),
+                 "下步打算", "下一步打算", "初步意见", "下一步", "下步", "思路", "措施", "办法", "对策", "建议", "想法"),
+    "reflections": ("心得体会", "心得感悟", "工作体会", "会后感想", "心得", "体会", "感受", "感悟", "感想", "收获", "启示"),
     "phone": ("联系电话", "联系方式", "手机号码", "手机号", "电话", "手机"),
     "idcard": ("身份证号码", "身份证号", "身份证"),
     "category": ("问题类别", "问题类型", "问题分类", "类别"),
-    "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "参会人员", "内容", "情况",
+    "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "参会人员", "参加人员", "参加", "参会", "内容", "情况",
                 "记录人", "记录员", "整理人", "执笔人", "记录", "备注"),
 }
 _LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
 _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
 # 群众反映 also begins sentences of dictation (群众反映最多的是…): a label only before a colon
-_COLON_ONLY = {"群众反映", "村民反映", "群众意见"}
+_COLON_ONLY = {"群众反映", "村民反映", "群众意见", "反映", "下一步", "下步", "想法", "参加", "参会"}
 _LONG_LABELS = {lab for lab in _ALL_LABELS if len(lab) >= 4} - _COLON_ONLY
 _FOUR = [lab for lab in _ALL_LABELS if len(lab) == 4]
 _LABEL_RE = re.compile("|".join(map(re.escape, _ALL_LABELS)))
@@ -45,8 +45,41 @@ _NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
 
 # "2.地.点：" at the start of a line: the label text between the numbering and the colon
 _LINE_LABEL = re.compile(r"(?:^|(?<=[\n\u3000]))[ \t\u3000]*(?:\d{1,2}[.、．]|[一二三四五六七八九十]{1,2}[、.．]|[【\[])?[ \t]*"
-                         r"(?:(?P<lab>[^\s:：】\]]{2,6}?)(?=[ \t]*[:：】\]])|(?P<spaced>[\u4e00-\u9fff]{4,5})(?=[ \t\u3000]+\S))",
+                         r"(?:(?P<lab>[^\s:：】\]]{2,6}?)(?=[ \t]*[:：】\]])|(?P<spaced>[\u4e00-\u9fff]{2,5})(?=[ \t\u3000]+\S))",
                          re.M)
+
+
+# Words that head a line of a notebook page as a label, but are ordinary words in a sentence.
+_LINE_ONLY_LABELS = {
+    "走访": "interviewee", "反映": "problem", "解决": "solution", "调解": "solution", "打算": "solution",
+    "初步意见": "solution", "会上商量": "solution", "商量结果": "solution", "会后想了想": "reflections",
+}
+
+
+def _line_label(text: str, m: re.Match) -> Optional[tuple[str, int, int]]:
+    """(field, label start, label end) for a _LINE_LABEL match that is a label."""
+    key = "lab" if m["lab"] else "spaced"
+    cand = "".join(ch for ch in m[key] if "\u4e00" <= ch <= "\u9fff")
+    if not 2 <= len(cand) <= 5 or len(m[key]) - len(cand) > 1:
+        return None
+    if cand in _LINE_ONLY_LABELS:
+        return _LINE_ONLY_LABELS[cand], m.start(key), m.end(key)
+    if key == "spaced" and len(cand) < 4:
+        return None  # 问题 … at a line start is found as a label already; 2-3 misread characters are too loose
+    near = [lab for lab in _ALL_LABELS if len(lab) == len(cand) and sum(a != b for a, b in zip(cand, lab)) <= 1]
+    exact = [lab for lab in near if lab == cand]
+    if exact or len({_LABEL_FIELD[lab] for lab in near}) == 1:
+        return _LABEL_FIELD[(exact or near)[0]], m.start(key), m.end(key)
+    return None
+
+
+def label_at_line_start(text: str, pos: int) -> bool:
+    """Whether the line starting at `pos` opens with a label (so the break before it is real)."""
+    m = _LINE_LABEL.match(text, pos)
+    if m and _line_label(text, m) is not None:
+        return True
+    lm = _LABEL_RE.match(text, pos)
+    return bool(lm) and _sep_after(text, lm.end())[1] in ("colon", "space")
 
 
 @dataclass
@@ -117,21 +150,18 @@ def find_sections(text: str) -> list[Section]:
                 after, _ = _sep_after(text, i)
                 found.append(Section(_LABEL_FIELD[lab], s, after))
                 break
-    # a label at the start of a notebook line, misread by the recognizer (时问：, 地.点：, 受访对像：)
+    # a label at the start of a notebook line: misread by the recognizer (时问：, 地.点：, 受访对彖 …)
+    # or one of the short words cadres head a line with (走访：, 解决 …, 调解：)
     for m in _LINE_LABEL.finditer(text):
-        key = "lab" if m["lab"] else "spaced"  # 受访对彖 留守…: four or five characters before a space
-        s0, colon = m.start(key), m.end(key)
+        got = _line_label(text, m)
+        if got is None:
+            continue
+        fld, s0, colon = got
         if any(sec.label_start <= s0 < max(sec.value_start, sec.label_start + 1) for sec in found):
             continue
-        cand = "".join(ch for ch in m[key] if "\u4e00" <= ch <= "\u9fff")
-        if not 2 <= len(cand) <= 5 or len(m[key]) - len(cand) > 1:
-            continue
-        near = [lab for lab in _ALL_LABELS if len(lab) == len(cand) and sum(a != b for a, b in zip(cand, lab)) <= 1]
-        exact = [lab for lab in near if lab == cand]
-        if exact or len({_LABEL_FIELD[lab] for lab in near}) == 1:
-            after, _ = _sep_after(text, colon)
-            if after < len(text):
-                found.append(Section(_LABEL_FIELD[(exact or near)[0]], s0, after))
+        after, _ = _sep_after(text, colon)
+        if after < len(text):
+            found.append(Section(fld, s0, after))
     found.sort(key=lambda s: s.label_start)
     out: list[Section] = []
     for k, sec in enumerate(found):
@@ -176,7 +206,7 @@ _PROBLEM_CUES = re.compile(
     r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
     r"(?:提|说|讲|反映)得?的?最多的(?:就)?是|"
     r"最(?:盼|盼望|想|想要|需要|希望|迫切|急|头疼|发愁)的(?:就)?是|(?:调查|统计|测评)?结果(?:显示|是)|"
-    r"(?<![听据虽来再就小解演传游劝是])(?<![，,。；;！!？?\s]我)说(?![明话法服不定开]|好了|好的)"
+    r"(?<![听据虽来再就小解演传游劝是])(?<![，,。；;！!？?\s]我)说(?!明|话|法|服|不定|不好|不清|不准|定|开|好(?![多几些久大]))"
 )
 _WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
 _PROBLEM_LEAD = re.compile(
@@ -193,19 +223,24 @@ _SOLUTION_CUES = re.compile(
     # 最后举手表决，24票同意先修生产路: what the meeting voted for
     r"(?:举手|投票)?表决|投票(?:决定)?|"
     # 跟村里商量好，一周内…, 最后商量好…, 定下来 由孙家…: what was agreed
-    r"(?:商量|商定|说|谈|讲)好了?(?=[，,：:\s]|[\u4e00-\u9fff]{2})|定下来了?|谈妥了?|"
+    r"(?:商量|商定|说|谈|讲)好了?(?=[，,：:\s]|[\u4e00-\u9fff]{2})|定下来了?|谈妥了?|(?:商量|研究|讨论)下来|"
+    # 建议他先停肥…: advice to the villager
+    r"(?:(?<=[，,；;。！？\s])|^)建议(?:他|她)们?|"
     r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
     r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日|回去)|"
     # 跟村里商量先…, 和镇水利站联系…: a clause that opens by working it out with someone
     r"(?:(?<=[，,；;。！？\s])|^)(?:跟|和|与|同)[^，,。；;\s]{1,8}?(?:商量|协调|联系|沟通|对接)|"
     # a clause that starts with the cadre's action, the 我 left out (…，回来就联系了…, 已经协调…)
-    r"(?:(?<=[，,；;。！？\s])|^)(?:回来|回去|随后|然后|后来|已经)(?:后|以后)?就?(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送|列入|纳入)"
+    r"(?:(?<=[，,；;。！？\s])|^)(?:回(?:来|去|头|局里|镇里|乡里|村里|站里|县里)|随后|然后|后来|已经)(?:后|以后)?就?"
+    r"(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送|列入|纳入)|"
+    # 约了镇卫生院大夫周五上门; 当时跟他说了 先把病蚕捡干净: an appointment made, advice given
+    r"(?:(?<=[，,；;。！？\s])|^)(?:约了|约好|(?:当时|当场)?就?(?:跟|给|对)(?:他|她)们?(?:说|讲)了?(?=[，,\s]))"
 )
 # The cadre noting or asking something (我留了他的电话, 我回来问了民政办): the villager's problem
 # has ended there, but this is no plan yet; the plan is the next plan cue.
 _REPORT_CLAUSE = re.compile(
-    r"我们?(?=(?:回来)?(?:记下|记了|记一下|留了|留下|问了|查了|核实)|(?:现场|详细)?(?:去|过去)?(?:看|量|测|查|察看|查看|询问)了(?:一下|看)?|"
-    r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)|再说一遍|重复一遍|把(?:他|她)?的?(?:身份证|电话|手机))"
+    r"我们?(?=(?:回来)?(?:记下|记了|记一下|留了|留下|问了|查了|核实)|看着?像|估计|判断|(?:现场|详细)?(?:去|过去)?(?:看|量|测|查|察看|查看|询问)了(?:一下|看)?|"
+    r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)|(?:跟|和)[^，,。；;\s]{1,6}?(?:一起|一块)?(?:到|去)[^，,。；;\s]{0,6}?看了|再说一遍|重复一遍|把(?:他|她)?的?(?:身份证|电话|手机))"
 )
 _OTHER_OFFICIAL = re.compile(
     r"(?:(?<=[。！？；;\n])|(?<=[。！？；;]\s))(?:随行的|陪同的|同去的)?[\u4e00-\u9fff]{0,6}?(?:书记|县长|镇长|乡长|主任|局长|站长|所长)"
@@ -256,10 +291,13 @@ _SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?�
 # …能干的活。这是今天上午…村民栾海波说的。: the same, as a sentence of its own
 _SAID_BEFORE_SENTENCE = re.compile(r"\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
 _SOLUTION_LEAD = re.compile(
-    r"^(?:最后|最终)?\s*(?:我们|我|大家)?\s*(?:的)?(?:想法|思路|打算|办法|计划|意见|建议|意思|想的)?(?:是)?\s*[:：，,]?\s*"
-    r"(?:会上|经)?(?:大家|大伙|大家伙|代表们)?(?:初步考虑|初步打算|下一步|下步|打算|准备|计划|决定|商量|商定|研究|讨论|定了|拟|就?想着(?:就是)?|(?:举手|投票)?表决|投票)?"
+    r"^(?:最后|最终)?\s*(?:我们|我|大家)?\s*(?:的)?(?:建议(?:他|她)们?|想法|思路|打算|办法|计划|意见|建议|意思|想的)?(?:是)?\s*[:：，,]?\s*"
+    r"(?:会上|经)?(?:大家|大伙|大家伙|代表们)?(?:初步考虑|初步打算|下一步|下步|商量下来|研究下来|讨论下来|打算|准备|计划|决定|商量|商定|研究|讨论|定了|拟|就?想着(?:就是)?|(?:举手|投票)?表决|投票)?"
     r"(?:决定|确定|后)?\s*[:：，,]?\s*"
-    r"(?:(?:(?:跟|和)[^，,。；;\s]{1,6}?)?(?:商量|商定|说|谈|讲)好了?|定下来了?|谈妥了?)?\s*[:：，,]?\s*(?:由)?"
+    r"(?:(?:(?:跟|和)[^，,。；;\s]{1,6}?)?(?:商量|商定|说|谈|讲)好了?|定下来了?|谈妥了?|(?:商量|研究|讨论)下来|建议(?:他|她)们?)?"
+    r"\s*[:：，,]?\s*(?:由)?"
+    r"(?:(?:当时|当场)?就?(?:跟|给|对)(?:他|她)们?(?:说|讲)了?\s*[，,]?\s*)?"
+    r"(?:回(?:去|头|来)(?:后|以后)?)?"
     r"(?:当时)?就?(?:(?:当场|当即)?(?:答应|承诺))?(?:(?:表示|指出|要求|提出|强调)\s*[，,：:]?\s*(?:要|由)?)?(?:看)?(?:能不能)?\s*"
 )
 _REFLECTION_CUES = re.compile(
@@ -275,13 +313,15 @@ _REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*(?:(?:嗯|啊|就是)\s*)*")
 # only at the start of a clause.  The second kind belongs to the reflection itself.
 _WEAK_REFLECTION_CUES = re.compile(
     r"(?:(?<=[，,。；;！!？?\s])|^)(?:嗯\s*)?(?:"
-    r"(?P<after>(?:我|我们)?(?:感觉|觉得)(?:就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧)"
+    r"(?P<after>(?:我|我们)?(?:自己)?(?:感觉|觉得)(?:吧|就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧|"
+    r"(?:这个事|这件事|这事)?说明)"
     r"|(?P<with>这些[\u4e00-\u9fff]{0,4}(?:老人|群众|老百姓|百姓|农户|人家|家庭|困难户)))"
 )
 # A reflection led in by a few words (开完会感觉…, 看来…): after the plan, early in its sentence.
-_LED_REFLECTION = re.compile(r"(?:我们?)?(?:感觉|看来)(?:就是|到)?")
+_LED_REFLECTION = re.compile(r"(?:我们?)?(?:感觉|看来|觉得)(?:就是|到)?")
 # A clause that starts with the cadre (not 我觉得 / 我感觉 / 我认为, which are reflections).
 _CADRE_CLAUSE = re.compile(r"(?<=[，,。；;！!？?\s])我们?(?![觉感认是的])")
+_TALKS_TO = re.compile(r"(?:跟|和|给|向|对)(?!我)[^，,。；;\s]{1,6}说$")
 # A problem cue in a clause where the cadre speaks to someone (我跟村里说了) is not the villager's.
 _CADRE_TALKS = re.compile(r"我们?(?:跟|和|给|向|对|同)")
 
@@ -348,8 +388,8 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     for regex in (_PROBLEM_CUES, _WEAK_PROBLEM_CUES):
         for m in regex.finditer(text, max(a, after), b):
             clause = sentence_start(text, m.start(), a, stops=PUNCT)
-            if _CADRE_TALKS.match(text, clause):
-                continue  # 我跟村里说了: the cadre speaking
+            if _CADRE_TALKS.match(text, clause) or (m.group() == "说" and _TALKS_TO.search(text, clause, m.end())):
+                continue  # 我跟村里说了, 回去跟村里说一下, 当时跟他说了: the cadre speaking
             if _EARLIER_VISIT.match(text, sentence_start(text, m.start(), a)):
                 recalled = recalled or m
                 continue  # 上次来的时候他说…: what was raised before; this visit's problem comes later
@@ -404,6 +444,15 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     sm = None
     told_plan = False
     first_sentence_end = _sentence_end_strict(text, a, b)
+    if _han_count(text, a, first_sentence_end) > 40 and not re.search("[，,；;]", text[a:first_sentence_end]):
+        # dictation without punctuation: the visit intro is the first stretch, not the whole note
+        n, i = 0, a
+        while i < first_sentence_end and n < 20:
+            n += "\u4e00" <= text[i] <= "\u9fff"
+            i += 1
+        while i < first_sentence_end and text[i] not in SPACE:
+            i += 1
+        first_sentence_end = i
     for m in _SOLUTION_CUES.finditer(text, floor, r_start):
         if m.start() == floor and p_content is not None:
             continue
@@ -478,11 +527,17 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     elif out.solution is not None:
         cut = r_from = None
         wm = _WEAK_REFLECTION_CUES.search(text, out.solution.start + 1, b)
+        maxim = _closing_maxim(text, out.solution.start, out.solution.end)
+        if wm and maxim[0] is not None and maxim[0] <= wm.start():
+            wm = None  # 村里老人多，这种事还得早排查: the whole closing sentence is the lesson
+            cut, r_from = maxim
         if wm:
             cut, r_from = wm.start(), (wm.start("with") if wm.group("with") else wm.end())
         else:
             for lm in _LED_REFLECTION.finditer(text, out.solution.start + 1, b):
                 sent = sentence_start(text, lm.start(), out.solution.start)
+                if lm.start() - sent > 5:  # dictation without full stops: the clause leads in
+                    sent = sentence_start(text, lm.start(), out.solution.start, stops=PUNCT)
                 if sent > out.solution.start and lm.start() - sent <= 5:
                     cut, r_from = sent, lm.end()
                     break
@@ -501,10 +556,30 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
 # 不明白。改厕不能一改了之，后面的管护才是关键。): a last sentence with the marks of a maxim
 # and none of a plan (a person, a number, a deadline).
 _MAXIM = re.compile(r"说到底|说白了|归根到底|归根结底|总之|总的来说|才是|才能|不能|不是.{0,12}是|不怕.{0,8}怕|"
-                    r"关键|根本|无小事|底线|就是我们的|要想|只有.{0,10}才|得有|光靠")
+                    r"关键|根本|无小事|底线|就是我们的|要想|只有.{0,10}才|得有|光靠|还得")
 _NOT_MAXIM = re.compile(r"我(?!们)|他|她|[0-9０-９]|明天|月底|年底|下周|本周|这周|一周|马上|立即|尽快|先|再")
 _MAXIM_LEAD = re.compile(r"\s*(?:(?:我们?|他|她)(?:说|认为|感慨|表示)\s*[，,：:]\s*)?"
                          r"(?:(?:说到底|说白了|归根到底|归根结底|总之|总的来说)\s*[，,：:]?\s*)?")
+
+
+# In a labelled 反映问题 section, a sentence that is plainly the plan (村里先调铲车推平…)
+_PLAN_SENTENCE = re.compile(r"(?:村里|镇里|乡里|我们|我)?(?:先(?!前)|马上|立即|尽快|准备|打算|计划|决定)")
+
+
+def plan_in_problem(text: str, start: int, end: int) -> Optional[int]:
+    """Start of a sentence after the first in text[start:end] that states the plan, or None."""
+    pos = _sentence_end_strict(text, start, end)
+    while pos < end:
+        while pos < end and (text[pos] in SENT_END or text[pos] in SPACE):
+            pos += 1
+        if pos < end and _PLAN_SENTENCE.match(text, pos) and _han_count(text, start, pos) >= 6:
+            return pos
+        pos = _sentence_end_strict(text, pos, end)
+    return None
+
+
+def closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Optional[int]]:
+    return _closing_maxim(text, start, end)
 
 
 def _closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Optional[int]]:
