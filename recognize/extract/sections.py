@@ -284,7 +284,6 @@ def _opens_with_problem(text: str, a: int, b: int) -> bool:
 
 
 _EARLIER_VISIT = re.compile(r"\s*(?:上次|上回|之前|以前|前些天|前段时间)")
-_TALKED = re.compile(r"我们?(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)")
 _TOLD_TO_DO = re.compile(r"(?<=[，,])\s*(?:(?:让|叫|劝)(?:他|她)们?|要求|责成|督促|安排|提出|答应)")
 # "…拖拉机陷进去好几回，这是…卜庆山跟我说的": the problem was said before its cue.
 _SAID_BEFORE = re.compile(r"[，,]\s*(?:这|以上|上面)(?:些|就)?(?:都)?是")
@@ -527,7 +526,7 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     elif out.solution is not None:
         cut = r_from = None
         wm = _WEAK_REFLECTION_CUES.search(text, out.solution.start + 1, b)
-        maxim = _closing_maxim(text, out.solution.start, out.solution.end)
+        maxim = closing_maxim(text, out.solution.start, out.solution.end)
         if wm and maxim[0] is not None and maxim[0] <= wm.start():
             wm = None  # 村里老人多，这种事还得早排查: the whole closing sentence is the lesson
             cut, r_from = maxim
@@ -542,7 +541,7 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
                     cut, r_from = sent, lm.end()
                     break
         if cut is None:
-            cut, r_from = _closing_maxim(text, out.solution.start, out.solution.end)
+            cut, r_from = maxim
         if cut is not None:
             rs, re_ = _lead_strip(text, r_from, b, _REFLECTION_LEAD)
             if _han_count(text, rs, re_) >= 4:
@@ -579,10 +578,6 @@ def plan_in_problem(text: str, start: int, end: int) -> Optional[int]:
 
 
 def closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Optional[int]]:
-    return _closing_maxim(text, start, end)
-
-
-def _closing_maxim(text: str, start: int, end: int) -> tuple[Optional[int], Optional[int]]:
     """(sentence start, maxim start) of a maxim that ends text[start:end] after at least one
     sentence of plan, or (None, None)."""
     last = sentence_start(text, end, start)
