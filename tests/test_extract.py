@@ -727,3 +727,9 @@ def test_lunar_festivals_name_the_day():
 ])
 def test_ordinary_notes(text, field, value):
     assert getattr(extract_entry(text, "2025-10-16T08:00:00"), field) == value
+
+
+def test_a_label_with_nothing_after_it_never_raises():
+    # found by the property test: a misread problem label with an empty value and no plan
+    ex = extract_entry("閟题::", "2000-01-01T00:00:00")
+    assert (ex.problem, ex.solution) == ("", "")

@@ -214,7 +214,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             if sp is not None and fld not in spans:
                 spans[fld] = (sp.start, sp.end, sp.confidence)
     labelled = {f for f in ("problem", "solution", "reflections") if first.get(f)}
-    if "problem" in labelled and "solution" not in spans:
+    if "problem" in labelled and "problem" in spans and "solution" not in spans:
         # 反映：…陷了两回。村里先调铲车推平…: the plan written on in the problem's own section
         ps, pe, pc = spans["problem"]
         cut = plan_in_problem(t, ps, pe)
