@@ -99,11 +99,14 @@ def _unwrap(raw: str, t: str) -> tuple[str, str, Optional[list[int]]]:
     return "".join(raw[i] for i in kept), "".join(t[i] for i in kept), kept
 
 
-_AFTER_HOME = re.compile(r"家\s*(?:[（(][^）)]{0,30}[）)])?\s*[：:，,。\s]")
+# a remark in brackets after a name: 韩玉林（电话139…）, 孙秀英家（身份证…）
+_BRACKETED = r"[（(][^）)]{0,30}[）)]"
+_AFTER_HOME = re.compile(rf"家\s*(?:{_BRACKETED})?\s*[：:，,。\s]")
 _SITUATION_LABEL = re.compile(r"情况|内容")
 _HOME_CLAUSE = re.compile(
-    r"(?:一?家\s*(?:[（(][^）)]{0,30}[）)])?\s*[：:]\s*|一?家[^，,。；;\n\s]{0,6}[，,。；;\s]\s*)?"
-    r"(?:[（(][^）)]{0,30}[）)]\s*[，,：:]?\s*)?(?:\s*(?:今年)?[\d一二三四五六七八九十]{1,3}岁了?[，,。；;\s]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
+    rf"(?:一?家\s*(?:{_BRACKETED})?\s*[：:]\s*|一?家[^，,。；;\n\s]{{0,6}}[，,。；;\s]\s*)?"
+    rf"(?:{_BRACKETED}\s*[，,：:]?\s*)?"
+    r"(?:\s*(?:今年)?[\d一二三四五六七八九十]{1,3}岁了?[，,。；;\s]\s*)?(?:(?:他|她)?家?(?:住在|住|家住)[^，,。；;\n]{2,16}号(?:院|楼)?[，,。；;]\s*)?")
 
 
 # The handwriting recognizer's usual slips with Latin look-alikes (same length, so evidence

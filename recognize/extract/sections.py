@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
-from recognize.extract.textutil import PUNCT, SENT_END, SPACE, is_han, sentence_start, trim_span
+from recognize.extract.textutil import PUNCT, SENT_END, SPACE, is_han, sentence_end, sentence_start, trim_span
 
 LABELS: dict[str, tuple[str, ...]] = {
     "time": ("走访时间", "座谈时间", "调查时间", "会议时间", "测评时间", "时间", "日期"),
@@ -59,7 +59,7 @@ _LINE_ONLY_LABELS = {
 def _line_label(text: str, m: re.Match) -> Optional[tuple[str, int, int]]:
     """(field, label start, label end) for a _LINE_LABEL match that is a label."""
     key = "lab" if m["lab"] else "spaced"
-    cand = "".join(ch for ch in m[key] if "\u4e00" <= ch <= "\u9fff")
+    cand = "".join(ch for ch in m[key] if is_han(ch))
     if not 2 <= len(cand) <= 5 or len(m[key]) - len(cand) > 1:
         return None
     if cand in _LINE_ONLY_LABELS:
@@ -252,7 +252,7 @@ _CADRE_SAYS = re.compile(r"我们?(?:说|认为|感慨)\s*[，,：:]")
 def _told_after(text: str, report: int, ceil: int) -> Optional[re.Match]:
     """In the sentence of a report clause (我跟养猪户谈了，让他…; 我询问了…，要求…), the
     clause that says what is to be done."""
-    return _TOLD_TO_DO.search(text, report, min(ceil, _sentence_end_strict(text, report, ceil)))
+    return _TOLD_TO_DO.search(text, report, min(ceil, sentence_end(text, report, ceil)))
 
 
 _LATE_INTRO = re.compile(
@@ -268,7 +268,7 @@ _FILLER_LEAD = re.compile(r"(?:\s*(?:就是说|就是|然后呢|然后|这个|�
 def _opens_with_problem(text: str, a: int, b: int) -> bool:
     """The first sentence is a long statement whose first clause (fillers aside) has none of
     the marks of a visit's intro."""
-    first_end = _sentence_end_strict(text, a, b)
+    first_end = sentence_end(text, a, b)
     if _han_count(text, a, first_end) < 12:
         return False
     pos = a
@@ -418,7 +418,7 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
         # nothing said after the cue (…跟我说的。): the problem is what came before "，这是…"
         sent_a = sentence_start(text, pm.start(), a)
         told = _SAID_BEFORE.search(text, sent_a, pm.start())
-        nothing_after = _han_count(text, p_content, _sentence_end_strict(text, p_content, b)) < 3
+        nothing_after = _han_count(text, p_content, sentence_end(text, p_content, b)) < 3
         if told and nothing_after:
             said_before = trim_span(text, sent_a, told.start())
         elif nothing_after and sent_a > a and _SAID_BEFORE_SENTENCE.match(text, sent_a):
@@ -442,12 +442,12 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
     # solution: the first plan cue after the problem began
     sm = None
     told_plan = False
-    first_sentence_end = _sentence_end_strict(text, a, b)
+    first_sentence_end = sentence_end(text, a, b)
     if _han_count(text, a, first_sentence_end) > 40 and not re.search("[，,；;]", text[a:first_sentence_end]):
         # dictation without punctuation: the visit intro is the first stretch, not the whole note
         n, i = 0, a
         while i < first_sentence_end and n < 20:
-            n += "\u4e00" <= text[i] <= "\u9fff"
+            n += is_han(text[i])
             i += 1
         while i < first_sentence_end and text[i] not in SPACE:
             i += 1
@@ -567,13 +567,13 @@ _PLAN_SENTENCE = re.compile(r"(?:村里|镇里|乡里|我们|我)?(?:先(?!前)|
 
 def plan_in_problem(text: str, start: int, end: int) -> Optional[int]:
     """Start of a sentence after the first in text[start:end] that states the plan, or None."""
-    pos = _sentence_end_strict(text, start, end)
+    pos = sentence_end(text, start, end)
     while pos < end:
         while pos < end and (text[pos] in SENT_END or text[pos] in SPACE):
             pos += 1
         if pos < end and _PLAN_SENTENCE.match(text, pos) and _han_count(text, start, pos) >= 6:
             return pos
-        pos = _sentence_end_strict(text, pos, end)
+        pos = sentence_end(text, pos, end)
     return None
 
 
@@ -600,23 +600,16 @@ _CONTINUES = re.compile(
 
 
 def _problem_sentences_end(text: str, pos: int, ceil: int) -> int:
-    end = _sentence_end_strict(text, pos, ceil)
+    end = sentence_end(text, pos, ceil)
     while end < ceil:
         nxt = end
         while nxt < ceil and text[nxt] in SENT_END:
             nxt += 1
         if nxt >= ceil or not _CONTINUES.match(text, nxt):
             break
-        end = _sentence_end_strict(text, nxt, ceil)
+        end = sentence_end(text, nxt, ceil)
     return end
 
 
 def _han_count(text: str, start: int, end: int) -> int:
-    return sum(1 for ch in text[start:end] if "\u4e00" <= ch <= "\u9fff")
-
-
-def _sentence_end_strict(text: str, pos: int, ceil: int) -> int:
-    i = pos
-    while i < ceil and text[i] not in SENT_END:
-        i += 1
-    return i
+    return sum(1 for ch in text[start:end] if is_han(ch))
