@@ -12,6 +12,7 @@ from typing import Any, Iterable, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import audit
 from ledger.models import (
@@ -27,7 +28,8 @@ from ledger.models import (
 from ledger.scope import can_review, scope_captures, unit_ids_under
 from ledger.users import DomainError
 
-# A field whose extraction confidence is below this is marked for the reviewer.
+# A field whose extraction confidence is at or below this is marked for the reviewer: 0.6 is
+# what the extractor gives a guess with no evidence (the default 走访方式), which needs a look.
 LOW_CONFIDENCE = 0.6
 
 # Longest accepted value per field (the column sizes).
@@ -42,7 +44,8 @@ FIELD_MAX = {
     "reflections": 4000,
 }
 
-TRIAGES = ("now", "deadline", "escalate")
+# ledger: into the ledger as an open item (待办理) the holder triages there; the others triage now.
+TRIAGES = ("now", "deadline", "escalate", "ledger")
 REVIEWABLE = ("ready_for_review",)
 
 
@@ -65,7 +68,7 @@ class NotReviewable(DomainError):
 
 def is_low(entry: DiaryEntry, name: str) -> bool:
     value = (entry.confidence or {}).get(name)
-    return value is not None and float(value) < LOW_CONFIDENCE
+    return value is not None and float(value) <= LOW_CONFIDENCE
 
 
 def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
@@ -341,21 +344,14 @@ def confirm_entry(
 
     Returns the ledger item, or None when the problem was not sent to the ledger.
     """
-    if triage and triage not in TRIAGES:
-        raise DomainError(f"未知的处理方式 {triage} (unknown triage)")
+    # The triage is checked before anything is written, so a refusal changes nothing.
+    check_triage(triage, deadline=deadline, responsible_unit=responsible_unit, result=result, reason=reason)
     apply_edits(
         session, capture, edits or {}, actor, capture_version=capture_version, entry_version=entry_version
     )
     entry = capture.entry
-    if triage:
-        if not (entry.problem or "").strip():
-            raise DomainError("反映问题为空，不能送入台账 (the problem is empty)")
-        if triage == "now" and not result.strip():
-            raise DomainError("当场解决需要填写解决结果 (a result is needed)")
-        if triage == "deadline" and deadline is None:
-            raise DomainError("限期解决需要填写期限 (a deadline is needed)")
-        if triage == "escalate" and not reason.strip():
-            raise DomainError("上报需要说明理由 (a reason is needed)")
+    if triage and not (entry.problem or "").strip():
+        raise DomainError("反映问题为空，不能送入台账 (the problem is empty)")
     entry.status = "confirmed"
     entry.confirmed_by_id = actor.id
     entry.confirmed_at = utcnow()
@@ -385,10 +381,96 @@ def confirm_entry(
             workflow.solve_now(session, item, actor, result)
         elif triage == "deadline":
             workflow.set_deadline(session, item, actor, deadline, responsible_unit)
-        else:
+        elif triage == "escalate":
             workflow.escalate(session, item, actor, reason)
     session.flush()
     return item
+
+
+def check_triage(triage: str, *, deadline: Optional[dt.date] = None, responsible_unit: str = "",
+                 result: str = "", reason: str = "", today: Optional[dt.date] = None) -> None:
+    """What each triage needs, before anything is written: DomainError naming what is missing."""
+    if triage and triage not in TRIAGES:
+        raise DomainError(f"未知的处理方式 {triage} (unknown triage)")
+    if triage == "now" and not result.strip():
+        raise DomainError("当场解决需要填写解决结果 (a result is needed)")
+    if triage == "deadline":
+        from ledger.deadlines import local_today
+
+        if deadline is None:
+            raise DomainError("限期解决需要填写期限 (a deadline is needed)")
+        if deadline < (today or local_today()):
+            raise DomainError("办理时限不能早于今天 (the deadline cannot be in the past)")
+        if not responsible_unit.strip():
+            raise DomainError("限期解决需要填写责任单位 (a responsible unit is needed)")
+    if triage == "escalate" and not reason.strip():
+        raise DomainError("上报需要说明理由 (a reason is needed)")
+
+
+def default_triage(entry: Optional[DiaryEntry]) -> str:
+    """A problem written down goes into the ledger unless the reviewer says otherwise."""
+    return "ledger" if entry is not None and (entry.problem or "").strip() else ""
+
+
+def is_confident(entry: Optional[DiaryEntry]) -> bool:
+    """Every field the extractor scored is at or above the bar: safe to accept in bulk."""
+    return entry is not None and bool(entry.confidence) and not low_fields(entry)
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    confirmed: list  # (capture id, ledger item or None)
+    skipped: list  # (capture id, reason)
+
+
+def confirm_many(session: Session, captures: Iterable[Capture], actor: User, versions: dict) -> BulkResult:
+    """Bulk accept: each capture whose fields are all confident is confirmed as its own confirm
+    (its own audit events, its own version check), a problem going into the ledger as 待办理.
+    A capture that is not confident, changed since it was listed, or refused is skipped with
+    the reason; the others still go through (each in a savepoint)."""
+    done, skipped = [], []
+    for capture in captures:
+        if not is_confident(capture.entry):
+            skipped.append((capture.id, "有低置信度字段，请逐条审核 (has low-confidence fields)"))
+            continue
+        cv, ev = versions.get(capture.id, (None, None))
+        try:
+            with session.begin_nested():
+                item = confirm_entry(session, capture, actor, capture_version=cv, entry_version=ev,
+                                     triage=default_triage(capture.entry))
+        except (ReviewConflict, StaleDataError):
+            skipped.append((capture.id, "此记录已被他人修改 (changed by someone else)"))
+            continue
+        except DomainError as exc:
+            skipped.append((capture.id, str(exc)))
+            continue
+        done.append((capture.id, item))
+    return BulkResult(done, skipped)
+
+
+def three_way(loaded: dict, mine: dict, current: dict) -> tuple[dict, dict]:
+    """Merge a stale form against the version it was loaded with, field by field.
+
+    Returns (conflicts, kept): `conflicts` maps the fields both the reviewer and the other
+    person changed, to different values, to (mine, theirs); `kept` holds the reviewer's edits
+    of fields nobody else touched (safe to put back in the form). A field only the other
+    person changed is neither: their edit stands and is not offered for undoing."""
+    def norm(v):
+        return "" if v is None else str(v).replace("\r\n", "\n").strip()
+
+    conflicts, kept = {}, {}
+    for name, value in mine.items():
+        if name not in current:
+            continue
+        base = norm(loaded.get(name, current[name]))
+        m, c = norm(value), norm(current[name])
+        if m == base or m == c:
+            continue  # the reviewer did not change it, or both agree
+        if c == base:
+            kept[name] = value
+        else:
+            conflicts[name] = (value, current[name])
+    return conflicts, kept
 
 
 def _close(session: Session, capture: Capture, actor: User, status: str, text: str, action: str,

@@ -71,6 +71,12 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 
+    from webapp import catalogue, errors, timefmt
+
+    catalogue.init_app(app)
+    timefmt.init_app(app)
+    errors.init_app(app)
+
     from werkzeug.exceptions import RequestEntityTooLarge
 
     @app.errorhandler(RequestEntityTooLarge)
@@ -81,7 +87,7 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
             from flask import jsonify
 
             return jsonify(error=message, code="too_large"), 413
-        return message, 413
+        return errors.render_error(_exc, message)
 
     from flask_wtf.csrf import CSRFError
 
@@ -92,7 +98,7 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
             from flask import jsonify
 
             return jsonify(error=message, code="csrf"), 400
-        return message, 400
+        return errors.render_error(exc, message)
 
     @app.teardown_appcontext
     def _remove_session(_exc=None):

@@ -72,6 +72,8 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": os.environ.get("MINXIN_INSECURE_COOKIES", "") != "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
+        # Every time shown or typed in is in this zone (stored UTC); MINXIN_TIMEZONE.
+        "TIMEZONE": os.environ.get("MINXIN_TIMEZONE", "Asia/Shanghai"),
         "SMTP_HOST": os.environ.get("MINXIN_SMTP_HOST", ""),
         "SMTP_FROM": os.environ.get("MINXIN_SMTP_FROM", "minxin@localhost"),
     }

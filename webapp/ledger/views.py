@@ -115,7 +115,9 @@ def _datetime(value: str) -> dt.datetime:
             local = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(12, 0))
     except ValueError:
         raise DomainError(_("请填写有效的反馈时间")) from None
-    return local - dt.timedelta(hours=8)  # entered in China time, stored in UTC
+    from webapp.timefmt import to_utc
+
+    return to_utc(local)  # entered in the county's zone, stored in UTC
 
 
 @bp.route("/item/<int:item_id>/<action>", methods=["POST"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -12,8 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from ledger import review as svc
 from ledger.db import db_session
 from ledger.models import CATEGORIES, ENTRY_FIELDS, VISIT_METHODS, Capture, CaptureFile
+from ledger.deadlines import local_today
 from ledger.scope import can_review, can_see_capture, scope_captures
 from ledger.users import DomainError
+from webapp.catalogue import message as localized
 from webapp.review import bp
 
 
@@ -72,11 +75,13 @@ def queue():
     page = max(1, _int_or_none(request.args.get("page")) or 1)
     q = svc.review_queue(db_session, current_user, filters, limit=50, offset=(page - 1) * 50)
     low = {c.id: svc.low_fields(c.entry) for c in q.captures}
+    confident = {c.id for c in q.captures if svc.is_confident(c.entry)}
     return render_template(
         "review/queue.html",
         q=q,
         filters=filters,
         low=low,
+        confident=confident,
         page=page,
         pages=max(1, (q.total + 49) // 50),
         categories=CATEGORIES,
@@ -133,7 +138,25 @@ def _chunks(transcript) -> list[tuple[str, int | None]]:
     return out
 
 
-def _render_screen(capture: Capture, *, values=None, conflict=None, error=None, status=200):
+# The confirm dialog's inputs, kept when the server refuses a confirm.
+TRIAGE_INPUTS = ("triage", "result", "feedback_method", "deadline", "responsible_unit", "reason")
+
+
+def _attach_gaps(chunks: list[tuple[str, int | None]]) -> list[tuple[str, int | None]]:
+    """Audio segments are shown one per line: the separator after a segment ("，", a newline)
+    ends that segment's line instead of standing on a line of its own. The text, and so every
+    character offset the evidence uses, is unchanged."""
+    out: list[tuple[str, int | None]] = []
+    for text, i in chunks:
+        if i is None and out and out[-1][1] is not None:
+            out[-1] = (out[-1][0] + text, out[-1][1])
+        else:
+            out.append((text, i))
+    return out
+
+
+def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=None, kept=(), error=None,
+                   triage_form=None, status=200):
     entry = capture.entry
     transcript = capture.transcript
     prev_id, next_id = svc.neighbours(db_session, current_user, capture)
@@ -177,19 +200,29 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, error=None, 
         "nextUrl": url_for("review.screen", capture_id=next_id) if next_id else None,
         "queueUrl": url_for("review.queue"),
         "progressUrl": url_for("review.progress", ids=capture.id),
+        "openConfirm": bool(triage_form),
     }
+    confirmation = None
+    if entry is not None and entry.status == "confirmed":
+        confirmation = {"by": entry.confirmed_by, "at": entry.confirmed_at, "items": list(entry.ledger_items)}
     return (
         render_template(
             "review/screen.html",
             capture=capture,
             entry=entry,
             transcript=transcript,
-            chunks=_chunks(transcript),
+            chunks=_attach_gaps(_chunks(transcript)) if capture.kind == "audio" else _chunks(transcript),
             pages=pages,
             values=values or current,
             current=current,
             conflict=conflict,
-            error=error,
+            conflicts=conflicts if conflicts is not None else {},
+            kept=set(kept),
+            loaded_json=json.dumps(current, ensure_ascii=False),
+            confirmation=confirmation,
+            triage_form=triage_form or {},
+            default_triage=svc.default_triage(entry),
+            error=localized(error) if error else error,
             data=data,
             fields=ENTRY_FIELDS,
             field_labels=FIELD_LABELS,
@@ -200,7 +233,7 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, error=None, 
             categories=CATEGORIES,
             prev_id=prev_id,
             next_id=next_id,
-            today=dt.date.today(),
+            today=local_today(),
         ),
         status,
     )
@@ -216,6 +249,24 @@ def _versions():
     return _int_or_none(request.form.get("capture_version")), _int_or_none(request.form.get("entry_version"))
 
 
+def _loaded_values() -> dict:
+    """The entry as the reviewer's form was loaded (a hidden field), to merge a stale form."""
+    try:
+        loaded = json.loads(request.form.get("loaded") or "{}")
+    except ValueError:
+        return {}
+    return {k: v for k, v in loaded.items() if k in ENTRY_FIELDS} if isinstance(loaded, dict) else {}
+
+
+def _conflict_screen(fresh: Capture, conflict: svc.ReviewConflict, typed: dict):
+    """Re-render after a conflict: the other person's edits stand, the reviewer's edits of fields
+    nobody else touched are put back, and only fields both changed are listed."""
+    current = svc.entry_values(fresh.entry)
+    conflicts, kept = svc.three_way(_loaded_values(), typed, current)
+    values = {**current, **{k: v or "" for k, v in kept.items()}}
+    return _render_screen(fresh, values=values, conflict=conflict, conflicts=conflicts, kept=kept, status=409)
+
+
 def _run(capture: Capture, action, *, success: str, go_next: bool):
     """Run a review action; conflicts and refusals re-render the screen with what was typed."""
     typed = svc.edits_from_form(request.form)
@@ -225,16 +276,19 @@ def _run(capture: Capture, action, *, success: str, go_next: bool):
     except svc.ReviewConflict as conflict:
         db_session.rollback()
         fresh = svc.load_for_review(db_session, capture.id)
-        return _render_screen(fresh, conflict=conflict, status=409)
+        return _conflict_screen(fresh, conflict, typed)
     except StaleDataError:
         db_session.rollback()
         fresh = svc.load_for_review(db_session, capture.id)
-        return _render_screen(fresh, conflict=svc.ReviewConflict(fresh, fresh.entry, typed), status=409)
+        return _conflict_screen(fresh, svc.ReviewConflict(fresh, fresh.entry, typed), typed)
     except DomainError as exc:
         db_session.rollback()
         fresh = svc.load_for_review(db_session, capture.id)
         values = {**svc.entry_values(fresh.entry), **{k: v or "" for k, v in typed.items()}}
-        return _render_screen(fresh, values=values, error=str(exc), status=400)
+        triage_form = None
+        if request.endpoint == "review.confirm":
+            triage_form = {k: request.form.get(k, "") for k in TRIAGE_INPUTS}
+        return _render_screen(fresh, values=values, error=str(exc), triage_form=triage_form, status=400)
     except PermissionError:
         db_session.rollback()
         abort(404)
@@ -296,6 +350,35 @@ def confirm(capture_id: int):
         return _("已确认 #%(id)d，问题已进入台账（编号 %(code)s）", id=capture.id, code=item.code)
 
     return _run(capture, action, success=message, go_next=True)
+
+
+@bp.route("/confirm-selected", methods=["POST"])
+@login_required
+def confirm_selected():
+    """Bulk accept from the queue: the ticked captures whose fields are all confident, each
+    confirmed (and audited) on its own; a problem goes into the ledger as 待办理."""
+    _require_reviewer()
+    ids = [i for i in (_int_or_none(x) for x in request.form.getlist("ids")) if i is not None][:100]
+    captures, versions = [], {}
+    for capture_id in ids:
+        capture = svc.load_for_review(db_session, capture_id)
+        if capture is None or not can_review(current_user, capture):
+            continue  # another unit's ids answer like missing ones
+        captures.append(capture)
+        cv, _sep, ev = (request.form.get(f"v_{capture_id}") or "").partition(".")
+        versions[capture_id] = (_int_or_none(cv), _int_or_none(ev))
+    if not captures:
+        flash(_("请先勾选要确认的采集"), "error")
+        return redirect(url_for("review.queue"))
+    result = svc.confirm_many(db_session, captures, current_user, versions)
+    db_session.commit()
+    into_ledger = sum(1 for _id, item in result.confirmed if item is not None)
+    if result.confirmed:
+        flash(_("已批量确认 %(n)d 条，其中 %(m)d 条问题进入台账（待办理）", n=len(result.confirmed), m=into_ledger),
+              "success")
+    for capture_id, reason in result.skipped:
+        flash(_("#%(id)d 未确认：%(reason)s", id=capture_id, reason=localized(reason)), "error")
+    return redirect(url_for("review.queue"))
 
 
 @bp.route("/<int:capture_id>/return", methods=["POST"])

@@ -72,9 +72,22 @@
       $('a', rows[cur]).focus();
     };
     rows.forEach((r, j) => r.addEventListener('click', (e) => {
-      if (e.target.closest('a')) return;
+      if (e.target.closest('a, .pick')) return;
       window.location.href = r.dataset.href;
     }));
+    // Bulk accept: only confident captures carry a checkbox.
+    const picks = $$('#queue input[name="ids"]');
+    const all = $('#select-confident');
+    const bulk = $('#bulk-confirm');
+    const count = () => {
+      const n = picks.filter((p) => p.checked).length;
+      if ($('#bulk-count')) $('#bulk-count').textContent = String(n);
+      if (bulk) bulk.disabled = n === 0;
+      if (all) all.checked = n > 0 && n === picks.length;
+    };
+    picks.forEach((p) => p.addEventListener('change', count));
+    if (all) all.addEventListener('change', () => { picks.forEach((p) => { p.checked = all.checked; }); count(); });
+    count();
     document.addEventListener('keydown', (e) => {
       if (e.key === '?' && !isTyping(e.target)) { e.preventDefault(); toggleHelp(); return; }
       if (isTyping(e.target) || anyDialogOpen() || e.ctrlKey || e.metaKey) return;
@@ -151,6 +164,17 @@
     }
 
     const hasHighlights = typeof CSS !== 'undefined' && CSS.highlights && typeof Highlight !== 'undefined';
+    // The original column scrolls on its own (sticky beside the form): bring the evidence box into
+    // it, without moving the page away from the field being typed in.
+    const original = $('section.original');
+    function keepBoxInView(box) {
+      if (!original || !box || getComputedStyle(original).position !== 'sticky') return;
+      const outer = original.getBoundingClientRect();
+      const r = box.getBoundingClientRect();
+      if (r.top >= outer.top && r.bottom <= outer.bottom) return;
+      original.scrollTop += r.top - outer.top - Math.max(0, (outer.height - r.height) / 3);
+    }
+
     function showEvidence(field) {
       $$('.evidence').forEach((el) => el.classList.remove('evidence'));
       if (hasHighlights) CSS.highlights.delete('evidence');
@@ -160,11 +184,12 @@
       if (!transcript || !span || span.length !== 2 || span[1] <= span[0]) return;
       const [start, end] = span;
       let first = null;
+      let firstBox = null;
       pieces.forEach((p) => {
         if (p.cs < end && p.ce > start) {
           const el = pieceEls.get(p.i);
           if (el) { el.classList.add('evidence'); first = first || el; }
-          (boxEls.get(p.i) || []).forEach((b) => b.classList.add('evidence'));
+          (boxEls.get(p.i) || []).forEach((b) => { b.classList.add('evidence'); firstBox = firstBox || b; });
         }
       });
       if (hasHighlights) {
@@ -175,7 +200,9 @@
         const lab = $(`label[for="f-${field}"]`);
         label.textContent = lab ? '← ' + lab.firstChild.textContent.trim() : '';
       }
-      if (first) first.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+      // On a page photo the box is what the reviewer compares with; the text follows otherwise.
+      if (firstBox) keepBoxInView(firstBox);
+      else if (first) first.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
     }
 
     // --- fields
@@ -241,15 +268,35 @@
     }
     function openConfirm() {
       if (!confirmDialog) return;
-      confirmDialog.showModal();
+      if (!confirmDialog.open) confirmDialog.showModal();
       syncTriage();
       const chosen = $('input[name="triage"]:checked', confirmDialog);
       (chosen || $('#btn-confirm-final')).focus();
+    }
+    // What the chosen triage needs, checked here so a refusal never costs the form.
+    const confirmError = $('#confirm-error');
+    function triageProblem() {
+      const chosen = $('input[name="triage"]:checked', confirmDialog);
+      const box = chosen && $(`.triage-more[data-for="${chosen.value}"]`, confirmDialog);
+      if (!box) return null;
+      for (const input of $$('input[data-required]', box)) {
+        if (!input.value.trim()) return { input, text: input.dataset.required };
+        if (input.type === 'date' && input.min && input.value < input.min) return { input, text: input.dataset.tooEarly };
+      }
+      return null;
+    }
+    function validTriage() {
+      const problem = triageProblem();
+      if (confirmError) { confirmError.hidden = !problem; confirmError.textContent = problem ? problem.text : ''; }
+      if (problem) problem.input.focus();
+      return !problem;
     }
     if (confirmDialog) {
       syncTriage();
       $$('input[name="triage"]', confirmDialog).forEach((r) => r.addEventListener('change', syncTriage));
       btnConfirm.addEventListener('click', (e) => { e.preventDefault(); openConfirm(); });
+      $('#btn-confirm-final').addEventListener('click', (e) => { if (!validTriage()) e.preventDefault(); });
+      if (cfg.openConfirm) { openConfirm(); validTriage(); }
       confirmDialog.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' && e.target.tagName === 'INPUT' && e.target.type !== 'radio') {
           // Enter in a triage box confirms (the form's default button only opens this dialog).
@@ -258,7 +305,7 @@
           return;
         }
         if (isTyping(e.target) && e.target.type !== 'radio') return;
-        const n = ['1', '2', '3', '4'].indexOf(e.key);
+        const n = ['1', '2', '3', '4', '5'].indexOf(e.key);
         if (n >= 0) {
           e.preventDefault();
           const radio = $$('input[name="triage"]', confirmDialog)[n];
@@ -307,10 +354,17 @@
         act();
       }
     });
-    // Focus the dialog's text box when it opens.
+    // Focus the dialog's text box when it opens; Ctrl+Enter sends it.
     ['return-dialog', 'reject-dialog'].forEach((id) => {
       const d = document.getElementById(id);
       if (!d) return;
+      d.addEventListener('keydown', (e) => {
+        if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') {
+          e.preventDefault();
+          const f = $('form', d);
+          if (f.reportValidity()) { dirty = false; f.requestSubmit(); }
+        }
+      });
       new MutationObserver(() => { if (d.open) { const t = $('textarea', d); if (t) t.focus(); } })
         .observe(d, { attributes: true, attributeFilter: ['open'] });
     });
