@@ -111,6 +111,10 @@ ROUTES = {
     ("review.save", "POST", ""): ("/review/{capture}/save", "edit", REVIEW_ACT, None),
     ("review.confirm", "POST", ""): ("/review/{capture}/confirm", "edit", REVIEW_ACT, None),
     ("review.return_", "POST", ""): ("/review/{capture}/return", "comment", REVIEW_ACT, None),
+    # Bulk accept from the queue (the subject's id in the query only makes the matrix use a fresh
+    # subject per cell): reviewers are sent back to the queue; out-of-scope ids are skipped.
+    ("review.confirm_selected", "POST", ""): ("/review/confirm-selected?subject={capture}", "bulk",
+                                              _with(REVIEW_ACT, sup_budayuan=302), None),
     ("review.reject", "POST", ""): ("/review/{capture}/reject", "reason", REVIEW_ACT, None),
     ("review.correct", "GET", ""): ("/review/mine/{returned}", None, OWNER_ONLY, None),
     ("review.correct", "POST", ""): ("/review/mine/{returned}", "edit", _with(OWNER_ONLY, cadre_a=302), None),
@@ -327,6 +331,8 @@ def _form(kind, token, n, ids=None):
     if kind == "edit":
         return {**data, "problem": "村里自来水冬天冻裂", "category": "饮水", "visit_method": "入户走访",
                 "place": "南荒沟村", "interviewee": "张大爷", "visit_date": "2025-05-01"}
+    if kind == "bulk":
+        return {**data, "ids": str(ids["capture"])}
     if kind == "comment":
         return {**data, "comment": "请补充"}
     if kind == "reason":
