@@ -559,7 +559,10 @@ class CadreSummary:
 
 def cadre_summary(session: Session, user: User, quota: int, today: Optional[dt.date] = None) -> CadreSummary:
     """Visits this month against the quota, and the captures returned for correction."""
-    today = today or dt.date.today()
+    if today is None:
+        from ledger.deadlines import local_today
+
+        today = local_today()  # the county's month, not the server's
     first = today.replace(day=1)
     nxt = (first + dt.timedelta(days=32)).replace(day=1)
     in_month = select(DiaryEntry.status, func.count()).where(

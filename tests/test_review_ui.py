@@ -361,3 +361,29 @@ def test_api_errors_stay_json(client, users, login):
     login(users["cadre_a"])
     resp = client.get("/api/captures/999999")
     assert resp.status_code == 404 and resp.is_json
+
+
+def test_conflict_after_someone_confirmed_offers_nothing_to_undo(client, session, users, login):
+    cap = make_capture(session, users["cadre_a"])
+    login(users["sup_gulouzi"])
+    page = client.get(f"/review/{cap.id}").get_data(as_text=True)
+    data, loaded = form_of(page, cap), _loaded(page)
+    svc.confirm_entry(session, cap, users["admin"], capture_version=None, entry_version=None,
+                      edits={"place": "南荒沟村一组"})
+    session.commit()
+    resp = client.post(f"/review/{cap.id}/save", data={**data, "loaded": loaded, "place": "南荒沟村二组"})
+    assert resp.status_code == 409
+    html = resp.get_data(as_text=True)
+    assert "当前状态：已确认" in html and "刘志强" in html  # who confirmed, in the read-only view
+    assert 'data-use-mine' not in html and 'id="entry-form"' not in html
+    assert 'data-field="place"' in html[html.index('id="conflict-table"'):]
+
+
+def test_domain_messages_in_the_users_language(app):
+    from webapp.catalogue import message
+
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert message("请填写责任单位 (a responsible unit is needed)") == "A responsible unit is needed"
+        assert message("已保存") == "已保存"  # no English part: shown as it is
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert message("请填写责任单位 (a responsible unit is needed)") == "请填写责任单位 (a responsible unit is needed)"
