@@ -57,6 +57,12 @@ async function main() {
   const ticks = await page.$$eval('#queue input[name="ids"]', (els) => els.map((e) => e.value));
   check(ticks.sort().join() === [ID.BULK_A, ID.BULK_B].sort().join(), `only confident captures can be ticked (${ticks})`);
   check(await page.isDisabled('#bulk-confirm'), 'bulk confirm disabled until something is ticked');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('j');  // the fifth row: BULK_A
+  check(await page.locator(`#queue tr.selected a[href$="/review/${ID.BULK_A}"]`).count() === 1, 'J moves to a confident row');
+  await page.keyboard.press('x');
+  check((await page.textContent('#bulk-count')).trim() === '1', 'X ticks the current confident row');
+  await page.keyboard.press('x');
+  check((await page.textContent('#bulk-count')).trim() === '0', 'X again unticks it');
   await page.check('#select-confident');
   check((await page.textContent('#bulk-count')).trim() === '2', 'select-all ticks both confident captures');
   check(page.url().endsWith('/review/'), 'ticking does not open the capture');

@@ -95,6 +95,11 @@
       if (k === 'j' || e.key === 'ArrowDown') { e.preventDefault(); select(cur + 1); }
       else if (k === 'k' || e.key === 'ArrowUp') { e.preventDefault(); select(cur - 1); }
       else if (e.key === 'Enter' && cur >= 0) { e.preventDefault(); window.location.href = rows[cur].dataset.href; }
+      else if (k === 'x' && cur >= 0) {
+        // Tick the current row for bulk accept (only confident rows have a box).
+        const box = $('input[name="ids"]', rows[cur]);
+        if (box) { e.preventDefault(); box.checked = !box.checked; count(); }
+      }
     });
     pollProgress(cfg.progressUrl, () => window.location.reload());
   }
