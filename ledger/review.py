@@ -255,7 +255,7 @@ def _check(capture: Capture, actor: User, capture_version: Optional[int], entry_
     if stale:
         raise ReviewConflict(capture, entry, mine)
     if capture.status not in REVIEWABLE:
-        raise NotReviewable(f"该采集当前状态为 {capture.status}，不能审核 (not waiting for review)")
+        raise NotReviewable("该采集已不在待审核状态（已被处理），不能审核 (no longer waiting for review)")
 
 
 def clean_value(name: str, raw: Any) -> Any:
@@ -443,6 +443,9 @@ def confirm_many(session: Session, captures: Iterable[Capture], actor: User, ver
             continue
         except DomainError as exc:
             skipped.append((capture.id, str(exc)))
+            continue
+        except PermissionError:
+            skipped.append((capture.id, "不在您的审核范围内 (not in your scope)"))
             continue
         done.append((capture.id, item))
     return BulkResult(done, skipped)

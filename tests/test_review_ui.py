@@ -387,3 +387,17 @@ def test_domain_messages_in_the_users_language(app):
         assert message("已保存") == "已保存"  # no English part: shown as it is
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         assert message("请填写责任单位 (a responsible unit is needed)") == "请填写责任单位 (a responsible unit is needed)"
+
+
+def test_bulk_confirm_twice_says_already_done_in_words(session, users):
+    cap = make_capture(session, users["cadre_a"], confidence=CONFIDENT)
+    sup = users["sup_gulouzi"]
+    first = svc.confirm_many(session, [cap], sup, {})
+    session.commit()
+    again = svc.confirm_many(session, [cap], sup, {})
+    assert [c for c, _item in first.confirmed] == [cap.id] and again.confirmed == []
+    [(cid, reason)] = again.skipped
+    assert cid == cap.id and "已不在待审核状态" in reason and "confirmed" not in reason
+    outsider = svc.confirm_many(session, [make_capture(session, users["cadre_c"], confidence=CONFIDENT)], sup, {})
+    assert outsider.confirmed == [] and "不在您的审核范围内" in outsider.skipped[0][1]
+    assert len(events(session, "capture.confirm")) == 1
