@@ -258,10 +258,9 @@ def _ordered_items(session: Session, unit: OrgUnit, public: bool) -> Iterator[Le
         q = q.where(LedgerItem.status == "closed")
     q = (q.options(*_ROW_LOADS).order_by(OrgUnit.path, LedgerItem.opened_at, LedgerItem.id)
          .execution_options(yield_per=_CHUNK))
+    # The session's identity map holds objects weakly: a chunk written out is let go.
     for chunk in session.scalars(q).partitions():
         yield from chunk
-        for item in chunk:  # written out: keep the identity map (and memory) flat
-            session.expunge(item)
 
 
 # --- xlsx ----------------------------------------------------------------------------------------
