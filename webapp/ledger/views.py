@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import (Response, abort, current_app, flash, redirect, render_template, request,
-                   stream_with_context, url_for)
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import evaluation, exports, workflow as wf
@@ -253,9 +253,15 @@ def export():
         abort(400)
     from urllib.parse import quote
 
-    # Streamed: a county's million rows never sit in memory at once.
-    resp = Response(stream_with_context(exports.stream_export(db_session, unit, fmt=fmt, public=public)),
-                    mimetype=mime)
+    engine, unit_id = current_app.extensions["minxin.engine"], unit.id
+
+    def chunks():
+        # Streamed on a session of its own: a county's million rows never sit in memory at
+        # once, and the stream outlives the request's session.
+        with Session(engine) as session:
+            yield from exports.stream_export(session, session.get(OrgUnit, unit_id), fmt=fmt, public=public)
+
+    resp = Response(chunks(), mimetype=mime)
     resp.headers["Content-Disposition"] = (
         f"attachment; filename=ledger-{unit.id}-{stamp}.{ext}; filename*=UTF-8''{quote(name)}.{ext}")
     return resp
