@@ -41,14 +41,17 @@ class OrgUnit(Base):
     """县 → 乡/镇 → 村. Names are kept exactly as written in Chinese."""
 
     __tablename__ = "org_units"
-    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+    # "At or under this unit" is `path LIKE '/1/4/%'`: PostgreSQL uses a btree for a prefix LIKE
+    # only with pattern ops (outside the C collation); SQLite gets a plain index.
+    __table_args__ = (UniqueConstraint("parent_id", "name"),
+                      Index("ix_org_units_path_prefix", "path", postgresql_ops={"path": "varchar_pattern_ops"}))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))  # county | township | village
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)
     # Materialised path "/1/4/9/" so "at or under this unit" is one LIKE query.
-    path: Mapped[str] = mapped_column(String(255), default="/", index=True)
+    path: Mapped[str] = mapped_column(String(255), default="/")
 
     parent: Mapped[Optional["OrgUnit"]] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["OrgUnit"]] = relationship(back_populates="parent", order_by="OrgUnit.id")
@@ -115,6 +118,9 @@ class Capture(Base):
     """One upload: a voice memo, or one or more photos of notebook pages of one entry."""
 
     __tablename__ = "captures"
+    # The review queue (unit, status, oldest first) and a cadre's own captures (newest first).
+    __table_args__ = (Index("ix_captures_unit_status_received", "org_unit_id", "status", "received_at", "id"),
+                      Index("ix_captures_uploader_received", "uploader_id", "received_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # audio | pages
@@ -222,6 +228,7 @@ class DiaryEntry(Base):
     """One 民心日记 entry: 时间, 地点, 受访对象, 反映问题, 解决思路, 心得体会."""
 
     __tablename__ = "diary_entries"
+    __table_args__ = (Index("ix_diary_entries_unit_status", "org_unit_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     capture_id: Mapped[Optional[int]] = mapped_column(ForeignKey("captures.id"), unique=True)
@@ -302,6 +309,11 @@ class LedgerItem(Base):
     """A problem in the ledger of one unit. The workflow (ledger/workflow.py) moves it."""
 
     __tablename__ = "ledger_items"
+    # The ledger list: a unit's items newest first (keyset on opened_at, id); deadlines of
+    # active items (overdue and due-soon lists); a place's closed items (public pages).
+    __table_args__ = (Index("ix_ledger_items_unit_opened", "org_unit_id", "opened_at", "id"),
+                      Index("ix_ledger_items_status_deadline", "status", "deadline"),
+                      Index("ix_ledger_items_place_status", "place_unit_id", "status", "closed_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Short public code printed with the QR code for villager evaluation.
@@ -350,6 +362,7 @@ class LedgerTransition(Base):
     """History of a ledger item: every state change with who, when and why."""
 
     __tablename__ = "ledger_transitions"
+    __table_args__ = (Index("ix_ledger_transitions_at_action", "at", "action"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)

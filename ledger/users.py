@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,6 +36,33 @@ def add_org_unit(session: Session, name: str, level: str, parent: Optional[OrgUn
 
 def find_unit(session: Session, name: str) -> Optional[OrgUnit]:
     return session.scalars(select(OrgUnit).where(OrgUnit.name == name).order_by(OrgUnit.id)).first()
+
+
+_PARENT_LEVEL = {"township": "county", "village": "township"}
+
+
+def move_unit(session: Session, unit: OrgUnit, new_parent: OrgUnit, actor: Optional[User] = None) -> None:
+    """Move a unit (and everything under it) to another parent, e.g. a village to another
+    township after a merger of townships. Scope is the materialised path, so one UPDATE of
+    the subtree's paths moves everyone's view: captures, entries and items keep their unit
+    id, and "at or under" follows the new path at once."""
+    if _PARENT_LEVEL.get(unit.level) != new_parent.level:
+        raise DomainError(f"{unit.name} 不能放在 {new_parent.name} 之下 (a {unit.level} goes under a "
+                          f"{_PARENT_LEVEL.get(unit.level, 'nothing')})")
+    if new_parent.id == unit.parent_id:
+        return
+    old_path, new_path = unit.path, f"{new_parent.path}{unit.id}/"
+    before = {"parent_id": unit.parent_id, "path": old_path}
+    session.flush()
+    session.execute(
+        update(OrgUnit).where(OrgUnit.path.startswith(old_path))
+        .values(path=literal(new_path) + func.substr(OrgUnit.path, len(old_path) + 1))
+        .execution_options(synchronize_session=False))
+    session.execute(update(OrgUnit).where(OrgUnit.id == unit.id).values(parent_id=new_parent.id)
+                    .execution_options(synchronize_session=False))
+    session.expire_all()  # loaded units under it carry the old path
+    audit.record(session, "org_unit.move", unit, before=before, after={"parent_id": new_parent.id, "path": new_path},
+                 actor=actor)
 
 
 def create_user(

@@ -24,8 +24,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from ledger import audit
@@ -673,12 +673,37 @@ def history_problems(item: LedgerItem) -> list[str]:
 # --- queries for the ledger screens --------------------------------------------------------
 
 
-def find_items(session: Session, unit: OrgUnit, *, status: str = "", category: str = "", flag: str = "",
-               overdue_on: Optional[dt.date] = None, text: str = "", key_project_id: Optional[int] = None,
-               include_merged: bool = False, limit: int = 500) -> list[LedgerItem]:
-    """Items held at or under `unit`, filtered; newest first."""
-    q = select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id).where(
-        OrgUnit.path.startswith(unit.path))
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """One page of the ledger list; `next_after` is the cursor of the page after it (None: last)."""
+
+    items: list[LedgerItem]
+    next_after: Optional[str]
+
+
+def _cursor(item: LedgerItem) -> str:
+    return f"{item.opened_at.isoformat()}_{item.id}"
+
+
+def parse_cursor(value: str) -> Optional[tuple[dt.datetime, int]]:
+    """(opened_at, id) from a cursor; None for anything else (a bad cursor is page one)."""
+    when, _, ident = (value or "").rpartition("_")
+    try:
+        return dt.datetime.fromisoformat(when), int(ident)
+    except ValueError:
+        return None
+
+
+def _items_query(unit: OrgUnit, *, status: str = "", category: str = "", flag: str = "",
+                 overdue_on: Optional[dt.date] = None, text: str = "", key_project_id: Optional[int] = None,
+                 include_merged: bool = False):
+    # The scope is the ids under the unit's materialised path, so the items' own
+    # (org_unit_id, opened_at, id) index serves both the filter and the newest-first order.
+    q = select(LedgerItem).where(LedgerItem.org_unit_id.in_(
+        select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))))
     if status:
         q = q.where(LedgerItem.status == status)
     elif not include_merged:
@@ -694,7 +719,33 @@ def find_items(session: Session, unit: OrgUnit, *, status: str = "", category: s
         q = q.where(LedgerItem.problem.like(like) | LedgerItem.place.like(like) | LedgerItem.code.like(like))
     if key_project_id:
         q = q.where(LedgerItem.key_project_id == key_project_id)
+    return q
+
+
+def find_items_page(session: Session, unit: OrgUnit, *, after: str = "", per_page: int = PAGE_SIZE,
+                    **filters) -> ItemPage:
+    """A page of items held at or under `unit`, newest first, continuing after the cursor
+    `after` (keyset pagination: no OFFSET, so page 2,000 costs what page 1 does)."""
+    q = _items_query(unit, **filters)
+    cursor = parse_cursor(after)
+    if cursor is not None:
+        when, ident = cursor
+        q = q.where((LedgerItem.opened_at < when) | ((LedgerItem.opened_at == when) & (LedgerItem.id < ident)))
+    rows = list(session.scalars(q.options(selectinload(LedgerItem.org_unit))
+                                .order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(per_page + 1)))
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    return ItemPage(rows, _cursor(rows[-1]) if more and rows else None)
+
+
+def find_items(session: Session, unit: OrgUnit, *, limit: int = 500, **filters) -> list[LedgerItem]:
+    """Items held at or under `unit`, filtered; newest first."""
+    q = _items_query(unit, **filters)
     return list(session.scalars(q.order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(limit)))
+
+
+def count_items(session: Session, unit: OrgUnit, **filters) -> int:
+    return session.scalar(select(func.count()).select_from(_items_query(unit, **filters).subquery())) or 0
 
 
 def unlinked_entries(session: Session, user: User, limit: int = 200) -> list[DiaryEntry]:

@@ -37,13 +37,11 @@ def export_ledger(unit_name: str, fmt: str, out: Path, public: bool) -> None:
         unit = find_unit(session, unit_name.strip())
         if unit is None:
             raise click.ClickException(f"找不到单位「{unit_name}」 (no such unit)")
-        if fmt == "xlsx":
-            data = exports.export_xlsx(session, unit, public=public)
-        else:
-            data = exports.export_csv(session, unit, public=public).encode("utf-8")
-        n = len(exports.items_for(session, unit, public=public))
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_bytes(data)
+        n = exports.count_for(session, unit, public=public)
+        tmp = out.with_name(out.name + ".part")
+        with tmp.open("wb") as f:
+            for chunk in exports.stream_export(session, unit, fmt=fmt, public=public):
+                f.write(chunk)
     tmp.replace(out)
     click.echo(f"已导出 {n} 件事项到 {out} (exported {n} items)")
 

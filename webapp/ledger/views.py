@@ -10,6 +10,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ledger import evaluation, exports, workflow as wf
@@ -60,10 +61,13 @@ def index():
     unit = _unit_from_args()
     today = local_today()
     args = request.args
-    items = wf.find_items(
-        db_session, unit, status=args.get("status", ""), category=args.get("category", ""),
-        flag=args.get("flag", ""), overdue_on=today if args.get("overdue") else None,
-        text=args.get("q", "")[:100], key_project_id=args.get("project", type=int))
+    page = wf.find_items_page(
+        db_session, unit, after=args.get("after", "")[:64], status=args.get("status", ""),
+        category=args.get("category", ""), flag=args.get("flag", ""),
+        overdue_on=today if args.get("overdue") else None, text=args.get("q", "")[:100],
+        key_project_id=args.get("project", type=int))
+    items = page.items
+    next_args = {k: v for k, v in args.items() if k != "after"} | {"after": page.next_after} if page.next_after else None
     projects = db_session.scalars(select(KeyProject).join(OrgUnit, KeyProject.org_unit_id == OrgUnit.id)
                                   .where(OrgUnit.path.startswith(current_user.org_unit.path))).all()
     waiting = len(wf.unlinked_entries(db_session, current_user))
@@ -71,6 +75,7 @@ def index():
         "ledger/index.html", unit=unit, units=_units_in_scope(), items=items, today=today,
         statuses=wf.STATUSES, status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS,
         categories=CATEGORIES, flags=wf.FLAGS, projects=projects, args=args, waiting=waiting,
+        next_args=next_args, first_args={k: v for k, v in args.items() if k != "after"},
         days_overdue=days_overdue, days_left=days_left)
 
 
@@ -230,7 +235,7 @@ def projects():
         return redirect(url_for("ledger.projects"))
     rows = db_session.scalars(select(KeyProject).join(OrgUnit, KeyProject.org_unit_id == OrgUnit.id)
                               .where(OrgUnit.path.startswith(current_user.org_unit.path)).order_by(KeyProject.id)).all()
-    counts = {p.id: len(wf.find_items(db_session, current_user.org_unit, key_project_id=p.id)) for p in rows}
+    counts = {p.id: wf.count_items(db_session, current_user.org_unit, key_project_id=p.id) for p in rows}
     return render_template("ledger/projects.html", projects=rows, counts=counts, units=_units_in_scope())
 
 
@@ -243,16 +248,22 @@ def export():
     stamp = local_today().strftime("%Y%m%d")
     name = f"{unit.name}台账{'公示' if public else ''}-{stamp}"
     if fmt == "xlsx":
-        data = exports.export_xlsx(db_session, unit, public=public)
         mime, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
     elif fmt == "csv":
-        data = exports.export_csv(db_session, unit, public=public).encode("utf-8")
         mime, ext = "text/csv; charset=utf-8", "csv"
     else:
         abort(400)
     from urllib.parse import quote
 
-    resp = Response(data, mimetype=mime)
+    engine, unit_id = current_app.extensions["minxin.engine"], unit.id
+
+    def chunks():
+        # Streamed on a session of its own: a county's million rows never sit in memory at
+        # once, and the stream outlives the request's session.
+        with Session(engine) as session:
+            yield from exports.stream_export(session, session.get(OrgUnit, unit_id), fmt=fmt, public=public)
+
+    resp = Response(chunks(), mimetype=mime)
     resp.headers["Content-Disposition"] = (
         f"attachment; filename=ledger-{unit.id}-{stamp}.{ext}; filename*=UTF-8''{quote(name)}.{ext}")
     return resp

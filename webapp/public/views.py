@@ -33,10 +33,10 @@ def unit(unit_id: int):
     u = db_session.get(OrgUnit, unit_id)
     if u is None:
         abort(404)
-    items = exports.items_for(db_session, u, public=True, by_place=True)
+    items, next_after, total = exports.public_items_page(db_session, u, after=request.args.get("after", "")[:64])
     rows = [exports.public_item(i) for i in items]
-    rows.sort(key=lambda r: r["closed"] or r["opened"], reverse=True)
-    return render_template("public/unit.html", unit=u, rows=rows, children=u.children)
+    return render_template("public/unit.html", unit=u, rows=rows, children=u.children, total=total,
+                           next_after=next_after, paged=bool(request.args.get("after")))
 
 
 def _evaluation_url(code: str) -> str:
