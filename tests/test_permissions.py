@@ -69,8 +69,8 @@ def _with(base, **changes):
 ITEM_ACT = {**SEE_ITEM, "cadre_a": 302, "sup_gulouzi": 302, "admin": 302}
 # Supervisor-only actions: the cadre sees the item but may not (403).
 SUPERVISOR_ACT = _with(ITEM_ACT, cadre_a=403)
-# An item escalated to 古楼子乡 has left the village's ledger: cadre_a no longer sees it.
-TOWNSHIP_ACT = _with(ITEM_ACT, cadre_a=404)
+# An item escalated to 古楼子乡 stays in view of the village, read-only: cadre_a sees it, may not act.
+TOWNSHIP_ACT = _with(ITEM_ACT, cadre_a=403)
 # Taking cadre_a's confirmed entry into the ledger: cadre_a, and supervisors/admins above it.
 # Others get a 404 like for a capture (the entry id does not leak).
 TAKE_ENTRY = _with(SEE_ITEM, cadre_a=302, sup_gulouzi=302, admin=302)
@@ -119,12 +119,13 @@ ROUTES = {
     ("ledger.index", "GET", "the village's ledger"): ("/ledger/?unit={village}", None, IN_UNIT, SEES_SUBJECT),
     ("ledger.item", "GET", ""): ("/ledger/item/{item}", None, SEE_ITEM, None),
     ("ledger.item", "GET", "escalated to the township"): ("/ledger/item/{escalated}", None,
-                                                          _with(SEE_ITEM, cadre_a=404), None),
+                                                          SEE_ITEM, None),
     ("ledger.act", "POST", "set_deadline"): ("/ledger/item/{item}/set_deadline", "deadline", ITEM_ACT, None),
     ("ledger.act", "POST", "evaluate in person"): ("/ledger/item/{closed}/evaluate", "rating", ITEM_ACT, None),
     ("ledger.act", "POST", "close"): ("/ledger/item/{done}/close", "note", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "reopen"): ("/ledger/item/{closed}/reopen", "reason", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "merge"): ("/ledger/item/{item}/merge", "merge", SUPERVISOR_ACT, None),
+    ("ledger.merge_confirm", "GET", ""): ("/ledger/item/{item}/merge?target={target}", None, SEE_ITEM, None),
     ("ledger.act", "POST", "key_project"): ("/ledger/item/{item}/key_project", "key_project", SUPERVISOR_ACT,
                                             None),
     ("ledger.act", "POST", "accept"): ("/ledger/item/{escalated}/accept", "note", TOWNSHIP_ACT, None),
@@ -311,7 +312,7 @@ def _form(kind, token, n, ids=None):
         "rating": lambda: {"rating": "满意", "comment": "入户回访"},
         "note": lambda: {"note": "验收合格"},
         "guidance": lambda: {"guidance": "先申请一事一议资金"},
-        "merge": lambda: {"target_id": ids["target"], "reason": "同一问题"},
+        "merge": lambda: {"target_id": ids["target"], "reason": "同一问题", "confirmed": "1"},
         "key_project": lambda: {"project_id": ids["project"]},
         "link": lambda: {"item_id": ids["item"]},
         "project": lambda: {"name": f"重点项目{n}", "unit": ids["township"]},
