@@ -456,7 +456,8 @@ def solve_now(session: Session, item: LedgerItem, actor: User, result: str, *,
     item.triage = "now"
     item.status = "closed"
     item.closed_at = utcnow()
-    _record(session, item, "solve_now", actor, item.result, before, status, unit_id)
+    _record(session, item, "solve_now", actor, f"{item.outcome}：{item.result}"
+            + (f"（{item.outcome_reason}）" if item.outcome_reason else ""), before, status, unit_id)
     return item
 
 

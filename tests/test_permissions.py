@@ -146,6 +146,9 @@ ROUTES = {
     ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
     ("dashboard.index", "GET", "the village"): ("/dashboard/?unit={village}", None,
                                                 _with(REVIEWERS, sup_budayuan=403), None),
+    ("dashboard.export_rates", "GET", ""): ("/dashboard/rates.csv", None, REVIEWERS, None),
+    ("dashboard.cluster_to_project", "POST", ""): ("/dashboard/cluster", "cluster",
+                                                   _with(REVIEWERS, sup_gulouzi=302, sup_budayuan=404, admin=302), None),
     # Public pages: no login; closed items without the reporter's name or phone.
     ("public.index", "GET", ""): ("/public/", None, EVERYONE, None),
     ("public.unit", "GET", "the village"): ("/public/{village}", None, EVERYONE, set(ACTORS)),
@@ -178,6 +181,7 @@ EFFECTS = {
     ("ledger.take_entry", "POST", "open"): ("entry_in_ledger", 302),
     ("ledger.take_entry", "POST", "link"): ("entry_in_ledger", 302),
     ("ledger.projects", "POST", ""): ("projects", 302),
+    ("dashboard.cluster_to_project", "POST", ""): ("projects", 302),
     ("public.evaluate", "POST", ""): ("evaluations", 200),
     ("public.evaluate", "POST", "code already used"): ("evaluations", None),
 }
@@ -316,6 +320,7 @@ def _form(kind, token, n, ids=None):
         "key_project": lambda: {"project_id": ids["project"]},
         "link": lambda: {"item_id": ids["item"]},
         "project": lambda: {"name": f"重点项目{n}", "unit": ids["township"]},
+        "cluster": lambda: {"name": f"共性问题{n}", "item_id": ids["item"]},
     }
     if kind in ledger_forms:
         return {**data, **ledger_forms[kind]()}
