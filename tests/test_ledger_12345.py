@@ -243,3 +243,30 @@ def test_dashboard_overdue_agrees_with_the_ledger_and_the_reminders(client, sess
     assert total == len(in_list) == sum(due.values()) == 3
     assert overdue_col["古楼子乡"] == due["古楼子乡"] == 1
     assert stats.unit_month_stats(session, org["古楼子乡"], today.year, today.month, today)[-1].overdue == 3
+
+
+def test_rates_table_and_export_have_the_same_cells_and_templates_are_the_countys(client, session, users, login):
+    from ledger.deadlines import local_today
+
+    cadre = users["cadre_a"]
+    for text in ("道路冲毁", "路灯不亮"):
+        item = wf.open_item_from_entry(session, make_entry(session, cadre, text, visit_date=local_today()), cadre)
+        wf.solve_now(session, item, cadre, "已修好")
+    session.commit()
+    login(users["admin"])
+    html = client.get("/dashboard/").get_data(as_text=True)
+    table = html[html.index('id="table-rates"'):html.index("</table>", html.index('id="table-rates"'))]
+    shown = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]]
+    exported = client.get("/dashboard/rates.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert [line.split(",") for line in exported[1:]] == shown
+    nhg = next(row for row in shown if row[0] == "南荒沟村")
+    assert nhg[4:9] == ["2", "2", "0", "0", "100%"]  # both completed 已解决
+    xlsx = client.get("/dashboard/rates.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    # The county edits the reply wording; the item page's feedback note starts from it.
+    page = client.get("/ledger/replies").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/ledger/replies", data={"csrf_token": token, "已解决": "县里答复：{result}"})
+    assert replies.templates(session)["已解决"] == "县里答复：{result}"
+    login(users["sup_gulouzi"])
+    assert client.post("/ledger/replies", data={"csrf_token": token, "已解决": "x"}).status_code in (400, 403)

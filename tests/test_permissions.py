@@ -141,6 +141,8 @@ ROUTES = {
     ("ledger.export", "GET", "the village's ledger"): ("/ledger/export?format=csv&unit={village}", None, IN_UNIT,
                                                        SEES_SUBJECT),
     ("ledger.diary", "GET", ""): ("/ledger/diary", None, SIGNED_IN, None),
+    ("ledger.reply_templates", "GET", ""): ("/ledger/replies", None, SIGNED_IN, None),
+    ("ledger.reply_templates", "POST", ""): ("/ledger/replies", "reply", _with(ADMIN_ONLY, admin=302), None),
     ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, SEE_DIARY, None),
     # The dashboard: supervisors and admins only (as the navigation shows it).
     ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
@@ -321,6 +323,7 @@ def _form(kind, token, n, ids=None):
         "link": lambda: {"item_id": ids["item"]},
         "project": lambda: {"name": f"重点项目{n}", "unit": ids["township"]},
         "cluster": lambda: {"name": f"共性问题{n}", "item_id": ids["item"]},
+        "reply": lambda: {"已解决": f"已办好了{n}：{{result}}"},
     }
     if kind in ledger_forms:
         return {**data, **ledger_forms[kind]()}

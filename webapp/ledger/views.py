@@ -329,3 +329,27 @@ def diary():
     html = exports.printable_diary(db_session, cadre, int(m.group(1)), int(m.group(2)),
                                    quota=current_app.config.get("VISIT_QUOTA", 4))
     return Response(html, mimetype="text/html")
+
+
+@bp.route("/replies", methods=["GET", "POST"])
+@login_required
+def reply_templates():
+    """答复模板 per outcome: everyone reads them; the county admin edits them."""
+    me = current_user._get_current_object()
+    editable = me.role == "admin" and me.org_unit.parent_id is None
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        try:
+            for outcome in OUTCOMES:
+                text = request.form.get(outcome)
+                if text is not None and text.strip() != replies.templates(db_session).get(outcome, ""):
+                    replies.save_template(db_session, outcome, text, me)
+        except DomainError as exc:
+            db_session.rollback()
+            flash(str(exc), "error")
+        else:
+            _commit_or_flash(_("已保存答复模板"))
+        return redirect(url_for("ledger.reply_templates"))
+    return render_template("ledger/replies.html", templates=replies.templates(db_session), outcomes=OUTCOMES,
+                           editable=editable)
