@@ -6,8 +6,8 @@ county is the same whatever the server's zone. An item is overdue from the day a
 deadline: deadline 1月31日, checked on 2月1日, is one day overdue. Working days (督办, 响应时限)
 follow the State Council's calendar of holidays and make-up workdays from `chinese_calendar`.
 
-MINXIN_CLOCK_FILE names a file holding an ISO date that stands in for today (drills and tests
-of deadlines; absent or empty: the real date).
+MINXIN_CLOCK_FILE names a file holding an ISO date that stands in for today (ledger.clock:
+drills and tests of deadlines; absent or empty: the real date).
 """
 from __future__ import annotations
 
@@ -29,21 +29,12 @@ CST = dt.timezone(dt.timedelta(hours=8), "CST")
 DUE_SOON_DAYS = 3
 
 
-def _clock_date() -> Optional[dt.date]:
-    path = os.environ.get("MINXIN_CLOCK_FILE")
-    if not path:
-        return None
-    try:
-        text = open(path, encoding="utf-8").read().strip()
-    except OSError:
-        return None
-    return dt.date.fromisoformat(text[:10]) if text else None
-
-
 def local_today(now: Optional[dt.datetime] = None) -> dt.date:
     """Today's date in the county (UTC+8)."""
     if now is None:
-        fixed = _clock_date()
+        from ledger.clock import fixed_date
+
+        fixed = fixed_date()
         if fixed is not None:
             return fixed
     now = now or dt.datetime.now(dt.timezone.utc)
