@@ -270,3 +270,51 @@ def test_rates_table_and_export_have_the_same_cells_and_templates_are_the_county
     assert replies.templates(session)["已解决"] == "县里答复：{result}"
     login(users["sup_gulouzi"])
     assert client.post("/ledger/replies", data={"csrf_token": token, "已解决": "x"}).status_code in (400, 403)
+
+
+def _token(client, path="/login"):
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+def test_identical_problem_warns_merge_asks_first_and_the_merged_item_shows_everyone(client, session, users, login):
+    from ledger.deadlines import local_today
+
+    a, b = users["cadre_a"], users["cadre_b"]
+    first = wf.open_item_from_entry(session, make_entry(session, a, "南荒沟村3组道路冲毁，需要修复", interviewee="张大山",
+                                                        visit_date=local_today()), a)
+    again = make_entry(session, a, "南荒沟村3组道路冲毁，需要修复", interviewee="王桂兰", visit_date=local_today())
+    session.commit()
+    login(a)
+    resp = client.post(f"/ledger/entries/{again.id}/open", data={"csrf_token": _token(client, "/ledger/entries"),
+                                                                 "category": "道路桥梁"})
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "可能与已有事项" in page and first.code in page  # warned where it was sent
+    second = session.scalars(select(LedgerItem).where(LedgerItem.id != first.id)).one()
+    # The cadre sees the suggestion but may not merge; the supervisor is asked first.
+    assert "可能重复的事项" in page and "并入该事项" not in page
+    login(users["sup_gulouzi"])
+    page = client.get(f"/ledger/item/{second.id}").get_data(as_text=True)
+    assert "并入该事项" in page and first.code in page
+    token = _token(client, f"/ledger/item/{second.id}")
+    resp = client.post(f"/ledger/item/{second.id}/merge", data={"csrf_token": token, "target_id": first.id,
+                                                               "version": second.version})
+    assert resp.status_code == 302 and "/merge?target=" in resp.headers["Location"]
+    session.expire_all()
+    assert session.get(LedgerItem, second.id).status == "open"  # nothing merged yet
+    confirm = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "确认合并" in confirm and "文字相似度" in confirm and "100%" in confirm
+    resp = client.post(f"/ledger/item/{second.id}/merge", data={
+        "csrf_token": _token(client, resp.headers["Location"]), "target_id": first.id,
+        "version": session.get(LedgerItem, second.id).version, "confirmed": "1"})
+    session.expire_all()
+    assert session.get(LedgerItem, second.id).status == "merged"
+    page = client.get(f"/ledger/item/{first.id}").get_data(as_text=True)
+    assert page.count('class="linked"') == 2 and "张大山" in page and "王桂兰" in page
+    # Another village's cadre entry joins; cadre_a sees the entries in their scope only.
+    third = wf.open_item_from_entry(session, make_entry(session, b, "大古岭村道路冲毁需要修复", interviewee="李四",
+                                                        visit_date=local_today()), b)
+    wf.merge(session, third, session.get(LedgerItem, first.id), users["sup_gulouzi"])
+    session.commit()
+    login(a)
+    page = client.get(f"/ledger/item/{first.id}").get_data(as_text=True)
+    assert page.count('class="linked"') == 2 and "李四" not in page and "另有 1 篇日记" in page
