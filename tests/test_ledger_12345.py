@@ -318,3 +318,33 @@ def test_identical_problem_warns_merge_asks_first_and_the_merged_item_shows_ever
     login(a)
     page = client.get(f"/ledger/item/{first.id}").get_data(as_text=True)
     assert page.count('class="linked"') == 2 and "李四" not in page and "另有 1 篇日记" in page
+
+
+def test_county_dashboard_lists_recurring_problems_and_makes_one_a_key_project(client, session, users, login):
+    from ledger.deadlines import local_today
+
+    items = []
+    for who, text in (("cadre_a", "南荒沟村自来水管冻裂停水"), ("cadre_b", "大古岭村自来水管冻裂，全屯停水"),
+                      ("cadre_c", "步达远村自来水管冻裂停水三天")):
+        cadre = users[who]
+        items.append(wf.open_item_from_entry(session, make_entry(session, cadre, text, category="饮水",
+                                                                 visit_date=local_today()), cadre))
+    session.commit()
+    login(users["admin"])
+    page = client.get("/dashboard/").get_data(as_text=True)
+    section = page[page.index('id="recurring"'):]
+    assert "3 个村" in section and all(i.code in section for i in items)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', section).group(1)
+    resp = client.post("/dashboard/cluster", data={"csrf_token": token, "name": "冬季饮水管网防冻",
+                                                   "item_id": [str(i.id) for i in items]})
+    assert resp.status_code == 302 and "project=" in resp.headers["Location"]
+    session.expire_all()
+    project = session.scalars(select(KeyProject)).one()
+    assert project.name == "冬季饮水管网防冻" and project.org_unit.name == "宽甸县"
+    assert all(session.get(LedgerItem, i.id).key_project_id == project.id for i in items)
+    listing = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert all(i.code in listing for i in items)
+    # A township's supervisor sees only its villages' part and cannot pull in another township's item.
+    login(users["sup_gulouzi"])
+    assert client.post("/dashboard/cluster", data={"csrf_token": token, "name": "x",
+                                                   "item_id": [str(items[2].id)]}).status_code in (400, 404)

@@ -110,7 +110,7 @@ def test_escalation_through_the_web(client, session, users, login):
     # Held by the township now, still in the village's view: read-only, who holds it, its history.
     html = client.get(page).get_data(as_text=True)
     assert "已上报待受理" in html and "古楼子乡" in html and "村里没有资金" in html
-    assert "当前由" in html and f'action="{page}/' not in html  # no forms: nothing the cadre may do
+    assert "当前由宽甸县古楼子乡办理" in html and f'action="{page}/' not in html  # no forms: nothing the cadre may do
     assert item.code in client.get("/ledger/").get_data(as_text=True)  # not vanished from the village's list
     login(users["sup_gulouzi"])
     html = client.get(page).get_data(as_text=True)
