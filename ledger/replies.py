@@ -18,6 +18,7 @@ from ledger.models import OUTCOMES, LedgerItem, ReplyTemplate, User, utcnow
 from ledger.users import DomainError
 
 _DEFAULTS = Path(__file__).with_name("reply_templates.json")
+GAP = "……"
 
 
 def defaults() -> dict[str, str]:
@@ -54,7 +55,8 @@ def render(session: Session, item: LedgerItem, outcome: Optional[str] = None) ->
     """The reply for the item's outcome, filled in."""
     outcome = outcome or item.outcome or "已解决"
     text = templates(session).get(outcome, "")
-    values = {"problem": item.problem, "result": item.result or "", "reason": item.outcome_reason or "",
+    # Feedback is often recorded before the result is written: a gap shows where to fill in.
+    values = {"problem": item.problem, "result": item.result or GAP, "reason": item.outcome_reason or GAP,
               "unit": item.org_unit.name, "code": item.code}
     try:
         return text.format(**values)

@@ -224,12 +224,15 @@ async function after() {
 
   // Completed 部分解决, with the feedback the county's template starts.
   await sup.goto(itemUrl);
+  const result = '已更换主管道，三户恢复供水', reason = '冬季无法施工，剩余管网明年开春改造';
+  await sup.fill('form[action$="/complete"] textarea[name="result"]', result);
+  await sup.fill('form[action$="/complete"] textarea[name="outcome_reason"]', reason);
   await sup.selectOption('form[action$="/feedback"] select.reply-template', '部分解决');
   const note = await sup.inputValue('form[action$="/feedback"] textarea[name="note"]');
-  check(note.includes('部分解决'), 'the 部分解决 reply template fills the feedback note');
+  check(note.includes('部分解决') && note.includes(result) && note.includes(reason) && note.includes(code),
+    `the 部分解决 reply template fills the feedback note (${note})`);
   await act(sup, 'feedback', { method: '电话告知' });
-  text = await act(sup, 'complete', { result: '已更换主管道，三户恢复供水', outcome: '部分解决',
-    outcome_reason: '冬季无法施工，剩余管网明年开春改造' });
+  text = await act(sup, 'complete', { result, outcome: '部分解决', outcome_reason: reason });
   check(text.includes('部分解决') && text.includes('冬季无法施工'), 'completed 部分解决 with the reason');
   await act(sup, 'close', { note: '阶段验收' });
 
