@@ -93,7 +93,9 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
             if len(villages) < min_villages:
                 continue
             shared = Counter(w for m in members for w in words(m.problem, names))
-            common = "".join(w for w, n in shared.most_common(2) if n >= 2)
+            top = [w for w, n in shared.most_common(2) if n >= 2]
+            first = members[0].problem
+            common = "".join(sorted(top, key=lambda w: first.find(w) if w in first else len(first)))
             out.append(Cluster(category, tuple(members), tuple(sorted(villages.values(), key=lambda u: u.path)),
                                common))
     out.sort(key=lambda c: (-len(c.villages), -len(c.items), c.items[0].id))

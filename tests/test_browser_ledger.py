@@ -28,7 +28,8 @@ from test_browser import CHROMIUM, OUT, PASSWORD, ROOT, _need, _node, _serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
 SHOTS = ("ledger-escalated-township.png", "ledger-item-phone.png", "ledger-phone.png", "ledger-extension.png",
-         "dashboard-supervision.png", "public-code-used.png", "ledger-reopened.png", "dashboard-rates.png")
+         "dashboard-supervision.png", "dashboard-recurring.png", "public-code-used.png", "ledger-reopened.png",
+         "dashboard-rates.png")
 
 
 class _SMTPSink(socketserver.ThreadingTCPServer):
@@ -85,8 +86,13 @@ def _subject(msg) -> str:
 
 
 def _seed(instance: Path) -> None:
-    from ledger import db
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from ledger import db, workflow as wf
     from ledger.migrate import upgrade
+    from ledger.models import DiaryEntry, User
     from ledger.users import add_org_unit, create_user
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
@@ -98,6 +104,17 @@ def _seed(instance: Path) -> None:
         create_user(s, "cadre_a", PASSWORD, "李春生", "cadre", village)
         create_user(s, "sup_gulouzi", PASSWORD, "孙建国", "supervisor", town)
         create_user(s, "admin_kd", PASSWORD, "刘志强", "admin", county)
+        # The same problem reported in two villages, already in their ledgers: a recurring problem.
+        other = add_org_unit(s, "大古岭村", "village", town)
+        cadre_b = create_user(s, "cadre_b", PASSWORD, "王秀英", "cadre", other)
+        cadre_a = s.scalars(select(User).where(User.login == "cadre_a")).one()
+        for cadre, text in ((cadre_a, "南荒沟村二组自来水管冻裂停水"), (cadre_b, "大古岭村自来水管冻裂，全屯停水三天")):
+            entry = DiaryEntry(cadre=cadre, org_unit=cadre.org_unit, status="confirmed", visit_date=dt.date(2026, 5, 28),
+                               place=cadre.org_unit.name, place_unit=cadre.org_unit, interviewee="", visit_method="入户走访",
+                               problem=text, category="饮水", pii=[])
+            s.add(entry)
+            s.flush()
+            wf.open_item_from_entry(s, entry, cadre)
         s.commit()
     engine.dispose()
 
@@ -185,6 +202,8 @@ def test_ledger_journey_with_deadlines_reminders_and_rates_in_chromium(tmp_path,
             assert shown["rates"] == expected  # the township's dashboard showed what the ledger holds
             overdue = wf.find_items(s, county, overdue_on=today)
             assert [i.code for i in overdue] == [code] and shown["listed"] == 1
+            water = s.scalars(select(LedgerItem).where(LedgerItem.category == "饮水")).all()
+            assert len(water) == 2 and all(i.key_project and i.key_project.name == "冬季饮水管网防冻" for i in water)
     finally:
         engine.dispose()
     shots = OUT / "screenshots"

@@ -194,6 +194,7 @@ async function before() {
 async function after() {
   const SUP = env('SUPERVISOR'), ADMIN = env('ADMIN');
   const { code, itemUrl } = JSON.parse(fs.readFileSync(STATE, 'utf8'));
+  let text;
   // The county's 督办 list.
   let b = await browser();
   const admin = b.page;
@@ -204,12 +205,24 @@ async function after() {
   await admin.locator('#supervision').scrollIntoViewIfNeeded();
   await shot(admin, 'dashboard-supervision.png');
 
+  // Recurring problems across villages, one step to a key project.
+  const cluster = admin.locator('#recurring ~ section.cluster').first();
+  check(await cluster.count() === 1 && (await cluster.textContent()).includes('2 个村'), 'a problem recurring in 2 villages is listed');
+  await cluster.scrollIntoViewIfNeeded();
+  await shot(admin, 'dashboard-recurring.png');
+  await cluster.locator('input[name="name"]').fill('冬季饮水管网防冻');
+  await Promise.all([admin.waitForNavigation(), cluster.locator('button[type="submit"]').click()]);
+  text = await main_(admin);
+  check(text.includes('已创建重点项目') && admin.url().includes('project='), 'the cluster became a key project in one step');
+  check((await admin.locator('table.ledger-list tbody tr a[href*="/ledger/item/"]').count()) === 2,
+    'the project lists both villages\' items');
+
   // The township's dashboard: 逾期 as the ledger and the reminders show it.
   const sb = await browser();
   const sup = sb.page;
   await login(sup, SUP);
   await sup.goto(itemUrl);
-  let text = await main_(sup);
+  text = await main_(sup);
   check(text.includes('催办') && text.includes('督办'), 'the item page lists the 催办 and 督办 sent');
   check(text.includes('逾期'), 'the item shows it is overdue');
   await sup.goto(BASE + '/ledger/?overdue=1');
