@@ -216,7 +216,8 @@ def supervision_list(session: Session, today: dt.date, after: int = DEFAULT_SUPE
     """Items overdue by more than `after` working days; with `unit`, those whose level above
     is at or under it (a township sees its villages', the county everybody's)."""
     out = []
-    for item in overdue_items(session, today):
+    # An item whose level above is within `unit` is itself within it.
+    for item in overdue_items(session, today, within=unit):
         n = working_days_overdue(item, today)
         if n <= after:
             continue

@@ -348,3 +348,41 @@ def test_county_dashboard_lists_recurring_problems_and_makes_one_a_key_project(c
     login(users["sup_gulouzi"])
     assert client.post("/dashboard/cluster", data={"csrf_token": token, "name": "x",
                                                    "item_id": [str(items[2].id)]}).status_code in (400, 404)
+
+
+def test_the_pluggable_gateway_channel_posts_json_and_is_configured_by_the_county(county):
+    import json as _json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    got = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append((self.headers.get("Authorization"),
+                        _json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = {"SMS_GATEWAY_URL": f"http://127.0.0.1:{server.server_address[1]}/send", "SMS_GATEWAY_TOKEN": "t0k",
+                  "SMS_RECIPIENTS": "古楼子乡=13900000000"}
+        routes = notifications.routes_from_config(config)
+        assert [r.name for r in routes] == ["sms"]
+        c, s = county, county.session
+        item = _in_progress(c, dt.date(2024, 3, 12))
+        assert notifications.urge(s, dt.date(2024, 3, 13), routes) == [item]
+        assert got and got[0][0] == "Bearer t0k" and got[0][1]["to"] == ["13900000000"]
+        assert item.code in got[0][1]["subject"] and "2024-03-12" in got[0][1]["body"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    # A county's own channel by import path.
+    routes = notifications.routes_from_config({"NOTIFY_CHANNEL_FACTORY": "ledger.deadlines:MemoryChannel",
+                                               "SMS_RECIPIENTS": "宽甸县=13800000000"})
+    assert [r.name for r in routes] == ["sms"] and isinstance(routes[0].channel, MemoryChannel)
