@@ -70,7 +70,8 @@ def index():
         "dashboard/index.html", unit=unit, units=choices, year=year, month=month,
         months=stats.month_choices(today), visits=visits, rows=rows, due=due, chart=chart, quota=quota,
         today=today, status_labels=STATUS_LABELS, as_of=stats.as_of(year, month, today),
-        three=three, rate_columns=rates.COLUMNS, table_row=rates.table_row, supervised=supervised,
+        three=three, rate_columns=rates.COLUMNS, table_row=rates.table_row, rate_percent=rates.percent,
+        supervised=supervised,
         supervise_after=notifications.supervise_after(current_app.config), clusters=recurring_clusters)
 
 
