@@ -292,6 +292,7 @@ def test_identical_problem_warns_merge_asks_first_and_the_merged_item_shows_ever
     second = session.scalars(select(LedgerItem).where(LedgerItem.id != first.id)).one()
     # The cadre sees the suggestion but may not merge; the supervisor is asked first.
     assert "可能重复的事项" in page and "并入该事项" not in page
+    assert "反映的问题几乎相同" in page  # a warning at the top, for whoever opens it (also after a review confirm)
     login(users["sup_gulouzi"])
     page = client.get(f"/ledger/item/{second.id}").get_data(as_text=True)
     assert "并入该事项" in page and first.code in page
