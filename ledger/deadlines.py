@@ -3,7 +3,11 @@ notification channels (email through SMTP first; the channel is pluggable).
 
 Dates are calendar dates in China Standard Time (UTC+8, no daylight saving), so "today" for the
 county is the same whatever the server's zone. An item is overdue from the day after its
-deadline: deadline 1月31日, checked on 2月1日, is one day overdue.
+deadline: deadline 1月31日, checked on 2月1日, is one day overdue. Working days (督办, 响应时限)
+follow the State Council's calendar of holidays and make-up workdays from `chinese_calendar`.
+
+MINXIN_CLOCK_FILE names a file holding an ISO date that stands in for today (ledger.clock:
+drills and tests of deadlines; absent or empty: the real date).
 """
 from __future__ import annotations
 
@@ -27,10 +31,52 @@ DUE_SOON_DAYS = 3
 
 def local_today(now: Optional[dt.datetime] = None) -> dt.date:
     """Today's date in the county (UTC+8)."""
+    if now is None:
+        from ledger.clock import fixed_date
+
+        fixed = fixed_date()
+        if fixed is not None:
+            return fixed
     now = now or dt.datetime.now(dt.timezone.utc)
     if now.tzinfo is None:  # naive datetimes in this code base are UTC
         now = now.replace(tzinfo=dt.timezone.utc)
     return now.astimezone(CST).date()
+
+
+def is_workday(day: dt.date) -> bool:
+    """The official calendar (holidays off, make-up Saturdays on); for years it does not cover
+    yet, Monday to Friday."""
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days d with start < d <= end (0 when end <= start)."""
+    n, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        n += is_workday(day)
+    return n
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The n-th working day after `start` (start itself when n <= 0)."""
+    day = start
+    while n > 0:
+        day += dt.timedelta(days=1)
+        n -= is_workday(day)
+    return day
+
+
+def working_days_overdue(item: LedgerItem, today: dt.date) -> int:
+    """Working days past the deadline (0 when not overdue)."""
+    if not is_overdue(item, today):
+        return 0
+    return working_days_between(item.deadline, today)
 
 
 def days_overdue(item: LedgerItem, today: dt.date) -> int:

@@ -1,7 +1,8 @@
 """群众评议: villagers rate a closed item's result through its short code (QR code to a phone
 page, no account), once per code; a cadre can record an evaluation taken in person.
-不满意 reopens the item for the supervisor, and the reopened item gets a new code, so a code
-is good for exactly one evaluation of one result."""
+不满意 reopens the item for the supervisor. The item keeps its number and code: a code is good
+for one evaluation per closing, and a used code says so (and thanks the villager) until the item
+is closed again with a new result."""
 from __future__ import annotations
 
 import io
@@ -31,11 +32,18 @@ def item_by_code(session: Session, code: str) -> Optional[LedgerItem]:
     return session.scalars(select(LedgerItem).where(LedgerItem.code == code)).first()
 
 
+def _last_closing(item: LedgerItem):
+    closings = [t.at for t in item.transitions if t.action in ("close", "solve_now")]
+    return closings[-1] if closings else None
+
+
 def public_evaluation_used(item: LedgerItem) -> bool:
-    """Whether the item's current code has been used: a public evaluation since its last closing."""
-    if item.closed_at is None:
+    """Whether the code has been used on the current result: a public evaluation since the item
+    was last closed (a reopened item's code stays used until it is closed again)."""
+    closed = _last_closing(item)
+    if closed is None:
         return False
-    return any(e.source == "public" and e.at >= item.closed_at for e in item.evaluations)
+    return any(e.source == "public" and e.at >= closed for e in item.evaluations)
 
 
 def can_evaluate_publicly(item: Optional[LedgerItem]) -> bool:
@@ -69,11 +77,11 @@ def submit_public_evaluation(session: Session, code: str, rating: str, comment: 
     item = item_by_code(session, code)
     if item is None:
         raise DomainError("评议码无效 (unknown evaluation code)")
+    if public_evaluation_used(item):
+        raise DomainError("此评议码已使用，感谢您的评价 (this code has already been used; thank you)")
     rating, comment = _check(rating, comment)
     if item.status != "closed":
         raise DomainError("该事项尚未办结，暂不能评议 (the item is not closed; it cannot be evaluated yet)")
-    if public_evaluation_used(item):
-        raise DomainError("此评议码已使用，感谢您的评价 (this code has already been used)")
     return _add(session, item, rating, comment, "public", None)
 
 

@@ -28,7 +28,9 @@ from ledger.db import Base
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    from ledger.clock import shift  # MINXIN_CLOCK_FILE: a clock drills and tests can move
+
+    return shift(dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)
 
 
 # --- organisation -------------------------------------------------------------------
@@ -341,6 +343,9 @@ class LedgerItem(Base):
     pii: Mapped[list] = mapped_column(JSON, default=list)
     opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
     closed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime, index=True)
+    # 办理结果: 已解决 / 部分解决 / 未能解决 (the last two with a reason), set when completed.
+    outcome: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    outcome_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
@@ -354,6 +359,8 @@ class LedgerItem(Base):
     )
     feedbacks: Mapped[list["Feedback"]] = relationship(back_populates="item", order_by="Feedback.id")
     evaluations: Mapped[list["Evaluation"]] = relationship(back_populates="item", order_by="Evaluation.id")
+    extensions: Mapped[list["DeadlineExtension"]] = relationship(
+        back_populates="item", order_by="DeadlineExtension.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -411,6 +418,65 @@ class Evaluation(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[LedgerItem] = relationship(back_populates="evaluations")
+
+
+OUTCOMES = ("已解决", "部分解决", "未能解决")
+EXTENSION_STATUSES = ("pending", "approved", "refused")
+
+
+class DeadlineExtension(Base):
+    """延期: the holder asks, before the deadline and with a reason; the level above decides."""
+
+    __tablename__ = "deadline_extensions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)
+    old_deadline: Mapped[dt.date] = mapped_column(Date)
+    new_deadline: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    item: Mapped[LedgerItem] = relationship(back_populates="extensions")
+    requested_by: Mapped[Optional[User]] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[Optional[User]] = relationship(foreign_keys=[decided_by_id])
+
+
+class Notification(Base):
+    """Every notice the ledger sent or tried to send (催办, 督办, 延期告知): the outbox and its log.
+    `key` makes a notice that must go once (one 催办 per item and deadline) go once."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ledger_items.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # urge | supervise | extension
+    key: Mapped[str] = mapped_column(String(128), index=True)
+    channel: Mapped[str] = mapped_column(String(16), default="")  # email | sms | public | ""
+    recipients: Mapped[list] = mapped_column(JSON, default=list)
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent | failed | unaddressed
+    error: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    item: Mapped[Optional[LedgerItem]] = relationship()
+
+
+class ReplyTemplate(Base):
+    """The county's wording of the reply told to the villager, per outcome (editable by the county)."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    updated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 # --- jobs ---------------------------------------------------------------------------

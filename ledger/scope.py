@@ -45,7 +45,25 @@ def can_see_entry(user: User, entry: DiaryEntry) -> bool:
 
 
 def can_see_item(user: User, item: LedgerItem) -> bool:
-    return item.org_unit.is_within(user.org_unit)
+    """Items held at or under the user's unit, and items that were held there once: an item
+    escalated from a village stays in view (read-only) of the village and the township."""
+    if item.org_unit.is_within(user.org_unit):
+        return True
+    return any(u.is_within(user.org_unit) for u in held_by(item))
+
+
+def held_by(item: LedgerItem) -> list[OrgUnit]:
+    """Every unit whose ledger the item has been in, in the order it got there."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(item)
+    seen: list[int] = []
+    for tr in item.transitions:
+        if tr.to_unit_id is not None and tr.to_unit_id not in seen:
+            seen.append(tr.to_unit_id)
+    if session is None:
+        return [item.org_unit]
+    return [u for u in (session.get(OrgUnit, i) for i in seen) if u is not None]
 
 
 def can_act_on_item(user: User, item: LedgerItem) -> bool:

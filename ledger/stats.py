@@ -1,5 +1,7 @@
 """Numbers for the dashboard, per unit and month: visits per cadre against the quota (who is
-behind), items opened / solved / overdue / escalated, satisfaction rates.
+behind), items opened / solved / overdue / escalated, satisfaction rates. 逾期 is a state, counted
+on the month's last day (today in the current month) for the unit holding the item, so it
+agrees with the ledger and the 到期提醒.
 
 Months are calendar months in China Standard Time. Counts come from the ledger's history
 (LedgerTransition), so an item escalated from a village to the county still counts as opened by
@@ -18,6 +20,7 @@ from ledger.deadlines import local_today
 from ledger.evaluation import Satisfaction, satisfaction
 from ledger.exports import month_range
 from ledger.models import DiaryEntry, Evaluation, LedgerItem, LedgerTransition, OrgUnit, User
+from ledger.workflow import ACTIVE
 
 DEFAULT_QUOTA = 4
 
@@ -85,22 +88,42 @@ class UnitMonth:
         return self.unit.name if self.unit is not None else "合计"
 
 
-def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, today: dt.date) -> dict[int, int]:
-    """Deadlines falling in the month, already past, not met: neither completed nor solved on or
-    before the deadline. Counted for the unit that set the deadline."""
+def as_of(year: int, month: int, today: dt.date) -> dt.date:
+    """The day a month's 逾期 is counted on: today in the current month, else its last day."""
     start, end = month_range(year, month)
+    return min(today, end - dt.timedelta(days=1))
+
+
+def _state_on(item: LedgerItem, day: dt.date) -> Optional[tuple[str, int, Optional[dt.date]]]:
+    """(status, holding unit, deadline) of the item at the end of `day` (China time), from its
+    history; None when it did not exist yet."""
+    trs = [t for t in item.transitions if _to_local(t.at) <= day]
+    if not trs:
+        return None
+    if not any(t.action == "set_deadline" for t in trs):
+        return trs[-1].to_status, trs[-1].to_unit_id, None
+    deadline = item.deadline
+    for ext in item.extensions:  # an extension granted later did not count yet
+        if ext.status == "approved" and ext.decided_at is not None and _to_local(ext.decided_at) > day:
+            deadline = ext.old_deadline
+            break
+    return trs[-1].to_status, trs[-1].to_unit_id, deadline
+
+
+def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, today: dt.date) -> dict[int, int]:
+    """Items overdue on the month's count day (as_of), per unit holding them then: in the current
+    month exactly what the ledger's 只看逾期 and the 到期提醒 show today."""
+    day = as_of(year, month, today)
     out: dict[int, int] = {}
     items = session.scalars(select(LedgerItem).where(
-        LedgerItem.deadline >= start, LedgerItem.deadline < end, LedgerItem.deadline < today,
-        LedgerItem.status != "merged"))
+        LedgerItem.deadline.is_not(None), LedgerItem.status != "merged"))
     for item in items:
-        setting = [t for t in item.transitions if t.action == "set_deadline"]
-        if not setting or setting[-1].to_unit_id not in ids:
+        state = _state_on(item, day)
+        if state is None:
             continue
-        done = [t for t in item.transitions[item.transitions.index(setting[-1]):]
-                if t.action in ("complete", "solve_now")]
-        if not done or _to_local(done[0].at) > item.deadline:
-            out[setting[-1].to_unit_id] = out.get(setting[-1].to_unit_id, 0) + 1
+        status, unit_id, deadline = state
+        if status in ACTIVE and deadline is not None and deadline < day and unit_id in ids:
+            out[unit_id] = out.get(unit_id, 0) + 1
     return out
 
 

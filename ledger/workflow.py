@@ -11,6 +11,10 @@ closed        已销号          closed with a result; disclosed publicly and op
 reopened      重新办理        a supervisor reopened it, or a villager was 不满意
 merged        已合并          the same problem as another item; its entries moved there
 
+An item keeps its number (code) for life: a reopened item is the same item. 延期 (a later
+deadline, asked for by the holder before the deadline and decided by the level above) changes
+no status; it is history like a link or a flag.
+
 Every call below checks the table `TRANSITIONS`, the actor's rights and the preconditions,
 records a LedgerTransition (who, when, why, from/to status and unit) and an audit event, and
 raises DomainError with a Chinese message (English in parentheses) when refused. Passing
@@ -31,6 +35,8 @@ from sqlalchemy.orm.attributes import flag_modified
 from ledger import audit
 from ledger.models import (
     CATEGORIES,
+    OUTCOMES,
+    DeadlineExtension,
     DiaryEntry,
     Feedback,
     KeyProject,
@@ -93,10 +99,13 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     Rule("flag", "标记", ALL_LIVE, KEEP),
     Rule("key_project", "重点项目", ALL_LIVE, KEEP, supervisor_only=True),
     Rule("evaluate", "群众评议", ("closed",), KEEP),
+    Rule("request_extension", "申请延期", ("in_progress",), KEEP),
+    Rule("decide_extension", "延期审批", ("in_progress",), KEEP, supervisor_only=True),
 )}
 # Actions a user picks on the item page (the rest happen through other screens).
-USER_ACTIONS = ("solve_now", "set_deadline", "escalate", "accept", "send_back", "complete",
-                "feedback", "close", "reopen", "flag", "key_project", "evaluate")
+USER_ACTIONS = ("solve_now", "set_deadline", "request_extension", "decide_extension", "escalate", "accept",
+                "send_back", "complete", "feedback", "close", "reopen", "flag", "key_project", "evaluate")
+OUTCOME_LABELS = {o: o for o in OUTCOMES}
 
 
 def target_status(action: str, source: Optional[str]) -> Optional[str]:
@@ -132,6 +141,11 @@ def can(user: Optional[User], item: LedgerItem, action: str) -> bool:
         return False
     rule = RULES[action]
     if user.role in ("supervisor", "admin"):
+        if action == "decide_extension":
+            return can_decide_extension(user, item)
+        if action == "request_extension":  # the holder's own level asks
+            return item.org_unit.is_within(user.org_unit) and (
+                item.org_unit_id == user.org_unit_id or user.role == "admin")
         return item.org_unit.is_within(user.org_unit)
     if user.role != "cadre" or rule.supervisor_only:
         return False
@@ -140,6 +154,15 @@ def can(user: Optional[User], item: LedgerItem, action: str) -> bool:
             item.place_unit is not None and item.place_unit.is_within(user.org_unit)
         )
     return item.org_unit_id == user.org_unit_id
+
+
+def can_decide_extension(user: Optional[User], item: LedgerItem) -> bool:
+    """The level above the holder decides; the county, having none above, decides its own."""
+    if user is None or not user.active or user.role not in ("supervisor", "admin"):
+        return False
+    if item.org_unit.parent_id is None:
+        return item.org_unit_id == user.org_unit_id
+    return item.org_unit_id != user.org_unit_id and item.org_unit.is_within(user.org_unit)
 
 
 def _require(user: Optional[User], item: LedgerItem, action: str) -> None:
@@ -161,6 +184,10 @@ def allowed_actions(user: User, item: LedgerItem) -> list[str]:
         if item.status in RULES[action].sources and can(user, item, action):
             if action == "escalate" and item.org_unit.parent_id is None:
                 continue
+            if action == "request_extension" and (pending_extension(item) is not None or item.deadline is None):
+                continue
+            if action == "decide_extension" and pending_extension(item) is None:
+                continue
             out.append(action)
     return out
 
@@ -169,7 +196,7 @@ def allowed_actions(user: User, item: LedgerItem) -> list[str]:
 
 _ITEM_FIELDS = ("status", "org_unit_id", "level", "triage", "deadline", "responsible_unit", "result",
                 "escalation_reason", "common_need", "widespread", "pain_point", "legacy",
-                "key_project_id", "merged_into_id", "closed_at", "code")
+                "key_project_id", "merged_into_id", "closed_at", "code", "outcome", "outcome_reason")
 
 
 def _record(
@@ -306,14 +333,6 @@ def link_entry(session: Session, item: LedgerItem, entry: DiaryEntry, actor: Use
     return item
 
 
-def _similarity(a: str, b: str) -> float:
-    from rapidfuzz import fuzz
-
-    if not a or not b:
-        return 0.0
-    return max(fuzz.ratio(a, b), fuzz.partial_ratio(a, b) * 0.9) / 100.0
-
-
 @dataclass
 class Suggestion:
     item: LedgerItem
@@ -323,35 +342,60 @@ class Suggestion:
     text_similarity: float
 
 
+# A duplicate shares the category and the township's tree, and its words, not only its place.
+DUPLICATE_TEXT_BAR = 0.4
+
+
+def _subject(subject: LedgerItem | DiaryEntry) -> tuple:
+    return subject.org_unit, subject.place_unit_id, subject.place, subject.category, subject.problem
+
+
+def _place_names(session: Session, unit: OrgUnit, *places: str) -> list[str]:
+    area = unit.parent if unit.parent is not None and unit.level == "village" else unit
+    names = [u.name for u in session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(area.path)))]
+    names += [u.name for u in area.ancestors()]
+    # 南荒沟村 is also said 南荒沟
+    names += [n[:-1] for n in names if len(n) > 2 and n[-1] in "村乡镇县"]
+    return names + [p for p in places if p]
+
+
+def similarity_of(a: LedgerItem | DiaryEntry, b: LedgerItem) -> Suggestion:
+    """How alike two problems are (for the merge confirmation and the suggestion lists)."""
+    from sqlalchemy.orm import object_session
+
+    from ledger.similarity import text_similarity
+
+    unit, place_unit_id, place, category, text = _subject(a)
+    session = object_session(b)
+    names = _place_names(session, unit, place, b.place) if session is not None else [place, b.place]
+    same_place = bool(place_unit_id and b.place_unit_id == place_unit_id) or bool(
+        place and b.place and (place in b.place or b.place in place))
+    same_cat = bool(category) and b.category == category
+    sim = text_similarity(text, b.problem, names)
+    return Suggestion(b, sim, same_place, same_cat, sim)
+
+
 def suggest_duplicates(session: Session, subject: LedgerItem | DiaryEntry, *, limit: int = 5,
-                       threshold: float = 0.5) -> list[Suggestion]:
-    """Likely duplicates of an item or entry among live items in the same township (the
-    subject's unit's parent subtree): same place, same category, similar text."""
-    if isinstance(subject, LedgerItem):
-        unit, place_unit_id, place, category, text = (
-            subject.org_unit, subject.place_unit_id, subject.place, subject.category, subject.problem)
-        exclude = {subject.id}
-    else:
-        unit, place_unit_id, place, category, text = (
-            subject.org_unit, subject.place_unit_id, subject.place, subject.category, subject.problem)
-        exclude = {i.id for i in subject.ledger_items}
+                       threshold: float = DUPLICATE_TEXT_BAR) -> list[Suggestion]:
+    """Likely duplicates of an item or entry among live items of the same category in the same
+    township (the subject's unit's parent subtree) whose problem text, without place words, is
+    alike (ledger.similarity); the same place ranks first among equals."""
+    unit, place_unit_id, place, category, text = _subject(subject)
+    exclude = {subject.id} if isinstance(subject, LedgerItem) else {i.id for i in subject.ledger_items}
     area = unit.parent if unit.parent is not None and unit.level == "village" else unit
     q = (select(LedgerItem)
          .join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
-         .where(LedgerItem.status.in_(("open", "in_progress", "escalated", "done", "reopened")))
+         .where(LedgerItem.status.in_(("open", "in_progress", "escalated", "done", "reopened")),
+                LedgerItem.category == (category or "其他"))
          .where(OrgUnit.path.startswith(area.path) | OrgUnit.id.in_([u.id for u in area.ancestors()])))
     out = []
     for cand in session.scalars(q):
         if cand.id in exclude:
             continue
-        same_place = bool(place_unit_id and cand.place_unit_id == place_unit_id) or bool(
-            place and cand.place and (place in cand.place or cand.place in place))
-        same_cat = bool(category) and cand.category == category
-        sim = _similarity(text, cand.problem)
-        score = 0.6 * sim + 0.25 * same_place + 0.15 * same_cat
-        if score >= threshold:
-            out.append(Suggestion(cand, round(score, 3), same_place, same_cat, round(sim, 3)))
-    out.sort(key=lambda s: (-s.score, s.item.id))
+        sug = similarity_of(subject, cand)
+        if sug.text_similarity >= threshold:
+            out.append(sug)
+    out.sort(key=lambda s: (-s.text_similarity, not s.same_place, s.item.id))
     return out[:limit]
 
 
@@ -391,17 +435,29 @@ def merge(session: Session, duplicate: LedgerItem, target: LedgerItem, actor: Us
 # --- triage -------------------------------------------------------------------------
 
 
+def _outcome(outcome: Optional[str], reason: str) -> tuple[str, str]:
+    """已解决, or 部分解决 / 未能解决 with the reason why not (fully)."""
+    outcome = (outcome or "已解决").strip()
+    if outcome not in OUTCOMES:
+        raise DomainError(f"未知的办理结果 {outcome} (unknown outcome)")
+    why = _text(reason, "未能完全解决的原因", required=outcome != "已解决", limit=2000)
+    return outcome, why if outcome != "已解决" else ""
+
+
 def solve_now(session: Session, item: LedgerItem, actor: User, result: str, *,
+              outcome: Optional[str] = None, outcome_reason: str = "",
               version: Optional[int] = None) -> LedgerItem:
     """快办快结: closed at once with a result (and the villager told of it)."""
     before, status, unit_id = _begin(item, "solve_now", actor, version)
     text = _text(result, "办理结果")
+    item.outcome, item.outcome_reason = _outcome(outcome, outcome_reason)
     _require_feedback(item)
     item.result = text
     item.triage = "now"
     item.status = "closed"
     item.closed_at = utcnow()
-    _record(session, item, "solve_now", actor, item.result, before, status, unit_id)
+    _record(session, item, "solve_now", actor, f"{item.outcome}：{item.result}"
+            + (f"（{item.outcome_reason}）" if item.outcome_reason else ""), before, status, unit_id)
     return item
 
 
@@ -425,6 +481,59 @@ def set_deadline(session: Session, item: LedgerItem, actor: User, deadline: dt.d
     _record(session, item, "set_deadline", actor, why or f"限 {deadline.isoformat()} 前办结，责任单位：{responsible}",
             before, status, unit_id)
     return item
+
+
+def pending_extension(item: LedgerItem) -> Optional[DeadlineExtension]:
+    return next((x for x in item.extensions if x.status == "pending"), None)
+
+
+def request_extension(session: Session, item: LedgerItem, actor: User, new_deadline: dt.date, reason: str, *,
+                      today: Optional[dt.date] = None, version: Optional[int] = None) -> DeadlineExtension:
+    """延期: the holder asks for a later deadline, before the deadline passes, with a reason."""
+    before, status, unit_id = _begin(item, "request_extension", actor, version)
+    from ledger.deadlines import local_today
+
+    today = today or local_today()
+    if item.deadline is None:
+        raise DomainError("该事项没有办理时限，无需延期 (the item has no deadline)")
+    if today > item.deadline:
+        raise DomainError("已过办理时限，不能再申请延期 (the deadline has passed; too late to ask for more time)")
+    if pending_extension(item) is not None:
+        raise DomainError("已有待审批的延期申请 (an extension is already waiting for a decision)")
+    if not isinstance(new_deadline, dt.date) or new_deadline <= item.deadline:
+        raise DomainError("延期后的时限须晚于原时限 (the new deadline must be later than the current one)")
+    why = _text(reason, "延期理由", limit=2000)
+    ext = DeadlineExtension(item=item, old_deadline=item.deadline, new_deadline=new_deadline, reason=why,
+                            status="pending", requested_by_id=actor.id, requested_at=utcnow())
+    session.add(ext)
+    _record(session, item, "request_extension", actor, f"申请延期至 {new_deadline.isoformat()}：{why}",
+            before, status, unit_id, extra={"new_deadline": new_deadline.isoformat()})
+    return ext
+
+
+def decide_extension(session: Session, item: LedgerItem, actor: User, approve: bool, note: str = "", *,
+                     version: Optional[int] = None) -> DeadlineExtension:
+    """The level above approves (the deadline moves; the villager is told the new date) or
+    refuses (with a reason) the pending extension."""
+    before, status, unit_id = _begin(item, "decide_extension", actor, version)
+    ext = pending_extension(item)
+    if ext is None:
+        raise DomainError("没有待审批的延期申请 (no extension waiting for a decision)")
+    why = _text(note, "不同意延期的理由", required=not approve, limit=2000)
+    ext.status = "approved" if approve else "refused"
+    ext.decided_by_id = actor.id
+    ext.decided_at = utcnow()
+    ext.decision_note = why
+    if approve:
+        item.deadline = ext.new_deadline
+    text = (f"同意延期至 {ext.new_deadline.isoformat()}" if approve else "不同意延期") + (f"：{why}" if why else "")
+    _record(session, item, "decide_extension", actor, text, before, status, unit_id,
+            extra={"extension": ext.status})
+    if approve:
+        from ledger import notifications
+
+        notifications.tell_villager_new_deadline(session, item, ext)
+    return ext
 
 
 def escalate(session: Session, item: LedgerItem, actor: User, reason: str, *,
@@ -510,14 +619,18 @@ def _require_feedback(item: LedgerItem) -> None:
 
 
 def complete(session: Session, item: LedgerItem, actor: User, result: str, *,
+             outcome: Optional[str] = None, outcome_reason: str = "",
              version: Optional[int] = None) -> LedgerItem:
-    """办结: the result text, and where a villager reported it, the feedback to them."""
+    """办结: the result text and outcome (已解决 / 部分解决 / 未能解决 with the reason), and where a
+    villager reported it, the feedback to them."""
     before, status, unit_id = _begin(item, "complete", actor, version)
     text = _text(result, "办理结果")
+    item.outcome, item.outcome_reason = _outcome(outcome, outcome_reason)
     _require_feedback(item)
     item.result = text
     item.status = "done"
-    _record(session, item, "complete", actor, item.result, before, status, unit_id)
+    _record(session, item, "complete", actor, f"{item.outcome}：{item.result}"
+            + (f"（{item.outcome_reason}）" if item.outcome_reason else ""), before, status, unit_id)
     return item
 
 
@@ -561,13 +674,14 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
 def reopen(session: Session, item: LedgerItem, actor: Optional[User], reason: str, *,
            version: Optional[int] = None, system: bool = False) -> LedgerItem:
     """Back to work: a supervisor rejects a result, or a villager was dissatisfied (system=True,
-    called by ledger.evaluation). A new evaluation code is issued for the next closing."""
+    called by ledger.evaluation). The item keeps its number: the villager's code now answers
+    "already used" until the item is closed again, then takes one evaluation of the new result."""
     before, status, unit_id = _begin(item, "reopen", actor, version, check_actor=not system)
     why = _text(reason, "重新办理的理由")
     item.status = "reopened"
     item.closed_at = None
     item.triage = None
-    item.code = new_code(session)
+    item.outcome, item.outcome_reason = "", ""
     _record(session, item, "reopen", actor, why, before, status, unit_id)
     return item
 
@@ -700,10 +814,18 @@ def parse_cursor(value: str) -> Optional[tuple[dt.datetime, int]]:
 def _items_query(unit: OrgUnit, *, status: str = "", category: str = "", flag: str = "",
                  overdue_on: Optional[dt.date] = None, text: str = "", key_project_id: Optional[int] = None,
                  include_merged: bool = False):
+    """Items held at or under `unit`, and items it sent up that are held above now (read-only
+    there, so an escalated item does not vanish from the ledger it came from)."""
     # The scope is the ids under the unit's materialised path, so the items' own
-    # (org_unit_id, opened_at, id) index serves both the filter and the newest-first order.
-    q = select(LedgerItem).where(LedgerItem.org_unit_id.in_(
-        select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))))
+    # (org_unit_id, opened_at, id) index serves both the filter and the newest-first order;
+    # what was sent up is found from the escalations out of the subtree (an index, not every
+    # transition of every item).
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    held = LedgerItem.org_unit_id.in_(under)
+    sent_up = select(LedgerTransition.item_id).where(
+        LedgerTransition.action == "escalate", LedgerTransition.from_unit_id.in_(under))
+    # Overdue is what the unit itself must act on (the dashboard's 逾期 counts the same).
+    q = select(LedgerItem).where(held if overdue_on is not None else held | LedgerItem.id.in_(sent_up))
     if status:
         q = q.where(LedgerItem.status == status)
     elif not include_merged:
@@ -731,7 +853,7 @@ def find_items_page(session: Session, unit: OrgUnit, *, after: str = "", per_pag
     if cursor is not None:
         when, ident = cursor
         q = q.where((LedgerItem.opened_at < when) | ((LedgerItem.opened_at == when) & (LedgerItem.id < ident)))
-    rows = list(session.scalars(q.options(selectinload(LedgerItem.org_unit))
+    rows = list(session.scalars(q.options(selectinload(LedgerItem.org_unit), selectinload(LedgerItem.entries))
                                 .order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]

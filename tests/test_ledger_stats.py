@@ -39,14 +39,17 @@ def test_unit_month_counts(county):
 
     on_time = new("按期办结")
     wf.set_deadline(s, on_time, a, dt.date(2024, 2, 20), "村委会", today=dt.date(2024, 2, 10))
+    _at(on_time, "set_deadline", feb)
     wf.complete(s, on_time, a, "已办")
     _at(on_time, "complete", dt.datetime(2024, 2, 20, 15, 59))  # 23:59 on Feb 20 in China: on time
     late = new("逾期办结")
     wf.set_deadline(s, late, a, dt.date(2024, 2, 29), "村委会", today=dt.date(2024, 2, 10))
+    _at(late, "set_deadline", feb)
     wf.complete(s, late, a, "已办")
     _at(late, "complete", dt.datetime(2024, 2, 29, 16, 0))  # 00:00 on Mar 1 in China: one day late
     still_open = new("一直没办")
     wf.set_deadline(s, still_open, a, dt.date(2024, 2, 12), "村委会", today=dt.date(2024, 2, 10))
+    _at(still_open, "set_deadline", feb)
     quick = new("快办快结")
     wf.solve_now(s, quick, a, "当场解决")
     _at(quick, "solve_now", feb)
@@ -65,10 +68,12 @@ def test_unit_month_counts(county):
     s.flush()
     rows = stats.unit_month_stats(s, c.units["宽甸县"], 2024, 2, today=dt.date(2024, 3, 10))
     table = {r.label: (r.opened, r.solved, r.overdue, r.escalated, r.satisfaction.total) for r in rows}
-    assert table["南荒沟村"] == (5, 2, 2, 1, 1)  # solved: on_time + quick; late's completion fell in March
+    # solved: on_time + quick; late's completion fell in March. Overdue on Feb 29: still_open only
+    # (late's deadline was Feb 29 itself, overdue from Mar 1).
+    assert table["南荒沟村"] == (5, 2, 1, 1, 1)
     assert table["步达远村"] == (1, 1, 0, 0, 1)
     assert table["古楼子乡"] == (0, 0, 0, 0, 0)  # its escalation was on Mar 1, China time
-    assert table["合计"] == (6, 3, 2, 1, 2)
+    assert table["合计"] == (6, 3, 1, 1, 2)
     total = rows[-1].satisfaction
     assert total.counts == {"满意": 1, "基本满意": 0, "不满意": 1} and total.rate == 0.5
     march = {r.label: (r.solved, r.escalated) for r in stats.unit_month_stats(s, c.units["宽甸县"], 2024, 3,

@@ -105,8 +105,13 @@ def test_escalation_through_the_web(client, session, users, login):
     item = _new_item(session, users)
     page = f"/ledger/item/{item.id}"
     login(users["cadre_a"])
-    _post(client, f"{page}/escalate", {"reason": "村里没有资金"}, page)
-    assert client.get(page).status_code == 404  # now in the township's ledger, outside the cadre's scope
+    resp = _post(client, f"{page}/escalate", {"reason": "村里没有资金"}, page)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(page)
+    # Held by the township now, still in the village's view: read-only, who holds it, its history.
+    html = client.get(page).get_data(as_text=True)
+    assert "已上报待受理" in html and "古楼子乡" in html and "村里没有资金" in html
+    assert "当前由宽甸县古楼子乡办理" in html and f'action="{page}/' not in html  # no forms: nothing the cadre may do
+    assert item.code in client.get("/ledger/").get_data(as_text=True)  # not vanished from the village's list
     login(users["sup_gulouzi"])
     html = client.get(page).get_data(as_text=True)
     assert "已上报待受理" in html and "村里没有资金" in html and "退回到" in html
@@ -184,10 +189,15 @@ def test_dissatisfied_villager_reopens_the_item(client, session, users, login):
     _post(client, page, {"rating": "不满意", "comment": "根本没修"}, page)
     session.expire_all()
     item = session.get(LedgerItem, item.id)
-    assert item.status == "reopened" and item.code != old_code and item.closed_at is None
+    assert item.status == "reopened" and item.code == old_code and item.closed_at is None  # same number
     assert item.transitions[-1].action == "reopen" and item.transitions[-1].actor_id is None
     assert "根本没修" in item.transitions[-1].reason
-    assert client.get(page).status_code == 404  # the used code is gone with the old result
+    # The used code says so and thanks the villager, on the page and when tried again.
+    html = client.get(page).get_data(as_text=True)
+    assert "此评议码已使用" in html and "感谢" in html and "提交评价" not in html
+    _post(client, page, {"rating": "满意"}, "/login")  # the used page has no form; a token from elsewhere
+    assert "此评议码已使用，感谢您的评价" in client.get(page).get_data(as_text=True)
+    assert len(session.scalars(select(Evaluation).where(Evaluation.item_id == item.id)).all()) == 1
     login(users["sup_gulouzi"])
     listing = client.get("/ledger/?status=reopened").get_data(as_text=True)
     assert item.code in listing

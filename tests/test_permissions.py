@@ -69,8 +69,8 @@ def _with(base, **changes):
 ITEM_ACT = {**SEE_ITEM, "cadre_a": 302, "sup_gulouzi": 302, "admin": 302}
 # Supervisor-only actions: the cadre sees the item but may not (403).
 SUPERVISOR_ACT = _with(ITEM_ACT, cadre_a=403)
-# An item escalated to 古楼子乡 has left the village's ledger: cadre_a no longer sees it.
-TOWNSHIP_ACT = _with(ITEM_ACT, cadre_a=404)
+# An item escalated to 古楼子乡 stays in view of the village, read-only: cadre_a sees it, may not act.
+TOWNSHIP_ACT = _with(ITEM_ACT, cadre_a=403)
 # Taking cadre_a's confirmed entry into the ledger: cadre_a, and supervisors/admins above it.
 # Others get a 404 like for a capture (the entry id does not leak).
 TAKE_ENTRY = _with(SEE_ITEM, cadre_a=302, sup_gulouzi=302, admin=302)
@@ -123,12 +123,13 @@ ROUTES = {
     ("ledger.index", "GET", "the village's ledger"): ("/ledger/?unit={village}", None, IN_UNIT, SEES_SUBJECT),
     ("ledger.item", "GET", ""): ("/ledger/item/{item}", None, SEE_ITEM, None),
     ("ledger.item", "GET", "escalated to the township"): ("/ledger/item/{escalated}", None,
-                                                          _with(SEE_ITEM, cadre_a=404), None),
+                                                          SEE_ITEM, None),
     ("ledger.act", "POST", "set_deadline"): ("/ledger/item/{item}/set_deadline", "deadline", ITEM_ACT, None),
     ("ledger.act", "POST", "evaluate in person"): ("/ledger/item/{closed}/evaluate", "rating", ITEM_ACT, None),
     ("ledger.act", "POST", "close"): ("/ledger/item/{done}/close", "note", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "reopen"): ("/ledger/item/{closed}/reopen", "reason", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "merge"): ("/ledger/item/{item}/merge", "merge", SUPERVISOR_ACT, None),
+    ("ledger.merge_confirm", "GET", ""): ("/ledger/item/{item}/merge?target={target}", None, SEE_ITEM, None),
     ("ledger.act", "POST", "key_project"): ("/ledger/item/{item}/key_project", "key_project", SUPERVISOR_ACT,
                                             None),
     ("ledger.act", "POST", "accept"): ("/ledger/item/{escalated}/accept", "note", TOWNSHIP_ACT, None),
@@ -144,11 +145,16 @@ ROUTES = {
     ("ledger.export", "GET", "the village's ledger"): ("/ledger/export?format=csv&unit={village}", None, IN_UNIT,
                                                        SEES_SUBJECT),
     ("ledger.diary", "GET", ""): ("/ledger/diary", None, SIGNED_IN, None),
+    ("ledger.reply_templates", "GET", ""): ("/ledger/replies", None, SIGNED_IN, None),
+    ("ledger.reply_templates", "POST", ""): ("/ledger/replies", "reply", _with(ADMIN_ONLY, admin=302), None),
     ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, SEE_DIARY, None),
     # The dashboard: supervisors and admins only (as the navigation shows it).
     ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
     ("dashboard.index", "GET", "the village"): ("/dashboard/?unit={village}", None,
                                                 _with(REVIEWERS, sup_budayuan=403), None),
+    ("dashboard.export_rates", "GET", ""): ("/dashboard/rates.csv", None, REVIEWERS, None),
+    ("dashboard.cluster_to_project", "POST", ""): ("/dashboard/cluster", "cluster",
+                                                   _with(REVIEWERS, sup_gulouzi=302, sup_budayuan=404, admin=302), None),
     # Public pages: no login; closed items without the reporter's name or phone.
     ("public.index", "GET", ""): ("/public/", None, EVERYONE, None),
     ("public.unit", "GET", "the village"): ("/public/{village}", None, EVERYONE, set(ACTORS)),
@@ -181,6 +187,7 @@ EFFECTS = {
     ("ledger.take_entry", "POST", "open"): ("entry_in_ledger", 302),
     ("ledger.take_entry", "POST", "link"): ("entry_in_ledger", 302),
     ("ledger.projects", "POST", ""): ("projects", 302),
+    ("dashboard.cluster_to_project", "POST", ""): ("projects", 302),
     ("public.evaluate", "POST", ""): ("evaluations", 200),
     ("public.evaluate", "POST", "code already used"): ("evaluations", None),
 }
@@ -315,10 +322,12 @@ def _form(kind, token, n, ids=None):
         "rating": lambda: {"rating": "满意", "comment": "入户回访"},
         "note": lambda: {"note": "验收合格"},
         "guidance": lambda: {"guidance": "先申请一事一议资金"},
-        "merge": lambda: {"target_id": ids["target"], "reason": "同一问题"},
+        "merge": lambda: {"target_id": ids["target"], "reason": "同一问题", "confirmed": "1"},
         "key_project": lambda: {"project_id": ids["project"]},
         "link": lambda: {"item_id": ids["item"]},
         "project": lambda: {"name": f"重点项目{n}", "unit": ids["township"]},
+        "cluster": lambda: {"name": f"共性问题{n}", "item_id": ids["item"]},
+        "reply": lambda: {"已解决": f"已办好了{n}：{{result}}"},
     }
     if kind in ledger_forms:
         return {**data, **ledger_forms[kind]()}

@@ -1,15 +1,23 @@
 """The dashboard: per unit and month, visits per cadre against the quota, items opened / solved /
 overdue / escalated, satisfaction; charts drawn in the page (vendored Chart.js) and the same
-numbers as tables; what falls due within 3 days and what is overdue."""
+numbers as tables; what falls due within 3 days and what is overdue; 三率 per unit (table and
+export, the same rows); the 督办 list; recurring problems across villages, each turnable into a
+key project."""
 from __future__ import annotations
 
 import re
 
-from flask import abort, current_app, render_template, request
+from urllib.parse import quote
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ledger import stats
+from ledger import notifications, rates, recurring, stats
+from ledger.models import LedgerItem
+from ledger.scope import can_see_item
+from ledger.users import DomainError
 from ledger.db import db_session
 from ledger.deadlines import due_report, local_today
 from ledger.models import OrgUnit
@@ -17,18 +25,23 @@ from ledger.workflow import STATUS_LABELS
 from webapp.dashboard import bp
 
 
-@bp.route("/")
-@login_required
-def index():
+def _unit_and_month():
     if current_user.role not in ("supervisor", "admin"):
         abort(403)
     today = local_today()
-    unit_id = request.args.get("unit", type=int)
+    unit_id = request.values.get("unit", type=int)
     unit = db_session.get(OrgUnit, unit_id) if unit_id else current_user.org_unit
     if unit is None or not unit.is_within(current_user.org_unit):
         abort(403)
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", request.args.get("month", ""))
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", request.values.get("month", ""))
     year, month = (int(m.group(1)), int(m.group(2))) if m and 1 <= int(m.group(2)) <= 12 else (today.year, today.month)
+    return today, unit, year, month
+
+
+@bp.route("/")
+@login_required
+def index():
+    today, unit, year, month = _unit_and_month()
     quota = int(current_app.config.get("VISIT_QUOTA", stats.DEFAULT_QUOTA))
     visits = stats.visits_per_cadre(db_session, unit, year, month, quota)
     rows = stats.unit_month_stats(db_session, unit, year, month, today)
@@ -46,9 +59,60 @@ def index():
         "ratings": list(total.satisfaction.counts.keys()),
         "rating_counts": list(total.satisfaction.counts.values()),
     }
+    three = rates.three_rates(db_session, unit, year, month, rules=rates.RateRules.from_config(current_app.config),
+                              today=today)
+    supervised = notifications.supervision_list(db_session, today, notifications.supervise_after(current_app.config),
+                                                unit=unit)
+    recurring_clusters = recurring.clusters(db_session, unit, today)
     choices = db_session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(current_user.org_unit.path))
                                  .order_by(OrgUnit.path)).all()
     return render_template(
         "dashboard/index.html", unit=unit, units=choices, year=year, month=month,
         months=stats.month_choices(today), visits=visits, rows=rows, due=due, chart=chart, quota=quota,
-        today=today, status_labels=STATUS_LABELS)
+        today=today, status_labels=STATUS_LABELS, as_of=stats.as_of(year, month, today),
+        three=three, rate_columns=rates.COLUMNS, table_row=rates.table_row, rate_percent=rates.percent,
+        supervised=supervised,
+        supervise_after=notifications.supervise_after(current_app.config), clusters=recurring_clusters)
+
+
+@bp.route("/rates.<fmt>")
+@login_required
+def export_rates(fmt: str):
+    """三率 as CSV or Excel: the dashboard's rows, cell for cell."""
+    today, unit, year, month = _unit_and_month()
+    rows = rates.three_rates(db_session, unit, year, month, rules=rates.RateRules.from_config(current_app.config),
+                             today=today)
+    name = f"{unit.name}三率-{year}-{month:02d}"
+    if fmt == "csv":
+        data, mime = rates.export_csv(rows).encode("utf-8"), "text/csv; charset=utf-8"
+    elif fmt == "xlsx":
+        data = rates.export_xlsx(rows, f"{unit.full_name} 三率 {year}-{month:02d}")
+        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    resp = Response(data, mimetype=mime)
+    resp.headers["Content-Disposition"] = (f"attachment; filename=rates-{unit.id}-{year}{month:02d}.{fmt}; "
+                                           f"filename*=UTF-8''{quote(name)}.{fmt}")
+    return resp
+
+
+@bp.route("/cluster", methods=["POST"])
+@login_required
+def cluster_to_project():
+    """One step: a recurring problem's items become a key project held by the dashboard's unit."""
+    today, unit, year, month = _unit_and_month()
+    ids = [int(x) for x in request.form.getlist("item_id") if x.isdigit()]
+    items = [db_session.get(LedgerItem, x) for x in ids]
+    if any(i is None or not can_see_item(current_user, i) for i in items):
+        abort(404)  # ids outside one's scope answer like missing ones
+    items = [i for i in items if i.org_unit.is_within(unit)]
+    try:
+        project = recurring.make_key_project(db_session, request.form.get("name", ""), unit, items,
+                                             current_user._get_current_object())
+        db_session.commit()
+    except DomainError as exc:
+        db_session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("dashboard.index", unit=unit.id))
+    flash(_("已创建重点项目“%(name)s”，纳入 %(n)s 件事项", name=project.name, n=len(items)), "ok")
+    return redirect(url_for("ledger.index", project=project.id))

@@ -1,7 +1,7 @@
 """Ledger commands for the `minxin` CLI (the CLI owner adds COMMANDS to the group):
 
     minxin export-ledger --unit 古楼子乡 --format xlsx --out 台账.xlsx [--public]
-    minxin ledger-daily [--date 2024-03-01] [--dry-run]
+    minxin ledger-daily [--date 2024-03-01] [--dry-run]   (also 催办 and 督办, ledger.notifications)
 """
 from __future__ import annotations
 
@@ -65,6 +65,14 @@ def ledger_daily(date_: str | None, dry_run: bool) -> None:
         result = deadlines.run_daily(session, today=today, channel=channel, recipients=recipients)
         for unit_due in result.units:
             click.echo(f"{unit_due.unit.full_name}: 逾期 {len(unit_due.overdue)} 件, 3日内到期 {len(unit_due.due_soon)} 件")
+        if not dry_run:
+            from ledger import notifications
+
+            reminders = notifications.run_reminders(session, result.today, app.config)
+            for item in reminders.urged:
+                click.echo(f"催办 {item.code}: {item.org_unit.name}，时限 {item.deadline.isoformat()}")
+            for sup in reminders.supervised:
+                click.echo(f"督办 {sup.item.code}: 逾期 {sup.working_days} 个工作日，报 {sup.supervisor.name}")
     for name, to in result.sent:
         click.echo(f"已通知 {name}: {', '.join(to)}")
     for name in result.unaddressed:

@@ -13,11 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import evaluation, exports, workflow as wf
+from ledger import evaluation, exports, notifications, replies, workflow as wf
 from ledger.db import db_session
 from ledger.deadlines import days_left, days_overdue, local_today
-from ledger.models import CATEGORIES, EVALUATION_RATINGS, DiaryEntry, KeyProject, LedgerItem, OrgUnit, User
-from ledger.scope import can_see_entry, can_see_item
+from ledger.models import (CATEGORIES, EVALUATION_RATINGS, OUTCOMES, DiaryEntry, KeyProject, LedgerItem, OrgUnit,
+                           User)
+from ledger.scope import can_see_entry, can_see_item, held_by
 from ledger.users import DomainError
 from webapp.ledger import bp
 
@@ -42,6 +43,14 @@ def _item_or_404(item_id: int) -> LedgerItem:
     if item is None or not can_see_item(current_user, item):
         abort(404)
     return item
+
+
+def _after_action(it: LedgerItem):
+    """Back to the item when the actor may still see it (an escalated item stays in view of
+    the levels it came from), else to their ledger."""
+    if can_see_item(current_user, it):
+        return redirect(url_for("ledger.item", item_id=it.id))
+    return redirect(url_for("ledger.index"))
 
 
 def _commit_or_flash(ok_message: str) -> bool:
@@ -76,7 +85,7 @@ def index():
         statuses=wf.STATUSES, status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS,
         categories=CATEGORIES, flags=wf.FLAGS, projects=projects, args=args, waiting=waiting,
         next_args=next_args, first_args={k: v for k, v in args.items() if k != "after"},
-        days_overdue=days_overdue, days_left=days_left)
+        days_overdue=days_overdue, days_left=days_left, visit_date=exports.visit_date)
 
 
 @bp.route("/item/<int:item_id>")
@@ -85,11 +94,14 @@ def item(item_id: int):
     it = _item_or_404(item_id)
     today = local_today()
     actions = wf.allowed_actions(current_user, it)
-    suggestions = wf.suggest_duplicates(db_session, it) if "merge" in _merge_rights(it) else []
+    # Everyone who sees the item sees its likely duplicates (a warning); supervisors may merge.
+    suggestions = [] if it.status in ("merged", "closed") else [
+        x for x in wf.suggest_duplicates(db_session, it) if can_see_item(current_user, x.item)]
     projects = db_session.scalars(select(KeyProject).order_by(KeyProject.name)).all()
     projects = [p for p in projects if it.org_unit.is_within(p.org_unit) or (
         it.place_unit is not None and it.place_unit.is_within(p.org_unit))]
     units = {u.id: u for u in db_session.scalars(select(OrgUnit))}
+    entries = [e for e in it.entries if can_see_entry(current_user, e)]
     return render_template(
         "ledger/item.html", item=it, actions=actions, suggestions=suggestions, projects=projects,
         status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS, triage_labels=wf.TRIAGE_LABELS,
@@ -97,7 +109,15 @@ def item(item_id: int):
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=evaluation.satisfaction(it.evaluations),
         eval_url=evaluation.evaluation_url(it.code, request.host_url),
-        origin=wf.escalation_origin(it), timedelta8=dt.timedelta(hours=8))
+        origin=wf.escalation_origin(it), timedelta8=dt.timedelta(hours=8),
+        held_here=it.org_unit.is_within(current_user.org_unit), held_by=held_by(it),
+        entries=entries, hidden_entries=len(it.entries) - len(entries),
+        people=sorted({e.interviewee for e in entries if e.interviewee.strip()} | (
+            {it.reporter} if it.reporter.strip() and entries else set())),
+        outcomes=OUTCOMES, reply_templates=replies.templates(db_session),
+        pending=wf.pending_extension(it), notices=notifications.item_notices(db_session, it),
+        can_decide=wf.can_decide_extension(current_user, it), can_merge=bool(_merge_rights(it)),
+        reply_text=replies.render(db_session, it))
 
 
 def _merge_rights(it: LedgerItem) -> list[str]:
@@ -134,13 +154,17 @@ def act(item_id: int, action: str):
     if not wf.can(current_user, it, action):
         # The item is the user's to see, the action is not theirs (a cadre and a supervisor action).
         abort(403, description=f"您无权对该事项执行「{wf.RULES[action].label}」 (you may not {action} this item)")
+    if action == "merge" and request.form.get("confirmed") != "1":
+        # Merging is not undone lightly: ask first, on a page showing both items.
+        return redirect(url_for("ledger.merge_confirm", item_id=item_id, target=request.form.get("target_id", "")))
     f = request.form
     version = f.get("version", type=int)
     s, me = db_session, current_user._get_current_object()
     done_msg = _("已办理：%(action)s", action=_(wf.RULES[action].label) if action in wf.RULES else action)
     try:
         if action == "solve_now":
-            wf.solve_now(s, it, me, f.get("result", ""), version=version)
+            wf.solve_now(s, it, me, f.get("result", ""), outcome=f.get("outcome") or None,
+                         outcome_reason=f.get("outcome_reason", ""), version=version)
         elif action == "set_deadline":
             wf.set_deadline(s, it, me, _date(f.get("deadline", ""), _("办理时限")), f.get("responsible_unit", ""),
                             reason=f.get("reason", ""), version=version)
@@ -151,7 +175,16 @@ def act(item_id: int, action: str):
         elif action == "send_back":
             wf.send_back(s, it, me, f.get("guidance", ""), version=version)
         elif action == "complete":
-            wf.complete(s, it, me, f.get("result", ""), version=version)
+            wf.complete(s, it, me, f.get("result", ""), outcome=f.get("outcome") or None,
+                        outcome_reason=f.get("outcome_reason", ""), version=version)
+        elif action == "request_extension":
+            wf.request_extension(s, it, me, _date(f.get("new_deadline", ""), _("延期后的时限")), f.get("reason", ""),
+                                 version=version)
+        elif action == "decide_extension":
+            decision = f.get("decision", "")
+            if decision not in ("approve", "refuse"):
+                raise DomainError(_("请选择同意或不同意延期"))
+            wf.decide_extension(s, it, me, decision == "approve", f.get("note", ""), version=version)
         elif action == "feedback":
             wf.record_feedback(s, it, me, f.get("method", ""), _datetime(f.get("told_at", "")), f.get("note", ""),
                                version=version)
@@ -174,15 +207,30 @@ def act(item_id: int, action: str):
                 raise DomainError(_("请选择要并入的事项"))
             wf.merge(s, it, target, me, reason=f.get("reason", ""), version=version)
             _commit_or_flash(done_msg)
-            return redirect(url_for("ledger.item", item_id=target.id))
+            return _after_action(target)
         else:
             abort(404)
     except DomainError as exc:
         s.rollback()
         flash(str(exc), "error")
+        return _after_action(it)
+    if _commit_or_flash(done_msg) and not it.org_unit.is_within(me.org_unit):
+        flash(_("事项现由%(unit)s办理，您可继续查看办理情况", unit=it.org_unit.full_name), "ok")
+    return _after_action(it)
+
+
+@bp.route("/item/<int:item_id>/merge")
+@login_required
+def merge_confirm(item_id: int):
+    """Ask before merging: both items side by side, and what moves."""
+    it = _item_or_404(item_id)
+    target = db_session.get(LedgerItem, request.args.get("target", type=int) or 0)
+    if target is None or not can_see_item(current_user, target):
+        flash(_("请选择要并入的事项"), "error")
         return redirect(url_for("ledger.item", item_id=item_id))
-    _commit_or_flash(done_msg)
-    return redirect(url_for("ledger.item", item_id=item_id))
+    sim = wf.similarity_of(it, target)
+    return render_template("ledger/merge.html", item=it, target=target, similarity=sim,
+                           status_labels=wf.STATUS_LABELS)
 
 
 @bp.route("/entries")
@@ -214,8 +262,17 @@ def take_entry(entry_id: int, how: str):
         db_session.rollback()
         flash(str(exc), "error")
         return redirect(url_for("ledger.entries"))
-    _commit_or_flash(_("已进入台账：%(code)s", code=it.code))
+    if _commit_or_flash(_("已进入台账：%(code)s", code=it.code)) and how == "open":
+        _warn_duplicates(it)
     return redirect(url_for("ledger.item", item_id=it.id))
+
+
+def _warn_duplicates(it: LedgerItem) -> None:
+    """An identical or very similar problem already in the ledger: say so where it was sent."""
+    for sug in wf.suggest_duplicates(db_session, it, limit=3):
+        if can_see_item(current_user, sug.item):
+            flash(_("可能与已有事项 %(code)s 重复（文字相似度 %(pct)s%%）：%(problem)s", code=sug.item.code,
+                    pct=round(sug.text_similarity * 100), problem=sug.item.problem[:40]), "warning")
 
 
 @bp.route("/projects", methods=["GET", "POST"])
@@ -285,3 +342,27 @@ def diary():
     html = exports.printable_diary(db_session, cadre, int(m.group(1)), int(m.group(2)),
                                    quota=current_app.config.get("VISIT_QUOTA", 4))
     return Response(html, mimetype="text/html")
+
+
+@bp.route("/replies", methods=["GET", "POST"])
+@login_required
+def reply_templates():
+    """答复模板 per outcome: everyone reads them; the county admin edits them."""
+    me = current_user._get_current_object()
+    editable = me.role == "admin" and me.org_unit.parent_id is None
+    if request.method == "POST":
+        if not editable:
+            abort(403)
+        try:
+            for outcome in OUTCOMES:
+                text = request.form.get(outcome)
+                if text is not None and text.strip() != replies.templates(db_session).get(outcome, ""):
+                    replies.save_template(db_session, outcome, text, me)
+        except DomainError as exc:
+            db_session.rollback()
+            flash(str(exc), "error")
+        else:
+            _commit_or_flash(_("已保存答复模板"))
+        return redirect(url_for("ledger.reply_templates"))
+    return render_template("ledger/replies.html", templates=replies.templates(db_session), outcomes=OUTCOMES,
+                           editable=editable)

@@ -65,7 +65,8 @@ def evaluate(code: str):
         return render_template("public/thanks.html")
     row = exports.public_item(item) if item.status == "closed" else None
     return render_template("public/evaluate.html", item=item, row=row, ratings=EVALUATION_RATINGS,
-                           open_for_rating=evaluation.can_evaluate_publicly(item))
+                           open_for_rating=evaluation.can_evaluate_publicly(item),
+                           code_used=evaluation.public_evaluation_used(item))
 
 
 @bp.route("/qr/<code>.png")

@@ -1,0 +1,64 @@
+"""Reply templates per outcome (已解决 / 部分解决 / 未能解决): the county's wording of what the
+villager is told, prefilled into the feedback form and editable by the county admin.
+
+The shipped wording lives in ledger/reply_templates.json; an edited one is a ReplyTemplate row
+(audited). Placeholders: {problem} {result} {reason} {unit} {code}.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import audit
+from ledger.models import OUTCOMES, LedgerItem, ReplyTemplate, User, utcnow
+from ledger.users import DomainError
+
+_DEFAULTS = Path(__file__).with_name("reply_templates.json")
+GAP = "……"
+
+
+def defaults() -> dict[str, str]:
+    return json.loads(_DEFAULTS.read_text(encoding="utf-8"))
+
+
+def templates(session: Session) -> dict[str, str]:
+    out = defaults()
+    for row in session.scalars(select(ReplyTemplate)):
+        out[row.outcome] = row.text
+    return out
+
+
+def save_template(session: Session, outcome: str, text: str, actor: User) -> ReplyTemplate:
+    """The county edits the wording for one outcome."""
+    if actor.role != "admin" or actor.org_unit.parent_id is not None:
+        raise DomainError("只有县级管理员可以修改答复模板 (only the county admin edits reply templates)")
+    if outcome not in OUTCOMES:
+        raise DomainError(f"未知的办理结果 {outcome} (unknown outcome)")
+    text = (text or "").strip()
+    if not text or len(text) > 2000:
+        raise DomainError("请填写答复模板（最多 2000 字） (a template of at most 2000 characters is required)")
+    row = session.scalars(select(ReplyTemplate).where(ReplyTemplate.outcome == outcome)).first()
+    before = {"text": row.text if row else defaults().get(outcome, "")}
+    if row is None:
+        row = ReplyTemplate(outcome=outcome, text=text)
+        session.add(row)
+    row.text, row.updated_by_id, row.updated_at = text, actor.id, utcnow()
+    audit.record(session, "reply_template.save", row, actor=actor, before=before, after={"outcome": outcome, "text": text})
+    return row
+
+
+def render(session: Session, item: LedgerItem, outcome: Optional[str] = None) -> str:
+    """The reply for the item's outcome, filled in."""
+    outcome = outcome or item.outcome or "已解决"
+    text = templates(session).get(outcome, "")
+    # Feedback is often recorded before the result is written: a gap shows where to fill in.
+    values = {"problem": item.problem, "result": item.result or GAP, "reason": item.outcome_reason or GAP,
+              "unit": item.org_unit.name, "code": item.code}
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return text  # a county's template with a stray brace is shown as written
