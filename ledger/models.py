@@ -205,11 +205,9 @@ class TranscriptPiece(Base):
 
 # --- the diary ----------------------------------------------------------------------
 
-VISIT_METHODS = ("入户走访", "集体座谈", "民意调查")
-CATEGORIES = (
-    "道路桥梁", "饮水", "住房", "邻里纠纷", "产业发展", "农业技术", "医疗卫生",
-    "教育", "社会保障", "环境卫生", "就业", "基础设施", "其他",
-)
+# defined once for the project, in recognize/extract/data/{methods,categories}.toml
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS  # noqa: E402
+
 ENTRY_STATUSES = ("draft", "confirmed")
 # Fields a reviewer edits; each change is audited field by field.
 ENTRY_FIELDS = (

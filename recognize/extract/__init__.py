@@ -13,25 +13,26 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from recognize.extract import vocab
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time, month_dot_at
 from recognize.extract.names import (HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name,
                                      visiting_cadre)
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
 from recognize.extract.sections import (Section, closing_maxim, drop_trailing_remark, find_sections, free_fields,
-                                        label_at_line_start, plan_in_problem)
+                                        ends_one_line_field, label_at_line_start, plan_in_problem)
 from recognize.extract.textutil import correction_after, is_han, normalize, trim_span
 
 __all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]
 
-METHODS = ("入户走访", "集体座谈", "民意调查")
+METHODS = vocab.VISIT_METHODS
 
-_SURVEY_STRONG = re.compile(r"问卷|民意调查|民意测评|满意度|民调|抽样调查|测评表|调查表")
-_SURVEY_WEAK = re.compile(r"调查|民意|调研")
-_MEETING_STRONG = re.compile(r"座谈|开会|召开|会议|议事会|院坝会|坝坝会|恳谈|大会|碰头会|群众会|说事会|集体讨论")
-_MEETING_WEAK = re.compile(r"村民代表|党员代表|群众代表|村两委|参加的有|参会|与会|大家")
+_SURVEY_STRONG = vocab.method_patterns("民意调查", "strong")
+_SURVEY_WEAK = vocab.method_patterns("民意调查", "weak")
+_MEETING_STRONG = vocab.method_patterns("集体座谈", "strong")
+_MEETING_WEAK = vocab.method_patterns("集体座谈", "weak")
 _INTRO_VERBS = re.compile(r"送去|送了|走访|看望|慰问|探望|拜访|座谈|调查|了解情况")
-_VISIT = re.compile(r"入户|走访|看望|慰问|探望|拜访|到.{1,4}家")
+_VISIT = vocab.method_patterns("入户走访", "strong")
 
 
 @dataclass
@@ -93,7 +94,8 @@ def _unwrap(raw: str, t: str) -> tuple[str, str, Optional[list[int]]]:
     anything was joined, the original offset of each kept character."""
     kept = [i for i, ch in enumerate(t)
             if not (ch == "\n" and 0 < i < len(t) - 1 and (is_han(t[i - 1]) or t[i - 1] in "，,、；;")
-                    and is_han(t[i + 1]) and not label_at_line_start(t, i + 1))]
+                    and is_han(t[i + 1]) and not label_at_line_start(t, i + 1)
+                    and not ends_one_line_field(t, i))]
     if len(kept) == len(t):
         return raw, t, None
     return "".join(raw[i] for i in kept), "".join(t[i] for i in kept), kept
@@ -166,7 +168,9 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     if label_start > 0:
         free_segs.append((0, label_start, None))
     for sec in sections:
-        if sec.field in ("content", "time", "place", "interviewee", "method"):
+        if sec.field == "lines":
+            free_segs.append((sec.value_start, sec.value_end, "情况"))
+        elif sec.field in ("content", "time", "place", "interviewee", "method"):
             free_segs.append((sec.value_start, sec.value_end, sec.field if sec.field != "content"
                               else t[sec.label_start : sec.value_start]))
 

@@ -10,27 +10,11 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from recognize.extract import lexicon
+from recognize.extract import lexicon, vocab
 from recognize.extract.textutil import correction_after, is_han
 
 # Common Chinese surnames (single character), roughly by frequency.
-SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
-    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
-    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
-    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥"
-    "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
-    "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯"
-    "隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "代铁姚隋滑宫逄仉琚雒鄂庹郄訾綦逢隗蔄么"
-    "洪矫续宦郇禚"
-)
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
-    "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "东郭",
-)
+SURNAMES, COMPOUND_SURNAMES = vocab.surnames()
 # Characters that end a given name early: pronouns, speech verbs, particles, kinship words.
 NAME_STOP = set(
     "他她它说讲反提想要是在和与跟同及的了家们等也都就还又再告表称向对把被给让从到去里这那哪谁啥么吗"
@@ -43,8 +27,7 @@ NAME_FOLLOW = NAME_STOP | set(
     "发介一二三四五六七八九十现患夫两年找问盼希感觉认知担怕住种养开办做干看听吃喝带领拿买卖送接回愁急哭笑因"
     "今明昨前去来到在是这那已刚曾正也都就还又电手身联"  # 电话, 手机, 身份证, 联系电话 after a name
 )
-HONORIFICS = ("老大爷", "老大娘", "大爷", "大娘", "大妈", "大姐", "大哥", "大叔", "大婶", "大嫂", "奶奶", "爷爷",
-              "阿姨", "师傅", "老汉", "老太太", "婶", "叔")
+HONORIFICS = vocab.words("honorific")
 NAME_FOLLOW |= set("大老阿师同")
 # A name is never followed directly by a place suffix (走访了南荒沟村: no person 南荒沟)
 PLACE_SUFFIX = set("村镇乡县屯组区市")
@@ -64,24 +47,10 @@ COMMON_WORDS = set(
 # next, a name that is also a dictionary word (高峰, 马力) is still read as a name.
 _SURE_FOLLOW = set("反说讲告表称提谈家")
 # Role words that introduce the person visited, longest first in the pattern.
-INTERVIEWEE_CUES = (
-    "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
-    "留守儿童家长", "学生家长", "家长", "留守儿童", "困境儿童", "孤儿",
-    "孤寡老人", "独居老人", "空巢老人", "留守老人", "留守妇女", "困难老人", "高龄老人", "老人",
-    "种植户", "养殖户", "种粮大户", "大户", "低保户", "贫困户", "脱贫户", "五保户", "特困户", "监测户",
-    "边缘户", "困难户", "困难群众", "残疾人", "残疾户", "退役军人", "退伍军人", "老党员", "党员",
-    "返乡青年", "返乡大学生", "大学生", "青年", "农户", "果农", "菜农", "参农", "蚕农", "村民",
-    "居民", "群众", "患者", "病人", "妇女", "老汉", "老大爷", "老大娘", "大爷", "大娘", "大妈",
-    "奶奶", "爷爷", "阿姨", "大姐", "大哥", "个体户", "经营户", "业主", "老板", "理事长", "负责人", "社长", "姓名",
-)
+INTERVIEWEE_CUES = vocab.words("interviewee")
 # Other people named in a note: never interviewee, always PII.
-OTHER_PERSON_CUES = (
-    "邻居", "老伴", "妻子", "丈夫", "爱人", "儿子", "女儿", "儿媳", "女婿", "孙子", "孙女", "父亲",
-    "母亲", "弟弟", "哥哥", "姐姐", "妹妹", "联系人", "监护人", "村医", "村书记", "书记", "主任",
-    "网格员", "驻村干部", "第一书记", "同事", "学生", "孩子",
-)
-VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "看了看", "走访", "看望", "慰问", "拜访", "探望",
-               "回访", "入户看了", "看了")
+OTHER_PERSON_CUES = vocab.words("other_person")
+VISIT_VERBS = vocab.words("visit_verb")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
 # …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
