@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from recognize.extract import lexicon, vocab
@@ -136,9 +137,65 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
     return q, g + n
 
 
+# --- the model's view: Baidu LAC (recognize/ner.py) ---------------------------------------
+_NICK = re.compile("老[一二三四五六七八九十大小]")
+_OLD_FORM = re.compile("老([" + "".join(sorted(SURNAMES)) + "])(头)?(?=家|头|[^\u4e00-\u9fff]|$)")
+
+
+def _model_persons(text: str) -> list[tuple[int, int]]:
+    """(start, end) of people LAC sees, cleaned to the name itself: 周婶家 -> 周婶, 于 + 老三 ->
+    于老三, 老郑家 / 老 + 宋家 -> 老郑 / 老宋, 老李头 kept whole."""
+    from recognize import ner
+
+    toks = ner.tokens(text)
+    out: list[tuple[int, int]] = []
+    for i, tok in enumerate(toks):
+        if tok.tag != "PER":
+            continue
+        s, e = tok.start, tok.start + len(tok.text.rstrip())
+        s += len(tok.text) - len(tok.text.lstrip())
+        if e - s == 1 and i + 1 < len(toks) and toks[i + 1].start == e and _NICK.fullmatch(toks[i + 1].text):
+            e = toks[i + 1].end
+        if e - s >= 3 and text[e - 1] == "家":
+            e -= 1
+        name = text[s:e]
+        if e - s < 2 or text[e - 1] in PLACE_SUFFIX:  # 杨木川镇 read as a person
+            continue
+        first = name[1] if name[0] in "老小" and len(name) >= 2 else name[0]
+        if not 2 <= e - s <= 4 or first not in SURNAMES and name[:2] not in COMPOUND_SURNAMES:
+            continue
+        if name in COMMON_WORDS or name[0] == "小" and e - s == 2 and lexicon.is_everyday_word(name):
+            continue
+        out.append((s, e))
+    for m in _OLD_FORM.finditer(text):  # LAC often reads 老宋家 as 老 + 宋家
+        s, e = m.start(), m.end()
+        if text[s:s + 2] in _OLD_THINGS or lexicon.is_everyday_word(text[s:s + 2]):
+            continue
+        if not any(a <= s < b for a, b in out):
+            out.append((s, e))
+    return sorted(out)
+
+
+@lru_cache(maxsize=256)
+def model_persons(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_model_persons(text))
+
+
+def _model_person_at(text: str, pos: int, end: int) -> Optional[tuple[int, int]]:
+    """The person LAC sees starting at `pos` (spaces and fillers skipped), or None."""
+    q = pos
+    while q < end and text[q] in " \t\u3000:：":
+        q += 1
+    return next(((s, e) for s, e in model_persons(text) if s == q and e <= end), None)
+
+
 def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, strict: bool = False,
                lead: Optional[re.Pattern] = None) -> list[NameHit]:
-    """Names right after each cue; or, with `lead`, after what `lead` allows between."""
+    """Names right after each cue; or, with `lead`, after what `lead` allows between.
+
+    The cue is the context, LAC the model: after a cue a person LAC sees is taken even when
+    the rules read it as a word (村民杨树林), and a name LAC reads one character longer is
+    taken whole (曹永和, not 曹永)."""
     out = []
     for m in regex.finditer(text, start, end):
         got = take_name(text, m.end(), end, strict_end=strict)
@@ -146,6 +203,9 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
             between = lead.match(text, m.end(), end)
             if between and between.end() > m.end():
                 got = take_name(text, between.end(), end, strict_end=strict)
+        seen = _model_person_at(text, got[0] if got else m.end(), end)
+        if seen and (got is None or (seen[1] == got[1] + 1 and text[got[1]] != "家")):
+            got = seen
         if got:
             s, e = got
             out.append(NameHit(text[s:e], s, e, m.group(), conf))
@@ -220,10 +280,20 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
             got = take_name(text, fixed, end, strict_end=True)
             if got:
                 hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "corrected", h.confidence))
+    # 边缘户郑玉山: what stands before 户 is a role word, never the name
+    hits = [h for h in hits if text[h.end : h.end + 1] != "户"]
+    # the people LAC sees that no rule found: 到了东沟老郑家, 种蓝莓的老宋家, 老李头反映… (weak)
+    others = [(o.start, o.end) for o in other_person_names(text)]
+    for s, e in model_persons(text):
+        if s < start or e > end or any(h.start < e and s < h.end for h in hits) or (s, e) in others:
+            continue
+        home = text[e : e + 1] == "家" or bool(_VISITED_BEFORE.search(text, max(start, s - 4), s))
+        hits.append(NameHit(text[s:e], s, e, "model", 0.5 if home else 0.45))
     hits.sort(key=lambda h: (h.start, -h.confidence))
     return hits
 
 
+_VISITED_BEFORE = re.compile(r"(?:到|去|走访|看望|拜访|慰问|探望)了?[^，,。；;\s]{0,3}$")
 _SAYS_RE = re.compile("(?:(?<=[，,。；;\\s])|^)(?=[" + "".join(sorted(SURNAMES)) + "])")
 _SAID = re.compile(r"反映|说|讲|提出")
 
@@ -261,6 +331,9 @@ def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
             if (h.start, h.end) not in seen and not any(s <= h.start < e for s, e in seen):
                 hits.append(h)
                 seen.add((h.start, h.end))
+    for s0, e0 in model_persons(text):  # every person LAC sees is PII: a name missed is a name published
+        if not any(h.start < e0 and s0 < h.end for h in hits):
+            hits.append(NameHit(text[s0:e0], s0, e0, "model", 0.45))
     for k in known:
         k = (k or "").strip()
         if len(k) < 2:
