@@ -53,6 +53,8 @@ class Extraction:
     pii: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[int]] = field(default_factory=dict)
+    # problem / solution / reflections / category -> "rules" or "model" (the county's learned model)
+    proposed_by: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -72,6 +74,7 @@ class Extraction:
             "pii": list(self.pii),
             "confidence": dict(self.confidence),
             "evidence": {k: list(v) for k, v in self.evidence.items()},
+            "proposed_by": dict(self.proposed_by),
         }
 
 
@@ -144,8 +147,22 @@ def _in(span: tuple[int, int], sec: Section) -> bool:
     return sec.value_start <= span[0] and span[1] <= sec.value_end
 
 
-def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None) -> Extraction:
-    """Fields of a diary entry from a transcript.  Never raises on odd text."""
+def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None,
+                  model=None) -> Extraction:
+    """Fields of a diary entry from a transcript.  Never raises on odd text.
+
+    `model` is the county's learned model (`recognize.extract.learn.Trained`): it proposes
+    the fields its cross-validated accuracy beat the rules on; the rules propose the rest."""
+    ex = _extract_by_rules(text, now, gazetteer, category_model)
+    if model is not None:
+        from recognize.extract import learn
+
+        original = text if isinstance(text, str) else ("" if text is None else str(text))
+        ex = learn.apply(model, original, ex)
+    return ex
+
+
+def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model: Optional[CategoryModel]) -> Extraction:
     original = text if isinstance(text, str) else ("" if text is None else str(text))
     now_dt = _as_datetime(now)
     raw, t, kept = _unwrap(original, _ocr_slips(normalize(original)))
@@ -429,4 +446,5 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     if kept is not None:  # evidence points into the text as the caller gave it
         ev = {k: [kept[s], kept[e - 1] + 1] for k, (s, e) in ev.items() if e > s}
     ex.evidence = ev
+    ex.proposed_by = {f: "rules" for f in ("problem", "solution", "reflections", "category")}
     return ex
