@@ -241,6 +241,8 @@ class DiaryEntry(Base):
     pii: Mapped[list] = mapped_column(JSON, default=list)
     confidence: Mapped[dict] = mapped_column(JSON, default=dict)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    # field -> "rules" | "model": which extractor proposed it (the county's learned model or the rules)
+    proposed_by: Mapped[Optional[dict]] = mapped_column(JSON, default=dict)
     # The lowest confidence among the reviewable fields, kept beside the JSON map so the review
     # queue can sort "least confident first" in SQL (an index, not a scan of every map).
     min_confidence: Mapped[float] = mapped_column(Float, default=1.0, server_default="1", index=True)
