@@ -33,6 +33,12 @@ _MEETING_STRONG = vocab.method_patterns("集体座谈", "strong")
 _MEETING_WEAK = vocab.method_patterns("集体座谈", "weak")
 _INTRO_VERBS = re.compile(r"送去|送了|走访|看望|慰问|探望|拜访|座谈|调查|了解情况")
 _VISIT = vocab.method_patterns("入户走访", "strong")
+_ASK = re.compile("|".join(vocab.load("categories")["ask"]))
+_ASK_WEIGHT = float(vocab.load("categories")["ask_weight"])
+
+
+def sentence_end_or_comma(t: str, pos: int, ceil: int) -> int:
+    return next((i for i in range(pos, ceil) if t[i] in "，,。；;！!？?\n "), ceil)
 
 
 @dataclass
@@ -424,6 +430,10 @@ def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model:
             ev["category"] = [csec.value_start, csec.value_end]
     if cat is None:
         parts = [(_slice(t, spans.get("problem")), 3.0), (_slice(t, spans.get("solution")), 1.5), (rest, 1.0)]
+        if "problem" in spans:  # 想申请低保: what is asked for outweighs what else the problem names
+            ps, pe, _ = spans["problem"]
+            asks = [t[m.end() : sentence_end_or_comma(t, m.end(), pe)] for m in _ASK.finditer(t, ps, pe)]
+            parts.append(("，".join(asks), _ASK_WEIGHT))
         cat, cconf, _ = model.classify(parts)
         if not ex.problem:
             cconf = round(cconf * 0.85, 2)

@@ -543,9 +543,8 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
 # A note often closes on a lesson in general words, with no cue before it (群众不怕花钱，怕的是
 # 不明白。改厕不能一改了之，后面的管护才是关键。): a last sentence with the marks of a maxim
 # and none of a plan (a person, a number, a deadline).
-_MAXIM = re.compile(r"说到底|说白了|归根到底|归根结底|总之|总的来说|才是|才能|不能|不是.{0,12}是|不怕.{0,8}怕|"
-                    r"关键|根本|无小事|底线|就是我们的|要想|只有.{0,10}才|得有|光靠|还得")
-_NOT_MAXIM = re.compile(r"我(?!们)|他|她|[0-9０-９]|明天|月底|年底|下周|本周|这周|一周|马上|立即|尽快|先|再")
+_MAXIM = vocab.pattern("maxim")
+_NOT_MAXIM = vocab.pattern("not_maxim")
 _MAXIM_LEAD = re.compile(r"\s*(?:(?:我们?|他|她)(?:说|认为|感慨|表示)\s*[，,：:]\s*)?"
                          r"(?:(?:说到底|说白了|归根到底|归根结底|总之|总的来说)\s*[，,：:]?\s*)?")
 
