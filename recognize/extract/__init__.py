@@ -19,7 +19,7 @@ from recognize.extract.dates import find_dates, find_time, month_dot_at
 from recognize.extract.names import (HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name,
                                      visiting_cadre)
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
-from recognize.extract.sections import (Section, closing_maxim, drop_trailing_remark, find_sections, free_fields,
+from recognize.extract.sections import (Section, closing_maxim, drop_record_number, drop_trailing_remark, find_sections, free_fields,
                                         ends_one_line_field, label_at_line_start, plan_in_problem)
 from recognize.extract.textutil import correction_after, is_han, normalize, trim_span
 
@@ -207,6 +207,7 @@ def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model:
         sec = first.get(fld)
         if sec:
             s, e = drop_trailing_remark(t, sec.value_start, sec.value_end)
+            s, e = drop_record_number(t, s, e)
             if e > s:
                 spans[fld] = (s, e, 0.95)
     for a, b, kind in free_segs:

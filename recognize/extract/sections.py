@@ -334,6 +334,18 @@ def _before_record_number(text: str, start: int, end: int) -> int:
     return cut if _han_count(text, start, cut) >= 4 else end
 
 
+def drop_record_number(text: str, start: int, end: int) -> tuple[int, int]:
+    """A labelled value that ends by recording a number (…重新申报，身份证2106…。) ends before
+    that clause: the number is the villager's record, not part of the plan."""
+    cut = _before_record_number(text, start, end)
+    if cut >= end:
+        return start, end
+    m = _RECORD_NUMBER.search(text, cut, end)
+    if m is None or _han_count(text, m.end(), end) >= 4:
+        return start, end  # more plan after the number: the value stays whole
+    return trim_span(text, start, cut)
+
+
 @dataclass
 class Span:
     start: int
