@@ -124,3 +124,19 @@ def test_rules_are_data_with_an_example_each_and_defined_once():
                 continue
             assert table.get("example"), (kind, table)
     assert vocab.load("categories")["ask_example"]
+
+
+@pytest.mark.parametrize("text, problem, solution", [
+    ("嗯 今天下午到大古岭村三组 看了看村民付玉霞 她家那个房子后山墙往外鼓了 下雨天不敢在屋里住 这个得尽快报危房鉴定 先让她搬到她儿子家住几天",
+     "她家那个房子后山墙往外鼓了 下雨天不敢在屋里住", "这个得尽快报危房鉴定 先让她搬到她儿子家住几天"),
+    ("去了石柱子村老隋家 老隋说自来水这个月停了三回了 每回都得去邻居家挑水 村里答应月底前把管子换了",
+     "自来水这个月停了三回了 每回都得去邻居家挑水", "村里答应月底前把管子换了"),
+])
+def test_a_plan_said_without_wo_in_dictation_ends_the_problem(text, problem, solution):
+    got = ex(text)
+    assert (got.problem, got.solution) == (problem, solution)
+
+
+def test_an_official_the_model_sees_is_never_the_villager():
+    got = ex("今天和包村的王书记一起到南荒沟村走访，村民反映村路坑洼不平，我们准备报镇里。")
+    assert got.interviewee == ""

@@ -287,12 +287,15 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
     for s, e in model_persons(text):
         if s < start or e > end or any(h.start < e and s < h.end for h in hits) or (s, e) in others:
             continue
+        if _OFFICIAL_TITLE.search(text, s, e) or _OFFICIAL_TITLE.match(text, e):
+            continue  # 王书记, 李主任: an official, never the villager visited
         home = text[e : e + 1] == "家" or bool(_VISITED_BEFORE.search(text, max(start, s - 4), s))
         hits.append(NameHit(text[s:e], s, e, "model", 0.5 if home else 0.45))
     hits.sort(key=lambda h: (h.start, -h.confidence))
     return hits
 
 
+_OFFICIAL_TITLE = re.compile(r"书记|主任|县长|镇长|乡长|局长|站长|所长|会计|干部|同志|委员|专干|助理|村医|大夫|医生|老师")
 _VISITED_BEFORE = re.compile(r"(?:到|去|走访|看望|拜访|慰问|探望)了?[^，,。；;\s]{0,3}$")
 _SAYS_RE = re.compile("(?:(?<=[，,。；;\\s])|^)(?=[" + "".join(sorted(SURNAMES)) + "])")
 _SAID = re.compile(r"反映|说|讲|提出")
