@@ -66,3 +66,11 @@ def test_the_daily_trainer_runs_and_survives_an_empty_county(app, session, org):
 
     results = training.DailyTrainer(db.SessionFactory).run_once()
     assert [r.county for r in results] == ["宽甸县"] and results[0].examples == 0 and results[0].fields == ()
+
+
+def test_celery_beat_trains_daily_with_a_registered_task():
+    from ledger import celery_app
+
+    entry = celery_app.app.conf.beat_schedule["train-extractor"]
+    assert entry["schedule"] == 24 * 3600.0
+    assert entry["task"] == celery_app.train_extractor.name == "minxin.train_extractor"
