@@ -140,3 +140,16 @@ def test_a_plan_said_without_wo_in_dictation_ends_the_problem(text, problem, sol
 def test_an_official_the_model_sees_is_never_the_villager():
     got = ex("今天和包村的王书记一起到南荒沟村走访，村民反映村路坑洼不平，我们准备报镇里。")
     assert got.interviewee == ""
+
+
+def test_every_name_in_a_list_of_people_is_in_pii():
+    text = "晚上在村部开了个院坝会，参加的有村民代表郝长江、孙丽华和村会计于海等九人，大家说得最多的是垃圾没人清运。"
+    got = ex(text)
+    shown = redact(text, extra=got.pii)
+    assert not any(n in shown for n in ("郝长江", "孙丽华", "于海")), shown
+    assert "村会计" in shown  # the role stays readable
+
+
+def test_a_relative_named_after_a_kin_word_is_in_pii():
+    got = ex("村民那德贵的侄子那小军在外打工，家里就剩老两口。")
+    assert {"那德贵", "那小军"} <= set(got.pii)

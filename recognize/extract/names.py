@@ -319,6 +319,18 @@ def other_person_names(text: str) -> list[NameHit]:
 _COLLECTIVE_CUES = {"群众", "困难群众", "居民", "妇女", "青年", "返乡青年", "大学生", "返乡大学生"}
 
 
+def _inside_a_word(text: str, pos: int) -> bool:
+    from recognize import ner
+
+    return any(t.start < pos < t.end for t in ner.tokens(text))
+
+
+# 于长江、孙丽华和村会计于海等: items between 、 (和/与/及 before the last), ended by 等 or punctuation
+_LIST_RE = re.compile(r"[\u4e00-\u9fff]{2,5}(?:、[\u4e00-\u9fff]{2,5}?(?=、|和|与|及|等|[^\u4e00-\u9fff]|$))+"
+                      r"(?:(?:和|与|及)[\u4e00-\u9fff]{2,5}?(?=等|[^\u4e00-\u9fff]|$))?")
+_ITEM_RE = re.compile(r"(?<=[、和与及])?[\u4e00-\u9fff]{2,5}?(?=、|和|与|及|等|[^\u4e00-\u9fff]|$)")
+
+
 def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
     """Every name the detector can see: cue names, family/neighbour names, known names.
 
@@ -337,6 +349,19 @@ def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
     for s0, e0 in model_persons(text):  # every person LAC sees is PII: a name missed is a name published
         if not any(h.start < e0 and s0 < h.end for h in hits):
             hits.append(NameHit(text[s0:e0], s0, e0, "model", 0.45))
+    # 于长江、孙丽华、吕国富等: in a list with a person, every item that reads as a name is one
+    for m in _LIST_RE.finditer(text):
+        items = [(i.start(), i.end()) for i in _ITEM_RE.finditer(text, m.start(), m.end())]
+        if not any(any(h.start == s0 and h.end == e0 for h in hits) for s0, e0 in items):
+            continue
+        for s0, e0 in items:
+            # an item may carry a role before the name (村民代表于长江, 村会计于海)
+            for a0 in sorted({s0, max(s0, e0 - 3), max(s0, e0 - 2)}):
+                if a0 > s0 and _inside_a_word(text, a0):
+                    continue  # 村会计于海: 计 ends the word 会计 (LAC), so the name is 于海
+                if not any(h.start < e0 and a0 < h.end for h in hits) and take_name(text, a0, e0) == (a0, e0):
+                    hits.append(NameHit(text[a0:e0], a0, e0, "list", 0.6))
+                    break
     for k in known:
         k = (k or "").strip()
         if len(k) < 2:
