@@ -153,3 +153,8 @@ def test_every_name_in_a_list_of_people_is_in_pii():
 def test_a_relative_named_after_a_kin_word_is_in_pii():
     got = ex("村民那德贵的侄子那小军在外打工，家里就剩老两口。")
     assert {"那德贵", "那小军"} <= set(got.pii)
+
+
+def test_ocr_misread_labels_mid_line():
+    got = ex("时问：2025年6月3日上午  受访对像：村民单长顺  反映问趣：屋后排水沟堵了  解决思略：找人清淤")
+    assert (got.visit_date, got.interviewee, got.problem, got.solution) == ("2025-06-03", "单长顺", "屋后排水沟堵了", "找人清淤")

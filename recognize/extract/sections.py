@@ -14,7 +14,9 @@ from typing import Optional
 from recognize.extract import vocab
 from recognize.extract.textutil import PUNCT, SENT_END, SPACE, is_han, sentence_end, sentence_start, trim_span
 
-LABELS: dict[str, tuple[str, ...]] = {f: tuple(v["words"]) for f, v in vocab.load("labels")["field"].items()}
+LABELS: dict[str, tuple[str, ...]] = {
+    f: tuple(v["words"]) + tuple(w for w, fld in vocab.load("labels")["misread"].items() if fld == f)
+    for f, v in vocab.load("labels")["field"].items()}
 _LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
 _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
 # 群众反映 also begins sentences of dictation (群众反映最多的是…): a label only before a colon
