@@ -332,7 +332,8 @@ def train(examples: Sequence[Example], rules: RuleRunner, *, folds: int = FOLDS,
     final = _fit_all(examples, rule_dicts)
     final.accuracy = {f: {"rules": round(right_rules[f] / max(1, known[f]), 3),
                           "model": round(right_model[f] / max(1, known[f]), 3)} for f in LEARNED_FIELDS}
-    final.use = {f: right_model[f] > right_rules[f] for f in LEARNED_FIELDS}
+    # better by a margin, not by the luck of one fold: at least two entries and 2 points
+    final.use = {f: right_model[f] - right_rules[f] >= max(2.0, 0.02 * known[f]) for f in LEARNED_FIELDS}
     final.fingerprint = fingerprint(examples)
     return final
 
