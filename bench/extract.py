@@ -1,6 +1,6 @@
 """Score field extraction on the shared dev cases and on the project's own held-out cases.
 
-    python bench/extract.py [--verbose] [--no-gazetteer]
+    python bench/extract.py [--verbose] [--no-gazetteer] [--no-curve]
 
 Scoring (see shared/eval/README.md): exact match for visit_date, interviewee, visit_method
 and category; place is right when the expected name is a substring of the extracted place;
@@ -8,6 +8,12 @@ character-level F1 >= 0.8 for problem, solution and reflections; a case's pii is
 every expected string is gone from ``redact(text, extra=extracted pii)`` (what a public page
 shows).  Only the fields listed in a case's ``expected`` are scored.  Extraction runs with
 the default Kuandian demo gazetteer unless --no-gazetteer.
+
+Then a learning curve for the county's learned model (recognize/extract/learn.py): the dev,
+holdout and blind sets 2-6 play the confirmed entries (shuffled once, seed 0); the model is
+trained on the first 0, 25, 50, 100, 200 of them and blind set 7, never trained on, is scored
+with it.  "as deployed" takes a field from the model only where its cross-validated accuracy
+beat the rules on the training entries; "model only" forces the model for every learned field.
 """
 from __future__ import annotations
 
@@ -118,24 +124,79 @@ def report(name: str, cases: list[dict], gazetteer, verbose: bool) -> None:
         print("\n".join(failures))
 
 
+def curve(pool: list[dict], test: list[dict], gazetteer, sizes=(0, 25, 50, 100, 200)) -> None:
+    import random
+
+    from recognize.extract import learn
+
+    examples = learn.examples_from_cases(pool)
+    random.Random(0).shuffle(examples)
+    rule_cache: dict = {}
+
+    def rules(ex):
+        key = (ex.text, ex.now)
+        if key not in rule_cache:
+            rule_cache[key] = extract_entry(ex.text, ex.now, gazetteer).to_dict()
+        return rule_cache[key]
+
+    fields = learn.LEARNED_FIELDS
+    print(f"learning curve: train on the first N of {len(examples)} confirmed entries, score blind set 7 ({len(test)} cases, never trained on)")
+    print(f"  {'N':>4} {'mode':<11}" + "".join(f" {f:>12}" for f in fields) + f" {'overall':>9}  model used for / s")
+    for n in sizes:
+        t0 = time.perf_counter()
+        trained = learn.train(examples[:n], rules) if n else None
+        secs = time.perf_counter() - t0
+        modes = [("as deployed", trained)]
+        if trained is not None and trained.roles_model is not None:
+            forced = learn.Trained(**{**trained.__dict__, "use": {f: True for f in fields}})
+            modes.append(("model only", forced))
+        for mode, model in modes:
+            right: Counter = Counter()
+            total: Counter = Counter()
+            for case in test:
+                got = extract_entry(case["text"], case["now"], gazetteer, model=model).to_dict()
+                for f in fields:
+                    if f in case["expected"]:
+                        total[f] += 1
+                        right[f] += learn.field_right(f, got.get(f) or "", case["expected"][f] or "")
+            cells = "".join(f" {right[f]:>3}/{total[f]:<3}{100 * right[f] / max(1, total[f]):5.1f}%" for f in fields)
+            allr, allt = sum(right.values()), sum(total.values())
+            used = ",".join(trained.fields()) if (trained and mode == "as deployed") else ("all" if trained else "-")
+            tail = f"  {used or 'none'} / {secs:.1f}s" if mode == "as deployed" else ""
+            print(f"  {n:>4} {mode:<11}{cells} {100 * allr / max(1, allt):8.1f}%{tail}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--verbose", "-v", action="store_true", help="list every failed field")
     ap.add_argument("--no-gazetteer", action="store_true", help="extract without the demo org tree")
     ap.add_argument("--cases", type=Path, action="append", default=[], help="also score this JSONL file")
+    ap.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
     gazetteer = None if args.no_gazetteer else Gazetteer.default()
     extract_entry("预热", "2024-01-01T00:00:00", gazetteer)  # imports and caches out of the timing
     dev = shared_dir() / "eval" / "extraction_dev.jsonl"
+    pool: list[dict] = []
     if dev.exists():
+        pool += load(dev)
         report(f"dev ({dev})", load(dev), gazetteer, args.verbose)
     else:
         print(f"dev: {dev} not found (set MINXIN_SHARED_DIR)")
+    test: list[dict] = []
     for name, about in HELD_OUT:
         path = ROOT / "tests" / "data" / name
-        report(f"{about} ({path.relative_to(ROOT)})", load(path), gazetteer, args.verbose)
+        cases = load(path)
+        if name == "extraction_blind7.jsonl":
+            test = cases
+        else:
+            pool += cases
+        report(f"{about} ({path.relative_to(ROOT)})", cases, gazetteer, args.verbose)
     for extra in args.cases:
         report(str(extra), load(extra), gazetteer, args.verbose)
+    if not args.no_curve:
+        t0 = time.perf_counter()
+        curve(pool, test, gazetteer)
+        print(f"  learning curve: {time.perf_counter() - t0:.0f} s in all")
     return 0
 
 

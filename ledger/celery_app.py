@@ -87,6 +87,8 @@ def settings(config: Mapping) -> dict:
         # minxin-specific, read by the sweeper step below
         "minxin_sweep_seconds": float(config.get("JOB_SWEEP_SECONDS") or 30),
         "minxin_stale_queued_seconds": float(config.get("JOB_STALE_QUEUED_SECONDS") or 600),
+        # `celery beat`: each county's extractor model once a day (ledger/training.py)
+        "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0}},
     }
 
 
@@ -188,6 +190,17 @@ def recognize_capture(self, job_id: int):
                 attempts, queue = job.attempts, job.queue
             raise self.retry(countdown=backoff_seconds(attempts), queue=queue)
         return outcome
+
+
+@app.task(name="minxin.train_extractor", acks_late=True)
+def train_extractor():
+    """Train each county's extractor model from its confirmed entries (skipped when unchanged)."""
+    from ledger import db
+    from ledger.training import describe, train_all
+
+    with flask_app().app_context():
+        with db.session_scope() as s:
+            return [describe(r) for r in train_all(s)]
 
 
 # --- the sweeper: jobs whose worker died ---------------------------------------------

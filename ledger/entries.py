@@ -120,8 +120,11 @@ def extract_fields(session: Session, capture: Capture, text: str) -> dict[str, A
     """`Extraction.to_dict()` for this capture's text."""
     from recognize.extract import extract_entry
 
-    gazetteer = build_gazetteer(session, county_of(capture.org_unit))
-    return extract_entry(text, _visit_now(capture), gazetteer).to_dict()
+    from ledger.training import model_for
+
+    county = county_of(capture.org_unit)
+    gazetteer = build_gazetteer(session, county)
+    return extract_entry(text, _visit_now(capture), gazetteer, model=model_for(county)).to_dict()
 
 
 def _date(value: Any) -> Optional[dt.date]:
@@ -179,6 +182,7 @@ def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
         pii=list(fields.get("pii") or []),
         confidence=dict(fields.get("confidence") or {}),
         evidence={k: list(v) for k, v in (fields.get("evidence") or {}).items()},
+        proposed_by=dict(fields.get("proposed_by") or {}),
     )
     session.add(entry)
     session.flush()

@@ -213,11 +213,9 @@ class TranscriptPiece(Base):
 
 # --- the diary ----------------------------------------------------------------------
 
-VISIT_METHODS = ("入户走访", "集体座谈", "民意调查")
-CATEGORIES = (
-    "道路桥梁", "饮水", "住房", "邻里纠纷", "产业发展", "农业技术", "医疗卫生",
-    "教育", "社会保障", "环境卫生", "就业", "基础设施", "其他",
-)
+# defined once for the project, in recognize/extract/data/{methods,categories}.toml
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS  # noqa: E402
+
 ENTRY_STATUSES = ("draft", "confirmed")
 # Fields a reviewer edits; each change is audited field by field.
 ENTRY_FIELDS = (
@@ -252,6 +250,8 @@ class DiaryEntry(Base):
     pii: Mapped[list] = mapped_column(JSON, default=list)
     confidence: Mapped[dict] = mapped_column(JSON, default=dict)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    # field -> "rules" | "model": which extractor proposed it (the county's learned model or the rules)
+    proposed_by: Mapped[Optional[dict]] = mapped_column(JSON, default=dict)
     # The lowest confidence among the reviewable fields, kept beside the JSON map so the review
     # queue can sort "least confident first" in SQL (an index, not a scan of every map).
     min_confidence: Mapped[float] = mapped_column(Float, default=1.0, server_default="1", index=True)

@@ -28,7 +28,7 @@ _PROBLEMS = (
     ("种的蓝莓销路不好，价格偏低", "对接县电商中心，拓宽销售渠道", "产业发展"),
     ("老房子墙体开裂，担心住着不安全", "上报危房改造，先安排临时住处", "住房"),
 )
-_METHODS = ("入户走访", "集体座谈", "民意调查")
+from recognize.extract.vocab import VISIT_METHODS as _METHODS  # noqa: E402
 
 
 def _digest(paths: Sequence[Path]) -> bytes:

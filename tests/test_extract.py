@@ -208,7 +208,7 @@ def test_to_dict_contract():
     d = extract_entry(LABELLED, NOW, GAZ).to_dict()
     assert list(d) == [
         "visit_date", "visit_time", "place", "place_village", "place_township", "place_group", "place_known", "interviewee",
-        "visit_method", "problem", "solution", "reflections", "category", "pii", "confidence", "evidence",
+        "visit_method", "problem", "solution", "reflections", "category", "pii", "confidence", "evidence", "proposed_by",
     ]
     assert d["category"] in CATEGORIES
     assert all(0.0 <= v <= 1.0 for v in d["confidence"].values())

@@ -302,12 +302,18 @@ def _serve(app, host: str, port: int, worker: bool = True) -> None:
         # Plain HTTP on this machine only: cookies cannot be marked Secure, or login would not stick.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
     queue = _start_embedded_worker(app) if worker else None
+    trainer = None
     if queue is not None:
         click.echo(f"内置识别进程已启动 (embedded worker started): {queue.threads} 个线程 (threads)")
+        from webapp.extractor_commands import start_daily_training
+
+        trainer = start_daily_training(app)  # the county's extractor model, once a day
     click.echo(f"网站 (web app): http://{host}:{port}/  按 Ctrl+C 停止 (Ctrl+C to stop)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
+        if trainer is not None:
+            trainer.stop()
         if queue is not None:
             queue.stop(timeout=5)
 
@@ -631,6 +637,9 @@ def _add_commands_of_other_parts() -> None:
     from webapp.ledger.commands import COMMANDS
 
     cli.add_command(extract_command, "extract")
+    from webapp.extractor_commands import train_extractor_command
+
+    cli.add_command(train_extractor_command)
     for command in COMMANDS:
         cli.add_command(command)
 

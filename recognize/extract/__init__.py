@@ -13,25 +13,32 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from recognize.extract import vocab
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time, month_dot_at
 from recognize.extract.names import (HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name,
                                      visiting_cadre)
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
-from recognize.extract.sections import (Section, closing_maxim, drop_trailing_remark, find_sections, free_fields,
-                                        label_at_line_start, plan_in_problem)
+from recognize.extract.sections import (Section, closing_maxim, drop_record_number, drop_trailing_remark, find_sections, free_fields,
+                                        ends_one_line_field, label_at_line_start, plan_in_problem)
 from recognize.extract.textutil import correction_after, is_han, normalize, trim_span
 
 __all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]
 
-METHODS = ("入户走访", "集体座谈", "民意调查")
+METHODS = vocab.VISIT_METHODS
 
-_SURVEY_STRONG = re.compile(r"问卷|民意调查|民意测评|满意度|民调|抽样调查|测评表|调查表")
-_SURVEY_WEAK = re.compile(r"调查|民意|调研")
-_MEETING_STRONG = re.compile(r"座谈|开会|召开|会议|议事会|院坝会|坝坝会|恳谈|大会|碰头会|群众会|说事会|集体讨论")
-_MEETING_WEAK = re.compile(r"村民代表|党员代表|群众代表|村两委|参加的有|参会|与会|大家")
+_SURVEY_STRONG = vocab.method_patterns("民意调查", "strong")
+_SURVEY_WEAK = vocab.method_patterns("民意调查", "weak")
+_MEETING_STRONG = vocab.method_patterns("集体座谈", "strong")
+_MEETING_WEAK = vocab.method_patterns("集体座谈", "weak")
 _INTRO_VERBS = re.compile(r"送去|送了|走访|看望|慰问|探望|拜访|座谈|调查|了解情况")
-_VISIT = re.compile(r"入户|走访|看望|慰问|探望|拜访|到.{1,4}家")
+_VISIT = vocab.method_patterns("入户走访", "strong")
+_ASK = re.compile("|".join(vocab.load("categories")["ask"]))
+_ASK_WEIGHT = float(vocab.load("categories")["ask_weight"])
+
+
+def sentence_end_or_comma(t: str, pos: int, ceil: int) -> int:
+    return next((i for i in range(pos, ceil) if t[i] in "，,。；;！!？?\n "), ceil)
 
 
 @dataclass
@@ -52,6 +59,8 @@ class Extraction:
     pii: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[int]] = field(default_factory=dict)
+    # problem / solution / reflections / category -> "rules" or "model" (the county's learned model)
+    proposed_by: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -71,6 +80,7 @@ class Extraction:
             "pii": list(self.pii),
             "confidence": dict(self.confidence),
             "evidence": {k: list(v) for k, v in self.evidence.items()},
+            "proposed_by": dict(self.proposed_by),
         }
 
 
@@ -93,7 +103,8 @@ def _unwrap(raw: str, t: str) -> tuple[str, str, Optional[list[int]]]:
     anything was joined, the original offset of each kept character."""
     kept = [i for i, ch in enumerate(t)
             if not (ch == "\n" and 0 < i < len(t) - 1 and (is_han(t[i - 1]) or t[i - 1] in "，,、；;")
-                    and is_han(t[i + 1]) and not label_at_line_start(t, i + 1))]
+                    and is_han(t[i + 1]) and not label_at_line_start(t, i + 1)
+                    and not ends_one_line_field(t, i))]
     if len(kept) == len(t):
         return raw, t, None
     return "".join(raw[i] for i in kept), "".join(t[i] for i in kept), kept
@@ -142,8 +153,22 @@ def _in(span: tuple[int, int], sec: Section) -> bool:
     return sec.value_start <= span[0] and span[1] <= sec.value_end
 
 
-def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None) -> Extraction:
-    """Fields of a diary entry from a transcript.  Never raises on odd text."""
+def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None,
+                  model=None) -> Extraction:
+    """Fields of a diary entry from a transcript.  Never raises on odd text.
+
+    `model` is the county's learned model (`recognize.extract.learn.Trained`): it proposes
+    the fields its cross-validated accuracy beat the rules on; the rules propose the rest."""
+    ex = _extract_by_rules(text, now, gazetteer, category_model)
+    if model is not None:
+        from recognize.extract import learn
+
+        original = text if isinstance(text, str) else ("" if text is None else str(text))
+        ex = learn.apply(model, original, ex)
+    return ex
+
+
+def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model: Optional[CategoryModel]) -> Extraction:
     original = text if isinstance(text, str) else ("" if text is None else str(text))
     now_dt = _as_datetime(now)
     raw, t, kept = _unwrap(original, _ocr_slips(normalize(original)))
@@ -166,7 +191,9 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     if label_start > 0:
         free_segs.append((0, label_start, None))
     for sec in sections:
-        if sec.field in ("content", "time", "place", "interviewee", "method"):
+        if sec.field == "lines":
+            free_segs.append((sec.value_start, sec.value_end, "情况"))
+        elif sec.field in ("content", "time", "place", "interviewee", "method"):
             free_segs.append((sec.value_start, sec.value_end, sec.field if sec.field != "content"
                               else t[sec.label_start : sec.value_start]))
 
@@ -180,6 +207,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
         sec = first.get(fld)
         if sec:
             s, e = drop_trailing_remark(t, sec.value_start, sec.value_end)
+            s, e = drop_record_number(t, s, e)
             if e > s:
                 spans[fld] = (s, e, 0.95)
     for a, b, kind in free_segs:
@@ -403,6 +431,10 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
             ev["category"] = [csec.value_start, csec.value_end]
     if cat is None:
         parts = [(_slice(t, spans.get("problem")), 3.0), (_slice(t, spans.get("solution")), 1.5), (rest, 1.0)]
+        if "problem" in spans:  # 想申请低保: what is asked for outweighs what else the problem names
+            ps, pe, _ = spans["problem"]
+            asks = [t[m.end() : sentence_end_or_comma(t, m.end(), pe)] for m in _ASK.finditer(t, ps, pe)]
+            parts.append(("，".join(asks), _ASK_WEIGHT))
         cat, cconf, _ = model.classify(parts)
         if not ex.problem:
             cconf = round(cconf * 0.85, 2)
@@ -425,4 +457,5 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     if kept is not None:  # evidence points into the text as the caller gave it
         ev = {k: [kept[s], kept[e - 1] + 1] for k, (s, e) in ev.items() if e > s}
     ex.evidence = ev
+    ex.proposed_by = {f: "rules" for f in ("problem", "solution", "reflections", "category")}
     return ex

@@ -31,18 +31,27 @@ def _parse_now(ctx, param, value):
 @click.option("--gazetteer", "gazetteer_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help='org tree as JSON: {"units": [[name, level, parent], ...], "cadre_names": [...]} '
                    "(default: the Kuandian demo tree)")
-def extract_command(now, as_json, gazetteer_path):
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="a county's learned model (instance/extractor/county-N.pkl, from minxin train-extractor)")
+def extract_command(now, as_json, gazetteer_path, model_path):
     """Read a transcript from standard input and print the diary entry fields."""
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     text = text.lstrip("\ufeff")
     gazetteer = Gazetteer.from_file(gazetteer_path) if gazetteer_path else Gazetteer.default()
-    result = extract_entry(text, now, gazetteer).to_dict()
+    model = None
+    if model_path:
+        from recognize.extract import learn
+
+        model = learn.load(model_path)
+        if model is None:
+            raise click.BadParameter(f"not a model this version can read: {model_path}", param_hint="--model")
+    result = extract_entry(text, now, gazetteer, model=model).to_dict()
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     for key, value in result.items():
-        if key in ("confidence", "evidence"):
+        if key in ("confidence", "evidence", "proposed_by"):
             continue
         conf = result["confidence"].get(key)
         shown = "、".join(value) if isinstance(value, list) else ("" if value is None else value)

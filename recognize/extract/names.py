@@ -8,29 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Optional
 
-from recognize.extract import lexicon
+from recognize.extract import lexicon, vocab
 from recognize.extract.textutil import correction_after, is_han
 
 # Common Chinese surnames (single character), roughly by frequency.
-SURNAMES = set(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
-    "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
-    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
-    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥"
-    "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支"
-    "卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊乌母裘亓修邰赫杭况那宿鲜印逯"
-    "隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
-    "代铁姚隋滑宫逄仉琚雒鄂庹郄訾綦逢隗蔄么"
-    "洪矫续宦郇禚"
-)
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "宇文", "长孙",
-    "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "百里", "呼延", "东郭",
-)
+SURNAMES, COMPOUND_SURNAMES = vocab.surnames()
 # Characters that end a given name early: pronouns, speech verbs, particles, kinship words.
 NAME_STOP = set(
     "他她它说讲反提想要是在和与跟同及的了家们等也都就还又再告表称向对把被给让从到去里这那哪谁啥么吗"
@@ -43,8 +28,7 @@ NAME_FOLLOW = NAME_STOP | set(
     "发介一二三四五六七八九十现患夫两年找问盼希感觉认知担怕住种养开办做干看听吃喝带领拿买卖送接回愁急哭笑因"
     "今明昨前去来到在是这那已刚曾正也都就还又电手身联"  # 电话, 手机, 身份证, 联系电话 after a name
 )
-HONORIFICS = ("老大爷", "老大娘", "大爷", "大娘", "大妈", "大姐", "大哥", "大叔", "大婶", "大嫂", "奶奶", "爷爷",
-              "阿姨", "师傅", "老汉", "老太太", "婶", "叔")
+HONORIFICS = vocab.words("honorific")
 NAME_FOLLOW |= set("大老阿师同")
 # A name is never followed directly by a place suffix (走访了南荒沟村: no person 南荒沟)
 PLACE_SUFFIX = set("村镇乡县屯组区市")
@@ -64,24 +48,10 @@ COMMON_WORDS = set(
 # next, a name that is also a dictionary word (高峰, 马力) is still read as a name.
 _SURE_FOLLOW = set("反说讲告表称提谈家")
 # Role words that introduce the person visited, longest first in the pattern.
-INTERVIEWEE_CUES = (
-    "受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "户主",
-    "留守儿童家长", "学生家长", "家长", "留守儿童", "困境儿童", "孤儿",
-    "孤寡老人", "独居老人", "空巢老人", "留守老人", "留守妇女", "困难老人", "高龄老人", "老人",
-    "种植户", "养殖户", "种粮大户", "大户", "低保户", "贫困户", "脱贫户", "五保户", "特困户", "监测户",
-    "边缘户", "困难户", "困难群众", "残疾人", "残疾户", "退役军人", "退伍军人", "老党员", "党员",
-    "返乡青年", "返乡大学生", "大学生", "青年", "农户", "果农", "菜农", "参农", "蚕农", "村民",
-    "居民", "群众", "患者", "病人", "妇女", "老汉", "老大爷", "老大娘", "大爷", "大娘", "大妈",
-    "奶奶", "爷爷", "阿姨", "大姐", "大哥", "个体户", "经营户", "业主", "老板", "理事长", "负责人", "社长", "姓名",
-)
+INTERVIEWEE_CUES = vocab.words("interviewee")
 # Other people named in a note: never interviewee, always PII.
-OTHER_PERSON_CUES = (
-    "邻居", "老伴", "妻子", "丈夫", "爱人", "儿子", "女儿", "儿媳", "女婿", "孙子", "孙女", "父亲",
-    "母亲", "弟弟", "哥哥", "姐姐", "妹妹", "联系人", "监护人", "村医", "村书记", "书记", "主任",
-    "网格员", "驻村干部", "第一书记", "同事", "学生", "孩子",
-)
-VISIT_VERBS = ("走访了", "看望了", "慰问了", "拜访了", "探望了", "回访了", "看了看", "走访", "看望", "慰问", "拜访", "探望",
-               "回访", "入户看了", "看了")
+OTHER_PERSON_CUES = vocab.words("other_person")
+VISIT_VERBS = vocab.words("visit_verb")
 
 _CUE_RE = re.compile("|".join(sorted(INTERVIEWEE_CUES, key=len, reverse=True)))
 # …户 role words not listed above (养蜂户, 承包户, 散养户): a name right after any 户
@@ -167,9 +137,65 @@ def take_name(text: str, pos: int, end: Optional[int] = None, strict_end: bool =
     return q, g + n
 
 
+# --- the model's view: Baidu LAC (recognize/ner.py) ---------------------------------------
+_NICK = re.compile("老[一二三四五六七八九十大小]")
+_OLD_FORM = re.compile("老([" + "".join(sorted(SURNAMES)) + "])(头)?(?=家|头|[^\u4e00-\u9fff]|$)")
+
+
+def _model_persons(text: str) -> list[tuple[int, int]]:
+    """(start, end) of people LAC sees, cleaned to the name itself: 周婶家 -> 周婶, 于 + 老三 ->
+    于老三, 老郑家 / 老 + 宋家 -> 老郑 / 老宋, 老李头 kept whole."""
+    from recognize import ner
+
+    toks = ner.tokens(text)
+    out: list[tuple[int, int]] = []
+    for i, tok in enumerate(toks):
+        if tok.tag != "PER":
+            continue
+        s, e = tok.start, tok.start + len(tok.text.rstrip())
+        s += len(tok.text) - len(tok.text.lstrip())
+        if e - s == 1 and i + 1 < len(toks) and toks[i + 1].start == e and _NICK.fullmatch(toks[i + 1].text):
+            e = toks[i + 1].end
+        if e - s >= 3 and text[e - 1] == "家":
+            e -= 1
+        name = text[s:e]
+        if e - s < 2 or text[e - 1] in PLACE_SUFFIX:  # 杨木川镇 read as a person
+            continue
+        first = name[1] if name[0] in "老小" and len(name) >= 2 else name[0]
+        if not 2 <= e - s <= 4 or first not in SURNAMES and name[:2] not in COMPOUND_SURNAMES:
+            continue
+        if name in COMMON_WORDS or name[0] == "小" and e - s == 2 and lexicon.is_everyday_word(name):
+            continue
+        out.append((s, e))
+    for m in _OLD_FORM.finditer(text):  # LAC often reads 老宋家 as 老 + 宋家
+        s, e = m.start(), m.end()
+        if text[s:s + 2] in _OLD_THINGS or lexicon.is_everyday_word(text[s:s + 2]):
+            continue
+        if not any(a <= s < b for a, b in out):
+            out.append((s, e))
+    return sorted(out)
+
+
+@lru_cache(maxsize=256)
+def model_persons(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_model_persons(text))
+
+
+def _model_person_at(text: str, pos: int, end: int) -> Optional[tuple[int, int]]:
+    """The person LAC sees starting at `pos` (spaces and fillers skipped), or None."""
+    q = pos
+    while q < end and text[q] in " \t\u3000:：":
+        q += 1
+    return next(((s, e) for s, e in model_persons(text) if s == q and e <= end), None)
+
+
 def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, strict: bool = False,
                lead: Optional[re.Pattern] = None) -> list[NameHit]:
-    """Names right after each cue; or, with `lead`, after what `lead` allows between."""
+    """Names right after each cue; or, with `lead`, after what `lead` allows between.
+
+    The cue is the context, LAC the model: after a cue a person LAC sees is taken even when
+    the rules read it as a word (村民杨树林), and a name LAC reads one character longer is
+    taken whole (曹永和, not 曹永)."""
     out = []
     for m in regex.finditer(text, start, end):
         got = take_name(text, m.end(), end, strict_end=strict)
@@ -177,6 +203,9 @@ def _cue_names(text: str, regex: re.Pattern, start: int, end: int, conf: float, 
             between = lead.match(text, m.end(), end)
             if between and between.end() > m.end():
                 got = take_name(text, between.end(), end, strict_end=strict)
+        seen = _model_person_at(text, got[0] if got else m.end(), end)
+        if seen and (got is None or (seen[1] == got[1] + 1 and text[got[1]] != "家")):
+            got = seen
         if got:
             s, e = got
             out.append(NameHit(text[s:e], s, e, m.group(), conf))
@@ -251,10 +280,23 @@ def interviewee_candidates(text: str, start: int = 0, end: Optional[int] = None)
             got = take_name(text, fixed, end, strict_end=True)
             if got:
                 hits.append(NameHit(text[got[0] : got[1]], got[0], got[1], "corrected", h.confidence))
+    # 边缘户郑玉山: what stands before 户 is a role word, never the name
+    hits = [h for h in hits if text[h.end : h.end + 1] != "户"]
+    # the people LAC sees that no rule found: 到了东沟老郑家, 种蓝莓的老宋家, 老李头反映… (weak)
+    others = [(o.start, o.end) for o in other_person_names(text)]
+    for s, e in model_persons(text):
+        if s < start or e > end or any(h.start < e and s < h.end for h in hits) or (s, e) in others:
+            continue
+        if _OFFICIAL_TITLE.search(text, s, e) or _OFFICIAL_TITLE.match(text, e):
+            continue  # 王书记, 李主任: an official, never the villager visited
+        home = text[e : e + 1] == "家" or bool(_VISITED_BEFORE.search(text, max(start, s - 4), s))
+        hits.append(NameHit(text[s:e], s, e, "model", 0.5 if home else 0.45))
     hits.sort(key=lambda h: (h.start, -h.confidence))
     return hits
 
 
+_OFFICIAL_TITLE = re.compile(r"书记|主任|县长|镇长|乡长|局长|站长|所长|会计|干部|同志|委员|专干|助理|村医|大夫|医生|老师")
+_VISITED_BEFORE = re.compile(r"(?:到|去|走访|看望|拜访|慰问|探望)了?[^，,。；;\s]{0,3}$")
 _SAYS_RE = re.compile("(?:(?<=[，,。；;\\s])|^)(?=[" + "".join(sorted(SURNAMES)) + "])")
 _SAID = re.compile(r"反映|说|讲|提出")
 
@@ -277,6 +319,18 @@ def other_person_names(text: str) -> list[NameHit]:
 _COLLECTIVE_CUES = {"群众", "困难群众", "居民", "妇女", "青年", "返乡青年", "大学生", "返乡大学生"}
 
 
+def _inside_a_word(text: str, pos: int) -> bool:
+    from recognize import ner
+
+    return any(t.start < pos < t.end for t in ner.tokens(text))
+
+
+# 于长江、孙丽华和村会计于海等: items between 、 (和/与/及 before the last), ended by 等 or punctuation
+_LIST_RE = re.compile(r"[\u4e00-\u9fff]{2,5}(?:、[\u4e00-\u9fff]{2,5}?(?=、|和|与|及|等|[^\u4e00-\u9fff]|$))+"
+                      r"(?:(?:和|与|及)[\u4e00-\u9fff]{2,5}?(?=等|[^\u4e00-\u9fff]|$))?")
+_ITEM_RE = re.compile(r"(?<=[、和与及])?[\u4e00-\u9fff]{2,5}?(?=、|和|与|及|等|[^\u4e00-\u9fff]|$)")
+
+
 def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
     """Every name the detector can see: cue names, family/neighbour names, known names.
 
@@ -292,6 +346,22 @@ def all_person_names(text: str, known: Iterable[str] = ()) -> list[NameHit]:
             if (h.start, h.end) not in seen and not any(s <= h.start < e for s, e in seen):
                 hits.append(h)
                 seen.add((h.start, h.end))
+    for s0, e0 in model_persons(text):  # every person LAC sees is PII: a name missed is a name published
+        if not any(h.start < e0 and s0 < h.end for h in hits):
+            hits.append(NameHit(text[s0:e0], s0, e0, "model", 0.45))
+    # 于长江、孙丽华、吕国富等: in a list with a person, every item that reads as a name is one
+    for m in _LIST_RE.finditer(text):
+        items = [(i.start(), i.end()) for i in _ITEM_RE.finditer(text, m.start(), m.end())]
+        if not any(any(h.start == s0 and h.end == e0 for h in hits) for s0, e0 in items):
+            continue
+        for s0, e0 in items:
+            # an item may carry a role before the name (村民代表于长江, 村会计于海)
+            for a0 in sorted({s0, max(s0, e0 - 3), max(s0, e0 - 2)}):
+                if a0 > s0 and _inside_a_word(text, a0):
+                    continue  # 村会计于海: 计 ends the word 会计 (LAC), so the name is 于海
+                if not any(h.start < e0 and a0 < h.end for h in hits) and take_name(text, a0, e0) == (a0, e0):
+                    hits.append(NameHit(text[a0:e0], a0, e0, "list", 0.6))
+                    break
     for k in known:
         k = (k or "").strip()
         if len(k) < 2:

@@ -11,35 +11,24 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from recognize.extract import vocab
 from recognize.extract.textutil import PUNCT, SENT_END, SPACE, is_han, sentence_end, sentence_start, trim_span
 
 LABELS: dict[str, tuple[str, ...]] = {
-    "time": ("走访时间", "座谈时间", "调查时间", "会议时间", "测评时间", "时间", "日期"),
-    "place": ("走访地点", "座谈地点", "调查地点", "会议地点", "测评地点", "地点", "地址", "住址"),
-    "interviewee": ("受访对象", "走访对象", "访谈对象", "受访人", "受访者", "被访人", "当事人", "对象", "姓名"),
-    "method": ("走访方式", "走访形式", "会议类型", "方式", "形式"),
-    "problem": ("反映问题", "反应问题", "反映的问题", "反映情况", "主要问题", "存在问题", "群众诉求",
-                "矛盾情况", "纠纷情况", "主要意见", "群众反映", "村民反映", "群众意见", "议题", "问题", "诉求", "困难", "反映"),
-    "solution": ("解决思路", "解决办法", "解决措施", "解决方案", "解决建议", "处理意见", "处理情况",
-                 "处理结果", "办理情况", "调解结果", "调解情况", "整改措施", "讨论结果", "工作思路",
-                 "下步打算", "下一步打算", "初步意见", "下一步", "下步", "思路", "措施", "办法", "对策", "建议", "想法"),
-    "reflections": ("心得体会", "心得感悟", "工作体会", "会后感想", "心得", "体会", "感受", "感悟", "感想", "收获", "启示"),
-    "phone": ("联系电话", "联系方式", "手机号码", "手机号", "电话", "手机"),
-    "idcard": ("身份证号码", "身份证号", "身份证"),
-    "category": ("问题类别", "问题类型", "问题分类", "类别"),
-    "content": ("走访内容", "座谈内容", "调查内容", "基本情况", "走访情况", "主要内容", "参会人员", "参加人员", "参加", "参会", "内容", "情况",
-                "记录人", "记录员", "整理人", "执笔人", "记录", "备注"),
-}
+    f: tuple(v["words"]) + tuple(w for w, fld in vocab.load("labels")["misread"].items() if fld == f)
+    for f, v in vocab.load("labels")["field"].items()}
 _LABEL_FIELD = {lab: f for f, labs in LABELS.items() for lab in labs}
 _ALL_LABELS = sorted(_LABEL_FIELD, key=len, reverse=True)
 # 群众反映 also begins sentences of dictation (群众反映最多的是…): a label only before a colon
-_COLON_ONLY = {"群众反映", "村民反映", "群众意见", "反映", "下一步", "下步", "想法", "参加", "参会"}
+_COLON_ONLY = set(vocab.load("labels")["colon_only"]["words"])
 _LONG_LABELS = {lab for lab in _ALL_LABELS if len(lab) >= 4} - _COLON_ONLY
 _FOUR = [lab for lab in _ALL_LABELS if len(lab) == 4]
 _LABEL_RE = re.compile("|".join(map(re.escape, _ALL_LABELS)))
 _COLON = ":：】]"  # 【时间】2024.6.28: a bracketed label ends where a colon would be
 _BOUNDARY = set(PUNCT) | set(SPACE)
 _NUMBER_FIELDS = ("phone", "idcard")
+# fields whose value is one line of a page: lines under them without a label are the note itself
+_ONE_LINE_FIELDS = ("time", "place", "interviewee", "method")
 _NUMBER_VALUE = re.compile(r"[+\d][\dXx \-－—()（）]*[\dXx]")
 
 
@@ -50,10 +39,7 @@ _LINE_LABEL = re.compile(r"(?:^|(?<=[\n\u3000]))[ \t\u3000]*(?:\d{1,2}[.、．]|
 
 
 # Words that head a line of a notebook page as a label, but are ordinary words in a sentence.
-_LINE_ONLY_LABELS = {
-    "走访": "interviewee", "反映": "problem", "解决": "solution", "调解": "solution", "打算": "solution",
-    "初步意见": "solution", "会上商量": "solution", "商量结果": "solution", "会后想了想": "reflections",
-}
+_LINE_ONLY_LABELS = {k: v for k, v in vocab.load("labels")["line_only"].items() if k != "example"}
 
 
 def _line_label(text: str, m: re.Match) -> Optional[tuple[str, int, int]]:
@@ -73,13 +59,42 @@ def _line_label(text: str, m: re.Match) -> Optional[tuple[str, int, int]]:
     return None
 
 
+_SHORTHAND = {k: v for k, v in vocab.load("labels")["shorthand"].items() if k != "example"}
+_SHORTHAND_RE = re.compile(r"(?:^|(?<=[\n\u3000 \t]))[ \t\u3000]*(?:\d{1,2}[.、．][ \t]*)?(?P<lab>"
+                           + "|".join(sorted(map(re.escape, _SHORTHAND), key=len, reverse=True)) + r")[ \t]*[:：]", re.M)
+
+
+def label_field_at_line_start(text: str, pos: int) -> Optional[str]:
+    """The field of the label that opens the line starting at `pos`, or None."""
+    m = _LINE_LABEL.match(text, pos)
+    got = _line_label(text, m) if m else None
+    if got is not None:
+        return got[0]
+    lm = _LABEL_RE.match(text, pos)
+    if lm and _sep_after(text, lm.end())[1] in ("colon", "space"):
+        return _LABEL_FIELD[lm.group()]
+    sm = _SHORTHAND_RE.match(text, pos)
+    return _SHORTHAND[sm["lab"]] if sm else None
+
+
+_BRACKETS = re.compile(r"[（(][^）)\n]*[）)]")
+_KIN_END = re.compile(r"的(?:儿子|女儿|儿媳|女婿|孙子|孙女|老伴|妻子|丈夫|爱人|父亲|母亲|弟弟|哥哥|姐姐|妹妹)?\s*$")
+
+
+def ends_one_line_field(text: str, nl: int) -> bool:
+    """Whether the break at `nl` ends the value of a one-line field (访：村民冯玉芝 / 孩子住院…)
+    rather than wrapping it (走访：高振东的儿子 / 高明（28岁）)."""
+    ls = text.rfind("\n", 0, nl) + 1
+    if label_field_at_line_start(text, ls) not in _ONE_LINE_FIELDS or _KIN_END.search(text, ls, nl):
+        return False
+    ne = text.find("\n", nl + 1)
+    nxt = _BRACKETS.sub("", text[nl + 1 : ne if ne >= 0 else len(text)])
+    return sum(map(is_han, nxt)) >= 5
+
+
 def label_at_line_start(text: str, pos: int) -> bool:
     """Whether the line starting at `pos` opens with a label (so the break before it is real)."""
-    m = _LINE_LABEL.match(text, pos)
-    if m and _line_label(text, m) is not None:
-        return True
-    lm = _LABEL_RE.match(text, pos)
-    return bool(lm) and _sep_after(text, lm.end())[1] in ("colon", "space")
+    return label_field_at_line_start(text, pos) is not None
 
 
 @dataclass
@@ -162,6 +177,23 @@ def find_sections(text: str) -> list[Section]:
         after, _ = _sep_after(text, colon)
         if after < len(text):
             found.append(Section(fld, s0, after))
+    # the cadres' shorthand (事：, 办：, 结果：, 访：) at a line start
+    for m in _SHORTHAND_RE.finditer(text):
+        s0 = m.start("lab")
+        if any(sec.label_start <= s0 < max(sec.value_start, sec.label_start + 1) for sec in found):
+            continue
+        after, _ = _sep_after(text, m.end() - 1)
+        if after < len(text):
+            found.append(Section(_SHORTHAND[m["lab"]], s0, after))
+    found.sort(key=lambda s: s.label_start)
+    # 访：村民冯玉芝 / 孩子在县医院住院…: unlabelled lines under a one-line field are what was found
+    for k, sec in enumerate(list(found)):
+        if sec.field not in _ONE_LINE_FIELDS:
+            continue
+        end = found[k + 1].label_start if k + 1 < len(found) else len(text)
+        nl = text.find("\n", sec.value_start, end)
+        if nl > sec.value_start and text[nl:end].strip() and ends_one_line_field(text, nl):
+            found.append(Section("lines", nl + 1, nl + 1))
     found.sort(key=lambda s: s.label_start)
     out: list[Section] = []
     for k, sec in enumerate(found):
@@ -199,16 +231,8 @@ def drop_trailing_remark(text: str, start: int, end: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------------------
 # Free dictation
 
-_PROBLEM_CUES = re.compile(
-    r"反映|反应(?!很|迅速|快)|提出|提到|谈到|说起|诉说|抱怨|讲(?!解|座|话|课|政策|清|了政策)|表示|担心|诉求是|"
-    r"最关心的是|最关心|最突出的问题是|最大的困难是|最大的问题是|最盼望的是|"
-    r"了解到|得知|起因是|(?:统计|调查|问)下来(?![^。；;]{0,12}最[^。；;]{0,6}的(?:就)?是)|这次(?:去|来)?(?:回访|问|看)了?(?:一下)?(?=[，,：:\s])|(?:他|她)(?:家)?的?(?:事|事儿|情况|问题)(?:是)?这样的?|意见(?:主要)?集中在|意见是|呼声最高的是|(?:主要|突出)问题是|难题是|困难是|"
-    r"(?:意见|问题|呼声|反映)(?:最|比较)?(?:集中|多|突出|强烈|大)的(?:是|就是|有)|"
-    r"(?:提|说|讲|反映)得?的?最多的(?:就)?是|"
-    r"最(?:盼|盼望|想|想要|需要|希望|迫切|急|头疼|发愁)的(?:就)?是|(?:调查|统计|测评)?结果(?:显示|是)|"
-    r"(?<![听据虽来再就小解演传游劝是])(?<![，,。；;！!？?\s]我)说(?!明|话|法|服|不定|不好|不清|不准|定|开|好(?![多几些久大]))"
-)
-_WEAK_PROBLEM_CUES = re.compile(r"希望|想要|盼着|盼望|要求")
+_PROBLEM_CUES = vocab.pattern("problem")
+_WEAK_PROBLEM_CUES = vocab.pattern("weak_problem")
 _PROBLEM_LEAD = re.compile(
     r"^(?:了|说|道|出来|出|到|起|着|过)*\s*[:：，,]?\s*"
     r"(?:(?:最多|最大|最突出|最关心|最集中|主要)的?(?:问题|困难|事)?(?:是|有)|(?:的)?问题是|的就是|的是|主要是|就是|说)?"
@@ -216,32 +240,10 @@ _PROBLEM_LEAD = re.compile(
 )
 # The cadre's plan.  First person + an action verb marks it even without a cue word.
 # 我们商… covers 商量/商定/商议 and ASR slips of them (商良心 for 商量先).
-_SOLUTION_CUES = re.compile(
-    r"(?:我的|我们的)?(?:想法|思路|打算|办法|计划|意见|建议|意思)是|我们?想的是|解决思路|初步考虑|初步打算|下一步|下步|"
-    r"打算|准备|计划(?!生育)|决定|拟(?=[\u4e00-\u9fff])|(?:我们?|大家)就?想着|"
-    r"(?:会上|大家|大伙|大家伙|代表们|经)(?:大家)?(?:商量|讨论|研究|商定|定了)(?:决定|确定|后)?|"
-    # 最后举手表决，24票同意先修生产路: what the meeting voted for
-    r"(?:举手|投票)?表决|投票(?:决定)?|"
-    # 跟村里商量好，一周内…, 最后商量好…, 定下来 由孙家…: what was agreed
-    r"(?:商量|商定|说|谈|讲)好了?(?=[，,：:\s]|[\u4e00-\u9fff]{2})|定下来了?|谈妥了?|(?:商量|研究|讨论)下来|"
-    # 建议他先停肥…: advice to the villager
-    r"(?:(?<=[，,；;。！？\s])|^)建议(?:他|她)们?|"
-    r"我们?(?=打算|准备|计划|决定|商(?!店|场|品|业|户)|研究|当时|正在|在(?=跟|和|向|找|联系|协调)|想办法|的想法|的思路|的打算|的办法|当场|当即|马上|立即|立刻|随即|及时|现场|联系|协调|跟|和|与|向|帮|给|会同|已经|先|把|将|一起|同|"
-    r"表示|告诉|答应|请|找|带|安排|建议|陪|到|去|对|又|再|也|会|要|就|当天|当晚|随后|第二天|次日|回去)|"
-    # 跟村里商量先…, 和镇水利站联系…: a clause that opens by working it out with someone
-    r"(?:(?<=[，,；;。！？\s])|^)(?:跟|和|与|同)[^，,。；;\s]{1,8}?(?:商量|协调|联系|沟通|对接)|"
-    # a clause that starts with the cadre's action, the 我 left out (…，回来就联系了…, 已经协调…)
-    r"(?:(?<=[，,；;。！？\s])|^)(?:回(?:来|去|头|局里|镇里|乡里|村里|站里|县里)|随后|然后|后来|已经)(?:后|以后)?就?"
-    r"(?=联系|协调|找|给|向|跟|帮|安排|申请|上报|报|把|请|送|列入|纳入)|"
-    # 约了镇卫生院大夫周五上门; 当时跟他说了 先把病蚕捡干净: an appointment made, advice given
-    r"(?:(?<=[，,；;。！？\s])|^)(?:约了|约好|(?:当时|当场)?就?(?:跟|给|对)(?:他|她)们?(?:说|讲)了?(?=[，,\s]))"
-)
+_SOLUTION_CUES = vocab.pattern("solution")
 # The cadre noting or asking something (我留了他的电话, 我回来问了民政办): the villager's problem
 # has ended there, but this is no plan yet; the plan is the next plan cue.
-_REPORT_CLAUSE = re.compile(
-    r"我们?(?=(?:回来)?(?:记下|记了|记一下|留了|留下|问了|查了|核实)|看着?像|估计|判断|(?:现场|详细)?(?:去|过去)?(?:看|量|测|查|察看|查看|询问)了(?:一下|看)?|"
-    r"(?:跟|和)[^，,。；;\s]{1,6}(?:谈了|聊了)|(?:跟|和)[^，,。；;\s]{1,6}?(?:一起|一块)?(?:到|去)[^，,。；;\s]{0,6}?看了|再说一遍|重复一遍|把(?:他|她)?的?(?:身份证|电话|手机))"
-)
+_REPORT_CLAUSE = vocab.pattern("report")
 _OTHER_OFFICIAL = re.compile(
     r"(?:(?<=[。！？；;\n])|(?<=[。！？；;]\s))(?:随行的|陪同的|同去的)?[\u4e00-\u9fff]{0,6}?(?:书记|县长|镇长|乡长|主任|局长|站长|所长)"
     r"[\u4e00-\u9fff]{2,3}?(?:同志)?(?:表示|说|指出|介绍|补充)")
@@ -299,23 +301,12 @@ _SOLUTION_LEAD = re.compile(
     r"(?:回(?:去|头|来)(?:后|以后)?)?"
     r"(?:当时)?就?(?:(?:当场|当即)?(?:答应|承诺))?(?:(?:表示|指出|要求|提出|强调)\s*[，,：:]?\s*(?:要|由)?)?(?:看)?(?:能不能)?\s*"
 )
-_REFLECTION_CUES = re.compile(
-    r"(?:我们?|深深|深切|深刻|真切)(?:深深|深切|深刻|真切)?地?(?:体会到|认识到|感受到|意识到|感到)|"
-    r"(?:我的|我们的)?(?:心得体会|心得|体会|感受|感悟|启示)(?!到)(?:是|很深|最深的是|就是)?|"
-    r"(?:让|使)我们?(?:深深)?(?:觉得|明白|懂得|感到|认识到|体会到)|"
-    # 他在日记中写道：… (a clerk's note quoting the cadre's diary)
-    r"(?:在|于)?(?:民心)?日记(?:中|里|上)?写(?:道|到|着)"
-)
+_REFLECTION_CUES = vocab.pattern("reflection")
 _REFLECTION_LEAD = re.compile(r"^\s*[:：，,]?\s*(?:(?:嗯|啊|就是)\s*)*")
 # Spoken reflections often come without a cue of the labelled kind: 感觉就是…, 这个事吧 就是…,
 # or a remark about such villagers in general (这些五保老人…).  Only after the plan began, and
 # only at the start of a clause.  The second kind belongs to the reflection itself.
-_WEAK_REFLECTION_CUES = re.compile(
-    r"(?:(?<=[，,。；;！!？?\s])|^)(?:嗯\s*)?(?:"
-    r"(?P<after>(?:我|我们)?(?:自己)?(?:感觉|觉得)(?:吧|就是|到)?|说实话|这个事吧|这事吧|这种事吧?|这件事吧|"
-    r"(?:这个事|这件事|这事)?说明)"
-    r"|(?P<with>这些[\u4e00-\u9fff]{0,4}(?:老人|群众|老百姓|百姓|农户|人家|家庭|困难户)))"
-)
+_WEAK_REFLECTION_CUES = vocab.pattern("weak_reflection")
 # A reflection led in by a few words (开完会感觉…, 看来…): after the plan, early in its sentence.
 _LED_REFLECTION = re.compile(r"(?:我们?)?(?:感觉|看来|觉得)(?:就是|到)?")
 # A clause that starts with the cadre (not 我觉得 / 我感觉 / 我认为, which are reflections).
@@ -343,6 +334,18 @@ def _before_record_number(text: str, start: int, end: int) -> int:
     if word is not None:  # 她的身份证号我记一下 210624…: the clause naming the number goes too
         cut = sentence_start(text, word.start(), start, stops=PUNCT)
     return cut if _han_count(text, start, cut) >= 4 else end
+
+
+def drop_record_number(text: str, start: int, end: int) -> tuple[int, int]:
+    """A labelled value that ends by recording a number (…重新申报，身份证2106…。) ends before
+    that clause: the number is the villager's record, not part of the plan."""
+    cut = _before_record_number(text, start, end)
+    if cut >= end:
+        return start, end
+    m = _RECORD_NUMBER.search(text, cut, end)
+    if m is None or _han_count(text, m.end(), end) >= 4:
+        return start, end  # more plan after the number: the value stays whole
+    return trim_span(text, start, cut)
 
 
 @dataclass
@@ -554,9 +557,8 @@ def free_fields(text: str, a: int, b: int, after: int = 0, fallback_problem: Opt
 # A note often closes on a lesson in general words, with no cue before it (群众不怕花钱，怕的是
 # 不明白。改厕不能一改了之，后面的管护才是关键。): a last sentence with the marks of a maxim
 # and none of a plan (a person, a number, a deadline).
-_MAXIM = re.compile(r"说到底|说白了|归根到底|归根结底|总之|总的来说|才是|才能|不能|不是.{0,12}是|不怕.{0,8}怕|"
-                    r"关键|根本|无小事|底线|就是我们的|要想|只有.{0,10}才|得有|光靠|还得")
-_NOT_MAXIM = re.compile(r"我(?!们)|他|她|[0-9０-９]|明天|月底|年底|下周|本周|这周|一周|马上|立即|尽快|先|再")
+_MAXIM = vocab.pattern("maxim")
+_NOT_MAXIM = vocab.pattern("not_maxim")
 _MAXIM_LEAD = re.compile(r"\s*(?:(?:我们?|他|她)(?:说|认为|感慨|表示)\s*[，,：:]\s*)?"
                          r"(?:(?:说到底|说白了|归根到底|归根结底|总之|总的来说)\s*[，,：:]?\s*)?")
 

@@ -229,6 +229,7 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=No
             long_fields=LONG_FIELDS,
             low=set(svc.low_fields(entry)),
             confidence=(entry.confidence or {}) if entry is not None else {},
+            proposed_by=(entry.proposed_by or {}) if entry is not None else {},
             visit_methods=VISIT_METHODS,
             categories=CATEGORIES,
             prev_id=prev_id,

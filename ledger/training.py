@@ -1,0 +1,161 @@
+"""Training the county's extractor model from its confirmed entries (recognize/extract/learn.py).
+
+Every confirmed diary entry is an example: the transcript it came from and the fields the
+supervisor kept.  One model per county, stored in the instance folder
+(``<instance>/extractor/county-<id>.pkl`` beside a JSON note of its accuracies), so the
+training data never leaves the deployment.  Training is skipped when the confirmed entries
+have not changed since the stored model was trained.  ``minxin train-extractor`` runs it; the
+embedded worker runs it once a day, Celery beat (``ledger.celery_app``) at scale.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger import audit
+from ledger.entries import _visit_now, build_gazetteer, county_of, units_under
+from ledger.models import Capture, DiaryEntry, OrgUnit
+from recognize.extract import learn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    county: str
+    examples: int
+    skipped: bool  # nothing changed since the stored model
+    fields: tuple[str, ...]  # the fields the model now proposes
+    accuracy: dict
+
+
+def model_dir() -> Path:
+    """Where the models live: MINXIN_EXTRACTOR_DIR, else the instance folder's extractor/."""
+    env = os.environ.get("MINXIN_EXTRACTOR_DIR")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("MINXIN_INSTANCE_PATH") or Path.cwd() / "instance").resolve() / "extractor"
+
+
+def model_path(county: OrgUnit) -> Path:
+    return model_dir() / f"county-{county.id}.pkl"
+
+
+def model_for(county: OrgUnit) -> Optional[learn.Trained]:
+    """The county's trained model, or None (the rules alone)."""
+    return learn.load(model_path(county))
+
+
+def confirmed_examples(session: Session, county: OrgUnit) -> list[learn.Example]:
+    """The county's confirmed entries with their transcripts, as training examples."""
+    unit_ids = [u.id for u in units_under(session, county)]
+    rows = session.scalars(
+        select(DiaryEntry).join(Capture, DiaryEntry.capture_id == Capture.id)
+        .where(DiaryEntry.status == "confirmed", DiaryEntry.org_unit_id.in_(unit_ids))
+        .order_by(DiaryEntry.id)
+    )
+    out = []
+    for entry in rows:
+        capture = entry.capture
+        text = capture.transcript.text if capture is not None and capture.transcript is not None else ""
+        if not text.strip():
+            continue
+        out.append(learn.Example(
+            text, _visit_now(capture).isoformat(timespec="seconds"),
+            {"problem": entry.problem or "", "solution": entry.solution or "",
+             "reflections": entry.reflections or "", "category": entry.category or "其他"},
+        ))
+    return out
+
+
+def train_county(session: Session, county: OrgUnit, *, force: bool = False) -> TrainResult:
+    """Train (or skip) the county's model; audited as ``extractor.train``.  The caller commits."""
+    from recognize.extract import extract_entry
+
+    examples = confirmed_examples(session, county)
+    path = model_path(county)
+    fp = learn.fingerprint(examples)
+    current = learn.load(path)
+    if not force and current is not None and learn.stored_fingerprint(path) == fp:
+        return TrainResult(county.name, len(examples), True, current.fields(), current.accuracy)
+    gazetteer = build_gazetteer(session, county)
+
+    def rules(ex: learn.Example) -> dict:
+        return extract_entry(ex.text, ex.now, gazetteer).to_dict()
+
+    trained = learn.train(examples, rules)
+    learn.save(trained, path)
+    audit.record(session, "extractor.train", county,
+                 after={"examples": len(examples), "fields": list(trained.fields()), "accuracy": trained.accuracy})
+    session.flush()
+    return TrainResult(county.name, len(examples), False, trained.fields(), trained.accuracy)
+
+
+def counties(session: Session) -> list[OrgUnit]:
+    return list(session.scalars(select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id)))
+
+
+def train_all(session: Session, *, force: bool = False) -> list[TrainResult]:
+    return [train_county(session, c, force=force) for c in counties(session)]
+
+
+# --- the schedule ------------------------------------------------------------------------------
+DAY = 24 * 3600.0
+
+
+class DailyTrainer:
+    """Trains every county's model once a day in the embedded worker's process (a daemon
+    thread; the first run a minute after start so that start-up stays quick)."""
+
+    def __init__(self, session_factory, *, every: float = DAY, first_after: float = 60.0):
+        self.session_factory = session_factory
+        self.every = every
+        self.first_after = first_after
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    def run_once(self) -> list[TrainResult]:
+        session = self.session_factory()
+        try:
+            results = train_all(session)
+            session.commit()
+            return results
+        except Exception:
+            session.rollback()
+            log.exception("extractor training failed")
+            return []
+        finally:
+            session.close()
+
+    def _loop(self) -> None:
+        wait = self.first_after
+        while not self._stop.wait(wait):
+            self.run_once()
+            wait = self.every
+
+    def start(self) -> "DailyTrainer":
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="minxin-train-extractor", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def describe(result: TrainResult) -> str:
+    if result.skipped:
+        return f"{result.county}: {result.examples} 条已确认日记，未变化，跳过 (unchanged, skipped)"
+    acc = ", ".join(
+        f"{f} 规则 {a['rules']:.0%} / 模型 {a['model']:.0%}" if a.get("model") is not None else f"{f} 规则 {a['rules']:.0%}"
+        for f, a in result.accuracy.items())
+    used = "、".join(result.fields) or "无 (none)"
+    return f"{result.county}: {result.examples} 条已确认日记 (confirmed entries); {acc}; 采用模型的字段 (model used for): {used}"

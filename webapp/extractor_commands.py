@@ -1,0 +1,29 @@
+"""``minxin train-extractor``: train each county's extractor model from its confirmed entries."""
+from __future__ import annotations
+
+import click
+
+
+@click.command("train-extractor", help="用已确认的日记训练本县的识别模型 (train the county's extractor from confirmed entries)")
+@click.option("--force", is_flag=True, help="即使已确认日记没有变化也重新训练 (train even when nothing changed)")
+def train_extractor_command(force: bool) -> None:
+    from ledger import db
+    from ledger.training import describe, model_dir, train_all
+    from webapp.cli import _app, _require_schema
+
+    app = _app()
+    _require_schema(app)
+    with db.SessionFactory() as session:
+        results = train_all(session, force=force)
+        session.commit()
+    for r in results:
+        click.echo(describe(r))
+    click.echo(f"模型目录 (models): {model_dir()}")
+
+
+def start_daily_training(app):
+    """The embedded worker's schedule: every county's model once a day (skipped when unchanged)."""
+    from ledger import db
+    from ledger.training import DailyTrainer
+
+    return DailyTrainer(db.SessionFactory).start()
