@@ -146,18 +146,21 @@ def append(root: Path, user_id: int, upload_id: str, offset: int, chunk_sha256: 
     side = folder / ".chunk.tmp"
     digest = hashlib.sha256()
     got = 0
-    with open(side, "wb") as out:
-        while True:
-            piece = stream.read(min(READ_BYTES, room + 1 - got))
-            if not piece:
-                break
-            got += len(piece)
-            if got > room:
-                out.close()
-                side.unlink(missing_ok=True)
-                raise UploadError("分块过大 (chunk too large)", "chunk_too_large", 413, current.offset)
-            digest.update(piece)
-            out.write(piece)
+    try:
+        with open(side, "wb") as out:
+            while True:
+                piece = stream.read(min(READ_BYTES, room + 1 - got))
+                if not piece:
+                    break
+                got += len(piece)
+                if got > room:
+                    raise UploadError("分块过大 (chunk too large)", "chunk_too_large", 413, current.offset)
+                digest.update(piece)
+                out.write(piece)
+    except BaseException:
+        # Too long, or the connection dropped mid-chunk: the upload stays where it was.
+        side.unlink(missing_ok=True)
+        raise
     if got == 0 or (length is not None and got != length) or digest.hexdigest() != chunk_sha256:
         side.unlink(missing_ok=True)
         raise UploadError("分块不完整或校验不符，请重发 (chunk incomplete or corrupt)", "chunk_corrupt", 400,

@@ -170,3 +170,25 @@ def test_sweep_removes_only_stale_uploads(tmp_path):
     assert uploads.get(tmp_path, 1, fresh.id).offset == 0
     with pytest.raises(uploads.UploadError):
         uploads.get(tmp_path, 1, stale.id)
+
+
+def test_a_connection_dropped_mid_chunk_keeps_what_was_acknowledged(tmp_path):
+    data = bytes(range(256)) * 100
+    up = uploads.start(tmp_path, 1, "a.wav", len(data), _sha(data), 10**6)
+    uploads.append(tmp_path, 1, up.id, 0, _sha(data[:10000]), io.BytesIO(data[:10000]), 10000)
+
+    class Dropped(io.RawIOBase):
+        sent = 0
+
+        def read(self, n=-1):
+            if self.sent:
+                raise ConnectionResetError("client went away")
+            self.sent = 1
+            return data[10000:12000]
+
+    with pytest.raises(ConnectionResetError):
+        uploads.append(tmp_path, 1, up.id, 10000, _sha(data[10000:]), Dropped(), len(data) - 10000)
+    assert uploads.get(tmp_path, 1, up.id).offset == 10000
+    assert not list((tmp_path / "1" / up.id).glob(".chunk*"))
+    done = uploads.append(tmp_path, 1, up.id, 10000, _sha(data[10000:]), io.BytesIO(data[10000:]), None)
+    assert done.complete and uploads.read_complete(tmp_path, 1, up.id)[1] == data

@@ -417,6 +417,7 @@
   async function flushOutbox() {
     if (flushing || !navigator.onLine) return;
     flushing = true;
+    let sent = false;
     try {
       const recs = await loadOutbox();
       for (const rec of recs) {
@@ -439,6 +440,7 @@
           await store.done(rec.key);
           say(`${T.sent} #${r.body.id}`, 'flash success');
           addCaptureRow(r.body);
+          sent = true;
         } else {
           rec.error = (r.body && r.body.error) || String(r.status);
           await saveProgress(rec);
@@ -452,6 +454,7 @@
       flushing = false;
       bar.hidden = true;
       showOutbox();
+      if (sent) refreshList(); // and the service worker's copy of the list with it
     }
   }
   function updateProgress(k, f) {
@@ -464,19 +467,25 @@
     e.preventDefault();
     const ready = items.filter((it) => it.state !== 'recording' && it.blob);
     if (!ready.length) { say(T.nothing, 'flash error'); return; }
-    const rec = {
-      files: ready.map((it) => ({ blob: it.blob, name: it.name, type: it.type })),
-      visit_date: $('#visit-date').value || '',
-      captured_at: (ready.find((it) => it.captured_at) || {}).captured_at || '',
-      created: Date.now(),
-    };
-    await store.queue(rec, ready.map((it) => it.id));
+    say(navigator.onLine ? T.uploading : T.queued, navigator.onLine ? '' : 'flash');
+    // One memo per capture; the page photos together, as one entry's pages.
+    const groups = ready.filter((it) => !it.type.startsWith('image/')).map((it) => [it]);
+    const photos = ready.filter((it) => it.type.startsWith('image/'));
+    if (photos.length) groups.push(photos);
+    for (const group of groups) {
+      const rec = {
+        files: group.map((it) => ({ blob: it.blob, name: it.name, type: it.type })),
+        visit_date: $('#visit-date').value || '',
+        captured_at: (group.find((it) => it.captured_at) || {}).captured_at || '',
+        created: Date.now(),
+      };
+      await store.queue(rec, group.map((it) => it.id));
+    }
     ready.forEach((it) => { if (it.url) URL.revokeObjectURL(it.url); });
     items = items.filter((it) => !ready.includes(it));
     recTime.hidden = true;
     $('#visit-date').value = '';
     render();
-    if (navigator.onLine) say(T.uploading); else say(T.queued, 'flash');
     await showOutbox();
     await flushOutbox();
     if ((await loadOutbox()).some((r) => !r.error) && !msg.className.includes('error')) say(T.queued, 'flash');
