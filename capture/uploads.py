@@ -102,6 +102,7 @@ def start(root: Path, user_id: int, name: str, size: int, sha256: str, max_bytes
                           "(file too large)", "too_large", 413)
     mine = Path(root) / str(int(user_id))
     if mine.is_dir():
+        _sweep_folder(mine, time.time(), KEEP_SECONDS)
         for folder in mine.iterdir():
             try:
                 meta = _read_meta(folder)
@@ -208,16 +209,23 @@ def mark_used(root: Path, user_id: int, upload_id: str, capture_id: int) -> None
 
 
 def sweep(root: Path, now: Optional[float] = None, keep_seconds: float = KEEP_SECONDS) -> int:
-    """Remove uploads untouched for `keep_seconds`; returns how many."""
+    """Remove uploads untouched for `keep_seconds`; returns how many. Starting an upload sweeps
+    that user's own; this is for a periodic sweep of all."""
     now = time.time() if now is None else now
-    removed = 0
     root = Path(root)
     if not root.is_dir():
         return 0
-    for user_dir in root.iterdir():
-        for folder in user_dir.iterdir() if user_dir.is_dir() else ():
+    return sum(_sweep_folder(d, now, keep_seconds) for d in root.iterdir() if d.is_dir())
+
+
+def _sweep_folder(user_dir: Path, now: float, keep_seconds: float) -> int:
+    removed = 0
+    for folder in user_dir.iterdir():
+        try:
             newest = max((p.stat().st_mtime for p in folder.iterdir()), default=folder.stat().st_mtime)
-            if now - newest > keep_seconds:
-                shutil.rmtree(folder, ignore_errors=True)
-                removed += 1
+        except OSError:
+            continue
+        if now - newest > keep_seconds:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
     return removed

@@ -125,8 +125,17 @@ async function offlineFirst(errors) {
   check((await page.textContent('#outbox-count')).trim() === '2', 'the outbox survives a reload offline');
   await page.screenshot({ path: path.join(SHOTS, 'capture-outbox-offline.png'), fullPage: true });
 
+  // The sign-in expired while the phone was offline: back online the page asks to sign in and
+  // keeps the queue; signed in again, it is sent.
   const before = await rows(page);
+  await ctx.clearCookies();
   await ctx.setOffline(false);
+  await page.waitForSelector('#signin-banner', { state: 'visible' });
+  check((await page.textContent('#outbox-count')).trim() === '2', 'signed out while offline: asked to sign in, the queue kept');
+  await page.screenshot({ path: path.join(SHOTS, 'capture-signin-again.png'), fullPage: true });
+  await Promise.all([page.waitForNavigation(), page.click('#signin-banner a')]);
+  await login(page);
+  check(page.url().endsWith('/capture/'), 'signed in again, back on the capture page');
   await page.waitForFunction((n) => document.querySelectorAll('#my-captures [data-capture-id]').length >= n + 2, before, { timeout: 90000 });
   await page.waitForFunction(() => document.querySelector('#outbox').hidden);
   check((await page.textContent('#upload-msg')).includes('已上传'), 'sent when the signal returned');
