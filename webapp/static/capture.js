@@ -25,6 +25,7 @@
   const recTime = $('#rec-time');
   let items = []; // drafts shown: {id, blob, name, type, size, state, captured_at, url}
   let csrf = (form.querySelector('input[name="csrf_token"]') || {}).value || '';
+  let signedInAs = cfg.userId; // who the server says is signed in (the queue is per phone, not per cadre)
 
   const say = (text, cls) => { msg.textContent = text; msg.className = cls || ''; };
   const sizeText = (n) => (n >= 1048576 ? (n / 1048576).toFixed(1) + ' MB' : Math.max(1, Math.round(n / 1024)) + ' KB');
@@ -250,6 +251,7 @@
   }
   class Offline extends Error {}
   class SignIn extends Error {}
+  class OtherUser extends Error {}
   class Refused extends Error { constructor(m, body) { super(m); this.body = body; } }
 
   // One request; resolves {status, body}; status 0 when the network failed.
@@ -289,6 +291,7 @@
     if (r.status === 401) throw new SignIn();
     if (r.status !== 200 || !r.body) throw new Offline();
     csrf = r.body.csrf_token;
+    signedInAs = r.body.user_id;
     const field = form.querySelector('input[name="csrf_token"]');
     if (field) field.value = csrf;
     $('#signin-banner').hidden = true;
@@ -356,8 +359,10 @@
   // Resolves {status, body} like the server's answer to the capture.
   async function sendRecord(rec, onProgress) {
     const total = rec.files.reduce((n, f) => n + f.blob.size, 0);
-    if (!canResume) return legacySend(rec, onProgress);
     await refreshSession();
+    // Queued by another cadre on this phone: it waits for them to sign in.
+    if (rec.user && rec.user !== signedInAs) throw new OtherUser();
+    if (!canResume) return legacySend(rec, onProgress);
     let done = 0;
     for (const f of rec.files) {
       const before = done;
@@ -399,7 +404,8 @@
       li.append(`${kind} ×${r.files.length} · ${sizeText(size)} · ${when.toLocaleString()}`);
       const st = document.createElement('span');
       const frac = r.key in progressOf ? progressOf[r.key] : sent / size;
-      if (r.error) { st.className = 'status failed'; st.textContent = r.error; }
+      if (r.user && r.user !== signedInAs) { st.className = 'status waiting'; st.textContent = T.otherUser; }
+      else if (r.error) { st.className = 'status failed'; st.textContent = r.error; }
       else if (r.key in progressOf) { st.className = 'status recognizing'; st.textContent = `${T.sending} ${Math.round(frac * 100)}%`; }
       else { st.className = 'status waiting'; st.textContent = T.waiting + (sent ? ` ${Math.round(frac * 100)}%` : ''); }
       li.appendChild(st);
@@ -429,6 +435,7 @@
           r = await sendRecord(rec, (f) => { progressOf[rec.key] = f; updateProgress(rec.key, f); });
         } catch (e) {
           delete progressOf[rec.key];
+          if (e instanceof OtherUser) continue;
           if (e instanceof Refused) {
             rec.error = e.message; await saveProgress(rec); say(e.message, 'flash error');
             continue;
@@ -478,6 +485,7 @@
         visit_date: $('#visit-date').value || '',
         captured_at: (group.find((it) => it.captured_at) || {}).captured_at || '',
         created: Date.now(),
+        user: cfg.userId,
       };
       await store.queue(rec, group.map((it) => it.id));
     }
