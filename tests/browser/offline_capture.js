@@ -158,6 +158,21 @@ async function throttledAndLost(browser, errors) {
   await page.goto(BASE + '/login');
   await login(page);
 
+  // An in-app browser without MediaRecorder: the phone's own recorder through the file picker.
+  const bare = await ctx.newPage();
+  watch(bare, errors);
+  await bare.addInitScript(() => { delete window.MediaRecorder; });
+  await bare.goto(BASE + '/capture/');
+  check(await bare.isHidden('#rec-btn') && await bare.isVisible('#audio-fallback'),
+    'without MediaRecorder the record button opens the phone recorder instead');
+  check(await bare.getAttribute('#audio-input', 'accept') === 'audio/*', 'an audio file picker with capture');
+  await bare.setInputFiles('#audio-input', env('FIRST_AUDIO'));
+  await bare.waitForSelector('#picked audio');
+  await bare.click('#picked .draft button'); // removed again: this phone shares its drafts
+  await bare.waitForFunction(() => !document.querySelector('#picked .draft'));
+  await bare.close();
+  await page.reload();
+
   // 2. a large file, throttled, cut halfway.
   const big = fs.readFileSync(env('BIG_AUDIO'));
   const bigSha = crypto.createHash('sha256').update(big).digest('hex');
