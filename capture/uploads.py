@@ -29,6 +29,8 @@ MAX_CHUNK_BYTES = 8 * 1024 * 1024
 READ_BYTES = 64 * 1024
 # Unfinished uploads are kept this long after their last chunk (a cadre may be offline for days).
 KEEP_SECONDS = 14 * 24 * 3600
+# Unfinished uploads one user may hold at once: a phone's outbox, not a disk to fill.
+MAX_OPEN = 50
 
 
 class UploadError(DomainError):
@@ -110,6 +112,9 @@ def start(root: Path, user_id: int, name: str, size: int, sha256: str, max_bytes
                 continue
             if meta["sha256"] == sha256 and meta["size"] == size and not meta.get("capture_id"):
                 return _state(folder, meta)
+    if mine.is_dir() and sum(1 for _ in mine.iterdir()) >= MAX_OPEN:
+        raise UploadError(f"未完成的上传过多（{MAX_OPEN} 个），请先发送或等待清理 (too many unfinished uploads)",
+                          "too_many_uploads", 429)
     upload_id = secrets.token_urlsafe(18)
     folder = mine / upload_id
     folder.mkdir(parents=True, mode=0o700)

@@ -136,6 +136,8 @@ def test_uploads_need_login_and_csrf(client, users, login, media):
     login(users["cadre_a"])
     resp = client.post("/api/uploads", json={"name": "a", "size": 1, "sha256": "a" * 64})
     assert resp.status_code == 400 and resp.get_json()["code"] == "csrf"
+    resp = client.patch("/api/uploads/" + "a" * 24, data=b"x", headers={"Upload-Offset": "0", "X-Chunk-SHA256": "0" * 64})
+    assert resp.status_code == 400 and resp.get_json()["code"] == "csrf"
     assert client.get("/api/session").get_json()["signed_in"] is True
 
 
@@ -192,3 +194,14 @@ def test_a_connection_dropped_mid_chunk_keeps_what_was_acknowledged(tmp_path):
     assert not list((tmp_path / "1" / up.id).glob(".chunk*"))
     done = uploads.append(tmp_path, 1, up.id, 10000, _sha(data[10000:]), io.BytesIO(data[10000:]), None)
     assert done.complete and uploads.read_complete(tmp_path, 1, up.id)[1] == data
+
+
+def test_one_user_holds_a_bounded_number_of_unfinished_uploads(tmp_path):
+    for i in range(uploads.MAX_OPEN):
+        uploads.start(tmp_path, 1, "a.wav", 10, f"{i:064x}", 100)
+    with pytest.raises(uploads.UploadError) as err:
+        uploads.start(tmp_path, 1, "b.wav", 10, "f" * 64, 100)
+    assert err.value.status == 429
+    # The same file again still resumes; another user is not affected.
+    assert uploads.start(tmp_path, 1, "a.wav", 10, f"{0:064x}", 100).offset == 0
+    assert uploads.start(tmp_path, 2, "b.wav", 10, "f" * 64, 100).offset == 0
