@@ -145,6 +145,13 @@ async function offlineFirst(errors) {
   for (const m of memos) console.log('RESULT memo ' + JSON.stringify(m.files));
   check(memos.every((m) => m.kind === 'audio' && m.status !== 'failed' && m.files[0].size > 1000),
     `the server has both recordings as audio (${memos.map((m) => m.files[0].size + ' bytes').join(', ')})`);
+  // Logging out drops the offline copy: a shared phone does not show the last cadre's list.
+  await Promise.all([page.waitForNavigation(), page.click('form[action$="/logout"] button')]);
+  await page.waitForFunction(async () => {
+    for (const k of await caches.keys()) if (await (await caches.open(k)).match('/capture/')) return false;
+    return true;
+  });
+  check(true, 'logging out removes the cached capture page');
   await ctx.close();
   return memos;
 }

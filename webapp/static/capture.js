@@ -227,6 +227,11 @@
     }, 500);
   });
 
+  // The phone locking or the cadre switching apps: hand over the piece recorded so far now.
+  const flushPiece = () => { if (recorder && recorder.state === 'recording') recorder.requestData(); };
+  document.addEventListener('visibilitychange', () => { if (document.hidden) flushPiece(); });
+  window.addEventListener('pagehide', flushPiece);
+
   // A recording cut off by a reload, a crashed tab or a locked phone: its pieces are sealed into
   // one memo (the pieces of a timesliced recording concatenate into a playable file).
   async function restoreDrafts() {
