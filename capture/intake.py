@@ -48,7 +48,8 @@ class IntakeError(DomainError):
 
 
 class DuplicateCapture(IntakeError):
-    """The same bytes were uploaded before; `capture_id` is the existing capture."""
+    """The uploader sent the same bytes before; `capture_id` is their existing capture. The web
+    and API answer this as success (a retry whose first answer was lost)."""
 
     def __init__(self, capture_id: int):
         super().__init__(
@@ -175,9 +176,23 @@ def exif_time(data: bytes) -> Optional[dt.datetime]:
     return _parse_time(text, assume=LOCAL_TZ)
 
 
-def fingerprint_of(hashes: Sequence[str]) -> str:
-    """SHA-256 over the ordered file hashes: the same files again are the same capture."""
-    return hashlib.sha256("\n".join(hashes).encode("ascii")).hexdigest()
+def fingerprint_of(hashes: Sequence[str], uploader_id: Optional[int] = None) -> str:
+    """SHA-256 over the ordered file hashes: the same files again are the same capture. With
+    `uploader_id`, only for that uploader: another unit holding the same bytes is none of the
+    uploader's business (and must not collide with them)."""
+    text = "\n".join(hashes)
+    if uploader_id is not None:
+        text = f"uploader:{int(uploader_id)}\n{text}"
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _own_duplicate(session: Session, uploader: User, hashes: Sequence[str]) -> Optional[int]:
+    """The uploader's own capture of these files, if any (also one fingerprinted before
+    fingerprints were per uploader)."""
+    prints = (fingerprint_of(hashes, uploader.id), fingerprint_of(hashes))
+    return session.scalars(
+        select(Capture.id).where(Capture.fingerprint.in_(prints), Capture.uploader_id == uploader.id)
+    ).first()
 
 
 def check_files(files: Sequence[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, list[CheckedFile]]:
@@ -237,8 +252,8 @@ def ingest(
     else:
         metadata_time = _probe_audio(checked[0].data, checked[0].name)
 
-    fingerprint = fingerprint_of([f.sha256 for f in checked])
-    existing = session.scalars(select(Capture.id).where(Capture.fingerprint == fingerprint)).first()
+    fingerprint = fingerprint_of([f.sha256 for f in checked], uploader.id)
+    existing = _own_duplicate(session, uploader, [f.sha256 for f in checked])
     if existing is not None:
         raise DuplicateCapture(existing)
 
@@ -285,7 +300,7 @@ def ingest(
         # Another upload of the same bytes won the race.
         session.rollback()
         _remove(session, storage, stored_here)
-        other = session.scalars(select(Capture.id).where(Capture.fingerprint == fingerprint)).first()
+        other = _own_duplicate(session, uploader, [f.sha256 for f in checked])
         if other is not None:
             raise DuplicateCapture(other)
         raise

@@ -260,13 +260,29 @@ def test_api_oversize_is_413(app, client, users, login, csrf_token, media, stora
     assert storage.files() == []
 
 
-def test_api_duplicate_is_409_with_existing_id(client, users, login, csrf_token, media):
+def test_api_own_duplicate_is_success_with_existing_id(client, users, login, csrf_token, media):
+    """A retry whose first answer was lost: the cadre is told 已上传 #N, not an error."""
     login(users["cadre_a"])
     token = csrf_token("/capture/")
     data = media.wav()
     first = _post(client, token, [("a.wav", data)]).get_json()
     again = _post(client, token, [("b.wav", data)])
-    assert again.status_code == 409 and again.get_json()["id"] == first["id"]
+    body = again.get_json()
+    assert again.status_code == 200 and body["id"] == first["id"] and body["duplicate"] is True
+    assert f"已上传 #{first['id']}" in body["message"] and "error" not in body
+
+
+def test_same_bytes_from_another_cadre_are_their_own_capture(client, users, login, csrf_token, media):
+    """Deduplication is within the uploader's own captures: nothing is said about others'."""
+    data = media.wav()
+    login(users["cadre_a"])
+    first = _post(client, csrf_token("/capture/"), [("a.wav", data)]).get_json()
+    client.post("/logout", data={"csrf_token": csrf_token("/capture/")})
+    login(users["cadre_b"])
+    other = _post(client, csrf_token("/capture/"), [("a.wav", data)])
+    body = other.get_json()
+    assert other.status_code == 201 and body["id"] != first["id"] and "duplicate" not in body
+    assert f"#{first['id']}" not in other.get_data(as_text=True)
 
 
 def test_api_needs_login_and_csrf(client, users, login, media):

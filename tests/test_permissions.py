@@ -104,6 +104,16 @@ ROUTES = {
     ("api.list_captures", "GET", ""): ("/api/captures", None, {**API, **{a: 200 for a in ACTORS[1:]}},
                                        SEES_SUBJECT),
     ("api.get_capture", "GET", ""): ("/api/captures/{capture}", None, {**SEE_CAPTURE, "anonymous": 401}, None),
+    # The offline capture app's manifest and service worker are static assets; resumable uploads
+    # are the signed-in user's own (another's upload id answers 404: tests/test_uploads.py).
+    ("capture.manifest", "GET", ""): ("/capture/manifest.webmanifest", None, EVERYONE, None),
+    ("capture.service_worker", "GET", ""): ("/capture/sw.js", None, EVERYONE, None),
+    ("api.session_state", "GET", ""): ("/api/session", None, {**API, **{a: 200 for a in ACTORS[1:]}}, None),
+    ("api.start_upload", "POST", ""): ("/api/uploads", "upload_start", {**API, **{a: 201 for a in ACTORS[1:]}}, None),
+    ("api.upload_state", "GET", ""): ("/api/uploads/" + "x" * 24, None, {**API, **{a: 404 for a in ACTORS[1:]}},
+                                      None),
+    ("api.upload_chunk", "PATCH", ""): ("/api/uploads/" + "x" * 24, None, {**API, **{a: 404 for a in ACTORS[1:]}},
+                                        None),
     ("review.queue", "GET", ""): ("/review/", None, REVIEWERS, {"sup_gulouzi", "admin"}),
     ("review.progress", "GET", ""): ("/review/progress.json?ids={capture}", None, SIGNED_IN, SEES_SUBJECT),
     ("review.original", "GET", ""): ("/review/original/{file}", None, SEE_CAPTURE, None),
@@ -432,6 +442,12 @@ def test_permission_matrix(app, session, users, world, request):
             before = _probe(effect[0], session, ids, template) if effect else None
             if method == "GET":
                 resp = client.get(url)
+            elif method == "PATCH":
+                resp = client.patch(url, data=b"x", headers={"X-CSRFToken": token or "", "Upload-Offset": "0",
+                                                             "X-Chunk-SHA256": "0" * 64})
+            elif form_kind == "upload_start":
+                resp = client.post(url, json={"name": "memo.wav", "size": 100 + cells, "sha256": f"{cells:064x}"},
+                                   headers={"X-CSRFToken": token or ""})
             elif form_kind == "upload_api":
                 resp = client.post(url, data=data, headers={"X-CSRFToken": token or ""},
                                    content_type="multipart/form-data")

@@ -34,9 +34,9 @@ const serverCaptures = (page) => page.evaluate(async () => {
   return body.captures;
 });
 const outboxCount = (page) => page.evaluate(() => new Promise((resolve, reject) => {
-  const req = indexedDB.open('minxin-outbox', 1);
-  req.onupgradeneeded = () => req.result.createObjectStore('uploads', { keyPath: 'key', autoIncrement: true });
+  const req = indexedDB.open('minxin-outbox'); // the page's version, whatever it is
   req.onsuccess = () => {
+    if (!req.result.objectStoreNames.contains('uploads')) { resolve(0); req.result.close(); return; }
     const t = req.result.transaction('uploads', 'readonly').objectStore('uploads').count();
     t.onsuccess = () => { resolve(t.result); req.result.close(); };
     t.onerror = () => reject(t.error);

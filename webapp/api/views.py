@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from ledger import jobs
@@ -17,7 +18,7 @@ from ledger.db import db_session
 from ledger.models import Capture
 from ledger.scope import can_see_capture, scope_captures
 from webapp.api import bp
-from webapp.capture.service import UploadRefused, upload_from_request
+from webapp.capture.service import UploadRefused, capture_from_uploads, upload_from_request
 
 
 def api_login_required(view):
@@ -47,14 +48,37 @@ def capture_json(capture: Capture) -> dict:
 @bp.route("/captures", methods=["POST"])
 @api_login_required
 def create_capture():
+    """Multipart `files` (see module docstring), or JSON `{"uploads": [id, ...], "visit_date",
+    "captured_at"}` naming finished resumable uploads (docs/UPLOADS.md)."""
     try:
-        capture = upload_from_request(current_user)
+        if request.is_json:
+            body = request.get_json(silent=True) or {}
+            if not isinstance(body, dict):
+                body = {}
+            capture = capture_from_uploads(current_user, body.get("uploads"), str(body.get("visit_date") or ""),
+                                           str(body.get("captured_at") or ""))
+        else:
+            capture = upload_from_request(current_user)
     except UploadRefused as exc:
+        if exc.code == "duplicate" and exc.existing_id is not None:
+            # The cadre's own earlier upload of these bytes (a retry whose answer was lost): success.
+            own = db_session.get(Capture, exc.existing_id)
+            return jsonify(id=own.id, status=own.status, kind=own.kind, duplicate=True,
+                           message=f"已上传 #{own.id} (already uploaded)"), 200
         body = {"error": exc.message, "code": exc.code}
-        if exc.existing_id is not None:
-            body["id"] = exc.existing_id
         return jsonify(body), exc.status
     return jsonify(id=capture.id, status=capture.status, kind=capture.kind), 201
+
+
+@bp.route("/session")
+def session_state():
+    """Whether the browser is still signed in, and a fresh CSRF token for the queued uploads
+    (the capture page may have been opened from the offline cache hours ago)."""
+    if not current_user.is_authenticated:
+        return jsonify(error="请先登录 (login required)", signed_in=False), 401
+    resp = jsonify(signed_in=True, user_id=current_user.id, csrf_token=generate_csrf())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/captures/<int:capture_id>")

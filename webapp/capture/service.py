@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Optional
 
 from flask import current_app, request
 
+from capture import uploads
 from capture.intake import DuplicateCapture, IntakeError, ingest
 from capture.storage import get_storage
 from ledger import jobs
@@ -64,7 +67,20 @@ def upload_from_request(user: User) -> Capture:
     uploads = [f for f in request.files.getlist("files") + request.files.getlist("file") if f and f.filename]
     visit_date = _parse_date(request.form.get("visit_date", ""))
     captured_at = _parse_time(request.form.get("captured_at", ""))
-    files = [(f.filename, f.read()) for f in uploads]
+    max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    for f in uploads:
+        # Werkzeug spooled the part to a temporary file as it arrived (under MAX_CONTENT_LENGTH):
+        # an oversized file is refused by its length, before any of it is read into memory.
+        f.stream.seek(0, io.SEEK_END)
+        size = f.stream.tell()
+        f.stream.seek(0)
+        if size > max_bytes:
+            raise UploadRefused(f"文件过大：{f.filename}，{size / 1048576:.1f} MB，上限 {max_bytes / 1048576:.0f} MB "
+                                "(file too large)", "too_large", 413)
+    return _ingest(user, [(f.filename, f.read()) for f in uploads], visit_date, captured_at)
+
+
+def _ingest(user: User, files, visit_date, captured_at) -> Capture:
     try:
         capture = ingest(db_session, get_storage(current_app.config), user, files,
                          captured_at=captured_at, visit_date_hint=visit_date,
@@ -74,4 +90,41 @@ def upload_from_request(user: User) -> Capture:
     except IntakeError as exc:
         raise UploadRefused(str(exc), exc.code, exc.status) from exc
     jobs.enqueue_recognition(db_session, capture)
+    return capture
+
+
+def uploads_root() -> Path:
+    return Path(current_app.config.get("UPLOADS_DIR") or Path(current_app.instance_path) / "uploads")
+
+
+def capture_from_uploads(user: User, upload_ids: list, visit_date: str, captured_at: str) -> Capture:
+    """A capture of finished resumable uploads (capture/uploads.py), in the order given.
+
+    Asked again for uploads that already made a capture (the answer was lost on the way), the
+    same capture is refused as a duplicate with its id, which the caller reports as success."""
+    if not isinstance(upload_ids, list) or not upload_ids or len(upload_ids) > 20 \
+            or not all(isinstance(u, str) for u in upload_ids):
+        raise UploadRefused("没有选择文件 (no uploads named)", "no_files", 400)
+    visit = _parse_date(visit_date or "")
+    at = _parse_time(captured_at or "")
+    root = uploads_root()
+    try:
+        states = [uploads.get(root, user.id, u) for u in upload_ids]
+        made = {s.capture_id for s in states}
+        if len(made) == 1 and None not in made:
+            capture = db_session.get(Capture, made.pop())
+            if capture is not None and capture.uploader_id == user.id:
+                raise UploadRefused(f"已上传 #{capture.id} (already uploaded)", "duplicate", 409, capture.id)
+        files = [(up.name, data) for up, data in (uploads.read_complete(root, user.id, u) for u in upload_ids)]
+    except uploads.UploadError as exc:
+        raise UploadRefused(str(exc), exc.code, exc.status) from exc
+    try:
+        capture = _ingest(user, files, visit, at)
+    except UploadRefused as exc:
+        if exc.existing_id is not None:
+            for u in upload_ids:
+                uploads.mark_used(root, user.id, u, exc.existing_id)
+        raise
+    for u in upload_ids:
+        uploads.mark_used(root, user.id, u, capture.id)
     return capture

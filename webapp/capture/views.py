@@ -1,6 +1,10 @@
 """The cadre's capture page: upload a voice memo or page photos, see own captures and their progress."""
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -28,6 +32,29 @@ STATUS_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class OfflineSettings:
+    """How the capture page shrinks what it sends (measured by bench/capture_sizes.py)."""
+
+    photo_long_side: int = 2560  # px (bench/capture_sizes.py: CER flat down to 64 px line height x 40)
+    photo_quality: float = 0.85
+    # bit/s for a recorded memo where the browser records Opus: CER on the real clips is the same
+    # at 24 as at 48 and 64 kbit/s (bench/capture_sizes.py --audio)
+    opus_bitrate: int = 24000
+    record_slice_ms: int = 1000  # a recording reaches IndexedDB at least this often
+
+
+def offline_settings() -> OfflineSettings:
+    c = current_app.config
+    d = OfflineSettings()
+    return OfflineSettings(
+        photo_long_side=int(c.get("CAPTURE_PHOTO_LONG_SIDE", d.photo_long_side)),
+        photo_quality=float(c.get("CAPTURE_PHOTO_QUALITY", d.photo_quality)),
+        opus_bitrate=int(c.get("CAPTURE_OPUS_BITRATE", d.opus_bitrate)),
+        record_slice_ms=d.record_slice_ms,
+    )
+
+
 class UploadForm(FlaskForm):
     files = MultipleFileField("录音或页面照片")
     visit_date = DateField("走访日期", validators=[OptionalValue()])
@@ -47,15 +74,18 @@ def index():
         try:
             capture = upload_from_request(current_user)
         except UploadRefused as exc:
-            flash(exc.message, "error")
-            if exc.existing_id is not None:
+            if exc.code == "duplicate" and exc.existing_id is not None:
+                # The cadre's own earlier upload (sent again after a lost answer): it is there.
+                flash(_("已上传 #%(id)d", id=exc.existing_id), "ok")
                 return redirect(url_for("capture.detail", capture_id=exc.existing_id))
+            flash(exc.message, "error")
             return render_template("capture/index.html", form=form, captures=_own_captures(),
-                                   labels=STATUS_LABELS), exc.status
+                                   labels=STATUS_LABELS, offline=offline_settings()), exc.status
         flash(_("已上传，正在识别"), "ok")
         return redirect(url_for("capture.detail", capture_id=capture.id))
     status = 400 if form.errors else 200
-    return render_template("capture/index.html", form=form, captures=_own_captures(), labels=STATUS_LABELS), status
+    return render_template("capture/index.html", form=form, captures=_own_captures(), labels=STATUS_LABELS,
+                           offline=offline_settings()), status
 
 
 def _visible(capture_id: int) -> Capture:
@@ -88,3 +118,56 @@ def original(capture_id: int, position: int):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Cache-Control"] = "private, max-age=3600"
     return resp
+
+
+# --- the installable offline capture app ------------------------------------------------------
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    data = {
+        "name": "民心日记",
+        "short_name": "民心日记",
+        "lang": "zh-CN",
+        "start_url": url_for("capture.index"),
+        "scope": url_for("capture.index"),
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b22222",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
+             "purpose": "maskable"},
+        ],
+    }
+    resp = current_app.response_class(json.dumps(data, ensure_ascii=False), mimetype="application/manifest+json")
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served under /capture/ so that its scope is the capture app. The
+    cached page is kept as long as the sign-in it was made for (see capture-sw.js)."""
+    path = Path(current_app.static_folder) / "capture-sw.js"
+    body = path.read_text(encoding="utf-8")
+    settings = {
+        "version": f"{int(path.stat().st_mtime)}-{_static_version()}",
+        "page": url_for("capture.index"),
+        "static": [url_for("static", filename=n) for n in OFFLINE_STATIC],
+        "list": url_for("api.list_captures"),
+        "keepSeconds": int(current_app.permanent_session_lifetime.total_seconds()),
+    }
+    resp = current_app.response_class(f"const SETTINGS = {json.dumps(settings)};\n{body}",
+                                      mimetype="text/javascript")
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+# What the capture page needs to open with no signal.
+OFFLINE_STATIC = ("app.css", "capture.js", "capture-store.js", "icons/icon-192.png")
+
+
+def _static_version() -> int:
+    folder = Path(current_app.static_folder)
+    return max(int((folder / n).stat().st_mtime) for n in OFFLINE_STATIC if (folder / n).exists())

@@ -1,0 +1,68 @@
+"""Resumable uploads over the JSON API (protocol: docs/UPLOADS.md; store: capture/uploads.py).
+
+    POST  /api/uploads             {"name", "size", "sha256"}  -> 201 {"id", "offset", "chunk_size", ...}
+    GET   /api/uploads/<id>                                     -> 200 {"offset", "complete", ...}
+    PATCH /api/uploads/<id>   Upload-Offset, X-Chunk-SHA256, raw bytes -> 200 {"offset", ...}
+    POST  /api/captures            {"uploads": [id, ...], "visit_date", "captured_at"}
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask_login import current_user
+
+from capture import uploads
+from webapp.api import bp
+from webapp.api.views import api_login_required
+from webapp.capture.service import uploads_root
+
+
+def _refused(exc: uploads.UploadError):
+    body = {"error": str(exc), "code": exc.code}
+    if exc.offset is not None:
+        body["offset"] = exc.offset
+    return jsonify(body), exc.status
+
+
+def _answer(up: uploads.Upload, status: int = 200):
+    resp = jsonify(up.as_json())
+    resp.headers["Upload-Offset"] = str(up.offset)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp, status
+
+
+@bp.route("/uploads", methods=["POST"])
+@api_login_required
+def start_upload():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return jsonify(error="请求应为 JSON：name、size、sha256 (JSON body required)", code="bad_request"), 400
+    try:
+        up = uploads.start(uploads_root(), current_user.id, str(body.get("name") or ""), body.get("size"),
+                           str(body.get("sha256") or ""), current_app.config["MAX_UPLOAD_BYTES"])
+    except uploads.UploadError as exc:
+        return _refused(exc)
+    return _answer(up, 201 if up.offset == 0 else 200)
+
+
+@bp.route("/uploads/<upload_id>", methods=["GET"])
+@api_login_required
+def upload_state(upload_id: str):
+    try:
+        return _answer(uploads.get(uploads_root(), current_user.id, upload_id))
+    except uploads.UploadError as exc:
+        return _refused(exc)
+
+
+@bp.route("/uploads/<upload_id>", methods=["PATCH"])
+@api_login_required
+def upload_chunk(upload_id: str):
+    try:
+        offset = int(request.headers.get("Upload-Offset", ""))
+    except ValueError:
+        return jsonify(error="缺少 Upload-Offset (Upload-Offset required)", code="offset"), 400
+    try:
+        up = uploads.append(uploads_root(), current_user.id, upload_id, offset,
+                            request.headers.get("X-Chunk-SHA256", ""), request.stream, request.content_length)
+    except uploads.UploadError as exc:
+        return _refused(exc)
+    return _answer(up)
