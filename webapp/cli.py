@@ -175,7 +175,7 @@ def create_user_command(login: str, display_name: str, role: str, unit: str, pas
     app = _app()
     _require_schema(app)
     generated = password is None
-    password = password or secrets.token_urlsafe(9)
+    password = password or secrets.token_urlsafe(12)
     with _session() as s:
         org = find_unit(s, unit)
         if org is None:
@@ -540,10 +540,10 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
         for login, name, role, unit in DEMO_USERS:
             user = find_user(s, login)
             if user is None:
-                passwords[login] = secrets.token_urlsafe(9)
+                passwords[login] = secrets.token_urlsafe(12)
                 user = create_user(s, login, passwords[login], name, role, units[unit])
             elif reset_passwords:
-                passwords[login] = secrets.token_urlsafe(9)
+                passwords[login] = secrets.token_urlsafe(12)
                 set_password(s, user, passwords[login])
             demo_users.setdefault(role, user)
             s.commit()

@@ -72,6 +72,59 @@ def from_environment(instance_path: Path) -> dict:
         "REMEMBER_COOKIE_SECURE": os.environ.get("MINXIN_INSECURE_COOKIES", "") != "1",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "BABEL_DEFAULT_LOCALE": "zh_CN",
+        # Server-side sessions end after this long without a request (webapp/auth/sessions.py).
+        "SESSION_IDLE_MINUTES": _env_float("MINXIN_SESSION_IDLE_MINUTES", 120.0),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1).
+        "TRUSTED_PROXIES": _env_int("MINXIN_TRUSTED_PROXIES", 0),
+        # Rate-limit counters: empty = memory (one process) or the Redis broker under Celery.
+        "RATELIMIT_STORAGE": os.environ.get("MINXIN_RATELIMIT_STORAGE", ""),
+        # production: refuse to start without what a public deployment needs (PUBLIC_BASE_URL).
+        "ENV": os.environ.get("MINXIN_ENV", "development"),
+        # Links printed and put in QR codes (https://minxin.example.gov.cn); never the Host header.
+        "PUBLIC_BASE_URL": os.environ.get("MINXIN_PUBLIC_BASE_URL", ""),
         "SMTP_HOST": os.environ.get("MINXIN_SMTP_HOST", ""),
         "SMTP_FROM": os.environ.get("MINXIN_SMTP_FROM", "minxin@localhost"),
     }
+
+
+def private_folder(path: Path) -> None:
+    """The instance folder holds the database, keys and originals: owner only (0700)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(path, 0o700)
+    except PermissionError:  # a folder someone else owns: leave it, as before
+        pass
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask: 0644), and
+    tighten one left world-readable by an earlier version."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return
+    path = Path(url[len("sqlite:///"):].split("?", 1)[0])
+    try:
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            if p.exists() and p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+    except PermissionError:
+        pass
+
+
+class ConfigError(RuntimeError):
+    """A setting production needs is missing; the message says which."""
+
+
+def check_production(config: dict) -> None:
+    if config.get("ENV") != "production":
+        return
+    if not config.get("PUBLIC_BASE_URL", "").startswith(("https://", "http://")):
+        raise ConfigError("MINXIN_PUBLIC_BASE_URL 未设置：生产环境必须配置公开链接和二维码使用的地址 "
+                          "(MINXIN_PUBLIC_BASE_URL is required in production, e.g. https://minxin.example.gov.cn)")
+
+
+def public_base_url(config: dict) -> str:
+    """Where public links and QR codes point; the local default outside production."""
+    return (config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")

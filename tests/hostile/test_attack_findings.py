@@ -1,0 +1,204 @@
+"""The findings of the outside attack (issue 18), one test each, counted like the other hostile
+suites: every test adds its checks to one tally and prints "attack findings: N checks tried,
+M handled". Each check here failed on the code before its fix."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.hostile.counts import report
+from tests.hostile.support import PASSWORD, cheap_scrypt, close_app, csrf_from, login_client, make_app  # noqa: F401
+
+TALLY = {"tried": 0, "passed": 0}
+
+
+def tally(request, checks: dict[str, bool]) -> None:
+    """Count the named checks, print the running tally, fail naming the checks that failed."""
+    TALLY["tried"] += len(checks)
+    TALLY["passed"] += sum(bool(v) for v in checks.values())
+    report("bad inputs: attack findings", TALLY["tried"], TALLY["passed"], what="checks", config=request.config)
+    failed = [name for name, ok in checks.items() if not ok]
+    assert not failed, failed
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, migrated_db):
+    app = make_app(tmp_path, monkeypatch, migrated_db)
+    yield app
+    close_app(app)
+
+
+def _login_form(client, login, password=PASSWORD, **kw):
+    token = csrf_from(client.get("/login", **kw).get_data(as_text=True))
+    return client.post("/login", data={"login": login, "password": password, "csrf_token": token}, **kw)
+
+
+# --- sessions and login ------------------------------------------------------------------------
+
+
+def _cookie(client):
+    return client.get_cookie("session").value
+
+
+def test_a_cookie_copied_before_logout_is_dead_after_it(app, users, request):
+    client, token = login_client(app, "cadre_a")
+    stolen = _cookie(client)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    replay = app.test_client()
+    replay.set_cookie("session", stolen)
+    tally(request, {
+        "logout: replayed cookie opens /capture/": replay.get("/capture/").status_code == 302,
+        "logout: replayed cookie opens /api/captures": replay.get("/api/captures").status_code == 401,
+    })
+
+
+def test_password_change_and_deactivation_end_sessions_server_side(app, session, users, request):
+    from ledger.models import User, UserSession
+    from ledger.users import set_active, set_password
+
+    a, _ = login_client(app, "cadre_a")
+    b, _ = login_client(app, "cadre_b")
+    stolen_a, stolen_b = _cookie(a), _cookie(b)
+    set_password(session, session.get(User, users["cadre_a"].id), "a-new-long-passphrase-7")
+    set_active(session, session.get(User, users["cadre_b"].id), False)
+    session.commit()
+    ra, rb = app.test_client(), app.test_client()
+    ra.set_cookie("session", stolen_a)
+    rb.set_cookie("session", stolen_b)
+    rows = session.scalars(select(UserSession).where(UserSession.user_id.in_(
+        [users["cadre_a"].id, users["cadre_b"].id]))).all()
+    tally(request, {
+        "password change ends the session": ra.get("/api/captures").status_code == 401,
+        "deactivation ends the session": rb.get("/api/captures").status_code == 401,
+        "their session rows are gone": rows == [],
+    })
+
+
+def test_an_idle_session_ends_after_the_configured_timeout(app, session, users, request):
+    from ledger.models import UserSession, utcnow
+    import datetime as dt
+
+    app.config["SESSION_IDLE_MINUTES"] = 30
+    client, _ = login_client(app, "cadre_a")
+    fresh = client.get("/api/captures").status_code
+    session.execute(update(UserSession).values(last_seen_at=utcnow() - dt.timedelta(minutes=31)))
+    session.commit()
+    tally(request, {
+        "a fresh session works": fresh == 200,
+        "an idle session is refused": client.get("/api/captures").status_code == 401,
+    })
+
+
+def test_login_rotates_the_session_and_the_csrf_token(app, users, request):
+    client = app.test_client()
+    before = csrf_from(client.get("/login").get_data(as_text=True))
+    cookie_before = _cookie(client)
+    resp = client.post("/login", data={"login": "cadre_a", "password": PASSWORD, "csrf_token": before})
+    after = csrf_from(client.get("/login").get_data(as_text=True))
+    stale = client.post("/logout", data={"csrf_token": before})
+    tally(request, {
+        "login succeeds": resp.status_code == 302,
+        "the CSRF token changes at login": after != before,
+        "the token from before login is refused": stale.status_code == 400,
+        "the session cookie changes at login": _cookie(client) != cookie_before,
+    })
+
+
+def test_one_client_cannot_lock_the_county_out_behind_the_proxy(app, users, request):
+    app2 = make_app_with_proxy(app)
+    attacker = app2.test_client()
+    fails = [_login_form(attacker, f"nobody{i}", "x" * 10, headers={"X-Forwarded-For": "203.0.113.9"}).status_code
+             for i in range(35)]
+    villager = app2.test_client()
+    ok = _login_form(villager, "cadre_b", headers={"X-Forwarded-For": "198.51.100.7"}).status_code
+    tally(request, {
+        "the attacking client is slowed down (429)": fails[-1] == 429 and fails[:30] == [401] * 30,
+        "another client behind the same proxy still logs in": ok == 302,
+    })
+
+
+def make_app_with_proxy(app):
+    """The same database and folders, built by the factory with one trusted proxy."""
+    from webapp import create_app
+
+    return create_app({k: app.config[k] for k in ("TESTING", "DATABASE_URL", "DATA_DIR", "RECOGNIZER",
+                                                  "SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE")}
+                      | {"TRUSTED_PROXIES": 1})
+
+
+def test_failed_logins_wait_longer_and_longer(app, users, request):
+    app.config["LOGIN_LIMIT_ACCOUNT_CLIENT"] = "2 per 1 second;3 per minute"
+    client = app.test_client()
+    first = [_login_form(client, "cadre_a", "wrong-guess").status_code for _ in range(3)]
+    short = client.post("/login")  # (no form: still counted against the client only)
+    time.sleep(1.2)
+    third = _login_form(client, "cadre_a", "wrong-guess")
+    fourth = _login_form(client, "cadre_a", "wrong-guess")
+    retry = int(fourth.headers.get("Retry-After", "0"))
+    tally(request, {
+        "after 2 failures a short wait": first == [401, 401, 429],
+        "after the short wait, one more try": third.status_code == 401,
+        "then a longer wait (the minute tier)": fourth.status_code == 429 and retry > 5,
+        "the wait is said in the page": "登录失败次数过多" in fourth.get_data(as_text=True),
+        "a request without a form is not a 500": short.status_code < 500,
+    })
+
+
+def test_unknown_logins_cost_a_password_check_like_known_ones(app, users, monkeypatch, request):
+    import ledger.users as users_mod
+
+    calls = []
+    real = users_mod.check_password_hash
+    monkeypatch.setattr(users_mod, "check_password_hash", lambda h, p: calls.append(h) or real(h, p))
+    client = app.test_client()
+    _login_form(client, "no_such_login", "some-password")
+    unknown = len(calls)
+    _login_form(client, "cadre_a", "some-password")
+    tally(request, {"an unknown login is checked against a dummy hash": unknown == 1 and len(calls) == 2})
+
+
+@pytest.mark.parametrize("role,login,password", [
+    ("admin", "admin_x", "12345678"),
+    ("admin", "admin_x", "password123456"),
+    ("supervisor", "sup_x", "sup_x2024sup_x"),
+    ("supervisor", "sup_x", "Kd7#pw2q"),        # fine for a cadre, too short for a supervisor
+    ("cadre", "cadre_x", "cadre_x123"),
+    ("cadre", "cadre_x", "qwertyuiop"),
+])
+def test_weak_passwords_are_refused(session, org, role, login, password, request):
+    from ledger.users import DomainError, create_user
+
+    refused = False
+    try:
+        create_user(session, login, password, "测试", role, org["宽甸县"])
+    except DomainError:
+        refused = True
+    tally(request, {f"{role} {password!r} refused": refused})
+
+
+def test_strong_passwords_are_accepted(session, org, request):
+    from ledger.users import create_user
+
+    create_user(session, "cadre_y", "Kd7#pw2q", "测试", "cadre", org["南荒沟村"])
+    create_user(session, "admin_y", "tractor-river-pine-41", "测试", "admin", org["宽甸县"])
+    tally(request, {"strong passwords pass": True})
+
+
+def test_every_page_forbids_framing_and_foreign_scripts(app, users, request):
+    client, _ = login_client(app, "sup_gulouzi")
+    checks = {}
+    for path in ("/login", "/public/", "/review/", "/dashboard/", "/ledger/"):
+        resp = client.get(path)
+        csp = resp.headers.get("Content-Security-Policy", "")
+        checks[f"{path}: CSP script-src 'self'"] = "script-src 'self'" in csp and "unsafe-inline" not in \
+            csp.split("script-src", 1)[-1].split(";", 1)[0]
+        checks[f"{path}: frame-ancestors 'none'"] = "frame-ancestors 'none'" in csp
+        checks[f"{path}: X-Frame-Options"] = resp.headers.get("X-Frame-Options") == "DENY"
+        html = resp.get_data(as_text=True)
+        import re
+
+        inline = [m for m in re.findall(r"<script([^>]*)>", html) if "src=" not in m and "json" not in m]
+        checks[f"{path}: no inline script"] = not inline
+    tally(request, checks)
