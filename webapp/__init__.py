@@ -84,6 +84,9 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
 
     import importlib
 
+    from webapp import params
+
+    params.install(app)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 

@@ -202,3 +202,58 @@ def test_every_page_forbids_framing_and_foreign_scripts(app, users, request):
         inline = [m for m in re.findall(r"<script([^>]*)>", html) if "src=" not in m and "json" not in m]
         checks[f"{path}: no inline script"] = not inline
     tally(request, checks)
+
+
+# --- bad input that gave a 500 -------------------------------------------------------------------
+
+HUGE = "99999999999999999999"
+
+
+def test_twenty_digit_ids_answer_404_on_every_route(app, users, request):
+    import re
+
+    rules = [r for r in app.url_map.iter_rules() if "<int:" in r.rule]
+    checks = {}
+    for login in ("admin", "cadre_a", None):
+        client, token = login_client(app, login) if login else (app.test_client(), "")
+        for rule in rules:
+            url = re.sub(r"<int:[^>]+>", HUGE, rule.rule)
+            url = re.sub(r"<[^>]+>", "x", url)
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                resp = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+                checks[f"{method} {url} as {login}"] = resp.status_code < 500
+                if login == "admin" and method == "GET":
+                    checks[f"{method} {url} is not found"] = resp.status_code == 404
+        for url in (f"/dashboard/?unit={HUGE}", f"/ledger/?unit={HUGE}", f"/ledger/diary?cadre={HUGE}",
+                    f"/ledger/?project={HUGE}"):
+            checks[f"GET {url} as {login}"] = client.get(url).status_code < 500
+    assert len(rules) >= 15
+    tally(request, checks)
+
+
+def test_months_outside_the_calendar_answer_400_or_the_current_month(app, users, request):
+    client, _ = login_client(app, "sup_gulouzi")
+    checks = {}
+    for month in ("0000-01", "9999-12", "0001-01", "9999-13", "2024-00"):
+        dash = client.get(f"/dashboard/?month={month}")
+        diary = client.get(f"/ledger/diary?month={month}")
+        checks[f"dashboard month={month}"] = dash.status_code == 200
+        checks[f"diary month={month}"] = diary.status_code == 400
+    checks["a real month still works"] = client.get("/ledger/diary?month=2024-03").status_code == 200
+    tally(request, checks)
+
+
+def test_a_next_with_cr_lf_is_ignored(app, users, request):
+    checks = {}
+    for target in ("/capture/%0D%0ASet-Cookie:%20pwned=1", "/%0Aevil", "/\\\\evil.example", "%0D%0A"):
+        client = app.test_client()
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        resp = client.post(f"/login?next={target}", data={"login": "cadre_a", "password": PASSWORD,
+                                                          "csrf_token": token})
+        loc = resp.headers.get("Location", "")
+        checks[f"login next={target}"] = resp.status_code == 302 and loc.endswith("/capture/")
+        token = csrf_from(client.get("/login").get_data(as_text=True))
+        resp = client.post("/locale/en", data={"csrf_token": token, "next": target.replace("%0D", "\r")
+                                               .replace("%0A", "\n")})
+        checks[f"locale next={target}"] = resp.status_code == 302 and "\n" not in resp.headers.get("Location", "")
+    tally(request, checks)

@@ -3,7 +3,6 @@ overdue / escalated, satisfaction; charts drawn in the page (vendored Chart.js) 
 numbers as tables; what falls due within 3 days and what is overdue."""
 from __future__ import annotations
 
-import re
 
 from flask import abort, current_app, render_template, request
 from flask_login import current_user, login_required
@@ -15,6 +14,7 @@ from ledger.deadlines import due_report, local_today
 from ledger.models import OrgUnit
 from ledger.workflow import STATUS_LABELS
 from webapp.dashboard import bp
+from webapp.params import month_arg
 
 
 @bp.route("/")
@@ -27,8 +27,7 @@ def index():
     unit = db_session.get(OrgUnit, unit_id) if unit_id else current_user.org_unit
     if unit is None or not unit.is_within(current_user.org_unit):
         abort(403)
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", request.args.get("month", ""))
-    year, month = (int(m.group(1)), int(m.group(2))) if m and 1 <= int(m.group(2)) <= 12 else (today.year, today.month)
+    year, month = month_arg(request.args.get("month")) or (today.year, today.month)
     quota = int(current_app.config.get("VISIT_QUOTA", stats.DEFAULT_QUOTA))
     visits = stats.visits_per_cadre(db_session, unit, year, month, quota)
     rows = stats.unit_month_stats(db_session, unit, year, month, today)

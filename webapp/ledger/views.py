@@ -4,7 +4,6 @@ projects, downloads (xlsx, csv, public versions) and the printable diary."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,6 +18,7 @@ from ledger.models import CATEGORIES, EVALUATION_RATINGS, DiaryEntry, KeyProject
 from ledger.scope import can_see_entry, can_see_item
 from ledger.users import DomainError
 from webapp.ledger import bp
+from webapp.params import month_arg
 
 
 def _unit_from_args() -> OrgUnit:
@@ -266,9 +266,9 @@ def diary():
             current_user.role == "cadre" or not cadre.org_unit.is_within(current_user.org_unit))):
         abort(404)  # people outside one's scope answer like missing ones
     month = request.args.get("month") or local_today().strftime("%Y-%m")
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", month)
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    ym = month_arg(month)
+    if ym is None:
         abort(400)
-    html = exports.printable_diary(db_session, cadre, int(m.group(1)), int(m.group(2)),
+    html = exports.printable_diary(db_session, cadre, ym[0], ym[1],
                                    quota=current_app.config.get("VISIT_QUOTA", 4))
     return Response(html, mimetype="text/html")
