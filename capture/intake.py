@@ -226,8 +226,10 @@ def ingest(
     visit_date_hint: Optional[dt.date] = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    enqueue: bool = False,
 ) -> Capture:
-    """Check, store and record one upload; commits. Raises IntakeError (DuplicateCapture)."""
+    """Check, store and record one upload; commits. Raises IntakeError (DuplicateCapture).
+    With `enqueue`, its recognition job is written in the same transaction and then submitted."""
     kind, checked = check_files(files, max_bytes)
     metadata_time: Optional[dt.datetime] = None
     if kind == "pages":
@@ -280,6 +282,11 @@ def ingest(
                 "visit_date_hint": visit_date_hint,
             },
         )
+        job = None
+        if enqueue:  # the capture and its job commit together: no crash leaves one without the other
+            from ledger.jobs import add_recognition_job
+
+            job = add_recognition_job(session, capture)
         session.commit()
     except IntegrityError:
         # Another upload of the same bytes won the race.
@@ -304,6 +311,10 @@ def ingest(
         _remove(session, storage, stored_here)
         raise
     log.info("capture %s received: %s, %d file(s)", capture.id, kind, len(checked))
+    if job is not None:
+        from ledger.jobs import submit_job
+
+        submit_job(job)
     return capture
 
 

@@ -262,13 +262,13 @@ def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captur
             _fail(f"没有这个用户或已停用：{login} (no such active user)")
         try:
             capture = do_ingest(s, get_storage(app.config), user, data, captured_at=cap_at,
-                                visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"])
+                                visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
         except DuplicateCapture as exc:
             _fail(f"{exc}", code=3)
         except IntakeError as exc:
             _fail(f"拒收 (refused): {exc}", code=2)
         worker = _start_embedded_worker(app) if wait else None
-        job = jobs.enqueue_recognition(s, capture)
+        job = capture.jobs[-1]
         click.echo(f"已接收采集 #{capture.id}（{capture.kind}，{len(capture.files)} 个文件），识别任务 #{job.id} 已排队 "
                    f"(capture received, job queued)")
         capture_id = capture.id
@@ -571,7 +571,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
             rel = path.relative_to(folder)
             try:
                 capture = do_ingest(s, storage, cadre, [(path.name, path.read_bytes())],
-                                    max_bytes=app.config["MAX_UPLOAD_BYTES"])
+                                    max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
                 click.echo(f"  {rel}: 新采集 #{capture.id} ({kind})")
             except DuplicateCapture as exc:
                 capture = s.get(Capture, exc.capture_id)

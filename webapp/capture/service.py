@@ -68,10 +68,9 @@ def upload_from_request(user: User) -> Capture:
     try:
         capture = ingest(db_session, get_storage(current_app.config), user, files,
                          captured_at=captured_at, visit_date_hint=visit_date,
-                         max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+                         max_bytes=current_app.config["MAX_UPLOAD_BYTES"], enqueue=True)
     except DuplicateCapture as exc:
         raise UploadRefused(str(exc), exc.code, exc.status, exc.capture_id) from exc
     except IntakeError as exc:
         raise UploadRefused(str(exc), exc.code, exc.status) from exc
-    jobs.enqueue_recognition(db_session, capture)
     return capture
