@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds
 from capture.sniff import kind_of, sniff
 from capture.storage import Storage, sha256_of
 from ledger import audit
@@ -77,6 +78,7 @@ def _check_image(data: bytes, name: str) -> None:
 
     try:
         check_image(data)
+        decode_image(data)  # every pixel, not only the header
     except RecognitionError as exc:
         raise IntakeError(f"图片已损坏或无法读取：{name}（{exc}）(corrupt image)", code="corrupt") from exc
 
@@ -137,6 +139,21 @@ def _probe_audio(data: bytes, name: str) -> Optional[dt.datetime]:
     return None
 
 
+def _check_audio_length(data: bytes, name: str) -> None:
+    """Refuse a recording longer than MAX_AUDIO_SECONDS now, not after the upload waited for
+    recognition."""
+    limit = max_audio_seconds()
+    try:
+        seconds = audio_seconds(data, give_up_after=limit + 1)
+    except Exception as exc:
+        raise IntakeError(f"无法读取录音时长：{name} (cannot read the recording's length: {exc})",
+                          code="corrupt") from exc
+    if seconds > limit + 1:
+        from recognize.audio import too_long_error
+
+        raise IntakeError(f"{too_long_error(seconds, limit)}：{name}", code="too_long", status=413)
+
+
 def _parse_time(text: str, assume: dt.tzinfo) -> Optional[dt.datetime]:
     """ISO or EXIF ('2024:05:01 09:30:00') time -> naive UTC, or None."""
     text = text.strip().replace("\x00", "")
@@ -186,7 +203,7 @@ def check_files(files: Sequence[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX
         raise IntakeError("没有选择文件 (no file uploaded)", code="no_files")
     checked: list[CheckedFile] = []
     for name, data in files:
-        name = (name or "").strip() or "未命名"
+        name = clean_name(name)
         if not data:
             raise IntakeError(f"文件为空：{name} (empty file)", code="empty")
         if len(data) > max_bytes:
@@ -238,6 +255,7 @@ def ingest(
         metadata_time = exif_time(checked[0].data)
     else:
         metadata_time = _probe_audio(checked[0].data, checked[0].name)
+        _check_audio_length(checked[0].data, checked[0].name)
 
     fingerprint = fingerprint_of([f.sha256 for f in checked])
     existing = session.scalars(select(Capture.id).where(Capture.fingerprint == fingerprint)).first()

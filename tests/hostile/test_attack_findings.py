@@ -257,3 +257,96 @@ def test_a_next_with_cr_lf_is_ignored(app, users, request):
                                                .replace("%0A", "\n")})
         checks[f"locale next={target}"] = resp.status_code == 302 and "\n" not in resp.headers.get("Location", "")
     tally(request, checks)
+
+
+# --- uploads refused at the door, names made safe ------------------------------------------------
+
+
+def _upload(client, token, name, data):
+    import io
+
+    return client.post("/api/captures", data={"file": (io.BytesIO(data), name)},
+                       headers={"X-CSRFToken": token}, content_type="multipart/form-data")
+
+
+def _png_with_garbage_pixels(width=64, height=48, seed=7) -> bytes:
+    import random
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    rng = random.Random(seed)
+    garbage = bytes(rng.randrange(256) for _ in range(2000))  # not a zlib stream
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", garbage) + chunk(b"IEND", b""))
+
+
+def _long_wav(seconds: int, rate: int = 1000) -> bytes:
+    import io
+    import wave
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(rate)
+        w.writeframes(b"\x80" * (seconds * rate))
+    return buf.getvalue()
+
+
+def test_control_characters_in_file_names_are_removed_at_intake(app, users, session, request):
+    from ledger.models import Capture
+    from tests.hostile.support import Media
+
+    client, token = login_client(app, "cadre_a")
+    checks = {}
+    for n, name in enumerate(("memo\x00.wav", "a\x1b[31mred.wav", "evil\u202egnp.wav", "two\tlines\x7f.wav",
+                              "line\u2028sep.wav", "../../etc/passwd.wav", "\x00\x01")):
+        resp = _upload(client, token, name, Media.wav(900 + n))
+        if resp.status_code != 201:
+            checks[f"{name!r} accepted"] = False
+            continue
+        cid = resp.get_json()["id"]
+        stored = session.get(Capture, cid).files[0].original_name
+        checks[f"{name!r} stored without control characters"] = stored and all(
+            ch.isprintable() and ch not in "\u202e/\\" for ch in stored)
+        download = client.get(f"/capture/{cid}/files/0")
+        disposition = download.headers.get("Content-Disposition", "")
+        checks[f"{name!r} downloads"] = download.status_code == 200 and all(
+            ch.isprintable() for ch in disposition)
+    tally(request, checks)
+
+
+def test_an_image_that_does_not_decode_is_refused_at_intake(app, users, request):
+    from tests.hostile.support import row_counts
+
+    client, token = login_client(app, "cadre_a")
+    engine = app.extensions["minxin.engine"]
+    before = row_counts(engine)
+    resp = _upload(client, token, "page.png", _png_with_garbage_pixels())
+    body = resp.get_json() or {}
+    tally(request, {
+        "garbage pixels refused with 4xx": 400 <= resp.status_code < 500,
+        "the reason says corrupt": body.get("code") == "corrupt" and "图片" in body.get("error", ""),
+        "nothing stored": row_counts(engine) == before,
+    })
+
+
+def test_a_recording_longer_than_the_limit_is_refused_at_intake(app, users, request):
+    from tests.hostile.support import row_counts
+
+    client, token = login_client(app, "cadre_a")
+    engine = app.extensions["minxin.engine"]
+    before = row_counts(engine)
+    resp = _upload(client, token, "two-hours.wav", _long_wav(2 * 3600))
+    body = resp.get_json() or {}
+    nothing_stored = row_counts(engine) == before
+    ok_short = _upload(client, token, "short.wav", _long_wav(5)).status_code
+    tally(request, {
+        "a 2-hour WAV is refused": resp.status_code == 413 and body.get("code") == "too_long",
+        "the reason names the length": "录音过长" in body.get("error", ""),
+        "nothing stored": nothing_stored,
+        "a 5-second recording at the same rate is accepted": ok_short == 201,
+    })
