@@ -350,3 +350,100 @@ def test_a_recording_longer_than_the_limit_is_refused_at_intake(app, users, requ
         "nothing stored": nothing_stored,
         "a 5-second recording at the same rate is accepted": ok_short == 201,
     })
+
+
+# --- public links, the evaluation page, files on disk --------------------------------------------
+
+
+def _closed_item(session, users):
+    from ledger import workflow as wf
+    from ledger.deadlines import local_today
+    from tests.test_ledger_fixtures import make_entry
+
+    entry = make_entry(session, users["cadre_a"], "南荒沟村3组道路冲毁", visit_date=local_today())
+    item = wf.open_item_from_entry(session, entry, users["cadre_a"])
+    wf.solve_now(session, item, users["cadre_a"], "已修复")
+    session.commit()
+    return item
+
+
+def test_qr_codes_and_links_use_the_configured_base_url_not_host(app, session, users, request):
+    from ledger import evaluation
+
+    app.config["PUBLIC_BASE_URL"] = "https://minxin.example.gov.cn"
+    item = _closed_item(session, users)
+    client = app.test_client()
+    png = client.get(f"/public/qr/{item.code}.png", headers={"Host": "evil.example"})
+    expected = evaluation.qr_png(f"https://minxin.example.gov.cn/public/e/{item.code}")
+    sup, _ = login_client(app, "sup_gulouzi")
+    page = sup.get(f"/ledger/item/{item.id}").get_data(as_text=True)
+    tally(request, {
+        "the QR image encodes the configured URL": png.status_code == 200 and png.data == expected,
+        "the item page shows the configured URL": f"https://minxin.example.gov.cn/public/e/{item.code}" in page,
+        "the request's host appears nowhere": "http://localhost" not in page,
+    })
+
+
+def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch, migrated_db, request):
+    from webapp.config import ConfigError
+
+    refused = False
+    try:
+        make_app(tmp_path, monkeypatch, migrated_db, ENV="production", PUBLIC_BASE_URL="")
+    except ConfigError as exc:
+        refused = "MINXIN_PUBLIC_BASE_URL" in str(exc)
+    started = make_app(tmp_path, monkeypatch, migrated_db, ENV="production",
+                       PUBLIC_BASE_URL="https://minxin.example.gov.cn")
+    close_app(started)
+    tally(request, {"production without MINXIN_PUBLIC_BASE_URL is refused": refused})
+
+
+def test_the_evaluation_page_is_rate_limited_per_client(app, session, users, request):
+    app.config["PUBLIC_EVAL_LIMIT"] = "10 per minute"
+    item = _closed_item(session, users)
+    client = app.test_client()
+    codes = [client.get(f"/public/e/{c}", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code
+             for c in [f"ZZZZ{i:04d}" for i in range(10)]]
+    guessed = client.get(f"/public/e/{item.code}", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    qr = client.get(f"/public/qr/{item.code}.png", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    other = client.get(f"/public/e/{item.code}", environ_base={"REMOTE_ADDR": "192.0.2.2"})
+    tally(request, {
+        "guessing codes answers 404 at first": set(codes) == {404},
+        "then the client waits (429), on the QR image too": guessed.status_code == 429 and qr.status_code == 429,
+        "another client is unaffected": other.status_code == 200,
+    })
+
+
+def test_the_instance_folder_and_database_are_private(tmp_path, monkeypatch, request):
+    import os
+    import stat
+
+    from ledger import db
+    from sqlalchemy import text
+
+    instance = tmp_path / "fresh-instance"
+    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(instance))
+    monkeypatch.delenv("MINXIN_DATABASE_URL", raising=False)
+    old_umask = os.umask(0o022)
+    try:
+        from webapp import create_app
+
+        app = create_app({"TESTING": True, "RECOGNIZER": "fake", "DATA_DIR": str(tmp_path / "data")})
+        with app.extensions["minxin.engine"].begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        db_file = instance / "minxin.sqlite"
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (instance, db_file)}
+        close_app(app)
+        # A database an earlier version left world-readable is tightened at start.
+        os.chmod(db_file, 0o644)
+        app = create_app({"TESTING": True, "RECOGNIZER": "fake", "DATA_DIR": str(tmp_path / "data")})
+        tightened = stat.S_IMODE(db_file.stat().st_mode)
+        close_app(app)
+    finally:
+        os.umask(old_umask)
+        db.db_session.remove()
+    tally(request, {
+        "instance folder 0700": modes[instance.name] == 0o700,
+        "database file 0600": modes["minxin.sqlite"] == 0o600,
+        "an old 0644 database is made 0600": tightened == 0o600,
+    })

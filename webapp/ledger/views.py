@@ -18,6 +18,7 @@ from ledger.models import CATEGORIES, EVALUATION_RATINGS, DiaryEntry, KeyProject
 from ledger.scope import can_see_entry, can_see_item
 from ledger.users import DomainError
 from webapp.ledger import bp
+from webapp.config import public_base_url
 from webapp.params import month_arg
 
 
@@ -91,7 +92,7 @@ def item(item_id: int):
         rules=wf.RULES, flags=wf.FLAGS, units=units, ratings=EVALUATION_RATINGS,
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=evaluation.satisfaction(it.evaluations),
-        eval_url=evaluation.evaluation_url(it.code, request.host_url),
+        eval_url=evaluation.evaluation_url(it.code, public_base_url(current_app.config)),
         origin=wf.escalation_origin(it), timedelta8=dt.timedelta(hours=8))
 
 
