@@ -51,7 +51,6 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     config_module.check_production(app.config)
-    config_module.private_sqlite_file(app.config["DATABASE_URL"])
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -62,7 +61,16 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     # A request may carry several files, each up to MAX_UPLOAD_BYTES (checked per file at intake).
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 4 + 1024 * 1024
 
+    from ledger import audit
+
+    audit.use_key(app.config.get("AUDIT_KEY") or None)  # the audit chain's HMAC key, outside the database
     engine = db.make_engine(app.config["DATABASE_URL"])
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        url = app.config["DATABASE_URL"]
+        config_module.private_sqlite_file(url)  # one an earlier version left 0644
+        event.listen(engine, "connect", lambda *_a: config_module.private_sqlite_file(url))
     db.bind(engine)
     app.extensions["minxin.engine"] = engine
 

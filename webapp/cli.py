@@ -426,13 +426,26 @@ def requeue(capture_ids: tuple[int, ...]) -> None:
 @click.option("--anchors", "anchors_path", type=click.Path(dir_okay=False, path_type=Path),
               help="记录链头的文件 (anchor file; default DATA_DIR/audit-anchors.tsv)")
 @click.option("--no-record", is_flag=True, help="只检查，不记录本次链头 (check only)")
-def audit_verify(anchors_path: Optional[Path], no_record: bool) -> None:
-    from ledger.audit import chain_head, check_anchors, read_anchors, record_anchor, verify_chain
+@click.option("--sign-unkeyed", is_flag=True,
+              help="升级一次：检查旧版未加密钥的链，完好则用本实例的审计密钥重新签名 "
+                   "(once, after upgrading: check the unkeyed chain of earlier versions and re-sign it with the key)")
+def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bool) -> None:
+    from ledger.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
     from ledger.models import AuditEvent
 
     app = _app()
     _require_schema(app)
     anchors_path = anchors_path or Path(app.config["DATA_DIR"]) / "audit-anchors.tsv"
+    if sign_unkeyed:
+        with _session() as s:
+            try:
+                n = rekey_chain(s, None, app.config["AUDIT_KEY"].encode("utf-8"))
+            except ValueError as exc:
+                _fail(f"旧链不完整，未重新签名 (the unkeyed chain is broken; nothing re-signed): {exc}")
+            s.commit()
+        if anchors_path.exists():  # the old heads name unkeyed hashes
+            anchors_path.rename(anchors_path.with_name(anchors_path.name + ".unkeyed"))
+        click.echo(f"已用审计密钥重新签名 {n} 条事件 (re-signed {n} events with the audit key)")
     with _session() as s:
         problems = verify_chain(s) + check_anchors(s, read_anchors(anchors_path))
         count = s.query(AuditEvent).count()
@@ -482,7 +495,9 @@ def restore(source: str) -> None:
     if result.audit_problems:
         for p in result.audit_problems:
             click.echo(p, err=True)
-        _fail(f"恢复的审计链有 {len(result.audit_problems)} 处问题 (audit chain problems in the backup)", code=5)
+        _fail(f"恢复的审计链有 {len(result.audit_problems)} 处问题 (audit chain problems in the backup)；"
+              "若整条链都不符，多半是本实例的审计密钥与原实例不同：请把原实例的 audit_key 或 MINXIN_AUDIT_KEY "
+              "带过来 (if every event differs, this instance's audit key is not the original one)", code=5)
     click.echo("  审计链完整 (audit chain intact)")
 
 

@@ -27,6 +27,26 @@ def load_secret_key(instance_path: Path) -> str:
     return key
 
 
+def load_audit_key(instance_path: Path) -> str:
+    """MINXIN_AUDIT_KEY, or a key generated on first run in the instance folder (0600): the
+    audit chain's HMAC secret. Keep it out of the database's backups (docs/DEPLOY.md)."""
+    key = os.environ.get("MINXIN_AUDIT_KEY")
+    if key:
+        return key
+    path = instance_path / "audit_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
 def _env_float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value else default
@@ -36,6 +56,7 @@ def from_environment(instance_path: Path) -> dict:
     data_dir = Path(os.environ.get("MINXIN_DATA_DIR") or instance_path / "data")
     return {
         "SECRET_KEY": load_secret_key(instance_path),
+        "AUDIT_KEY": load_audit_key(instance_path),
         "DATABASE_URL": os.environ.get("MINXIN_DATABASE_URL")
         or f"sqlite:///{instance_path / 'minxin.sqlite'}",
         "DATA_DIR": str(data_dir),
@@ -97,15 +118,13 @@ def private_folder(path: Path) -> None:
 
 
 def private_sqlite_file(url: str) -> None:
-    """Create the SQLite file 0600 before SQLite does (it would follow the umask: 0644), and
-    tighten one left world-readable by an earlier version."""
+    """The SQLite file (and its -wal/-shm) owner-only: SQLite creates them after the umask
+    (0644). Run on every new connection, so a file created by it, or left world-readable by an
+    earlier version, is tightened before any request reads it."""
     if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
         return
     path = Path(url[len("sqlite:///"):].split("?", 1)[0])
     try:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             if p.exists() and p.stat().st_mode & 0o077:
                 os.chmod(p, 0o600)

@@ -447,3 +447,113 @@ def test_the_instance_folder_and_database_are_private(tmp_path, monkeypatch, req
         "database file 0600": modes["minxin.sqlite"] == 0o600,
         "an old 0644 database is made 0600": tightened == 0o600,
     })
+
+
+# --- the audit chain's key, and backups with their anchors ----------------------------------------
+
+
+def _cli_env(monkeypatch, app, tmp_path):
+    monkeypatch.setenv("MINXIN_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("MINXIN_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("MINXIN_RECOGNIZER", "fake")
+
+
+def test_an_insider_who_recomputes_the_chain_is_caught(app, session, users, tmp_path, monkeypatch, request):
+    import stat
+
+    from click.testing import CliRunner
+    from sqlalchemy import text
+
+    from ledger.audit import event_digest
+    from ledger.models import AuditEvent
+    from webapp.cli import cli
+
+    _cli_env(monkeypatch, app, tmp_path)
+    runner = CliRunner()
+    clean = runner.invoke(cli, ["audit-verify"])
+    anchors = tmp_path / "data" / "audit-anchors.tsv"
+    # The insider edits event 2 and recomputes every later hash (the code is public, the
+    # database is theirs), then rewrites the anchor file to match.
+    session.execute(text("UPDATE audit_events SET actor_label='nobody' WHERE id=2"))
+    session.commit()
+    prev = ""
+    forged_with = {"no key": b"", "a guessed key": b"secret"}
+    results = {}
+    for label, key in forged_with.items():
+        prev = ""
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            session.expire(event)
+            event = session.get(AuditEvent, event.id)
+            event.prev_hash = prev
+            event.hash = event_digest(event, key)
+            prev = event.hash
+        session.commit()
+        head = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        anchors.write_text(f"2026-01-01T00:00:00\t{head.id}\t{head.hash}\n", encoding="utf-8")
+        results[label] = runner.invoke(cli, ["audit-verify", "--no-record"]).exit_code
+    key_file = tmp_path / "instance" / "audit_key"
+    tally(request, {
+        "the untouched chain verifies": clean.exit_code == 0,
+        "recomputed without the key: caught": results["no key"] != 0,
+        "recomputed with a guessed key: caught": results["a guessed key"] != 0,
+        "the key lives outside the database, owner-only": key_file.exists()
+        and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        and key_file.read_text().strip() not in str(session.execute(text("SELECT * FROM audit_events")).all()),
+    })
+
+
+def test_an_unkeyed_chain_from_an_earlier_version_is_signed_once(app, session, users, tmp_path, monkeypatch,
+                                                                 request):
+    from click.testing import CliRunner
+
+    from ledger import audit
+    from ledger.models import AuditEvent
+    from webapp.cli import cli
+
+    _cli_env(monkeypatch, app, tmp_path)
+    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    key = audit._KEY
+    audit.rekey_chain(session, key, b"")  # as an earlier version wrote it
+    session.commit()
+    runner = CliRunner()
+    before = runner.invoke(cli, ["audit-verify", "--no-record"]).exit_code
+    signed = runner.invoke(cli, ["audit-verify", "--sign-unkeyed"])
+    after = runner.invoke(cli, ["audit-verify", "--no-record"]).exit_code
+    tally(request, {
+        "an unkeyed chain does not pass as keyed": before != 0 and len(events) > 0,
+        "signed once": signed.exit_code == 0 and f"{len(events)}" in signed.output,
+        "then verifies": after == 0,
+    })
+
+
+def test_backups_carry_the_audit_anchors_and_not_the_key(app, session, users, tmp_path, monkeypatch, request):
+    import shutil
+
+    from click.testing import CliRunner
+
+    from webapp.cli import cli
+
+    _cli_env(monkeypatch, app, tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["audit-verify"]).exit_code == 0
+    anchors = tmp_path / "data" / "audit-anchors.tsv"
+    out = tmp_path / "bk"
+    backed = runner.invoke(cli, ["backup", str(out)])
+    in_backup = out / "audit-anchors.tsv"
+    key = (tmp_path / "instance" / "audit_key").read_text().strip()
+    leaked = any(key in p.read_bytes().decode("latin-1") for p in out.rglob("*") if p.is_file())
+    target = tmp_path / "restored"
+    target.mkdir()
+    shutil.copyfile(tmp_path / "instance" / "audit_key", target / "audit_key")  # carried apart
+    monkeypatch.setenv("MINXIN_DATABASE_URL", f"sqlite:///{target / 'minxin.sqlite'}")
+    monkeypatch.setenv("MINXIN_DATA_DIR", str(target / "data"))
+    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(target))
+    restored = runner.invoke(cli, ["restore", str(out)])
+    tally(request, {
+        "backup written": backed.exit_code == 0,
+        "the anchors are in the backup": in_backup.exists() and in_backup.read_bytes() == anchors.read_bytes(),
+        "the audit key is not in the backup": not leaked,
+        "restore puts the anchors back and checks them": restored.exit_code == 0
+        and (target / "data" / "audit-anchors.tsv").read_bytes() == anchors.read_bytes(),
+    })
