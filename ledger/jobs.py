@@ -538,12 +538,30 @@ class EmbeddedQueue(Queue):
         """Take and run one job if one is claimable; returns its outcome or None."""
         fail_abandoned()
         self._sweep_orphans()
+        self._housekeeping()
         job_id = claimable_job_id(self.queues)
         if job_id is None:
             return None
         return run_job(job_id, name or worker_name(), config=self.config)
 
     _last_orphan_sweep = 0.0
+    _last_housekeeping = 0.0
+
+    def _housekeeping(self) -> None:
+        """Every HOUSEKEEPING_SECONDS: temp files and rowless originals past their grace period go."""
+        every = float(self.config.get("HOUSEKEEPING_SECONDS") or 0)
+        now = time.monotonic()
+        if not every or (self._last_housekeeping and now - self._last_housekeeping < every):
+            return
+        self._last_housekeeping = now
+        try:
+            from capture.housekeeping import DEFAULT_GRACE_SECONDS, sweep as sweep_leftovers
+
+            with db.session_scope() as s:
+                sweep_leftovers(s, self.config,
+                                grace_seconds=float(self.config.get("LEFTOVER_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)))
+        except Exception:
+            log.exception("housekeeping sweep failed")
 
     def _sweep_orphans(self) -> None:
         """Every JOB_SWEEP_SECONDS: received captures with no job get one."""

@@ -429,3 +429,71 @@ def test_a_received_capture_without_a_job_is_found_by_the_sweep_and_requeue(app,
         len(session.get(Capture, newer.id).jobs) == 1
     survived(request, "jobless received capture found by the worker's sweep", ok_sweep)
     survived(request, "jobless received capture found by minxin requeue", ok_requeue)
+
+
+# --- leftovers of a kill mid-write: found by minxin doctor, swept after the grace period ----------
+
+
+KILL_MID_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from webapp import create_app
+
+app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "DATA_DIR": sys.argv[2], "RECOGNIZER": "fake"})
+data = Path(sys.argv[4]).read_bytes()
+if sys.argv[3] == "temp":  # killed while the bytes are being written: a .tmp- file stays
+    import capture.storage as st
+    st.os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
+    st.get_storage(app.config).put(data)
+else:  # killed after the original is stored, before its row commits
+    from sqlalchemy.orm import Session
+    from capture.intake import ingest
+    from capture.storage import get_storage
+    from ledger import db
+    from ledger.models import User
+    Session.commit = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+    s = db.SessionFactory()
+    ingest(s, get_storage(app.config), s.get(User, int(sys.argv[5])), [("memo.wav", data)])
+print("not killed")
+"""
+
+
+def test_leftovers_of_a_kill_mid_write_are_reported_and_swept(app, session, users, tmp_path, monkeypatch, request):
+    from capture.intake import ingest
+    from capture.storage import get_storage
+    from ledger.models import AuditEvent
+    from webapp.cli import cli
+
+    kept = ingest(session, get_storage(app.config), users["cadre_a"], [("kept.wav", Media.wav(7070))])
+    codes = []
+    for n, how in enumerate(("temp", "row")):
+        media = tmp_path / f"m{n}.wav"
+        media.write_bytes(Media.wav(7100 + n))
+        proc = subprocess.run([sys.executable, "-c", KILL_MID_WRITE, app.config["DATABASE_URL"], app.config["DATA_DIR"],
+                               how, str(media), str(users["cadre_a"].id)], cwd=REPO, capture_output=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(REPO), "MINXIN_INSTANCE_PATH": str(tmp_path / "instance")})
+        codes.append(proc.returncode)
+    left = [f for f in data_files(app) if f.startswith("originals/")]
+    monkeypatch.setenv("MINXIN_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("MINXIN_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
+    runner = CliRunner()
+    before_young = data_files(app)
+    young = runner.invoke(cli, ["doctor", "--sweep"])  # within the grace period: reported, kept
+    kept_young = data_files(app) == before_young
+    old = time.time() - 2 * 3600
+    for f in left:
+        os.utime(Path(app.config["DATA_DIR"]) / f, (old, old))
+    report = runner.invoke(cli, ["doctor"])
+    swept = runner.invoke(cli, ["doctor", "--sweep"])
+    remaining = {f for f in data_files(app) if f.startswith("originals/")}
+    session.expire_all()
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "storage.sweep")).first()
+    ok = (codes == [-signal.SIGKILL, -signal.SIGKILL] and len(left) == 3
+          and "     2  宽限期内的残留" in young.output and kept_young
+          and "     1  残留临时文件" in report.output and "     1  无记录的原件" in report.output
+          and swept.exit_code == 0 and "已删除 2" in swept.output
+          and remaining == {f"originals/{kept.files[0].sha256[:2]}/{kept.files[0].sha256[2:4]}/{kept.files[0].sha256}"}
+          and event is not None and not temp_leftovers(app) and not chain_problems(app.extensions["minxin.engine"]))
+    survived(request, "killed mid-write: temp file and rowless original reported, then swept after the grace period",
+             ok)

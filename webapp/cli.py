@@ -422,6 +422,37 @@ def requeue(capture_ids: tuple[int, ...]) -> None:
     click.echo(f"已重新排队 {len(done)} 个采集 (queued again): {', '.join(f'#{i}' for i in done)}")
 
 
+@cli.command(help="体检：残留临时文件、无记录的原件、缺失的原件、无任务的采集 (report loose ends; --sweep removes leftovers)")
+@click.option("--sweep", "do_sweep", is_flag=True, help="删除超过宽限期的残留文件 (remove leftovers past the grace period)")
+@click.option("--grace-minutes", type=float, default=None, help="宽限期，分钟 (grace period; default LEFTOVER_GRACE_SECONDS)")
+def doctor(do_sweep: bool, grace_minutes: Optional[float]) -> None:
+    from capture import housekeeping
+
+    app = _app()
+    _require_schema(app)
+    grace = grace_minutes * 60 if grace_minutes is not None else float(app.config["LEFTOVER_GRACE_SECONDS"])
+    with _session() as s:
+        report = (housekeeping.sweep if do_sweep else housekeeping.inspect)(s, app.config, grace_seconds=grace)
+    lines = [
+        ("残留临时文件 (temp files left by a kill mid-write)", len(report.temp_files)),
+        ("无记录的原件 (originals no row points at)", len(report.orphan_originals)),
+        ("宽限期内的残留 (leftovers still within the grace period)", report.young_leftovers),
+        ("缺失的原件 (originals a row points at, missing from the store)", len(report.missing_originals)),
+        ("已接收但无识别任务的采集 (received captures without a job)", len(report.jobless_captures)),
+        ("识别失败的采集 (failed captures; minxin requeue)", report.failed_captures),
+    ]
+    for label, n in lines:
+        click.echo(f"{n:6d}  {label}")
+    if not report.checked_store:
+        click.echo("        (S3: 只检查了本地缓存 (only the local cache was checked))")
+    for sha in report.missing_originals[:20]:
+        click.echo(f"  缺失 (missing): {sha}", err=True)
+    if do_sweep:
+        click.echo(f"已删除 {len(report.removed)} 个残留文件 (removed {len(report.removed)} leftovers)")
+    if report.missing_originals:
+        _fail("有原件缺失，请从备份恢复 (originals are missing: restore them from a backup)", code=6)
+
+
 @cli.command("audit-verify", help="检查审计链是否完整 (verify the audit hash chain)")
 @click.option("--anchors", "anchors_path", type=click.Path(dir_okay=False, path_type=Path),
               help="记录链头的文件 (anchor file; default DATA_DIR/audit-anchors.tsv)")

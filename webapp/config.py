@@ -72,6 +72,10 @@ def from_environment(instance_path: Path) -> dict:
         "CELERY_VISIBILITY_TIMEOUT": _env_int("MINXIN_CELERY_VISIBILITY_TIMEOUT", 3600),
         "JOB_SWEEP_SECONDS": _env_int("MINXIN_JOB_SWEEP_SECONDS", 30),
         "JOB_STALE_QUEUED_SECONDS": _env_int("MINXIN_JOB_STALE_QUEUED_SECONDS", 600),
+        # Temp files and originals without a row (a kill mid-write) older than this are removed
+        # by the embedded worker every HOUSEKEEPING_SECONDS, and by `minxin doctor --sweep`.
+        "LEFTOVER_GRACE_SECONDS": _env_int("MINXIN_LEFTOVER_GRACE_SECONDS", 3600),
+        "HOUSEKEEPING_SECONDS": _env_int("MINXIN_HOUSEKEEPING_SECONDS", 3600),
         # real: Whisper and PaddleOCR; fake: a deterministic stand-in for fast unit tests only
         "RECOGNIZER": os.environ.get("MINXIN_RECOGNIZER", "real"),
         "SPEECH_ENGINE": os.environ.get("MINXIN_SPEECH_ENGINE", ""),  # empty: the measured default
