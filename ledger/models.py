@@ -416,6 +416,7 @@ class Evaluation(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[LedgerItem] = relationship(back_populates="evaluations")
+    recorded_by: Mapped[Optional[User]] = relationship()
 
 
 # --- jobs ---------------------------------------------------------------------------

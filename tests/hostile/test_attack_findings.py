@@ -557,3 +557,48 @@ def test_backups_carry_the_audit_anchors_and_not_the_key(app, session, users, tm
         "restore puts the anchors back and checks them": restored.exit_code == 0
         and (target / "data" / "audit-anchors.tsv").read_bytes() == anchors.read_bytes(),
     })
+
+
+# --- ratings: one per result, the responsible cadre's apart ---------------------------------------
+
+
+def test_a_cadre_cannot_rate_their_own_item_again_and_again(app, session, users, request):
+    from ledger.models import Evaluation, LedgerItem
+
+    item = _closed_item(session, users)
+    cadre, token = login_client(app, "cadre_a")
+    page = f"/ledger/item/{item.id}"
+    statuses = []
+    for _ in range(4):
+        session.expire_all()
+        version = session.get(LedgerItem, item.id).version
+        resp = cadre.post(f"{page}/evaluate", data={"csrf_token": token, "rating": "满意", "version": version})
+        statuses.append(resp.status_code)
+    session.expire_all()
+    evs = session.scalars(select(Evaluation).where(Evaluation.item_id == item.id)).all()
+    refused_page = cadre.get(page).get_data(as_text=True)
+    public = app.test_client()
+    code_page = public.get(f"/public/e/{item.code}").get_data(as_text=True)
+    sup, _t = login_client(app, "sup_gulouzi")
+    dash = sup.get("/dashboard/").get_data(as_text=True)
+    units_table = dash[dash.index('id="table-units"'):dash.index("</table>", dash.index('id="table-units"'))]
+    nhg_row = next(r for r in units_table.split("<tr") if "南荒沟村" in r)
+    tally(request, {
+        "four tries make one evaluation": len(evs) == 1,
+        "the later tries are refused with the reason": "已评议过一次" in refused_page,
+        "recorded with who took it": evs and evs[0].recorded_by_id == users["cadre_a"].id
+        and "记录人 李春生" in refused_page,
+        "marked as taken by the responsible cadre": evs and evs[0].by_responsible,
+        "the code cannot add a second evaluation": "此评议码已使用" in code_page,
+        "the dashboard shows it apart, not in the rate": "<td>0</td><td>0</td><td>0</td><td>0</td><td>—</td>"
+        in nhg_row.replace("\n", "") and "1（满意率 100%）" in nhg_row,
+    })
+
+
+def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, users, request):
+    from ledger import evaluation
+
+    item = _closed_item(session, users)
+    ev = evaluation.record_in_person(session, item, users["sup_gulouzi"], "基本满意")
+    session.commit()
+    tally(request, {"a supervisor's in-person rating is not the responsible cadre's": not ev.by_responsible})
