@@ -602,3 +602,51 @@ def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, us
     ev = evaluation.record_in_person(session, item, users["sup_gulouzi"], "基本满意")
     session.commit()
     tally(request, {"a supervisor's in-person rating is not the responsible cadre's": not ev.by_responsible})
+
+
+# --- the confirmed place decides the linked unit ------------------------------------------------
+
+
+def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, session, users, org, request):
+    from ledger import review as svc
+    from ledger.models import AuditEvent, Capture
+    from tests.test_security import _capture_with_text
+
+    capture = _capture_with_text(app, session, users["cadre_a"],
+                                 ["今天到南荒沟村走访张大爷", "反映村口的桥被水冲坏了"], 41)
+    draft_unit = capture.entry.place_unit_id
+    sup = session.get(type(users["sup_gulouzi"]), users["sup_gulouzi"].id)
+    item = svc.confirm_entry(session, capture, sup, capture_version=capture.version,
+                             entry_version=capture.entry.version, edits={"place": "步达远村三组"},
+                             triage="now", result="已修复")
+    session.commit()
+    session.expire_all()
+    entry = session.get(Capture, capture.id).entry
+    public = app.test_client()
+    right = public.get(f"/public/{org['步达远镇'].id}").get_data(as_text=True)
+    wrong = public.get(f"/public/{org['古楼子乡'].id}").get_data(as_text=True)
+    moved = session.scalars(select(AuditEvent).where(AuditEvent.action == "entry.place_unit")).first()
+    tally(request, {
+        "the draft was linked to 南荒沟村": draft_unit == org["南荒沟村"].id,
+        "the entry follows the confirmed place": entry.place_unit_id == org["步达远村"].id,
+        "the ledger item follows it": item.place_unit_id == org["步达远村"].id and item.place == "步达远村三组",
+        "the right township's public page shows it": item.code in right or "桥被水冲坏" in right,
+        "the old township's public page does not": "桥被水冲坏" not in wrong,
+        "the move is audited": moved is not None and moved.after["place_unit_id"] == org["步达远村"].id,
+    })
+
+
+def test_an_item_already_linked_follows_a_later_place_correction(app, session, users, org, request):
+    from ledger import workflow as wf
+    from ledger.entries import follow_place
+    from ledger.models import AuditEvent
+    from tests.test_ledger_fixtures import make_entry
+
+    entry = make_entry(session, users["cadre_a"], "水井干了", place="南荒沟村", place_unit=org["南荒沟村"])
+    item = wf.open_item_from_entry(session, entry, users["cadre_a"])
+    entry.place = "大古岭村"
+    follow_place(session, entry, users["sup_gulouzi"])
+    session.commit()
+    ev = session.scalars(select(AuditEvent).where(AuditEvent.action == "ledger_item.place")).first()
+    tally(request, {"a linked item moves with its entry (audited)":
+                    item.place_unit_id == org["大古岭村"].id and ev is not None})
