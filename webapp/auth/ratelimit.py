@@ -20,8 +20,9 @@ DEFAULTS = {
     "LOGIN_LIMIT_CLIENT": "30 per minute;200 per hour",
     # failed logins of one account from all clients together (a botnet on one account)
     "LOGIN_LIMIT_ACCOUNT": "30 per 10 minutes;100 per day",
-    # the villagers' evaluation page and its QR image, per client
-    "PUBLIC_EVAL_LIMIT": "30 per minute;300 per hour",
+    # the villagers' evaluation page and its QR image, per client (mobile carriers put many
+    # phones behind one address: generous, but code guessing stays slow)
+    "PUBLIC_EVAL_LIMIT": "60 per minute;600 per hour",
 }
 
 
