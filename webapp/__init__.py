@@ -87,6 +87,9 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('CELERY_KEY_PREFIX', '')}minxin-rl")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    # Redis unreachable: count in this process's memory rather than fail every login.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
 

@@ -108,7 +108,10 @@ def login():
 
 def too_many_attempts(exc):
     """429 from the login limits: the form again, with how long to wait."""
-    seconds = max(1, int(getattr(exc, "retry_after", 0) or 0)) if hasattr(exc, "retry_after") else 60
+    import time
+
+    breached = limiter.current_limit
+    seconds = max(1, int(breached.reset_at - time.time()) + 1) if breached is not None else 60
     flash(_("登录失败次数过多，请 %(n)d 秒后再试 (too many login attempts, try again later)", n=seconds), "error")
     return render_template("auth/login.html", form=LoginForm()), 429
 
