@@ -651,3 +651,18 @@ def test_an_item_already_linked_follows_a_later_place_correction(app, session, u
     ev = session.scalars(select(AuditEvent).where(AuditEvent.action == "ledger_item.place")).first()
     tally(request, {"a linked item moves with its entry (audited)":
                     item.place_unit_id == org["大古岭村"].id and ev is not None})
+
+
+def test_sessions_left_idle_are_dropped_at_the_next_login(app, session, users, request):
+    import datetime as dt
+
+    from ledger.models import UserSession, utcnow
+
+    for _ in range(3):
+        login_client(app, "cadre_a")
+    session.execute(update(UserSession).values(last_seen_at=utcnow() - dt.timedelta(days=3)))
+    session.commit()
+    login_client(app, "cadre_a")
+    session.expire_all()
+    left = session.scalars(select(UserSession).where(UserSession.user_id == users["cadre_a"].id)).all()
+    tally(request, {"old idle sessions are removed, the new one kept": len(left) == 1})

@@ -23,10 +23,15 @@ def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def open_session(session: Session, user: User, address: str = "") -> str:
-    """A new session row for `user`; returns the key the cookie carries (never stored)."""
+def open_session(session: Session, user: User, address: str = "",
+                 idle: Optional[dt.timedelta] = None) -> str:
+    """A new session row for `user`; returns the key the cookie carries (never stored). The
+    user's sessions idle past `idle` (browsers closed without logging out) are dropped."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
+    if idle is not None:
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                  UserSession.last_seen_at < now - idle))
     session.add(UserSession(key_hash=_hash(key), user_id=user.id, created_at=now, last_seen_at=now,
                             address=(address or "")[:64]))
     session.flush()

@@ -31,11 +31,14 @@ def load_user(user_id: str):
     if not user_id.startswith(sessions.PREFIX):
         return None
     key = user_id[len(sessions.PREFIX):]
-    idle = dt.timedelta(minutes=float(current_app.config.get("SESSION_IDLE_MINUTES", 120)))
-    user = sessions.find_user(db_session, key, idle)
+    user = sessions.find_user(db_session, key, _idle())
     if user is not None:
         user._session_key = key
     return user
+
+
+def _idle() -> dt.timedelta:
+    return dt.timedelta(minutes=float(current_app.config.get("SESSION_IDLE_MINUTES", 120)))
 
 
 # Flask-Login asks the user object for its id: the key of the session it was loaded through.
@@ -97,7 +100,7 @@ def login():
             session.clear()
             if locale:
                 session["locale"] = locale
-            user._session_key = sessions.open_session(db_session, user, request.remote_addr or "")
+            user._session_key = sessions.open_session(db_session, user, request.remote_addr or "", _idle())
             db_session.commit()
             login_user(user)
             return redirect(target)

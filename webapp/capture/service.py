@@ -9,7 +9,6 @@ from flask import current_app, request
 
 from capture.intake import DuplicateCapture, IntakeError, ingest
 from capture.storage import get_storage
-from ledger import jobs
 from ledger.db import db_session
 from ledger.models import Capture, User
 
