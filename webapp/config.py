@@ -143,6 +143,10 @@ class ConfigError(RuntimeError):
 def check_production(config: dict) -> None:
     if config.get("ENV") != "production":
         return
+    if config.get("QUEUE") == "celery" and not os.environ.get("MINXIN_AUDIT_KEY"):
+        # Several machines write one audit chain: a key file per machine would split it.
+        raise ConfigError("MINXIN_AUDIT_KEY 未设置：多台机器（Celery）必须使用同一个审计密钥 "
+                          "(MINXIN_AUDIT_KEY is required with MINXIN_QUEUE=celery in production)")
     if not config.get("PUBLIC_BASE_URL", "").startswith(("https://", "http://")):
         raise ConfigError("MINXIN_PUBLIC_BASE_URL 未设置：生产环境必须配置公开链接和二维码使用的地址 "
                           "(MINXIN_PUBLIC_BASE_URL is required in production, e.g. https://minxin.example.gov.cn)")

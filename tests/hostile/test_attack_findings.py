@@ -666,3 +666,16 @@ def test_sessions_left_idle_are_dropped_at_the_next_login(app, session, users, r
     session.expire_all()
     left = session.scalars(select(UserSession).where(UserSession.user_id == users["cadre_a"].id)).all()
     tally(request, {"old idle sessions are removed, the new one kept": len(left) == 1})
+
+
+def test_production_with_several_machines_needs_one_audit_key(tmp_path, monkeypatch, migrated_db, request):
+    from webapp.config import ConfigError
+
+    monkeypatch.delenv("MINXIN_AUDIT_KEY", raising=False)
+    refused = False
+    try:
+        make_app(tmp_path, monkeypatch, migrated_db, ENV="production", QUEUE="celery",
+                 PUBLIC_BASE_URL="https://minxin.example.gov.cn")
+    except ConfigError as exc:
+        refused = "MINXIN_AUDIT_KEY" in str(exc)
+    tally(request, {"Celery in production without MINXIN_AUDIT_KEY is refused": refused})
