@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds
 from capture.sniff import kind_of, sniff
 from capture.storage import Storage, sha256_of
 from ledger import audit
@@ -78,6 +79,7 @@ def _check_image(data: bytes, name: str) -> None:
 
     try:
         check_image(data)
+        decode_image(data)  # every pixel, not only the header
     except RecognitionError as exc:
         raise IntakeError(f"图片已损坏或无法读取：{name}（{exc}）(corrupt image)", code="corrupt") from exc
 
@@ -136,6 +138,21 @@ def _probe_audio(data: bytes, name: str) -> Optional[dt.datetime]:
             if parsed is not None:
                 return parsed
     return None
+
+
+def _check_audio_length(data: bytes, name: str) -> None:
+    """Refuse a recording longer than MAX_AUDIO_SECONDS now, not after the upload waited for
+    recognition."""
+    limit = max_audio_seconds()
+    try:
+        seconds = audio_seconds(data, give_up_after=limit + 1)
+    except Exception as exc:
+        raise IntakeError(f"无法读取录音时长：{name} (cannot read the recording's length: {exc})",
+                          code="corrupt") from exc
+    if seconds > limit + 1:
+        from recognize.audio import too_long_error
+
+        raise IntakeError(f"{too_long_error(seconds, limit)}：{name}", code="too_long", status=413)
 
 
 def _parse_time(text: str, assume: dt.tzinfo) -> Optional[dt.datetime]:
@@ -201,7 +218,7 @@ def check_files(files: Sequence[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX
         raise IntakeError("没有选择文件 (no file uploaded)", code="no_files")
     checked: list[CheckedFile] = []
     for name, data in files:
-        name = (name or "").strip() or "未命名"
+        name = clean_name(name)
         if not data:
             raise IntakeError(f"文件为空：{name} (empty file)", code="empty")
         if len(data) > max_bytes:
@@ -241,8 +258,10 @@ def ingest(
     visit_date_hint: Optional[dt.date] = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    enqueue: bool = False,
 ) -> Capture:
-    """Check, store and record one upload; commits. Raises IntakeError (DuplicateCapture)."""
+    """Check, store and record one upload; commits. Raises IntakeError (DuplicateCapture).
+    With `enqueue`, its recognition job is written in the same transaction and then submitted."""
     kind, checked = check_files(files, max_bytes)
     metadata_time: Optional[dt.datetime] = None
     if kind == "pages":
@@ -251,6 +270,7 @@ def ingest(
         metadata_time = exif_time(checked[0].data)
     else:
         metadata_time = _probe_audio(checked[0].data, checked[0].name)
+        _check_audio_length(checked[0].data, checked[0].name)
 
     fingerprint = fingerprint_of([f.sha256 for f in checked], uploader.id)
     existing = _own_duplicate(session, uploader, [f.sha256 for f in checked])
@@ -295,6 +315,11 @@ def ingest(
                 "visit_date_hint": visit_date_hint,
             },
         )
+        job = None
+        if enqueue:  # the capture and its job commit together: no crash leaves one without the other
+            from ledger.jobs import add_recognition_job
+
+            job = add_recognition_job(session, capture)
         session.commit()
     except IntegrityError:
         # Another upload of the same bytes won the race.
@@ -319,6 +344,10 @@ def ingest(
         _remove(session, storage, stored_here)
         raise
     log.info("capture %s received: %s, %d file(s)", capture.id, kind, len(checked))
+    if job is not None:
+        from ledger.jobs import submit_job
+
+        submit_job(job)
     return capture
 
 

@@ -52,6 +52,7 @@ class LocalStorage:
         digest = sha256_of(data)
         path = self._path(digest)
         if path.exists() and path.stat().st_size == len(data):
+            os.utime(path)  # fresh again: the housekeeping sweep's grace period starts over
             return digest
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)

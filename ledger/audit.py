@@ -4,11 +4,16 @@ Events are hash-chained (each hash covers the previous one), so `minxin audit-ve
 detects an event edited or deleted behind the application's back. A chain alone cannot show
 events cut off its end, so each check also records the head it saw (an anchor) and later
 checks require every recorded head to be still there, unchanged.
+
+The chain is keyed: each hash is an HMAC-SHA256 under a secret kept outside the database
+(MINXIN_AUDIT_KEY, or `audit_key` in the instance folder; the app factory calls `use_key`). Someone
+who can edit the database but not read the key cannot recompute the hashes after an edit.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -29,7 +34,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def event_digest(event: AuditEvent) -> str:
+_KEY: Optional[bytes] = None
+
+
+def use_key(key: Optional[str | bytes]) -> None:
+    """The HMAC key of the chain, for this process (None: unkeyed SHA-256, for scripts only)."""
+    global _KEY
+    _KEY = key.encode("utf-8") if isinstance(key, str) else key
+
+
+def keyed() -> bool:
+    return bool(_KEY)
+
+
+def event_digest(event: AuditEvent, key: Optional[bytes] = None) -> str:
     payload = json.dumps(
         [
             event.prev_hash,
@@ -44,8 +62,11 @@ def event_digest(event: AuditEvent) -> str:
         ],
         ensure_ascii=False,
         sort_keys=True,
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    ).encode("utf-8")
+    key = key if key is not None else _KEY
+    if key:
+        return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    return hashlib.sha256(payload).hexdigest()
 
 
 def record(
@@ -102,7 +123,7 @@ def verify_chain(session: Session) -> list[str]:
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         if event.prev_hash != prev:
             problems.append(f"event {event.id}: chain broken (an event before it was removed or altered)")
-        if event_digest(event) != event.hash:
+        if not hmac.compare_digest(event_digest(event), event.hash or ""):
             problems.append(f"event {event.id}: content does not match its hash")
         prev = event.hash
     return problems
@@ -150,3 +171,20 @@ def check_anchors(session: Session, anchors: Iterable[tuple[int, str]]) -> list[
         elif event.hash != digest:
             problems.append(f"event {event_id}: differs from what an earlier check saw")
     return problems
+
+
+def rekey_chain(session: Session, old_key: Optional[bytes], new_key: bytes) -> int:
+    """Re-sign the whole chain under `new_key` after checking it under `old_key` (None: the
+    unkeyed chain of earlier versions); returns the events re-signed. Refuses a broken chain."""
+    events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+    prev = ""
+    for event in events:
+        if event.prev_hash != prev or not hmac.compare_digest(event_digest(event, old_key or b""), event.hash):
+            raise ValueError(f"event {event.id}: the chain is broken; not re-signed")
+        prev = event.hash
+    prev = ""
+    for event in events:
+        event.prev_hash = prev
+        event.hash = event_digest(event, new_key)
+        prev = event.hash
+    return len(events)

@@ -42,6 +42,9 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite"
 PG_FILE = "database.pgdump"
 ORIGINALS = "originals"
+# The heads earlier audit-verify runs recorded (DATA_DIR/audit-anchors.tsv): without them a
+# restored log could have lost its last events unnoticed.
+ANCHORS = "audit-anchors.tsv"
 # Tables counted in the manifest (compared after a restore).
 COUNTED = ("org_units", "users", "captures", "capture_files", "transcripts", "diary_entries",
            "ledger_items", "ledger_transitions", "jobs", "audit_events")
@@ -131,6 +134,10 @@ def backup(config: Mapping[str, Any], out: str | Path) -> Result:
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
+        # The anchors before the snapshot: every head they name is in it.
+        anchors = Path(config["DATA_DIR"]) / ANCHORS
+        if anchors.exists():
+            shutil.copyfile(anchors, work / ANCHORS)
         if kind == "sqlite":
             source = _sqlite_path(url)
             if not source.exists():
@@ -200,6 +207,8 @@ def backup(config: Mapping[str, Any], out: str | Path) -> Result:
             "counts": counts,
             "originals": files,
         }
+        if (work / ANCHORS).exists():
+            manifest["anchors"] = {"file": ANCHORS, "sha256": _sha256_file(work / ANCHORS)}
         (work / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         if out.exists():
             out.rmdir()
@@ -296,12 +305,23 @@ def restore(config: Mapping[str, Any], source: str | Path) -> Result:
             raise BackupError(f"写入原件失败：{sha} (storing an original failed)")
         total += len(data)
 
+    from ledger.audit import check_anchors, read_anchors
+
+    anchors: list = []
+    if manifest.get("anchors"):
+        saved = source / manifest["anchors"]["file"]
+        if not saved.exists() or _sha256_file(saved) != manifest["anchors"]["sha256"]:
+            raise BackupError(f"备份中的审计链头文件缺失或已改动 (audit anchors missing or altered): {saved}")
+        anchors = read_anchors(saved)
+        dest = Path(config["DATA_DIR"]) / ANCHORS
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, dest)
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
             counts = _counts(conn)
         with Session(engine) as s:
-            problems = verify_chain(s)
+            problems = verify_chain(s) + check_anchors(s, anchors)
     finally:
         engine.dispose()
     if counts != manifest["counts"]:

@@ -253,7 +253,19 @@ def sweep_now() -> list[int]:
     prefix = (app.conf.broker_transport_options or {}).get("global_keyprefix", "")
     once = _once_marker(prefix, ttl=stale)
     with _sweep_session() as session:
-        return sweep(session, submit, stale_queued_seconds=stale, once=once)
+        sent = sweep(session, submit, stale_queued_seconds=stale, once=once)
+        # Received captures a crash left without a job get one (ledger.jobs.adopt_orphans).
+        from ledger.jobs import adopt_orphans
+
+        class _Submit:
+            name = "celery"
+
+            @staticmethod
+            def submit(job_id: int, queue_name: str) -> None:
+                submit(job_id, queue_name, 0)
+
+        adopt_orphans(session, queue=_Submit())
+        return sent
 
 
 class JobSweeper(bootsteps.StartStopStep):

@@ -75,11 +75,38 @@ def match_place(
     for unit in sorted(units, key=lambda u: ("county", "township", "village").index(u.level), reverse=True):
         if place == unit.name:
             return unit
-    for unit in sorted(units, key=lambda u: -len(u.name)):
+    # The full name before its stem: "步达远村三组" is 步达远村, not 步达远镇 (both stem 步达远);
+    # among equally long names the finer unit (a village) first.
+    finest_longest = sorted(units, key=lambda u: (-len(u.name), -("county", "township", "village").index(u.level)))
+    for unit in finest_longest:
+        if place.startswith(unit.name):
+            return unit
+    for unit in finest_longest:
         stem = unit.name[:-1] if unit.name[-1] in "村乡镇县" else unit.name
-        if len(stem) >= 2 and (place == stem or place.startswith(unit.name) or place.startswith(stem)):
+        if len(stem) >= 2 and (place == stem or place.startswith(stem)):
             return unit
     return None
+
+
+def follow_place(session: Session, entry: DiaryEntry, actor: Optional[User] = None) -> Optional[OrgUnit]:
+    """After the place was corrected: the unit the confirmed place names becomes the entry's
+    linked unit, and the entry's ledger items that sat at the old unit follow it (audited)."""
+    old_id = entry.place_unit_id
+    unit = match_place(session, county_of(entry.org_unit), entry.place or "")
+    new_id = unit.id if unit is not None else None
+    if new_id == old_id:
+        return unit
+    entry.place_unit = unit
+    audit.record(session, "entry.place_unit", entry, actor=actor,
+                 before={"place_unit_id": old_id}, after={"place_unit_id": new_id, "place": entry.place})
+    for item in entry.ledger_items:
+        if item.status != "merged" and item.place_unit_id == old_id:
+            before = {"place_unit_id": item.place_unit_id, "place": item.place}
+            item.place_unit = unit
+            item.place = entry.place or ""
+            audit.record(session, "ledger_item.place", item, actor=actor, before=before,
+                         after={"place_unit_id": new_id, "place": item.place, "entry_id": entry.id})
+    return unit
 
 
 def store_transcript(session: Session, capture: Capture, result: rt.Transcript) -> Transcript:

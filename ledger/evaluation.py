@@ -38,12 +38,22 @@ def _last_closing(item: LedgerItem):
 
 
 def public_evaluation_used(item: LedgerItem) -> bool:
-    """Whether the code has been used on the current result: a public evaluation since the item
-    was last closed (a reopened item's code stays used until it is closed again)."""
+    """Whether the code has been used on the current result: an evaluation since the item was
+    last closed, through the code or recorded in person (one evaluation per result, however it
+    is taken; a reopened item's code stays used until it is closed again)."""
     closed = _last_closing(item)
     if closed is None:
         return False
-    return any(e.source == "public" and e.at >= closed for e in item.evaluations)
+    return any(e.at >= closed for e in item.evaluations)
+
+
+def taken_by_responsible(item: LedgerItem, actor: User) -> bool:
+    """A cadre of the unit answering for the item (or who wrote its entry) rating its result:
+    counted apart from the villagers' own ratings."""
+    if actor.role != "cadre":
+        return False
+    return actor.org_unit_id in (item.org_unit_id, item.place_unit_id) or any(
+        e.cadre_id == actor.id for e in item.entries)
 
 
 def can_evaluate_publicly(item: Optional[LedgerItem]) -> bool:
@@ -62,7 +72,8 @@ def _check(rating: str, comment: str) -> tuple[str, str]:
 def _add(session: Session, item: LedgerItem, rating: str, comment: str, source: str,
          actor: Optional[User]) -> Evaluation:
     ev = Evaluation(item=item, rating=rating, comment=comment, source=source,
-                    recorded_by_id=actor.id if actor else None, at=utcnow())
+                    recorded_by_id=actor.id if actor else None, at=utcnow(),
+                    by_responsible=actor is not None and taken_by_responsible(item, actor))
     session.add(ev)
     workflow.record_evaluation_history(session, item, actor, rating, source)
     if rating == DISSATISFIED:
@@ -87,9 +98,11 @@ def submit_public_evaluation(session: Session, code: str, rating: str, comment: 
 
 def record_in_person(session: Session, item: LedgerItem, actor: User, rating: str, comment: str = "", *,
                      version: Optional[int] = None) -> Evaluation:
-    """A cadre records an evaluation taken face to face (入户回访)."""
+    """A cadre records an evaluation taken face to face (入户回访): one per result, like the code."""
     rating, comment = _check(rating, comment)
     workflow._begin(item, "evaluate", actor, version)  # legality, rights and version
+    if public_evaluation_used(item):
+        raise DomainError("该办理结果已评议过一次，不能重复评议 (this result has already been evaluated once)")
     return _add(session, item, rating, comment, "in_person", actor)
 
 

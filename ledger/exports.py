@@ -163,12 +163,14 @@ def units_under(session: Session, unit: OrgUnit) -> list[OrgUnit]:
 def items_for(session: Session, unit: OrgUnit, *, public: bool = False,
               statuses: Optional[Sequence[str]] = None, by_place: bool = False) -> list[LedgerItem]:
     """Items held at or under `unit` (merged ones left out; only closed ones for the public).
-    With by_place, also items about a place at or under `unit` held higher up (a village's
-    public page shows the problem the county solved for it)."""
+    With by_place, items are where their place is: those about a place at or under `unit`
+    wherever they are held (a village's public page shows the problem the county solved for
+    it), and those without a place where they are held. An item about another township's
+    village is on that township's page, not on the page of the cadre who wrote it down."""
     under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
     where = LedgerItem.org_unit_id.in_(under)
     if by_place:
-        where = where | LedgerItem.place_unit_id.in_(under)
+        where = LedgerItem.place_unit_id.in_(under) | (LedgerItem.place_unit_id.is_(None) & where)
     q = (select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
          .where(where, LedgerItem.status != "merged"))
     if public:
@@ -182,8 +184,13 @@ PUBLIC_PAGE_SIZE = 30
 
 
 def _public_where(unit: OrgUnit):
+    """Items are where their place is: those about a place at or under `unit` wherever they are
+    held (a village's page shows the problem the county solved for it), and those without a
+    place where they are held; an item about another township's village is on that township's
+    page, not on the page of the cadre who wrote it down."""
     under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
-    return (LedgerItem.org_unit_id.in_(under) | LedgerItem.place_unit_id.in_(under)), LedgerItem.status == "closed"
+    return (LedgerItem.place_unit_id.in_(under) | (LedgerItem.place_unit_id.is_(None) & LedgerItem.org_unit_id.in_(under)),
+            LedgerItem.status == "closed")
 
 
 def public_items_page(session: Session, unit: OrgUnit, *, after: str = "",

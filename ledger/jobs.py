@@ -47,6 +47,7 @@ DEFAULTS = {
     "WORKER_POLL_SECONDS": 2.0,
     "RECOGNIZER": "real",
     "FAKE_RECOGNIZER_DELAY": 0.0,
+    "JOB_SWEEP_SECONDS": 30,
 }
 
 _config: dict[str, Any] = {}
@@ -111,9 +112,10 @@ def queue_for_kind(kind: str) -> str:
     return "speech" if kind == "audio" else "handwriting"
 
 
-def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Queue] = None,
-                        max_attempts: Optional[int] = None) -> Job:
-    """Write a queued job for `capture`, commit, then hand its id to the queue."""
+def add_recognition_job(session: Session, capture: Capture, *, max_attempts: Optional[int] = None,
+                        reason: Optional[str] = None) -> Job:
+    """Write a queued job for `capture` in the caller's transaction (flush, no commit): intake
+    commits the capture and its job together, so no crash can leave one without the other."""
     conf = {**DEFAULTS, **_config}
     job = Job(
         capture=capture,
@@ -126,9 +128,15 @@ def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Q
     )
     session.add(job)
     session.flush()
-    audit.record(session, "job.enqueue", job,
-                 after={"capture_id": capture.id, "queue": job.queue, "max_attempts": job.max_attempts})
-    session.commit()
+    after = {"capture_id": capture.id, "queue": job.queue, "max_attempts": job.max_attempts}
+    if reason:
+        after["reason"] = reason
+    audit.record(session, "job.enqueue", job, after=after)
+    return job
+
+
+def submit_job(job: Job, queue: Optional[Queue] = None) -> None:
+    """Hand a committed job to the queue; a failure here loses nothing (workers poll the table)."""
     target = queue if queue is not None else _queue
     if target is not None:
         try:
@@ -136,7 +144,47 @@ def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Q
         except Exception:
             # The row is committed: a polling worker or a later redelivery still runs it.
             log.exception("could not hand job %s to the %s queue", job.id, getattr(target, "name", "?"))
+
+
+def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Queue] = None,
+                        max_attempts: Optional[int] = None) -> Job:
+    """Write a queued job for `capture`, commit, then hand its id to the queue."""
+    job = add_recognition_job(session, capture, max_attempts=max_attempts)
+    session.commit()
+    submit_job(job, queue)
     return job
+
+
+# A capture without a job younger than this may still be in the request that is writing its job.
+ORPHAN_GRACE_SECONDS = 60.0
+
+
+def orphan_captures(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SECONDS,
+                    now: Optional[dt.datetime] = None, capture_ids: Optional[Sequence[int]] = None) -> list[Capture]:
+    """Captures still 已接收 (received) with no job at all: left by a crash between the capture's
+    commit and its job's (older versions committed them apart)."""
+    now = now or utcnow()
+    has_job = select(Job.id).where(Job.capture_id == Capture.id).exists()
+    query = select(Capture).where(Capture.status == "received", ~has_job,
+                                  Capture.received_at <= now - dt.timedelta(seconds=grace_seconds))
+    if capture_ids:
+        query = query.where(Capture.id.in_(list(capture_ids)))
+    return list(session.scalars(query.order_by(Capture.id).limit(500)))
+
+
+def adopt_orphans(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SECONDS,
+                  queue: Optional[Queue] = None, capture_ids: Optional[Sequence[int]] = None) -> list[int]:
+    """Give every orphaned received capture its job (audited, committed); returns their ids."""
+    jobs = []
+    for capture in orphan_captures(session, grace_seconds=grace_seconds, capture_ids=capture_ids):
+        jobs.append(add_recognition_job(session, capture, reason="orphaned capture found by the sweep"))
+    if not jobs:
+        return []
+    session.commit()
+    for job in jobs:
+        log.warning("capture %s had no job: queued job %s", job.capture_id, job.id)
+        submit_job(job, queue)
+    return [j.capture_id for j in jobs]
 
 
 # --- running one job -------------------------------------------------------------------------
@@ -422,6 +470,8 @@ def requeue_failed(session: Session, capture_ids: Optional[Sequence[int]] = None
         audit.record(session, "capture.requeue", capture, actor=actor, before=before, after={"status": "received"})
         enqueue_recognition(session, capture)  # commits
         done.append(capture.id)
+    # Received captures a crash left without a job are recognized too (no grace: asked for).
+    done += adopt_orphans(session, grace_seconds=0, capture_ids=capture_ids)
     return done
 
 
@@ -487,10 +537,44 @@ class EmbeddedQueue(Queue):
     def run_once(self, name: Optional[str] = None) -> Optional[str]:
         """Take and run one job if one is claimable; returns its outcome or None."""
         fail_abandoned()
+        self._sweep_orphans()
+        self._housekeeping()
         job_id = claimable_job_id(self.queues)
         if job_id is None:
             return None
         return run_job(job_id, name or worker_name(), config=self.config)
+
+    _last_orphan_sweep = 0.0
+    _last_housekeeping = 0.0
+
+    def _housekeeping(self) -> None:
+        """Every HOUSEKEEPING_SECONDS: temp files and rowless originals past their grace period go."""
+        every = float(self.config.get("HOUSEKEEPING_SECONDS") or 0)
+        now = time.monotonic()
+        if not every or (self._last_housekeeping and now - self._last_housekeeping < every):
+            return
+        self._last_housekeeping = now
+        try:
+            from capture.housekeeping import DEFAULT_GRACE_SECONDS, sweep as sweep_leftovers
+
+            with db.session_scope() as s:
+                sweep_leftovers(s, self.config,
+                                grace_seconds=float(self.config.get("LEFTOVER_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)))
+        except Exception:
+            log.exception("housekeeping sweep failed")
+
+    def _sweep_orphans(self) -> None:
+        """Every JOB_SWEEP_SECONDS: received captures with no job get one."""
+        now = time.monotonic()
+        if self._last_orphan_sweep and now - self._last_orphan_sweep < float(self.config["JOB_SWEEP_SECONDS"]):
+            return
+        self._last_orphan_sweep = now
+        try:
+            with db.session_scope() as s:
+                adopt_orphans(s, grace_seconds=float(self.config.get("ORPHAN_GRACE_SECONDS", ORPHAN_GRACE_SECONDS)),
+                              queue=self)
+        except Exception:
+            log.exception("sweeping orphaned captures failed")
 
     def _loop(self, name: str) -> None:
         log.info("worker %s started (queues: %s)", name, ", ".join(self.queues))

@@ -102,6 +102,22 @@ class User(Base):
         return f"<User {self.login} {self.role}>"
 
 
+class UserSession(Base):
+    """A signed-in browser. The cookie carries a random key, the row its SHA-256; deleting the
+    row (logout, password change, deactivation, idle timeout) ends the session server-side."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    address: Mapped[str] = mapped_column(String(64), default="")
+
+    user: Mapped[User] = relationship()
+
+
 # --- intake -------------------------------------------------------------------------
 
 CAPTURE_KINDS = ("audio", "pages")
@@ -415,9 +431,12 @@ class Evaluation(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(16), default="public")  # public | in_person
     recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # Taken in person by a cadre of the unit responsible for the item: shown apart in the figures.
+    by_responsible: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     item: Mapped[LedgerItem] = relationship(back_populates="evaluations")
+    recorded_by: Mapped[Optional[User]] = relationship()
 
 
 OUTCOMES = ("已解决", "部分解决", "未能解决")

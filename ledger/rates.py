@@ -134,7 +134,9 @@ def three_rates(session: Session, unit: OrgUnit, year: int, month: int, *, rules
             row.outcomes[outcome_of(tr)] += 1
     evs = session.execute(select(Evaluation.rating, LedgerItem.org_unit_id)
                           .join(LedgerItem, Evaluation.item_id == LedgerItem.id)
-                          .where(Evaluation.at >= start, Evaluation.at < end)).all()
+                          .where(Evaluation.at >= start, Evaluation.at < end,
+                                 # the responsible cadre's own ratings are shown apart, not counted
+                                 Evaluation.by_responsible.is_not(True))).all()
     for rating, unit_id in evs:
         if unit_id in rows:
             rows[unit_id].ratings[rating] = rows[unit_id].ratings.get(rating, 0) + 1

@@ -316,6 +316,10 @@ def apply_edits(
             after={name: new},
         )
         changed.append(name)
+    if "place" in changed:  # the corrected place decides the linked unit (and its items follow)
+        from ledger.entries import follow_place
+
+        follow_place(session, entry, actor)
     if changed:
         entry.updated_at = utcnow()
         session.flush()  # bumps entry.version; a concurrent writer raises StaleDataError here

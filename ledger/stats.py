@@ -78,10 +78,16 @@ class UnitMonth:
     overdue: int = 0
     escalated: int = 0
     ratings: list[str] = field(default_factory=list)
+    # Taken in person by the cadre answering for the item: shown apart, not in the rate above.
+    own_ratings: list[str] = field(default_factory=list)
 
     @property
     def satisfaction(self) -> Satisfaction:
         return satisfaction(self.ratings)
+
+    @property
+    def own_satisfaction(self) -> Satisfaction:
+        return satisfaction(self.own_ratings)
 
     @property
     def label(self) -> str:
@@ -147,12 +153,12 @@ def unit_month_stats(session: Session, unit: OrgUnit, year: int, month: int,
             rows[tr.from_unit_id].escalated += 1
     for unit_id, n in _overdue_by_unit(session, ids, year, month, today).items():
         rows[unit_id].overdue += n
-    evs = session.execute(select(Evaluation.rating, LedgerItem.org_unit_id)
+    evs = session.execute(select(Evaluation.rating, LedgerItem.org_unit_id, Evaluation.by_responsible)
                           .join(LedgerItem, Evaluation.item_id == LedgerItem.id)
                           .where(Evaluation.at >= start, Evaluation.at < end)).all()
-    for rating, unit_id in evs:
+    for rating, unit_id, own in evs:
         if unit_id in ids:
-            rows[unit_id].ratings.append(rating)
+            (rows[unit_id].own_ratings if own else rows[unit_id].ratings).append(rating)
     out = [rows[u.id] for u in units]
     total = UnitMonth(None)
     for r in out:
@@ -161,6 +167,7 @@ def unit_month_stats(session: Session, unit: OrgUnit, year: int, month: int,
         total.overdue += r.overdue
         total.escalated += r.escalated
         total.ratings += r.ratings
+        total.own_ratings += r.own_ratings
     return [*out, total]
 
 

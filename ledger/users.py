@@ -1,6 +1,7 @@
 """Org units and users: creation, passwords, deactivation."""
 from __future__ import annotations
 
+import secrets
 from typing import Optional
 
 from sqlalchemy import func, literal, select, update
@@ -9,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ledger import audit
 from ledger.models import ORG_LEVELS, ROLES, OrgUnit, User
+from ledger.passwords import check_policy
 
 # scrypt: a memory-hard KDF (werkzeug's default, spelled out so it cannot drift).
 PASSWORD_METHOD = "scrypt"
@@ -76,8 +78,7 @@ def create_user(
 ) -> User:
     if role not in ROLES:
         raise DomainError(f"未知的角色 {role!r} (unknown role)")
-    if len(password) < 8:
-        raise DomainError("密码至少 8 位 (password must have at least 8 characters)")
+    check_policy(password, login, role)
     if session.scalars(select(User).where(User.login == login)).first() is not None:
         raise DomainError(f"用户名 {login} 已存在 (login already exists)")
     user = User(
@@ -99,20 +100,46 @@ def check_password(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password)
 
 
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def verify_login(user: Optional[User], password: str) -> bool:
+    """check_password for a known user; for an unknown one, the same work against a dummy hash,
+    so the answer's timing does not tell which logins exist."""
+    if user is None:
+        dummy = _DUMMY_HASHES.get(PASSWORD_METHOD)
+        if dummy is None:
+            dummy = _DUMMY_HASHES[PASSWORD_METHOD] = generate_password_hash(
+                secrets.token_hex(16), method=PASSWORD_METHOD)
+        check_password_hash(dummy, password)
+        return False
+    return check_password(user, password)
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    from sqlalchemy import delete
+
+    from ledger.models import UserSession
+
+    if user.id is not None:
+        session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+
+
 def set_active(session: Session, user: User, active: bool, actor: Optional[User] = None) -> None:
     before = {"active": user.active}
     user.active = active
-    user.session_version += 1  # ends every open session of this user
+    user.session_version += 1
+    _end_sessions(session, user)  # ends every open session of this user
     audit.record(session, "user.activate" if active else "user.deactivate", user, actor=actor,
                  before=before, after={"active": active})
 
 
 def set_password(session: Session, user: User, password: str, actor: Optional[User] = None) -> None:
     """New password; ends the user's open sessions."""
-    if len(password) < 8:
-        raise DomainError("密码至少 8 位 (password must have at least 8 characters)")
+    check_policy(password, user.login, user.role)
     user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
     user.session_version += 1
+    _end_sessions(session, user)
     audit.record(session, "user.password", user, actor=actor, after={"password": "changed"})
 
 

@@ -3,6 +3,7 @@ instance, compared row by row and original by original."""
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import threading
 from pathlib import Path
@@ -108,6 +109,9 @@ def test_backup_while_uploading_then_restore_into_an_empty_instance(app, session
     # Restore into a brand-new instance.
     target_db, target_data = tmp_path / "restored" / "minxin.sqlite", tmp_path / "restored" / "data"
     point_cli_at(monkeypatch, target_db, target_data, tmp_path / "restored")
+    # The audit key travels apart from the backup (docs/DEPLOY.md): the new instance gets it.
+    (tmp_path / "restored").mkdir(exist_ok=True)
+    shutil.copyfile(tmp_path / "instance" / "audit_key", tmp_path / "restored" / "audit_key")
     result = runner.invoke(cli, ["restore", str(out)])
     assert result.exit_code == 0, result.output
     assert "审计链完整" in result.output

@@ -106,6 +106,12 @@ class Server:
         resp.read()
         assert resp.status == 302, resp.status
         cookie = resp.getheader("Set-Cookie").split(";")[0]
+        # The CSRF token is rotated at login: fetch the new one.
+        conn.request("GET", "/login", headers={"Cookie": cookie})
+        resp = conn.getresponse()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', resp.read().decode()).group(1)
+        if resp.getheader("Set-Cookie"):  # (the new token lives in the session)
+            cookie = resp.getheader("Set-Cookie").split(";")[0]
         conn.close()
         return cookie, token
 
@@ -338,3 +344,157 @@ def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_pat
     recovered = result.exit_code == 0 and f"#{capture.id}" in result.output and outcome == "done" \
         and session.get(Capture, capture.id).status == "ready_for_review"
     survived(request, f"models: {fault} ({first}, {second}, {c.error})", retrying and failed_clearly and kept and recovered)
+
+
+# --- killed between an upload's capture and its job ------------------------------------------------
+
+
+KILL_AFTER_CAPTURE_COMMIT = """
+import os, signal, sys
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from webapp import create_app
+from ledger.models import Capture
+
+app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "DATA_DIR": sys.argv[2], "RECOGNIZER": "fake",
+                  "SESSION_COOKIE_SECURE": False})
+
+@event.listens_for(Session, "after_flush")
+def _saw_capture(session, ctx):
+    if any(isinstance(o, Capture) for o in session.new):
+        session.info["capture"] = True
+
+@event.listens_for(Session, "after_commit")
+def _die(session):
+    if session.info.get("capture"):
+        os.kill(os.getpid(), signal.SIGKILL)  # the first commit that wrote a capture
+
+import re
+c = app.test_client()
+tok = lambda: re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', c.get("/login").get_data(as_text=True)).group(1)
+assert c.post("/login", data={"login": "cadre_a", "password": sys.argv[3], "csrf_token": tok()}).status_code == 302
+import io
+c.post("/api/captures", data={"file": (io.BytesIO(open(sys.argv[4], "rb").read()), "memo.wav")},
+       headers={"X-CSRFToken": tok()}, content_type="multipart/form-data")
+print("not killed")
+"""
+
+
+def test_killed_right_after_the_capture_commit_keeps_its_job(app, users, tmp_path, request):
+    """SIGKILL at the first commit that writes a capture: its job must be in the same commit."""
+    from ledger.models import Capture, Job
+
+    memo = tmp_path / "memo.wav"
+    memo.write_bytes(Media.wav(5151))
+    proc = subprocess.run([sys.executable, "-c", KILL_AFTER_CAPTURE_COMMIT, app.config["DATABASE_URL"],
+                           app.config["DATA_DIR"], PASSWORD, str(memo)], cwd=REPO, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "MINXIN_INSTANCE_PATH": str(tmp_path / "i2")},
+                          timeout=120)
+    with Session(app.extensions["minxin.engine"]) as s:
+        captures = s.scalars(select(Capture)).all()
+        jobs_of = [s.scalars(select(Job).where(Job.capture_id == c.id)).all() for c in captures]
+    killed = proc.returncode == -signal.SIGKILL
+    survived(request, "SIGKILL right after the capture commit: the capture has its job",
+             killed and len(captures) == 1 and len(jobs_of[0]) == 1 and jobs_of[0][0].status == "queued")
+
+
+def test_a_received_capture_without_a_job_is_found_by_the_sweep_and_requeue(app, session, users, tmp_path,
+                                                                             monkeypatch, request):
+    """Captures an older version left jobless (its two commits apart) are not stuck forever."""
+    import datetime as dt
+
+    from capture.intake import ingest
+    from capture.storage import get_storage
+    from ledger import jobs
+    from ledger.models import Capture
+
+    storage = get_storage(app.config)
+    old = ingest(session, storage, users["cadre_a"], [("a.wav", Media.wav(6161))])  # no job: the crash
+    newer = ingest(session, storage, users["cadre_a"], [("b.wav", Media.wav(6262))])
+    old.received_at = old.received_at - dt.timedelta(minutes=5)
+    session.commit()
+    queue = jobs.EmbeddedQueue(app.config, threads=1)
+    outcome = queue.run_once("sweeper-test")  # sweeps, then runs the job it wrote
+    session.expire_all()
+    swept = session.get(Capture, old.id)
+    ok_sweep = outcome is not None and len(swept.jobs) == 1 and swept.status == "ready_for_review" \
+        and not session.get(Capture, newer.id).jobs  # still within its grace period
+    monkeypatch.setenv("MINXIN_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("MINXIN_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("MINXIN_RECOGNIZER", "fake")
+    from webapp.cli import cli
+
+    result = CliRunner().invoke(cli, ["requeue"])
+    session.expire_all()
+    ok_requeue = result.exit_code == 0 and f"#{newer.id}" in result.output and \
+        len(session.get(Capture, newer.id).jobs) == 1
+    survived(request, "jobless received capture found by the worker's sweep", ok_sweep)
+    survived(request, "jobless received capture found by minxin requeue", ok_requeue)
+
+
+# --- leftovers of a kill mid-write: found by minxin doctor, swept after the grace period ----------
+
+
+KILL_MID_WRITE = """
+import os, signal, sys
+from pathlib import Path
+from webapp import create_app
+
+app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "DATA_DIR": sys.argv[2], "RECOGNIZER": "fake"})
+data = Path(sys.argv[4]).read_bytes()
+if sys.argv[3] == "temp":  # killed while the bytes are being written: a .tmp- file stays
+    import capture.storage as st
+    st.os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)
+    st.get_storage(app.config).put(data)
+else:  # killed after the original is stored, before its row commits
+    from sqlalchemy.orm import Session
+    from capture.intake import ingest
+    from capture.storage import get_storage
+    from ledger import db
+    from ledger.models import User
+    Session.commit = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+    s = db.SessionFactory()
+    ingest(s, get_storage(app.config), s.get(User, int(sys.argv[5])), [("memo.wav", data)])
+print("not killed")
+"""
+
+
+def test_leftovers_of_a_kill_mid_write_are_reported_and_swept(app, session, users, tmp_path, monkeypatch, request):
+    from capture.intake import ingest
+    from capture.storage import get_storage
+    from ledger.models import AuditEvent
+    from webapp.cli import cli
+
+    kept = ingest(session, get_storage(app.config), users["cadre_a"], [("kept.wav", Media.wav(7070))])
+    codes = []
+    for n, how in enumerate(("temp", "row")):
+        media = tmp_path / f"m{n}.wav"
+        media.write_bytes(Media.wav(7100 + n))
+        proc = subprocess.run([sys.executable, "-c", KILL_MID_WRITE, app.config["DATABASE_URL"], app.config["DATA_DIR"],
+                               how, str(media), str(users["cadre_a"].id)], cwd=REPO, capture_output=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(REPO), "MINXIN_INSTANCE_PATH": str(tmp_path / "instance")})
+        codes.append(proc.returncode)
+    left = [f for f in data_files(app) if f.startswith("originals/")]
+    monkeypatch.setenv("MINXIN_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("MINXIN_DATA_DIR", app.config["DATA_DIR"])
+    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
+    runner = CliRunner()
+    before_young = data_files(app)
+    young = runner.invoke(cli, ["doctor", "--sweep"])  # within the grace period: reported, kept
+    kept_young = data_files(app) == before_young
+    old = time.time() - 2 * 3600
+    for f in left:
+        os.utime(Path(app.config["DATA_DIR"]) / f, (old, old))
+    report = runner.invoke(cli, ["doctor"])
+    swept = runner.invoke(cli, ["doctor", "--sweep"])
+    remaining = {f for f in data_files(app) if f.startswith("originals/")}
+    session.expire_all()
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "storage.sweep")).first()
+    ok = (codes == [-signal.SIGKILL, -signal.SIGKILL] and len(left) == 3
+          and "     2  宽限期内的残留" in young.output and kept_young
+          and "     1  残留临时文件" in report.output and "     1  无记录的原件" in report.output
+          and swept.exit_code == 0 and "已删除 2" in swept.output
+          and remaining == {f"originals/{kept.files[0].sha256[:2]}/{kept.files[0].sha256[2:4]}/{kept.files[0].sha256}"}
+          and event is not None and not temp_leftovers(app) and not chain_problems(app.extensions["minxin.engine"]))
+    survived(request, "killed mid-write: temp file and rowless original reported, then swept after the grace period",
+             ok)

@@ -69,13 +69,15 @@ def test_unit_month_counts(county):
     rows = stats.unit_month_stats(s, c.units["宽甸县"], 2024, 2, today=dt.date(2024, 3, 10))
     table = {r.label: (r.opened, r.solved, r.overdue, r.escalated, r.satisfaction.total) for r in rows}
     # solved: on_time + quick; late's completion fell in March. Overdue on Feb 29: still_open only
-    # (late's deadline was Feb 29 itself, overdue from Mar 1).
-    assert table["南荒沟村"] == (5, 2, 1, 1, 1)
+    # (late's deadline was Feb 29 itself, overdue from Mar 1). The 满意 on `quick` was taken by
+    # its own cadre: counted apart, not in the rate.
+    assert table["南荒沟村"] == (5, 2, 1, 1, 0)
     assert table["步达远村"] == (1, 1, 0, 0, 1)
     assert table["古楼子乡"] == (0, 0, 0, 0, 0)  # its escalation was on Mar 1, China time
-    assert table["合计"] == (6, 3, 1, 1, 2)
+    assert table["合计"] == (6, 3, 1, 1, 1)
     total = rows[-1].satisfaction
-    assert total.counts == {"满意": 1, "基本满意": 0, "不满意": 1} and total.rate == 0.5
+    assert total.counts == {"满意": 0, "基本满意": 0, "不满意": 1} and total.rate == 0.0
+    assert rows[-1].own_satisfaction.counts == {"满意": 1, "基本满意": 0, "不满意": 0}
     march = {r.label: (r.solved, r.escalated) for r in stats.unit_month_stats(s, c.units["宽甸县"], 2024, 3,
                                                                               today=dt.date(2024, 3, 10))}
     assert march["南荒沟村"] == (1, 0) and march["古楼子乡"] == (0, 1)

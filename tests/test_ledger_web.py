@@ -266,7 +266,8 @@ def test_dashboard_numbers_and_charts(client, session, users, login):
     assert client.get("/dashboard/").status_code == 403
     login(users["sup_gulouzi"])
     html = client.get("/dashboard/").get_data(as_text=True)
-    assert "vendor/chart-4.6.1.umd.min.js" in html and "new Chart(" in html
+    assert "vendor/chart-4.6.1.umd.min.js" in html and "/static/dashboard.js" in html  # (no inline script: CSP)
+    assert "new Chart(" in client.get("/static/dashboard.js").get_data(as_text=True)
     visits = html[html.index('id="table-visits"'):]
     assert re.search(r"李春生</td><td>南荒沟村</td><td>5</td>\s*<td>已完成", visits)  # 4 + the item's entry
     assert re.search(r"王秀英</td><td>大古岭村</td><td>0</td>\s*<td><span class=\"behind\">落后，差 4 次", visits)

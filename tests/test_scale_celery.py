@@ -44,6 +44,8 @@ def services(tmp_path, pg_url, redis_broker, s3_endpoint):
         "MINXIN_JOB_LEASE_SECONDS": str(LEASE),
         "MINXIN_JOB_SWEEP_SECONDS": "1",
         "MINXIN_SECRET_KEY": "scale-test-secret",
+        # One audit key for every machine: workers write audit events into the same chain.
+        "MINXIN_AUDIT_KEY": "scale-test-audit-key",
         "MINXIN_INSECURE_COOKIES": "1",
     }
     return env
@@ -262,6 +264,11 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
     assert item.problem == "村里通往三组的路被大车压坏，下雨天出行困难"
     assert item.status == "in_progress" and item.deadline.isoformat() == "2030-06-30"
     assert item.responsible_unit == "古楼子乡交通站"
+    # Web and both workers wrote one keyed audit chain.
+    from ledger.audit import verify_chain
+
+    s.expire_all()
+    assert verify_chain(s) == []
     s.close()
 
 

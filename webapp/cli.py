@@ -175,7 +175,7 @@ def create_user_command(login: str, display_name: str, role: str, unit: str, pas
     app = _app()
     _require_schema(app)
     generated = password is None
-    password = password or secrets.token_urlsafe(9)
+    password = password or secrets.token_urlsafe(12)
     with _session() as s:
         org = find_unit(s, unit)
         if org is None:
@@ -262,13 +262,13 @@ def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captur
             _fail(f"没有这个用户或已停用：{login} (no such active user)")
         try:
             capture = do_ingest(s, get_storage(app.config), user, data, captured_at=cap_at,
-                                visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"])
+                                visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
         except DuplicateCapture as exc:
             _fail(f"{exc}", code=3)
         except IntakeError as exc:
             _fail(f"拒收 (refused): {exc}", code=2)
         worker = _start_embedded_worker(app) if wait else None
-        job = jobs.enqueue_recognition(s, capture)
+        job = capture.jobs[-1]
         click.echo(f"已接收采集 #{capture.id}（{capture.kind}，{len(capture.files)} 个文件），识别任务 #{job.id} 已排队 "
                    f"(capture received, job queued)")
         capture_id = capture.id
@@ -428,17 +428,61 @@ def requeue(capture_ids: tuple[int, ...]) -> None:
     click.echo(f"已重新排队 {len(done)} 个采集 (queued again): {', '.join(f'#{i}' for i in done)}")
 
 
+@cli.command(help="体检：残留临时文件、无记录的原件、缺失的原件、无任务的采集 (report loose ends; --sweep removes leftovers)")
+@click.option("--sweep", "do_sweep", is_flag=True, help="删除超过宽限期的残留文件 (remove leftovers past the grace period)")
+@click.option("--grace-minutes", type=float, default=None, help="宽限期，分钟 (grace period; default LEFTOVER_GRACE_SECONDS)")
+def doctor(do_sweep: bool, grace_minutes: Optional[float]) -> None:
+    from capture import housekeeping
+
+    app = _app()
+    _require_schema(app)
+    grace = grace_minutes * 60 if grace_minutes is not None else float(app.config["LEFTOVER_GRACE_SECONDS"])
+    with _session() as s:
+        report = (housekeeping.sweep if do_sweep else housekeeping.inspect)(s, app.config, grace_seconds=grace)
+    lines = [
+        ("残留临时文件 (temp files left by a kill mid-write)", len(report.temp_files)),
+        ("无记录的原件 (originals no row points at)", len(report.orphan_originals)),
+        ("宽限期内的残留 (leftovers still within the grace period)", report.young_leftovers),
+        ("缺失的原件 (originals a row points at, missing from the store)", len(report.missing_originals)),
+        ("已接收但无识别任务的采集 (received captures without a job)", len(report.jobless_captures)),
+        ("识别失败的采集 (failed captures; minxin requeue)", report.failed_captures),
+    ]
+    for label, n in lines:
+        click.echo(f"{n:6d}  {label}")
+    if not report.checked_store:
+        click.echo("        (S3: 只检查了本地缓存 (only the local cache was checked))")
+    for sha in report.missing_originals[:20]:
+        click.echo(f"  缺失 (missing): {sha}", err=True)
+    if do_sweep:
+        click.echo(f"已删除 {len(report.removed)} 个残留文件 (removed {len(report.removed)} leftovers)")
+    if report.missing_originals:
+        _fail("有原件缺失，请从备份恢复 (originals are missing: restore them from a backup)", code=6)
+
+
 @cli.command("audit-verify", help="检查审计链是否完整 (verify the audit hash chain)")
 @click.option("--anchors", "anchors_path", type=click.Path(dir_okay=False, path_type=Path),
               help="记录链头的文件 (anchor file; default DATA_DIR/audit-anchors.tsv)")
 @click.option("--no-record", is_flag=True, help="只检查，不记录本次链头 (check only)")
-def audit_verify(anchors_path: Optional[Path], no_record: bool) -> None:
-    from ledger.audit import chain_head, check_anchors, read_anchors, record_anchor, verify_chain
+@click.option("--sign-unkeyed", is_flag=True,
+              help="升级一次：检查旧版未加密钥的链，完好则用本实例的审计密钥重新签名 "
+                   "(once, after upgrading: check the unkeyed chain of earlier versions and re-sign it with the key)")
+def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bool) -> None:
+    from ledger.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
     from ledger.models import AuditEvent
 
     app = _app()
     _require_schema(app)
     anchors_path = anchors_path or Path(app.config["DATA_DIR"]) / "audit-anchors.tsv"
+    if sign_unkeyed:
+        with _session() as s:
+            try:
+                n = rekey_chain(s, None, app.config["AUDIT_KEY"].encode("utf-8"))
+            except ValueError as exc:
+                _fail(f"旧链不完整，未重新签名 (the unkeyed chain is broken; nothing re-signed): {exc}")
+            s.commit()
+        if anchors_path.exists():  # the old heads name unkeyed hashes
+            anchors_path.rename(anchors_path.with_name(anchors_path.name + ".unkeyed"))
+        click.echo(f"已用审计密钥重新签名 {n} 条事件 (re-signed {n} events with the audit key)")
     with _session() as s:
         problems = verify_chain(s) + check_anchors(s, read_anchors(anchors_path))
         count = s.query(AuditEvent).count()
@@ -488,7 +532,9 @@ def restore(source: str) -> None:
     if result.audit_problems:
         for p in result.audit_problems:
             click.echo(p, err=True)
-        _fail(f"恢复的审计链有 {len(result.audit_problems)} 处问题 (audit chain problems in the backup)", code=5)
+        _fail(f"恢复的审计链有 {len(result.audit_problems)} 处问题 (audit chain problems in the backup)；"
+              "若整条链都不符，多半是本实例的审计密钥与原实例不同：请把原实例的 audit_key 或 MINXIN_AUDIT_KEY "
+              "带过来 (if every event differs, this instance's audit key is not the original one)", code=5)
     click.echo("  审计链完整 (audit chain intact)")
 
 
@@ -546,10 +592,10 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
         for login, name, role, unit in DEMO_USERS:
             user = find_user(s, login)
             if user is None:
-                passwords[login] = secrets.token_urlsafe(9)
+                passwords[login] = secrets.token_urlsafe(12)
                 user = create_user(s, login, passwords[login], name, role, units[unit])
             elif reset_passwords:
-                passwords[login] = secrets.token_urlsafe(9)
+                passwords[login] = secrets.token_urlsafe(12)
                 set_password(s, user, passwords[login])
             demo_users.setdefault(role, user)
             s.commit()
@@ -577,7 +623,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
             rel = path.relative_to(folder)
             try:
                 capture = do_ingest(s, storage, cadre, [(path.name, path.read_bytes())],
-                                    max_bytes=app.config["MAX_UPLOAD_BYTES"])
+                                    max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
                 click.echo(f"  {rel}: 新采集 #{capture.id} ({kind})")
             except DuplicateCapture as exc:
                 capture = s.get(Capture, exc.capture_id)

@@ -58,7 +58,8 @@ def login_client(app, login: str, password: str = PASSWORD):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     resp = client.post("/login", data={"login": login, "password": password, "csrf_token": token})
     assert resp.status_code == 302, (login, resp.status_code)
-    return client, token
+    # The CSRF token is rotated at login: the one from before no longer counts.
+    return client, csrf_from(client.get("/login").get_data(as_text=True))
 
 
 # --- media ---------------------------------------------------------------------------------------

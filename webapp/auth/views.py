@@ -1,6 +1,7 @@
 """Login, logout and language choice."""
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -14,11 +15,10 @@ from wtforms.validators import DataRequired, Length
 from ledger.db import db_session
 from ledger.models import User
 from ledger.scope import unit_ids_under
-from ledger.users import check_password, set_active
+from ledger.users import set_active, verify_login
 from webapp import LOCALES
-from webapp.auth import bp
-from webapp.auth.ratelimit import limiter_for
-from webapp.extensions import login_manager
+from webapp.auth import bp, ratelimit, sessions
+from webapp.extensions import limiter, login_manager
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None
@@ -26,19 +26,23 @@ login_manager.login_message = None
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    # The session carries "<id>:<session_version>"; deactivation bumps the version.
-    try:
-        uid, version = (int(x) for x in user_id.split(":"))
-    except ValueError:
+    # The cookie carries "s:<key>" of a server-side session (webapp/auth/sessions.py); the row
+    # is gone after logout, a password change or deactivation, and after the idle timeout.
+    if not user_id.startswith(sessions.PREFIX):
         return None
-    user = db_session.get(User, uid)
-    if user is None or not user.active or user.session_version != version:
-        return None
+    key = user_id[len(sessions.PREFIX):]
+    user = sessions.find_user(db_session, key, _idle())
+    if user is not None:
+        user._session_key = key
     return user
 
 
-# Flask-Login asks the user object for its id; ours includes the session version.
-User.get_id = lambda self: f"{self.id}:{self.session_version}"  # type: ignore[attr-defined]
+def _idle() -> dt.timedelta:
+    return dt.timedelta(minutes=float(current_app.config.get("SESSION_IDLE_MINUTES", 120)))
+
+
+# Flask-Login asks the user object for its id: the key of the session it was loaded through.
+User.get_id = lambda self: sessions.PREFIX + getattr(self, "_session_key", "")  # type: ignore[attr-defined]
 User.is_authenticated = property(lambda self: True)  # type: ignore[attr-defined]
 User.is_active = property(lambda self: bool(self.active))  # type: ignore[attr-defined]
 User.is_anonymous = property(lambda self: False)  # type: ignore[attr-defined]
@@ -58,7 +62,12 @@ def home_for(user: User) -> str:
 def _safe_next(target: str | None) -> str | None:
     if not target:
         return None
-    parts = urlsplit(target)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target:
+        return None  # CR/LF would split the Location header; a backslash is "/" to browsers
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
     # Only same-site paths: never redirect to another host after login.
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -73,34 +82,50 @@ def index():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(ratelimit.limit("LOGIN_LIMIT_ACCOUNT_CLIENT"), key_func=ratelimit.account_client_key,
+               methods=["POST"], deduct_when=ratelimit.failed_login, scope="login-account-client")
+@limiter.limit(ratelimit.limit("LOGIN_LIMIT_CLIENT"), key_func=ratelimit.client_key,
+               methods=["POST"], deduct_when=ratelimit.failed_login, scope="login-client")
+@limiter.limit(ratelimit.limit("LOGIN_LIMIT_ACCOUNT"), key_func=ratelimit.account_key,
+               methods=["POST"], deduct_when=ratelimit.failed_login, scope="login-account")
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        limiter = limiter_for(current_app)
-        address = request.remote_addr or "?"
-        wait = limiter.retry_after(form.login.data, address)
-        if wait:
-            seconds = int(wait) + 1
-            flash(_("登录失败次数过多，请 %(n)d 秒后再试 (too many login attempts, try again later)", n=seconds),
-                  "error")
-            resp = current_app.make_response((render_template("auth/login.html", form=form), 429))
-            resp.headers["Retry-After"] = str(seconds)
-            return resp
         user = db_session.scalars(select(User).where(User.login == form.login.data.strip())).first()
-        if user is not None and user.active and check_password(user, form.password.data):
-            limiter.succeeded(form.login.data, address)
+        # An unknown login is checked against a dummy hash: the same time as a wrong password.
+        if verify_login(user, form.password.data) and user.active:
+            target = _safe_next(request.args.get("next")) or home_for(user)
+            # A new session and a new CSRF token at login: nothing from before carries over.
+            locale = session.get("locale")
+            session.clear()
+            if locale:
+                session["locale"] = locale
+            user._session_key = sessions.open_session(db_session, user, request.remote_addr or "", _idle())
+            db_session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
-        limiter.failed(form.login.data, address)
+            return redirect(target)
         flash(_("用户名或密码错误"), "error")
         return render_template("auth/login.html", form=form), 401
     return render_template("auth/login.html", form=form)
 
 
+def too_many_attempts(exc):
+    """429 from the login limits: the form again, with how long to wait."""
+    import time
+
+    breached = limiter.current_limit
+    seconds = max(1, int(breached.reset_at - time.time()) + 1) if breached is not None else 60
+    flash(_("登录失败次数过多，请 %(n)d 秒后再试 (too many login attempts, try again later)", n=seconds), "error")
+    return render_template("auth/login.html", form=LoginForm()), 429
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    sessions.close_session(db_session, getattr(current_user, "_session_key", None))
+    db_session.commit()
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

@@ -12,7 +12,6 @@ from flask import current_app, request
 from capture import uploads
 from capture.intake import DuplicateCapture, IntakeError, ingest
 from capture.storage import get_storage
-from ledger import jobs
 from ledger.db import db_session
 from ledger.models import Capture, User
 
@@ -84,12 +83,11 @@ def _ingest(user: User, files, visit_date, captured_at) -> Capture:
     try:
         capture = ingest(db_session, get_storage(current_app.config), user, files,
                          captured_at=captured_at, visit_date_hint=visit_date,
-                         max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+                         max_bytes=current_app.config["MAX_UPLOAD_BYTES"], enqueue=True)
     except DuplicateCapture as exc:
         raise UploadRefused(str(exc), exc.code, exc.status, exc.capture_id) from exc
     except IntakeError as exc:
         raise UploadRefused(str(exc), exc.code, exc.status) from exc
-    jobs.enqueue_recognition(db_session, capture)
     return capture
 
 

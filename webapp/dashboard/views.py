@@ -5,7 +5,6 @@ export, the same rows); the 督办 list; recurring problems across villages, eac
 key project."""
 from __future__ import annotations
 
-import re
 
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from ledger.deadlines import due_report, local_today
 from ledger.models import OrgUnit
 from ledger.workflow import STATUS_LABELS
 from webapp.dashboard import bp
+from webapp.params import month_arg
 
 
 def _unit_and_month():
@@ -33,8 +33,7 @@ def _unit_and_month():
     unit = db_session.get(OrgUnit, unit_id) if unit_id else current_user.org_unit
     if unit is None or not unit.is_within(current_user.org_unit):
         abort(403)
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", request.values.get("month", ""))
-    year, month = (int(m.group(1)), int(m.group(2))) if m and 1 <= int(m.group(2)) <= 12 else (today.year, today.month)
+    year, month = month_arg(request.values.get("month")) or (today.year, today.month)
     return today, unit, year, month
 
 

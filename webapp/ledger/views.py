@@ -4,7 +4,6 @@ projects, downloads (xlsx, csv, public versions) and the printable diary."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -21,6 +20,8 @@ from ledger.models import (CATEGORIES, EVALUATION_RATINGS, OUTCOMES, DiaryEntry,
 from ledger.scope import can_see_entry, can_see_item, held_by
 from ledger.users import DomainError
 from webapp.ledger import bp
+from webapp.config import public_base_url
+from webapp.params import month_arg
 
 
 def _unit_from_args() -> OrgUnit:
@@ -108,8 +109,8 @@ def item(item_id: int):
         rules=wf.RULES, flags=wf.FLAGS, units=units, ratings=EVALUATION_RATINGS,
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=evaluation.satisfaction(it.evaluations),
-        eval_url=evaluation.evaluation_url(it.code, request.host_url),
-        origin=wf.escalation_origin(it), timedelta8=dt.timedelta(hours=8),
+        eval_url=evaluation.evaluation_url(it.code, public_base_url(current_app.config)),
+        origin=wf.escalation_origin(it),
         held_here=it.org_unit.is_within(current_user.org_unit), held_by=held_by(it),
         entries=entries, hidden_entries=len(it.entries) - len(entries),
         people=sorted({e.interviewee for e in entries if e.interviewee.strip()} | (
@@ -336,10 +337,10 @@ def diary():
             current_user.role == "cadre" or not cadre.org_unit.is_within(current_user.org_unit))):
         abort(404)  # people outside one's scope answer like missing ones
     month = request.args.get("month") or local_today().strftime("%Y-%m")
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", month)
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    ym = month_arg(month)
+    if ym is None:
         abort(400)
-    html = exports.printable_diary(db_session, cadre, int(m.group(1)), int(m.group(2)),
+    html = exports.printable_diary(db_session, cadre, ym[0], ym[1],
                                    quota=current_app.config.get("VISIT_QUOTA", 4))
     return Response(html, mimetype="text/html")
 

@@ -11,6 +11,9 @@ from ledger import evaluation, exports
 from ledger.db import db_session
 from ledger.models import EVALUATION_RATINGS, OrgUnit
 from ledger.users import DomainError
+from webapp.auth import ratelimit
+from webapp.config import public_base_url
+from webapp.extensions import limiter
 from webapp.public import bp
 
 
@@ -40,11 +43,17 @@ def unit(unit_id: int):
 
 
 def _evaluation_url(code: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    return evaluation.evaluation_url(code, base) if base else url_for("public.evaluate", code=code, _external=True)
+    # From the configured base URL, never the request's Host (the QR image is cached publicly).
+    return evaluation.evaluation_url(code, public_base_url(current_app.config))
+
+
+# Codes are short: guessing them, or flooding one with ratings, is slowed per client.
+_per_client = limiter.shared_limit(ratelimit.limit("PUBLIC_EVAL_LIMIT"), key_func=ratelimit.client_key,
+                                   scope="public-evaluate")
 
 
 @bp.route("/e/<code>", methods=["GET", "POST"])
+@_per_client
 def evaluate(code: str):
     item = evaluation.item_by_code(db_session, code)
     if item is None or item.status == "merged":
@@ -70,6 +79,7 @@ def evaluate(code: str):
 
 
 @bp.route("/qr/<code>.png")
+@_per_client
 def qr(code: str):
     item = evaluation.item_by_code(db_session, code)
     if item is None:

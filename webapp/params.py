@@ -1,0 +1,69 @@
+"""Request parameters that reach the database or the calendar, bounded at the door.
+
+Ids: the `int` URL converter and `request.args/form.get(..., type=int)` accept only what an
+Integer column can hold (PostgreSQL int4); a 20-digit id answers 404 / counts as missing
+instead of overflowing in the driver (a 500). Months: a year the calendar can step past in
+both directions."""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1  # Integer columns on PostgreSQL
+MIN_YEAR, MAX_YEAR = 1900, 9998  # a month's range and its neighbours stay valid dates
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` with the bounds of an id column: larger numbers do not match (404)."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 (werkzeug's name)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def _bounded(value, default, type):  # noqa: A002
+    if type is int and isinstance(value, int) and value is not default and not -MAX_ID <= value <= MAX_ID:
+        return default
+    return value
+
+
+class BoundedArgs(ImmutableMultiDict):
+    """args/form whose `get(key, type=int)` treats an out-of-range number like a bad one."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's name)
+        return _bounded(super().get(key, default, type), default, type)
+
+
+class BoundedValues(CombinedMultiDict):
+    """request.values, bounded the same way."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002
+        return _bounded(super().get(key, default, type), default, type)
+
+
+def month_arg(text: Optional[str]) -> Optional[tuple[int, int]]:
+    """"YYYY-MM" as (year, month), or None when malformed or outside MIN_YEAR..MAX_YEAR."""
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text or "")
+    if not m:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    if not (1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR):
+        return None
+    return year, month
+
+
+def install(app) -> None:
+    """Before any blueprint registers its rules."""
+    app.url_map.converters["int"] = BoundedIntConverter
+
+    class Request(app.request_class):  # type: ignore[name-defined,misc]
+        parameter_storage_class = BoundedArgs
+
+        @property
+        def values(self):
+            return BoundedValues([self.args, self.form] if self.method != "GET" else [self.args])
+
+    app.request_class = Request
