@@ -113,6 +113,32 @@ def _is_han(c: str) -> bool:
     return "\u4e00" <= c <= "\u9fff"
 
 
+# Chinese and capital numerals are also words (二道河村, 三组): read as digits only in a run of
+# digits (any spelling) holding at least two of them (一三九, 一3九1二…)
+_WORD_NUMERALS = set("〇一二三四五六七八九零幺洞壹贰叁肆伍陆柒捌玖貳參陸")
+_RUN_SEP = set(" \u00a0\u3000-.,，_/\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _spelled_runs(text: str) -> set[int]:
+    out: set[int] = set()
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] not in _DIGIT_OF and not text[i].isdigit():
+            i += 1
+            continue
+        j, words, members = i, 0, []
+        while j < n and (text[j] in _DIGIT_OF or text[j].isdigit()
+                         or (text[j] in _RUN_SEP and j + 1 < n and (text[j + 1] in _DIGIT_OF or text[j + 1].isdigit() or text[j + 1] in _RUN_SEP))):
+            if text[j] in _WORD_NUMERALS:
+                words += 1
+                members.append(j)
+            j += 1
+        if words >= 2:
+            out.update(members)
+        i = j
+    return out
+
+
 @dataclass(frozen=True)
 class _Copy:
     text: str
@@ -126,6 +152,7 @@ def _copy(raw: str, digits: bool) -> _Copy:
     """Full-width to ASCII, traditional to simplified, zero-width characters dropped, spaces
     between two Han characters dropped (王 秀 兰); with ``digits`` every digit spelling to ASCII."""
     base = normalize(raw)
+    spelled = _spelled_runs(base) if digits else set()
     chars: list[str] = []
     pos: list[int] = []
     for i, c in enumerate(base):
@@ -141,7 +168,7 @@ def _copy(raw: str, digits: bool) -> _Copy:
             c = ")"
         elif c == "＠":
             c = "@"
-        elif digits and c in _DIGIT_OF:
+        elif digits and c in _DIGIT_OF and (c not in _WORD_NUMERALS or i in spelled):
             c = _DIGIT_OF[c]
         chars.append(c)
         pos.append(i)
@@ -180,17 +207,18 @@ def _cues() -> dict[str, re.Pattern]:
 
 
 def _is_date(groups: list[str], seps: list[str]) -> bool:
-    if not groups or len(groups) > 3 or any(s.strip() not in "-./" or not s.strip() for s in seps):
-        if len(groups) == 1 and len(groups[0]) == 8:
-            g = groups[0]
-            try:
-                return 1900 <= int(g[:4]) <= 2100 and dt.date(int(g[:4]), int(g[4:6]), int(g[6:])) is not None
-            except ValueError:
-                return False
+    """2024-03-12, 2024.3, 20240312: a date, not a number to hide."""
+    if len(groups) == 1 and len(groups[0]) == 8:
+        g = groups[0]
+        try:
+            return 1900 <= int(g[:4]) <= 2100 and bool(dt.date(int(g[:4]), int(g[4:6]), int(g[6:])))
+        except ValueError:
+            return False
+    if not 2 <= len(groups) <= 3 or any(s.strip() not in ("-", ".", "/") for s in seps):
         return False
     if len(groups[0]) != 4 or not 1900 <= int(groups[0]) <= 2100:
         return False
-    if len(groups) >= 2 and not (len(groups[1]) <= 2 and 1 <= int(groups[1]) <= 12):
+    if not (len(groups[1]) <= 2 and 1 <= int(groups[1]) <= 12):
         return False
     return len(groups) < 3 or (len(groups[2]) <= 2 and 1 <= int(groups[2]) <= 31)
 
@@ -290,12 +318,12 @@ def _house_res() -> list[re.Pattern]:
     units = "|".join(sorted(lx["group_units"], key=len, reverse=True))
     places = "".join(c for c in lx["house_after_place"] if len(c) == 1)
     places_long = "|".join(p for p in lx["house_after_place"] if len(p) > 1)
-    num = r"[\d十百]{1,5}"
+    num = r"[\d十百〇零一二三四五六七八九两]{1,5}"
     cues = "|".join(sorted(lx["address_cues"], key=len, reverse=True))
     return [
-        re.compile(rf"(?<![\d十百])第?{num}\s*(?:{units})\s*[,，、]?\s*第?\s*{num}\s*(?:号|户)(?:院|楼)?"),
+        re.compile(rf"(?<![\d十百〇零一二三四五六七八九两])第?{num}\s*(?:{units})\s*[,，、]?\s*第?\s*{num}\s*(?:号|户)(?:院|楼)?"),
         re.compile(rf"(?:(?<=[{places}])|(?<={places_long}))\s*第?\s*{num}\s*号(?:院|楼)?"),
-        re.compile(r"门牌号?码?\s*[:：是为]?\s*[\d十百]{1,5}号?"),
+        re.compile(rf"门牌号?码?\s*[:：是为]?\s*{num}号?"),
         re.compile(r"[\d十百]{1,3}号楼(?:[\d十]{1,2}单元)?(?:\d{1,4}(?:室|号)?)?|[\d十]{1,2}单元\d{1,4}(?:室|号)?"),
         re.compile(rf"(?:{cues})\s*[:：]?\s*[^，。；;！？\n]{{0,12}}?((?:第?{num}\s*(?:{units}|号|栋|楼|单元|室)\s*[,，]?\s*)+)"),
     ]
@@ -342,6 +370,10 @@ def _token_starts(text: str) -> set[int]:
     return {t.start for t in ner.tokens(text)}
 
 
+def _strip_home(name: str) -> bool:
+    return len(name) >= 2 and (name[0] == "老" or len(name) >= 3 or any(name.endswith(k) for k in lexicon()["kin_suffixes"]))
+
+
 def _lac_persons(text: str) -> list[tuple[int, int]]:
     from recognize import ner
 
@@ -349,13 +381,117 @@ def _lac_persons(text: str) -> list[tuple[int, int]]:
     bad_after = set(lexicon()["not_person_after"])
     for e in ner.persons(text):
         s, end = e.start, e.end
-        while end > s and text[end - 1] in "家们 ":
+        while end > s and text[end - 1] in "们 ":
             end -= 1
+        if text[end - 1] == "家" and _strip_home(text[s:end - 1]):
+            end -= 1  # 刘婶家, 老郑家, 王秀兰家: the person, without the home
+        inner = max((i for i in range(s, end - 1) if text[i] in _PLACE_END), default=-1)
+        if inner >= 0:  # 杨木川村路刚: the village and the person as one token
+            s = inner + 1
         if end - s < 2 or any(ch.isdigit() for ch in text[s:end]):
             continue
-        if text[end:end + 1] in bad_after and text[end - 1:end + 1] not in ("老村",):
-            continue  # 石柱子村: a place, not a person
+        if text[end:end + 1] in bad_after or text[end - 1] in _PLACE_END:
+            continue  # 石柱子村, 杨木川村: a place, not a person
         out.append((s, end))
+    return out
+
+
+_PLACE_END = set("村镇乡县屯")
+# 南荒沟村王秀兰，…: a name right after the village (or group) it lives in, up to a pause
+_AFTER_PLACE = re.compile(rf"(?<=[村屯组社队])((?:{'|'.join(COMPOUND_SURNAMES)}|[{_SURNAME_CLASS}]){_HAN}{{1,2}}?)"
+                          rf"(?=[，,。；;、：:\s（(]|$|(?:说|反映|家|同意|表示|老人|大爷|大娘))")
+
+
+def _after_place_names(text: str) -> list[tuple[int, int]]:
+    from recognize.extract.lexicon import is_everyday_word
+    from recognize.extract.names import COMMON_WORDS
+
+    out = []
+    for m in _AFTER_PLACE.finditer(text):
+        w = m.group(1)
+        if w in COMMON_WORDS or (is_everyday_word(w) and len(w) == 2):
+            continue
+        out.append((m.start(1), m.end(1)))
+    return out
+
+
+_LIST = re.compile(rf"{_HAN}{{2,3}}(?:、{_HAN}{{2,3}})+")
+
+
+def _list_item(item: str) -> Optional[tuple[int, int]]:
+    """Where the name is in one item of a 、 list: 当事人涂永和 → 涂永和, 人张丽 → 张丽."""
+    for n in (3, 2):
+        w = item[-n:]
+        if len(w) == n and (w[0] in SURNAMES or w[:2] in COMPOUND_SURNAMES):
+            return len(item) - n, len(item)
+    return None
+
+
+def _list_names(text: str, spans) -> list[tuple[int, int]]:
+    """Every item of a 、 list one of whose items is a name (当事人涂永和、熊丽娟、安凤英)."""
+    out = []
+    for m in re.finditer(rf"(?:{_HAN}{{1,3}}、)+{_HAN}{{2,3}}", text):
+        items, pos = [], m.start()
+        for part in m.group().split("、"):
+            items.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        first_s, first_e = items[0]
+        lead = text[max(0, first_s - 4):first_e]
+        got = _list_item(lead)
+        cand = [(max(0, first_s - 4) + got[0], first_e)] if got else []
+        for a, b in items[1:]:
+            w = text[a:b]
+            k = 3 if len(w) == 3 and w[0] in SURNAMES else 2
+            if w[0] in SURNAMES or w[:2] in COMPOUND_SURNAMES:
+                cand.append((a, a + k))
+        if len(cand) >= 2 and any(any(s <= a < e for s, e, _ in spans) for a, _ in cand):
+            out += cand
+    return out
+
+
+# 常见姓 LAC knows best; a rarer surname character is tried again as 王 (给单长海…, 和位有财…)
+_COMMON = set("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡")
+
+
+def _dictionary_word(w: str) -> bool:
+    """A word the dictionary knows as something other than a name (玉米, 计划, 文化)."""
+    from recognize.extract.lexicon import lookup
+
+    got = lookup(w)
+    return bool(got) and got[0] >= 20 and not got[1].startswith("nr")
+
+
+def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
+    from recognize import ner
+
+    out = []
+    taken = [(s, e) for s, e, _ in spans]
+    from recognize.extract.lexicon import lookup
+
+    words = {t.start: t for t in ner.tokens(text)
+             if len(t.text) >= 2 and t.tag not in ("PER", "nr") and lookup(t.text) is not None}
+    for i, ch in enumerate(text):
+        if ch not in SURNAMES or ch in _COMMON or any(s <= i < e for s, e in taken):
+            continue
+        if i in words:  # 玉米, 敬老院: LAC reads a word starting here, not a name
+            continue
+        if i + 2 > len(text) or not _is_han(text[i + 1]):
+            continue
+        trial = text[:i] + "王" + text[i + 1:]
+        for tok in ner.persons(trial):
+            if tok.start == i and 2 <= tok.end - tok.start <= 3:
+                w = text[i:tok.end]
+                if not _dictionary_word(w) and not _dictionary_word(w[:2]):
+                    out.append((i, tok.end))
+                break
+    return out
+
+
+def _spaced_names(raw: str) -> list[tuple[int, int]]:
+    """王 秀 兰: a surname and one or two characters, each after a space (offsets into ``raw``)."""
+    out = []
+    for m in re.finditer(rf"([{_SURNAME_CLASS}])((?:[ \u00a0\u3000]+{_HAN}){{1,2}})", raw):
+        out.append((m.start(), m.end()))
     return out
 
 
@@ -365,7 +501,7 @@ def _form_names(text: str) -> list[tuple[int, int]]:
     starts = _token_starts(text)
     out = []
     for m in old.finditer(text):
-        if text[m.start():m.start() + 2] in not_person:
+        if text[m.start():m.start() + 2] in not_person and not m.group().endswith("头"):
             continue
         out.append((m.start(), m.end()))
     for m in kinform.finditer(text):
@@ -400,11 +536,14 @@ def _name_spans(raw: str, c: _Copy, known: list[str]) -> list[tuple[int, int, st
     t = c.text
     spans: list[tuple[int, int, str]] = [(s, e, "name") for s, e in _lac_persons(t)]
     spans += [(s, e, "name") for s, e in _form_names(t)]
+    spans += [(s, e, "name") for s, e in _after_place_names(t)]
     for h in all_person_names(t, ()):
         s, e = h.start, h.end
         # 张大爷和李婶: the cue rule reads 和李婶 (和 is also a surname)
-        if e - s >= 3 and t[s] in "和与跟及同" and t[s + 1] in SURNAMES:
+        if e - s >= 2 and t[s] in "和与跟及同" and t[s + 1] in SURNAMES:
             s += 1
+            if e - s < 2:
+                continue
         spans.append((s, e, "name"))
     for k in known:
         kk = normalize(k).replace(" ", "")
@@ -412,6 +551,8 @@ def _name_spans(raw: str, c: _Copy, known: list[str]) -> list[tuple[int, int, st
             continue
         for m in re.finditer(re.escape(kk), t):
             spans.append((m.start(), m.end(), "known"))
+    spans += [(s, e, "name") for s, e in _rare_surname_names(t, spans)]
+    spans += [(s, e, "name") for s, e in _list_names(t, spans)]
     # lists: 当事人王秀兰、周玉梅 — the next item of a list that began with a name
     changed = True
     while changed:
@@ -428,6 +569,8 @@ def _name_spans(raw: str, c: _Copy, known: list[str]) -> list[tuple[int, int, st
         if not g:
             continue
         for m in re.finditer(re.escape(g), t):
+            if t[m.end():m.end() + 1] in _PLACE_END:
+                continue  # 辛宝山 … 宝山村: the village, not the given name
             if not any(a <= m.start() < b for a, b, _ in spans):
                 spans.append((m.start(), m.end(), "given"))
     return spans
@@ -469,6 +612,7 @@ def pii_spans(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = ())
     for s, e, kind in _name_spans(raw, name_copy, known):
         a, b = name_copy.span(s, e)
         hits.append(PiiHit("", a, b, kind))
+    hits += [PiiHit("", a, b, "name") for a, b in _spaced_names(raw)]
     keep_spans = []
     for k in keep:
         if k:
