@@ -479,7 +479,7 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
             continue
         trial = text[:i] + "王" + text[i + 1:]
         for tok in ner.persons(trial):
-            if tok.start == i and 2 <= tok.end - tok.start <= 3:
+            if tok.start == i and tok.end - tok.start == 3:  # two-character finds were mostly words (路坏)
                 w = text[i:tok.end]
                 if not _dictionary_word(w) and not _dictionary_word(w[:2]):
                     out.append((i, tok.end))
