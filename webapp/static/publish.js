@@ -64,10 +64,21 @@
     document.getElementById("masks").value = JSON.stringify(out);
   }
 
-  document.getElementById("mask-selection").addEventListener("click", function () {
+  // the last selection inside an original cell (a click on the button may clear the live one)
+  var lastRange = null;
+  document.addEventListener("selectionchange", function () {
     var sel = window.getSelection();
     if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return;
-    var range = sel.getRangeAt(0);
+    var r = sel.getRangeAt(0), n = r.commonAncestorContainer;
+    while (n && !(n.classList && n.classList.contains("original"))) n = n.parentNode;
+    if (n) lastRange = r.cloneRange();
+  });
+
+  document.getElementById("mask-selection").addEventListener("click", function () {
+    var sel = window.getSelection();
+    var range = sel && sel.rangeCount && !sel.isCollapsed ? sel.getRangeAt(0) : lastRange;
+    lastRange = null;
+    if (!range) return;
     var cell = range.commonAncestorContainer;
     while (cell && !(cell.classList && cell.classList.contains("original"))) cell = cell.parentNode;
     if (!cell) return;
@@ -82,7 +93,7 @@
     });
     kept.push([a, b, "manual", ""]);
     s.masks = kept;
-    sel.removeAllRanges();
+    if (sel) sel.removeAllRanges();
     render(field);
   });
 
