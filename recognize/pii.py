@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from recognize.extract.names import COMPOUND_SURNAMES, SURNAMES, all_person_names
+from recognize.extract.names import COMPOUND_SURNAMES, SURNAMES as _EXTRACT_SURNAMES, all_person_names
 from recognize.extract.textutil import normalize
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -36,6 +36,10 @@ _ID_CHECK = "10X98765432"
 @lru_cache(maxsize=1)
 def lexicon() -> dict:
     return json.loads((Path(__file__).with_name("pii_lexicon.json")).read_text("utf-8"))
+
+
+# the extractor's surname table, and common ones it lacks (赖, 萧 …)
+SURNAMES = frozenset(_EXTRACT_SURNAMES) | frozenset(lexicon()["extra_surnames"])
 
 
 @dataclass
@@ -275,6 +279,7 @@ def _classify(digits: str, groups: list[str], seps: list[str], before: str, afte
 
 
 _WEAK = ("number", "landline_bare")
+_LONG_KINDS = ("bank_card", "id_card", "id_like", "id_cue", "number")
 
 
 def _number_hits(c: _Copy) -> list[tuple[int, int, str]]:
@@ -308,6 +313,10 @@ def _number_hits(c: _Copy) -> list[tuple[int, int, str]]:
                     e0 = end + (1 if t[end:end + 1] == ")" else 0)
                     found.append((s0, e0, "landline" if kind == "landline_bare" else kind))
                     used[i:j] = [True] * length
+        # an ID or a card is one long number: the groups left beside it belong to it (…1234 567)
+        if any(k in _LONG_KINDS for _, _, k in found) and len(found) == 1:
+            kind = found[0][2]
+            found = [(min(found[0][0], parts[0][0]), max(found[0][1], parts[-1][1]), kind)]
         out.extend(found)
     return out
 
@@ -409,7 +418,7 @@ def _after_place_names(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _AFTER_PLACE.finditer(text):
         w = m.group(1)
-        if w in COMMON_WORDS or (is_everyday_word(w) and len(w) == 2):
+        if w in COMMON_WORDS or (is_everyday_word(w) and len(w) == 2) or text[m.end(1):m.end(1) + 1] in _PLACE_AFTER:
             continue
         out.append((m.start(1), m.end(1)))
     return out
@@ -450,6 +459,8 @@ def _list_names(text: str, spans) -> list[tuple[int, int]]:
 
 
 # 常见姓 LAC knows best; a rarer surname character is tried again as 王 (给单长海…, 和位有财…)
+_NAME_NEXT = set("说讲反表同申当告称提谈")
+_PLACE_AFTER = set("村镇乡县屯区市路街河沟岭山")
 _COMMON = set("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡")
 
 
@@ -468,6 +479,7 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
     taken = [(s, e) for s, e, _ in spans]
     from recognize.extract.lexicon import lookup
 
+    all_tokens = [t for t in ner.tokens(text) if len(t.text) >= 2]
     words = {t.start: t for t in ner.tokens(text)
              if len(t.text) >= 2 and t.tag not in ("PER", "nr") and lookup(t.text) is not None}
     for i, ch in enumerate(text):
@@ -477,13 +489,25 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
             continue
         if i + 2 > len(text) or not _is_han(text[i + 1]):
             continue
-        trial = text[:i] + "王" + text[i + 1:]
+        # LAC reads a window around the character, not the whole note (a long note has many)
+        w0 = max(0, i - 10)
+        trial = text[w0:i] + "王" + text[i + 1:i + 12]
         for tok in ner.persons(trial):
-            if tok.start == i and tok.end - tok.start == 3:  # two-character finds were mostly words (路坏)
-                w = text[i:tok.end]
-                if not _dictionary_word(w) and not _dictionary_word(w[:2]):
-                    out.append((i, tok.end))
+            if tok.start + w0 != i:
+                continue
+            end = tok.end + w0
+            # two-character finds were mostly words (路坏了) unless a name's usual follower comes next
+            if not (end - i == 3 or (end - i == 2 and text[end:end + 1] in _NAME_NEXT)):
                 break
+            w, given = text[i:end], text[i + 1:end]
+            # 修敬老院, 修大棚: the find cuts into a word, or its given name is a noun LAC read
+            cuts_word = any((t.start < end < t.end or (t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn")))
+                            for t in all_tokens)
+            if (_dictionary_word(w) or _dictionary_word(w[:2]) or (len(given) == 2 and _dictionary_word(given))
+                    or cuts_word or text[end:end + 1] in _PLACE_AFTER):
+                break
+            out.append((i, end))
+            break
     return out
 
 
