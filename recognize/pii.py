@@ -480,6 +480,7 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
     from recognize.extract.lexicon import lookup
 
     all_tokens = [t for t in ner.tokens(text) if len(t.text) >= 2]
+    tags = {t.start: t.tag for t in ner.tokens(text) if len(t.text) == 1}
     words = {t.start: t for t in ner.tokens(text)
              if len(t.text) >= 2 and t.tag not in ("PER", "nr") and lookup(t.text) is not None}
     for i, ch in enumerate(text):
@@ -500,9 +501,10 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
             if not (end - i == 3 or (end - i == 2 and text[end:end + 1] in _NAME_NEXT)):
                 break
             w, given = text[i:end], text[i + 1:end]
-            # 修敬老院, 修大棚: the find cuts into a word, or its given name is a noun LAC read
-            cuts_word = any((t.start < end < t.end or (t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn")))
-                            for t in all_tokens)
+            # 修敬老院: the find cuts into a word; 修大棚: a verb and its object, not a name
+            verb_object = tags.get(i, "").startswith("v") and any(
+                t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn") for t in all_tokens)
+            cuts_word = verb_object or any(t.start < end < t.end for t in all_tokens)
             if (_dictionary_word(w) or _dictionary_word(w[:2]) or (len(given) == 2 and _dictionary_word(given))
                     or cuts_word or text[end:end + 1] in _PLACE_AFTER):
                 break
@@ -588,6 +590,8 @@ def _name_spans(raw: str, c: _Copy, known: list[str]) -> list[tuple[int, int, st
                 changed = True
     # the given name said alone after the full name (王秀兰 … 秀兰说)
     fulls = {t[s:e] for s, e, _ in spans} | {normalize(k).replace(" ", "") for k in known}
+    givens = {g for g in map(_given, fulls) if g}
+    spans = [(s, e, "given" if t[s:e] in givens else kind) for s, e, kind in spans]
     for full in fulls:
         g = _given(full)
         if not g:
