@@ -330,7 +330,7 @@ def _house_res() -> list[re.Pattern]:
     num = r"[\d十百〇零一二三四五六七八九两]{1,5}"
     cues = "|".join(sorted(lx["address_cues"], key=len, reverse=True))
     return [
-        re.compile(rf"(?<![\d十百〇零一二三四五六七八九两])第?{num}\s*(?:{units})\s*[,，、]?\s*第?\s*{num}\s*(?:号|户)(?:院|楼)?"),
+        re.compile(rf"(?<![\d十百〇零一二三四五六七八九两])第?{num}\s*(?:{units})\s*[,，、]?\s*第?\s*{num}\s*号(?:院|楼)?"),
         re.compile(rf"(?:(?<=[{places}])|(?<={places_long}))\s*第?\s*{num}\s*号(?:院|楼)?"),
         re.compile(rf"门牌号?码?\s*[:：是为]?\s*{num}号?"),
         re.compile(r"[\d十百]{1,3}号楼(?:[\d十]{1,2}单元)?(?:\d{1,4}(?:室|号)?)?|[\d十]{1,2}单元\d{1,4}(?:室|号)?"),
