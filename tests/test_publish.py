@@ -50,8 +50,8 @@ def _assert_clean(blob: str, where: str) -> None:
         assert d not in digits, (where, d)
 
 
-def _closed(session, users, problem, result, cadre="cadre_a"):
-    entry = make_entry(session, users[cadre], problem, visit_date=local_today())
+def _closed(session, users, problem, result, cadre="cadre_a", pii=None):
+    entry = make_entry(session, users[cadre], problem, visit_date=local_today(), pii=pii)
     item = wf.open_item_from_entry(session, entry, users[cadre])
     wf.record_feedback(session, item, users[cadre], "电话告知", NOW, "已电话告知")
     wf.solve_now(session, item, users[cadre], result)
@@ -153,7 +153,9 @@ def test_a_later_change_needs_a_new_approval(client, session, users, org, login)
 
 
 def test_mask_more_unmask_and_cadres_become_their_unit(client, session, users, org, login):
-    item = _closed(session, users, "石柱子沟口的桥冲毁了，周玉梅家出不去", "李春生已联系施工队，桥已修好")
+    # the extractor flagged the place 石柱子 as a person: the supervisor unmasks it
+    item = _closed(session, users, "石柱子沟口的桥冲毁了，周玉梅家出不去", "李春生已联系施工队，桥已修好",
+                   pii=["石柱子"])
     login(users["sup_gulouzi"])
     html, data, digest = _publish_page(client, item)
     fields = {f["field"]: f for f in data["fields"]}
@@ -162,6 +164,7 @@ def test_mask_more_unmask_and_cadres_become_their_unit(client, session, users, o
     assert "南荒沟村已联系施工队" in htmllib.unescape(html)
     # unmask whatever covers 石柱子 (a place), mask 沟口 more by hand, keep the rest
     masks = {k: [[m[0], m[1]] for m in f["masks"]] for k, f in fields.items()}
+    assert [0, 3] in masks["problem"]
     masks["problem"] = [m for m in masks["problem"] if not (m[0] <= problem.index("石柱子") < m[1])]
     a = problem.index("沟口")
     masks["problem"].append([a, a + 2])

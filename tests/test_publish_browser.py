@@ -28,7 +28,8 @@ def _seed(instance) -> tuple[int, int]:
         create_user(s, "sup_gulouzi", PASSWORD, "孙建国", "supervisor", town)
         entry = DiaryEntry(cadre=cadre, org_unit=village, status="confirmed", visit_date=dt.date.today(),
                            place="", place_unit=village, interviewee="", visit_method="入户走访",
-                           problem="石柱子沟口的桥冲毁了，周玉梅家出不去，电话13912345678", category="道路桥梁", pii=[])
+                           problem="石柱子沟口的桥冲毁了，周玉梅家出不去，电话13912345678", category="道路桥梁",
+                           pii=["石柱子"])  # the extractor took the place for a person
         s.add(entry)
         s.flush()
         item = wf.open_item_from_entry(s, entry, cadre)

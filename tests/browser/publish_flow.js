@@ -50,7 +50,7 @@ function check(cond, message) {
     check(await page.locator('#original-problem mark', { hasText: '周玉梅' }).count() === 1, 'the name is highlighted in the original');
     await page.screenshot({ path: path.join(SHOTS, 'publish-before.png'), fullPage: true });
 
-    // unmask: the redactor took the place 石柱子 for a person
+    // unmask: the extractor flagged the place 石柱子 as a person
     const place = page.locator('#original-problem mark', { hasText: '石柱子' });
     check(await place.count() === 1, 'the place 石柱子 is (wrongly) masked');
     await place.click();
