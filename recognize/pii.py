@@ -464,6 +464,27 @@ _PLACE_AFTER = set("村镇乡县屯区市路街河沟岭山")
 _COMMON = set("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡")
 
 
+@lru_cache(maxsize=1)
+def _common_two_char_words() -> frozenset[str]:
+    """Frequent two-character adjectives, verbs, adverbs … in jieba's dictionary (良心, 认真):
+    a given name is rarely one of them. Empty without jieba."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.origin:
+        return frozenset()
+    path = Path(spec.origin).with_name("dict.txt")
+    if not path.exists():
+        return frozenset()
+    out = set()
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) == 2 and int(parts[1]) >= 300 and parts[2][:1] in "advcpurmq":
+                out.add(parts[0])
+    return frozenset(out)
+
+
 def _dictionary_word(w: str) -> bool:
     """A word the dictionary knows as something other than a name (玉米, 计划, 文化)."""
     from recognize.extract.lexicon import lookup
@@ -506,6 +527,7 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
                 t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn") for t in all_tokens)
             cuts_word = verb_object or any(t.start < end < t.end for t in all_tokens)
             if (_dictionary_word(w) or _dictionary_word(w[:2]) or (len(given) == 2 and _dictionary_word(given))
+                    or given in _common_two_char_words()
                     or cuts_word or text[end:end + 1] in _PLACE_AFTER):
                 break
             out.append((i, end))
