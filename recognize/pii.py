@@ -195,7 +195,7 @@ def _copy(raw: str, digits: bool) -> _Copy:
 
 _SEP = r"(?:[ ]+|[ ]*[-./_,，。·:：][ ]*)"
 _GROUP = r"(?:\d+|\(\s*\d+\s*\))"
-_CHAIN = re.compile(rf"(?<![\dA-Za-z])(?:\+\s*)?{_GROUP}(?:{_SEP}?{_GROUP})*(?:{_SEP}?[Xx](?![A-Za-z]))?(?![\d])")
+_CHAIN = re.compile(rf"(?<!\d)(?:\+\s*)?{_GROUP}(?:{_SEP}?{_GROUP})*(?:{_SEP}?[Xx](?![A-Za-z]))?(?![\d])")
 _GROUP_RE = re.compile(r"\d+|[Xx]")
 
 
