@@ -239,6 +239,7 @@ def _is_amount(groups: list[str], seps: list[str], after: str) -> bool:
 
 def _classify(digits: str, groups: list[str], seps: list[str], before: str, after: str,
               plus: bool) -> Optional[str]:
+    """What a run of digit groups is (mobile, id_card …), or None for a number a page may show."""
     cues = _cues()
     phone_cue = bool(cues["phone"].search(before))
     id_cue = bool(cues["id"].search(before))
@@ -424,9 +425,6 @@ def _after_place_names(text: str) -> list[tuple[int, int]]:
     return out
 
 
-_LIST = re.compile(rf"{_HAN}{{2,3}}(?:、{_HAN}{{2,3}})+")
-
-
 def _list_item(item: str) -> Optional[tuple[int, int]]:
     """Where the name is in one item of a 、 list: 当事人涂永和 → 涂永和, 人张丽 → 张丽."""
     for n in (3, 2):
@@ -579,7 +577,7 @@ _LIST_NEXT = re.compile(rf"\s*[、,，/和及与]\s*((?:{'|'.join(COMPOUND_SURNA
                         rf"(?=[、，,。；;和及与等\s)）]|$|{_HAN}?(?:说|反映|家|同意|表示|称))")
 
 
-def _name_spans(raw: str, c: _Copy, known: list[str]) -> list[tuple[int, int, str]]:
+def _name_spans(c: _Copy, known: list[str]) -> list[tuple[int, int, str]]:
     """Name spans in the copy's coordinates."""
     t = c.text
     spans: list[tuple[int, int, str]] = [(s, e, "name") for s, e in _lac_persons(t)]
@@ -659,7 +657,7 @@ def pii_spans(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = ())
     for s, e, kind in _pattern_hits(digit_copy):
         a, b = digit_copy.span(s, e)
         hits.append(PiiHit("", a, b, kind))
-    for s, e, kind in _name_spans(raw, name_copy, known):
+    for s, e, kind in _name_spans(name_copy, known):
         a, b = name_copy.span(s, e)
         hits.append(PiiHit("", a, b, kind))
     hits += [PiiHit("", a, b, "name") for a, b in _spaced_names(raw)]
