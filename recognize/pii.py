@@ -380,6 +380,11 @@ def _token_starts(text: str) -> set[int]:
     return {t.start for t in ner.tokens(text)}
 
 
+def _place_like(name: str) -> bool:
+    """毛甸子, 高岭子, 杨家沟: three characters ending the way the county's places end."""
+    return len(name) == 3 and name[-1] in lexicon()["place_finals"]
+
+
 def _strip_home(name: str) -> bool:
     return len(name) >= 2 and (name[0] == "老" or len(name) >= 3 or any(name.endswith(k) for k in lexicon()["kin_suffixes"]))
 
@@ -400,8 +405,8 @@ def _lac_persons(text: str) -> list[tuple[int, int]]:
             s = inner + 1
         if end - s < 2 or any(ch.isdigit() for ch in text[s:end]):
             continue
-        if text[end:end + 1] in bad_after or text[end - 1] in _PLACE_END:
-            continue  # 石柱子村, 杨木川村: a place, not a person
+        if text[end:end + 1] in bad_after or text[end - 1] in _PLACE_END or _place_like(text[s:end]):
+            continue  # 石柱子村, 杨木川村, 毛甸子: a place, not a person
         out.append((s, end))
     return out
 
@@ -523,10 +528,11 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
             # 修敬老院: the find cuts into a word; 修大棚: a verb and its object, not a name
             verb_object = tags.get(i, "").startswith("v") and any(
                 t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn") for t in all_tokens)
-            cuts_word = verb_object or any(t.start < end < t.end for t in all_tokens)
+            cuts_word = verb_object or any(t.start < end < t.end or (t.start == i and t.end == end and t.tag == "nz")
+                                           for t in all_tokens)  # 孔雀草: LAC read one word
             if (_dictionary_word(w) or _dictionary_word(w[:2]) or (len(given) == 2 and _dictionary_word(given))
                     or given in _common_two_char_words()
-                    or cuts_word or text[end:end + 1] in _PLACE_AFTER):
+                    or cuts_word or text[end:end + 1] in _PLACE_AFTER or _place_like(w)):
                 break
             out.append((i, end))
             break
@@ -585,6 +591,8 @@ def _name_spans(c: _Copy, known: list[str]) -> list[tuple[int, int, str]]:
     spans += [(s, e, "name") for s, e in _after_place_names(t)]
     for h in all_person_names(t, ()):
         s, e = h.start, h.end
+        if _dictionary_word(h.name):
+            continue  # 看了看路况: the cue rule read a word
         # 张大爷和李婶: the cue rule reads 和李婶 (和 is also a surname)
         if e - s >= 2 and t[s] in "和与跟及同" and t[s + 1] in SURNAMES:
             s += 1

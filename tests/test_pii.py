@@ -177,3 +177,9 @@ def test_cadres_become_their_unit_and_known_names_are_masked_everywhere():
     text = "李春生已联系施工队，为刘玉珍修好房顶，玉珍很满意"
     out = apply_masks(text, spans(text, ["刘玉珍"], cadres={"李春生": "南荒沟村"}))
     assert out == "南荒沟村已联系施工队，为刘某某修好房顶，某某很满意"
+
+
+@pytest.mark.parametrize("text", ["到黄椅山看了看路况", "毛甸子的草莓大棚", "高岭子的大棚", "孔雀草花海",
+                                  "石柱子沟口的桥冲毁了", "步达远镇下拨2吨修敬老院", "修大棚"])
+def test_places_and_words_that_look_like_names_survive(text):
+    assert redact(text) == text
