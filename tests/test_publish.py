@@ -102,6 +102,7 @@ def test_issue_examples_never_reach_a_public_surface(client, session, users, org
     _assert_clean(county, "before approval")
 
     login(users["sup_gulouzi"])
+    assert "公开内容待审核" in client.get(f"/ledger/item/{items[0].id}").get_data(as_text=True)
     for item in items:
         html, data, digest = _publish_page(client, item)
         # the original is shown with what will be masked, the public column already masked
@@ -113,6 +114,8 @@ def test_issue_examples_never_reach_a_public_surface(client, session, users, org
         resp = _approve(client, item, masks, digest, html)
         assert resp.status_code == 302
         assert "公开内容已审核通过" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    item_page = client.get(f"/ledger/item/{items[0].id}").get_data(as_text=True)
+    assert "已审核通过" in item_page and "公开内容待审核" not in item_page
     client.post("/logout")
 
     pages = _public_surfaces(client, org, items, users, login)

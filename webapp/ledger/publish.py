@@ -56,3 +56,9 @@ def publish(item_id: int):
     return render_template("ledger/publish.html", item=item, drafts=drafts, fields=fields,
                            approved=publication.current(item, db_session),
                            digest=publication.source_digest(item))
+
+
+@bp.app_template_global()
+def publication_pending(item: LedgerItem) -> bool:
+    """For the item page: does its text wait for the supervisor's approval before it goes public?"""
+    return publication.needs_approval(item)
