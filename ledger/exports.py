@@ -5,7 +5,8 @@ Every text cell is neutralised against formula injection: text starting with = +
 or carriage return) gets a leading apostrophe, so a spreadsheet never evaluates it.
 Public output goes through `public_row`, which uses the one PII detector
 (`recognize.pii.redact`) with the item's own known PII strings (reporter, interviewees,
-strings extraction flagged) as extra, and shows the place only down to the village.
+strings extraction flagged) as extra, and shows the place only down to the village. The
+problem and the result are shown only as a supervisor approved them (`ledger.publication`).
 """
 from __future__ import annotations
 
