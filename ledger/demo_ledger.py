@@ -146,6 +146,12 @@ def seed_ledger(session: Session, units: Units, users: Users, *, today: Optional
     for n in range(3):
         entry(v1, n + 3, n + 3)
     session.flush()
+    # 公开审核: the demo's supervisors approve the redactor's proposal for every closed item
+    from ledger.publication import approve_as_drafted
+
+    for item in made:
+        if item.status == "closed":
+            approve_as_drafted(session, item, supervisor(item.org_unit.parent or item.org_unit))
     counts: dict[str, int] = {}
     for item in made:
         counts[item.status] = counts.get(item.status, 0) + 1

@@ -5,7 +5,8 @@ Every text cell is neutralised against formula injection: text starting with = +
 or carriage return) gets a leading apostrophe, so a spreadsheet never evaluates it.
 Public output goes through `public_row`, which uses the one PII detector
 (`recognize.pii.redact`) with the item's own known PII strings (reporter, interviewees,
-strings extraction flagged) as extra, and shows the place only down to the village.
+strings extraction flagged) as extra, and shows the place only down to the village. The
+problem and the result are shown only as a supervisor approved them (`ledger.publication`).
 """
 from __future__ import annotations
 
@@ -129,17 +130,23 @@ def public_row(item: LedgerItem, number: int) -> list:
     """The same row for the public: nothing that identifies a person."""
     feedback = "；".join(f"{f.told_at:%Y-%m-%d} {f.method}" for f in item.feedbacks)
     ratings = "、".join(e.rating for e in item.evaluations)
+    from ledger.publication import public_texts
+
     r = lambda text: redact_for_public(item, text)  # noqa: E731
-    return [number, _visit_date(item), public_place(item), HIDDEN, r(item.problem), item.category,
+    problem, result, _ = public_texts(item)  # only what a supervisor approved for the public
+    return [number, _visit_date(item), public_place(item), HIDDEN, problem, item.category,
             LEVEL_LABELS.get(item.level, item.level), r(item.responsible_unit or item.org_unit.name),
-            _time_limit(item), r(_result(item)), r(feedback), ratings]
+            _time_limit(item), result, r(feedback), ratings]
 
 
 def public_item(item: LedgerItem) -> dict:
     """What the public page shows of a closed item: category, place down to the village, dates,
     the problem and the result, all redacted; ratings without comments."""
-    r = lambda text: redact_for_public(item, text)  # noqa: E731
+    from ledger.publication import public_texts
+
+    problem, result, approved = public_texts(item)  # only what a supervisor approved for the public
     return {
+        "approved": approved,
         "code": item.code,
         "category": item.category,
         "place": public_place(item),
@@ -147,8 +154,8 @@ def public_item(item: LedgerItem) -> dict:
         "closed": _local_date(item.closed_at),
         "level": LEVEL_LABELS.get(item.level, item.level),
         "unit": item.org_unit.name,
-        "problem": r(item.problem),
-        "result": r(item.result),
+        "problem": problem,
+        "result": result,
         "ratings": [e.rating for e in item.evaluations],
     }
 

@@ -547,3 +547,26 @@ class AuditEvent(Base):
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+# --- publication ------------------------------------------------------------------------
+
+
+class ItemPublication(Base):
+    """A supervisor's approval of what the public sees of an item: the public text of its problem
+    and result, the masks it was made with, and a digest of the original text it was made from
+    (a later change to the item's text makes it stale; the original stays on the item)."""
+
+    __tablename__ = "item_publications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)
+    problem: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[str] = mapped_column(Text, default="")
+    masks: Mapped[dict] = mapped_column(JSON, default=dict)  # {"problem": [[start, end], …], "result": …}
+    source_digest: Mapped[str] = mapped_column(String(64))
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    item: Mapped[LedgerItem] = relationship()
+    approved_by: Mapped[User] = relationship()

@@ -8,7 +8,7 @@ import io
 
 import openpyxl
 
-from ledger import evaluation, exports, workflow as wf
+from ledger import evaluation, exports, workflow as wf, publication
 from recognize.pii import find_pii
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 
@@ -43,6 +43,7 @@ def _pii_county(c):
         wf.record_feedback(s, item, cadre, "电话告知", NOW, f"已电话告知{who}，电话13841512345")
         wf.solve_now(s, item, cadre, f"已为{who}解决，{who}（{place}）表示满意，回访电话0415-5123456")
         evaluation.submit_public_evaluation(s, item.code, "满意", f"我是{who}，谢谢")
+        publication.approve_as_drafted(s, item, c.users["sup_gulouzi"])  # 公开审核
         items.append(item)
     return items
 
@@ -73,6 +74,8 @@ def test_public_item_redacts_known_names_even_without_a_cue(county):
     item = wf.open_item_from_entry(s, entry, c.users["cadre_a"])
     wf.record_feedback(s, item, c.users["cadre_a"], "当面告知", NOW)
     wf.solve_now(s, item, c.users["cadre_a"], "刘玉珍家的房顶已修好")
+    assert exports.public_item(item)["result"] == publication.PENDING  # nothing before approval
+    publication.approve_as_drafted(s, item, c.users["sup_gulouzi"])
     row = exports.public_item(item)
     assert "刘玉珍" not in str(row) and "4组7号" not in str(row)
     assert row["place"] == "宽甸县古楼子乡南荒沟村" and row["result"] == "刘某某家的房顶已修好"
@@ -151,6 +154,7 @@ def test_csv_export(county):
 def test_public_export_only_closed_items(county):
     c = county
     i1, i2, i3 = _ledger_items(c)
+    publication.approve_as_drafted(c.session, i2, c.users["sup_gulouzi"])
     wb = openpyxl.load_workbook(io.BytesIO(exports.export_xlsx(c.session, c.units["古楼子乡"], public=True)))
     assert wb.sheetnames == ["古楼子乡", "南荒沟村"]
     assert wb["古楼子乡"].max_row == 2  # header only: nothing closed there

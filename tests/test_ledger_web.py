@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ledger import evaluation, workflow as wf
+from ledger import evaluation, publication, workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import Evaluation, LedgerItem
 from recognize.pii import find_pii
@@ -131,6 +131,7 @@ def _closed_pii_items(session, users):
         item = wf.open_item_from_entry(session, entry, cadre)
         wf.record_feedback(session, item, cadre, "电话告知", NOW, f"已电话告知{who}，电话13841512345")
         wf.solve_now(session, item, cadre, f"已为{who}解决，{who}（{place}）表示满意，回访电话0415-5123456")
+        publication.approve_as_drafted(session, item, users["sup_gulouzi"])  # 公开审核
         items.append(item)
     session.commit()
     return items
@@ -329,6 +330,7 @@ def test_public_village_page_shows_items_solved_higher_up(client, session, users
     wf.escalate(session, item, users["cadre_a"], "需要乡里")
     wf.accept_escalation(session, item, users["sup_gulouzi"])
     wf.solve_now(session, item, users["sup_gulouzi"], "乡水利站更换主管道")
+    publication.approve_as_drafted(session, item, users["sup_gulouzi"])
     session.commit()
     for unit in ("南荒沟村", "古楼子乡", "宽甸县"):
         assert "乡水利站更换主管道" in client.get(f"/public/{org[unit].id}").get_data(as_text=True), unit

@@ -145,6 +145,9 @@ ROUTES = {
     ("ledger.act", "POST", "accept"): ("/ledger/item/{escalated}/accept", "note", TOWNSHIP_ACT, None),
     ("ledger.act", "POST", "send_back"): ("/ledger/item/{escalated}/send_back", "guidance", TOWNSHIP_ACT, None),
     ("ledger.act", "POST", "unknown action"): ("/ledger/item/{item}/bogus", "plain", NOBODY, None),
+    # 公开审核: supervisors above the item see and approve its public text; its cadre may not.
+    ("ledger.publish", "GET", ""): ("/ledger/item/{done}/publish", None, _with(SEE_ITEM, cadre_a=403), None),
+    ("ledger.publish", "POST", ""): ("/ledger/item/{done}/publish", "plain", SUPERVISOR_ACT, None),
     ("ledger.entries", "GET", ""): ("/ledger/entries", None, SIGNED_IN, SEES_SUBJECT),
     ("ledger.take_entry", "POST", "open"): ("/ledger/entries/{entry}/open", "plain", TAKE_ENTRY, None),
     ("ledger.take_entry", "POST", "link"): ("/ledger/entries/{entry}/link", "link", TAKE_ENTRY, None),
@@ -218,7 +221,7 @@ def world(app, session, org, users):
     in 南荒沟村's ledger."""
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import evaluation, jobs
+    from ledger import evaluation, jobs, publication
     from ledger import review as svc
     from ledger import workflow as wf
     from ledger.deadlines import local_today
@@ -283,6 +286,7 @@ def world(app, session, org, users):
             wf.complete(session, it, cadre_a, f"已修复，{REPORTER}（电话{PHONE}）表示满意")
         if state in ("closed", "used"):
             wf.close(session, it, sup, "验收合格")
+            publication.approve_as_drafted(session, it, sup)  # what public pages may show
         if state == "used":
             evaluation.submit_public_evaluation(session, it.code, "满意")
         session.commit()

@@ -110,3 +110,76 @@ def test_name_after_role_cue_found_even_when_followed_by_a_noun():
     assert "王桂兰" in find_pii("低保户王桂兰房屋漏雨")
     assert "李春生" in find_pii("贫困户李春生电话15904157788")
     assert "王桂兰" not in redact("低保户王桂兰房屋漏雨")
+
+
+# --- issue 14: every spelling, the everyday forms of names, what must survive -----------------
+
+MOBILE = "13912345678"
+
+
+@pytest.mark.parametrize("spelled", [
+    "139.1234.5678", "139  8765  4321", "一3九1二3四5六7八", "幺三九一二三四五六七八", "壹叁玖壹贰叁肆伍陆柒捌",
+    "①③⑨①②③④⑤⑥⑦⑧", "１３９１２３４５６７８", "139\u00a01234\u00a05678", "139\u200b1234\u200b5678",
+    "139_1234_5678", "139/1234/5678", "139，1234，5678", "139,1234,5678", "+86 139 1234 5678", "(+86)13912345678",
+    "一三九 一二三四 五六七八", "1三9-12三4-567八",
+])
+def test_a_mobile_in_every_spelling(spelled):
+    text = f"他说有事打{spelled}找他"
+    out = redact(text)
+    digits = "".join(c for c in __import__("recognize.pii", fromlist=["_copy"])._copy(out, digits=True).text if c.isdigit())
+    assert "5678" not in digits and "1234" not in digits and "4321" not in digits, out
+    assert out.startswith("他说有事打") and out.endswith("找他")
+
+
+@pytest.mark.parametrize("text, secret", [
+    ("身份证号210624198，001011238", "1238"), ("210624.19800101.1238已核实", "1238"),
+    (f"证件 {VALID_ID[:6]} {VALID_ID[6:14]} {VALID_ID[14:]}", VALID_ID[-4:]),
+    ("座机0415-5123456", "5123456"), ("电话（0415）5123456", "5123456"), ("办公电话 0415 512 3456", "3456"),
+    ("卡号6222 0200 1234 5678 901", "5678"), ("存折6222020012345678901已冻结", "5678"),
+    ("家住3队12号", "12号"), ("三社8号的房子", "8号"), ("他家在二组，18号", "18号"), ("住南荒沟村8号", "8号"),
+    ("五组第十五号院", "十五号"), ("车牌辽F·8K123", "8K123"), ("辽f12345停在路边", "12345"),
+    ("邮箱 zhang.san@qq.com", "zhang.san"),
+])
+def test_numbers_and_places_in_ordinary_writing(text, secret):
+    assert secret not in redact(text), redact(text)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("已将补助款发给周玉梅", "周玉梅"), ("陈国强同意维修", "陈国强"), ("已通知赵德胜", "赵德胜"),
+    ("当事人李建华、张丽都同意了", "张丽"), ("当事人涂永和、熊丽娟", "涂永和"), ("周玉梅的房子漏雨", "周玉梅"),
+    ("感谢王秀兰", "王秀兰"), ("种蓝莓的老宋家今年减产了", "老宋"), ("老李头腿摔了", "老李"),
+    ("到了周婶家", "周婶"), ("孙大爷的房子漏雨", "孙大"), ("于老三反映", "于老"), ("村民谭 文 华反映", "谭 文 华"),
+    ("王秀兰说，秀兰家里就她一个人", "秀兰"), ("南荒沟村曲国强，电话没人接", "曲国强"),
+    ("给单长海送去了米面油", "单长海"),
+])
+def test_names_said_the_everyday_way(text, name):
+    assert name not in redact(text), redact(text)
+
+
+@pytest.mark.parametrize("text", [
+    "在南荒沟村三组种香菇3万元", "2024年3月12日修了5座桥", "古楼子乡大古岭村的玉米收了300斤", "2024-03-12开会",
+    "20240312前报送", "花了1,200,000元", "每斤涨了3.5元", "二道河村的路冲毁了", "九九重阳节慰问老人",
+    "杨木川村三组的路面坏了", "敬老院门口的路灯坏了", "明年计划种蓝莓200亩", "东边大爷说",
+])
+def test_ordinary_words_survive(text):
+    assert redact(text) == text
+
+
+def test_the_map_back_keeps_offsets_into_the_original():
+    text = "电话：一3九\u200b1二3四 5六7八。"
+    (hit,) = [h for h in pii_spans(text) if h.kind == "mobile"]
+    assert text[hit.start:hit.end] == hit.text == "一3九\u200b1二3四 5六7八"
+
+
+def test_cadres_become_their_unit_and_known_names_are_masked_everywhere():
+    from recognize.pii import spans, apply_masks
+
+    text = "李春生已联系施工队，为刘玉珍修好房顶，玉珍很满意"
+    out = apply_masks(text, spans(text, ["刘玉珍"], cadres={"李春生": "南荒沟村"}))
+    assert out == "南荒沟村已联系施工队，为刘某某修好房顶，某某很满意"
+
+
+@pytest.mark.parametrize("text", ["到黄椅山看了看路况", "毛甸子的草莓大棚", "高岭子的大棚", "孔雀草花海",
+                                  "石柱子沟口的桥冲毁了", "步达远镇下拨2吨修敬老院", "修大棚"])
+def test_places_and_words_that_look_like_names_survive(text):
+    assert redact(text) == text

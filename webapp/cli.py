@@ -680,12 +680,14 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
 def _add_commands_of_other_parts() -> None:
     """Commands that live beside the code they drive: extraction and the ledger."""
     from recognize.extract.cli import extract_command
+    from recognize.pii_cli import redact_command
     from webapp.ledger.commands import COMMANDS
 
     cli.add_command(extract_command, "extract")
     from webapp.extractor_commands import train_extractor_command
 
     cli.add_command(train_extractor_command)
+    cli.add_command(redact_command, "redact")
     for command in COMMANDS:
         cli.add_command(command)
 

@@ -2,7 +2,7 @@
 JSON for the API."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -36,6 +36,7 @@ def render_error(exc: HTTPException, detail: str = ""):
     detail = detail or _detail(exc)
     if request.path.startswith("/api/"):
         return jsonify(error=detail or _(title), code=code), code
+    g.no_echo = True  # an error page never repeats the address or what was submitted
     try:
         return render_template("errors/error.html", code=code, title=_(title), explanation=_(explanation),
                                detail=detail), code

@@ -609,7 +609,7 @@ def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, us
 
 
 def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, session, users, org, request):
-    from ledger import review as svc
+    from ledger import publication, review as svc
     from ledger.models import AuditEvent, Capture
     from tests.test_security import _capture_with_text
 
@@ -620,6 +620,7 @@ def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, sessio
     item = svc.confirm_entry(session, capture, sup, capture_version=capture.version,
                              entry_version=capture.entry.version, edits={"place": "步达远村三组"},
                              triage="now", result="已修复")
+    publication.approve_as_drafted(session, item, sup)  # public pages show approved text only
     session.commit()
     session.expire_all()
     entry = session.get(Capture, capture.id).entry

@@ -2,7 +2,7 @@
 villager's evaluation page reached through the item's code or QR code (群众评议)."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -57,6 +57,7 @@ _per_client = limiter.shared_limit(ratelimit.limit("PUBLIC_EVAL_LIMIT"), key_fun
 def evaluate(code: str):
     item = evaluation.item_by_code(db_session, code)
     if item is None or item.status == "merged":
+        g.no_echo = True  # an error page never repeats what was submitted (the code may be anything)
         return render_template("public/evaluate.html", item=None, row=None), 404
     if request.method == "POST":
         try:

@@ -2,7 +2,7 @@
 org-tree prefix on PostgreSQL
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Sequence, Union
 from alembic import op
 
 revision: str = "0006"
-down_revision: Union[str, Sequence[str], None] = "0004"
+down_revision: Union[str, Sequence[str], None] = "0005"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
