@@ -33,9 +33,9 @@ from __future__ import annotations
 
 import math
 import os
-import unicodedata
 import threading
 import time
+import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -55,6 +55,7 @@ from recognize.speech_text import (
 )
 from recognize.speech_vad import pack_windows, speech_regions
 from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript, word
+from recognize.vocabulary import Vocabulary, as_vocabulary, correct_transcript
 
 ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
@@ -79,6 +80,10 @@ USE_VOCAB_PROMPT = os.environ.get("MINXIN_SPEECH_VOCAB_PROMPT", "0") == "1"
 # off unless measured to help (bench/asr.py --vocab; MINXIN_SPEECH_HOTWORDS=1 turns it on).
 USE_HOTWORDS = os.environ.get("MINXIN_SPEECH_HOTWORDS", "0") == "1"
 MAX_HOTWORD_CHARS = 120
+# The pinyin-aware vocabulary corrector (recognize.vocabulary) on the finished transcript:
+# on by default (bench/asr.py --vocab: no change on the real clips, slipped names restored on
+# the simulated set); MINXIN_SPEECH_CORRECT=0 turns it off.
+USE_CORRECTOR = os.environ.get("MINXIN_SPEECH_CORRECT", "1") != "0"
 
 
 def build_hotwords(vocabulary: Iterable[str]) -> Optional[str]:
@@ -469,6 +474,7 @@ def transcribe_array(
     vocab_prompt: Optional[bool] = None,
     hotwords: Optional[bool] = None,
     flag_threshold: Optional[float] = None,
+    correct: Optional[bool] = None,
 ) -> Transcript:
     """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``)."""
     started = time.perf_counter()
@@ -483,7 +489,8 @@ def transcribe_array(
         )
     if language in ("", "auto"):
         language = None
-    vocabulary = list(vocabulary or ())
+    county = as_vocabulary(vocabulary)
+    vocabulary = list(county.names)
     base = USE_BASE_PROMPT if base_prompt is None else base_prompt
     use_vocab = USE_VOCAB_PROMPT if vocab_prompt is None else vocab_prompt
     use_hot = USE_HOTWORDS if hotwords is None else hotwords
@@ -557,9 +564,7 @@ def transcribe_array(
         if progress:
             progress(min(1.0, 0.05 + 0.95 * done / total))
 
-    if progress:
-        progress(1.0)
-    return Transcript.join(
+    result = Transcript.join(
         pieces,
         sep=segment_gap,
         language=(detected or "zh"),
@@ -568,6 +573,11 @@ def transcribe_array(
         seconds=round(time.perf_counter() - started, 3),
         duration=round(duration, 3),
     )
+    if USE_CORRECTOR if correct is None else correct:
+        result = correct_transcript(result, county)
+    if progress:
+        progress(1.0)
+    return result
 
 
 def transcribe_audio(
@@ -576,7 +586,7 @@ def transcribe_audio(
     engine: Optional[str] = None,
     model: Optional[str] = None,
     language: Optional[str] = "zh",
-    vocabulary: Iterable[str] = (),
+    vocabulary: "Iterable[str] | Vocabulary" = (),
     progress: Optional[ProgressCallback] = None,
     max_seconds: float = 1800,
 ) -> Transcript:
@@ -584,10 +594,12 @@ def transcribe_audio(
 
     ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a
     size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
-    forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: village,
-    cadre and local names given to Whisper as prompt context when the deployment enables
-    it (``MINXIN_SPEECH_VOCAB_PROMPT=1``; off by default, see ``USE_VOCAB_PROMPT`` for the
-    measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
+    forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: a
+    ``recognize.vocabulary.Vocabulary`` or village, cadre and local names: the corrector
+    replaces what sounds like one of them (``USE_CORRECTOR``), and they are given to
+    Whisper as prompt context or hotwords when the deployment enables it
+    (``MINXIN_SPEECH_VOCAB_PROMPT=1``, ``MINXIN_SPEECH_HOTWORDS=1``; off by default, see
+    ``USE_VOCAB_PROMPT`` for the measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
     called after each window; recordings over ``max_seconds`` are refused.
 
     Raises ``RecognitionError`` (message Chinese first, English in parentheses) for files
