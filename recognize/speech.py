@@ -77,11 +77,11 @@ USE_BASE_PROMPT = os.environ.get("MINXIN_SPEECH_BASE_PROMPT", "0") == "1"
 # on with MINXIN_SPEECH_VOCAB_PROMPT=1 (worth re-measuring with larger models).
 USE_VOCAB_PROMPT = os.environ.get("MINXIN_SPEECH_VOCAB_PROMPT", "0") == "1"
 # The vocabulary as faster-whisper ``hotwords`` (decoding context before each window):
-# off unless measured to help (bench/asr.py --vocab; MINXIN_SPEECH_HOTWORDS=1 turns it on).
+# off unless measured to help (bench/asr.py --vocabulary; MINXIN_SPEECH_HOTWORDS=1 turns it on).
 USE_HOTWORDS = os.environ.get("MINXIN_SPEECH_HOTWORDS", "0") == "1"
 MAX_HOTWORD_CHARS = 120
 # The pinyin-aware vocabulary corrector (recognize.vocabulary) on the finished transcript:
-# on by default (bench/asr.py --vocab: no change on the real clips, slipped names restored on
+# on by default (bench/asr.py --vocabulary: no change on the real clips, slipped names restored on
 # the simulated set); MINXIN_SPEECH_CORRECT=0 turns it off.
 USE_CORRECTOR = os.environ.get("MINXIN_SPEECH_CORRECT", "1") != "0"
 
@@ -589,6 +589,7 @@ def transcribe_audio(
     vocabulary: "Iterable[str] | Vocabulary" = (),
     progress: Optional[ProgressCallback] = None,
     max_seconds: float = 1800,
+    correct: Optional[bool] = None,
 ) -> Transcript:
     """Transcribe a voice memo file of any phone/browser format.
 
@@ -616,6 +617,7 @@ def transcribe_audio(
         vocabulary=vocabulary,
         progress=progress,
         max_seconds=max_seconds,
+        correct=correct,
     )
     result.seconds = round(time.perf_counter() - started, 3)
     return result
