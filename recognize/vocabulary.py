@@ -171,26 +171,34 @@ def as_vocabulary(value: "Vocabulary | Iterable[str] | None") -> Vocabulary:
     return Vocabulary.build(places=list(value or ()))
 
 
-def _sounds_like(span: str, name: str) -> bool:
-    """``span`` is ``name`` misheard: see the module docstring for the rules."""
+def _sounds_like(span: str, name: str) -> Optional[list[int]]:
+    """``span`` is ``name`` misheard (see the module docstring for the rules): the positions
+    whose sound differs (near-homophones), or None when it is not."""
     if span == name:
-        return False
+        return None
     diffs = [i for i, (a, b) in enumerate(zip(span, name)) if a != b]
-    fuzzy = 0
+    fuzzy = []
     for i in diffs:
         ra, rb = _readings(span[i]), _readings(name[i])
         if len(name) <= 2:
             if not {r[0] for r in ra} & {r[0] for r in rb}:
-                return False  # two syllables: the very same sounds, tones included
+                return None  # two syllables: the very same sounds, tones included
         elif not {r[1] for r in ra} & {r[1] for r in rb}:
-            fuzzy += 1
+            fuzzy.append(i)
     if len(name) <= 2:
-        return len(diffs) == 1
-    return len(diffs) <= max(1, len(name) // 2) and fuzzy <= 1
+        return fuzzy if len(diffs) == 1 else None
+    return fuzzy if len(diffs) <= max(1, len(name) // 2) and len(fuzzy) <= 1 else None
 
 
-def correct_text(text: str, vocab: Vocabulary) -> list[Correction]:
-    """The corrections to make in ``text``, left to right, not overlapping."""
+# A character Whisper heard with at least this probability is taken as heard when only a
+# near-homophone would change it (庞 and 潘 sound different; a sure decoder heard which):
+# a true homophone carries no such evidence (南黄/南荒 sound the same).
+SURE = 0.9
+
+
+def correct_text(text: str, vocab: Vocabulary, sure: Optional[list[bool]] = None) -> list[Correction]:
+    """The corrections to make in ``text``, left to right, not overlapping. ``sure[k]``:
+    character k was heard with probability >= ``SURE`` (speech; None for plain text)."""
     if not vocab or not text:
         return []
     written = [False] * len(text)  # inside a vocabulary name written exactly
@@ -225,11 +233,14 @@ def correct_text(text: str, vocab: Vocabulary) -> list[Correction]:
                 continue
             # A name written right is never changed; a longer name around it may be
             # completed (步达远 written right, 步达远寸 -> 步达远村).
-            hits = [
-                w for w in vocab.candidates(span)
-                if _sounds_like(span, w)
-                and not any(written[i + k] for k in range(n) if span[k] != w[k])
-            ]
+            hits = []
+            for w in vocab.candidates(span):
+                fuzzy = _sounds_like(span, w)
+                if fuzzy is None or any(written[i + k] for k in range(n) if span[k] != w[k]):
+                    continue
+                if sure is not None and any(sure[i + k] for k in fuzzy):
+                    continue
+                hits.append(w)
             if not hits:
                 continue
             # The entry written most like what was heard; a tie: keep the text as heard.
@@ -255,7 +266,14 @@ def correct_piece(piece: Piece, vocab: Vocabulary) -> Piece:
     """A copy of ``piece`` with its text corrected; each corrected span becomes one word
     carrying ``corrected_from`` (what was heard) and ``source``, timed over the words it
     replaced."""
-    fixes = correct_text(piece.text, vocab)
+    sure = None
+    if piece.words:
+        sure = [False] * len(piece.text)
+        for w in piece.words:
+            if (w.get("probability") or 0.0) >= SURE:
+                for k in range(w["char_start"], w["char_end"]):
+                    sure[k] = True
+    fixes = correct_text(piece.text, vocab, sure)
     if not fixes:
         return piece
     new = copy.deepcopy(piece)

@@ -112,6 +112,8 @@ ROUTES = {
     ("review.confirm", "POST", ""): ("/review/{capture}/confirm", "edit", REVIEW_ACT, None),
     ("review.return_", "POST", ""): ("/review/{capture}/return", "comment", REVIEW_ACT, None),
     ("review.reject", "POST", ""): ("/review/{capture}/reject", "reason", REVIEW_ACT, None),
+    ("review.correct_transcript", "POST", ""): ("/review/{capture}/transcript", "transcript_word", REVIEW_ONE, None),
+    ("review.reextract", "POST", ""): ("/review/{capture}/reextract", "edit", REVIEW_ACT, None),
     ("review.correct", "GET", ""): ("/review/mine/{returned}", None, OWNER_ONLY, None),
     ("review.correct", "POST", ""): ("/review/mine/{returned}", "edit", _with(OWNER_ONLY, cadre_a=302), None),
     # The ledger (台账).
@@ -327,6 +329,8 @@ def _form(kind, token, n, ids=None):
     if kind == "edit":
         return {**data, "problem": "村里自来水冬天冻裂", "category": "饮水", "visit_method": "入户走访",
                 "place": "南荒沟村", "interviewee": "张大爷", "visit_date": "2025-05-01"}
+    if kind == "transcript_word":
+        return {**data, "piece": "0", "char_start": "0", "char_end": "1", "text": "甲"}
     if kind == "comment":
         return {**data, "comment": "请补充"}
     if kind == "reason":

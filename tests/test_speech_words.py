@@ -93,3 +93,33 @@ def test_cli_transcribe_json_prints_the_words(tmp_path, monkeypatch):
     words = [w for p in data["pieces"] for w in p["words"]]
     assert words and all(KEYS <= set(w) for w in words)
     assert any(w["flagged"] and "制" in w["text"] for w in words)
+
+
+def test_long_memo_reports_progress_keeps_the_model_and_places_words_where_said(tmp_path):
+    import numpy as np
+
+    from recognize.audio import SAMPLE_RATE, decode_audio
+    from tests.test_speech_models import write_wav
+
+    rng = np.random.default_rng(16)
+    audio = (rng.standard_normal(3 * 60 * SAMPLE_RATE) * 0.0005).astype(np.float32)
+    plan = [(20, "BAC009S0764W0121.wav"), (95, "TEST_NET_Y0000000000_-KTKHdZ2fb8_S00000.wav"),
+            (160, "IT0011W0001.wav")]
+    spans = []
+    for at, name in plan:
+        clip = decode_audio(AUDIO / name)
+        audio[at * SAMPLE_RATE: at * SAMPLE_RATE + len(clip)] += clip
+        spans.append((at, at + len(clip) / SAMPLE_RATE))
+    path = write_wav(tmp_path / "memo.wav", audio)
+    engine = speech.get_engine()
+    progress = []
+    t = speech.transcribe_audio(path, progress=progress.append)
+    assert speech.get_engine() is engine  # loaded once, kept
+    assert progress[0] == 0.0 and progress[-1] == 1.0 and progress == sorted(progress)
+    assert len(set(progress)) >= 4
+    check_words(t, speech.flag_below())
+    for p in t.pieces:
+        for w in p.words:
+            assert any(a - 0.5 <= w["start"] and w["end"] <= b + 0.5 for a, b in spans), (w, spans)
+    (stalled,) = [w for p in t.pieces for w in p.words if "制" in w["text"]]
+    assert 20 + 1.5 <= stalled["start"] <= 20 + 3.5 and stalled["flagged"]

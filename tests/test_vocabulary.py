@@ -97,3 +97,16 @@ def test_simulated_homophone_set_is_restored_without_new_errors():
     restored = sum(fixed(r["heard"], vocab) == r["reference"] for r in slipped)
     assert restored >= 0.95 * len(slipped)
     assert all(fixed(r["heard"], vocab) == r["reference"] for r in clean)
+
+
+def test_a_near_homophone_heard_with_confidence_is_kept_a_homophone_is_not():
+    def piece(text, probability):
+        return Piece(text, 0.9, start=0.0, end=1.0, words=[word(text, 0.0, 1.0, probability, False, 0, len(text))])
+
+    vocab = Vocabulary.build(names=["潘立新"], places=["南荒沟村"])
+    sure_pang = correct_transcript(Transcript.join([piece("庞立新", 0.97)]), vocab)
+    assert sure_pang.text == "庞立新"  # pang and pan sound different, and Whisper was sure
+    unsure = correct_transcript(Transcript.join([piece("庞立新", 0.6)]), vocab)
+    assert unsure.text == "潘立新"
+    # 黄 and 荒 sound the same: Whisper's confidence says nothing about which was meant.
+    assert correct_transcript(Transcript.join([piece("南黄沟村", 0.97)]), vocab).text == "南荒沟村"
