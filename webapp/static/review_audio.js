@@ -47,7 +47,9 @@
 
   function bind(root) {
     $$('.word', root).forEach((el) => {
-      el.addEventListener('click', (e) => { e.stopPropagation(); select(el); });
+      // The segment's own handler (review.js) marks the segment and seeks to its start; the
+      // word's seek runs after it.
+      el.addEventListener('click', () => { setTimeout(() => select(el), 0); });
       el.addEventListener('dblclick', (e) => { e.preventDefault(); e.stopPropagation(); select(el, { play: false }); edit(el); });
     });
   }
