@@ -322,12 +322,11 @@ def correct_transcript(transcript: Transcript, vocab: Optional[Vocabulary]) -> T
     if all(a is b for a, b in zip(pieces, transcript.pieces)):
         return transcript
     old = transcript.text
-    gaps = [old[a.char_end : b.char_start] for a, b in zip(transcript.pieces, transcript.pieces[1:])]
-    out = copy.copy(transcript)
+    gaps = iter([old[a.char_end : b.char_start] for a, b in zip(transcript.pieces, transcript.pieces[1:])])
     return Transcript.join(
-        pieces, sep=lambda before, after: gaps[pieces.index(after) - 1],
-        language=out.language, engine=out.engine, model=out.model, seconds=out.seconds,
-        duration=out.duration, page_sizes=list(out.page_sizes),
+        pieces, sep=lambda _before, _after: next(gaps),
+        language=transcript.language, engine=transcript.engine, model=transcript.model,
+        seconds=transcript.seconds, duration=transcript.duration, page_sizes=list(transcript.page_sizes),
     )
 
 
