@@ -28,6 +28,17 @@ shortest clip, then every clip is transcribed through ``transcribe_audio`` (time
 clips (0.6 s of silence between them) once, three and six times: short clips each pay a whole
 30-second encoder pass, a dictated memo of a minute or more does not.
 
+``--flags`` prints flag quality on the real clips (default engine): the share of wrong
+characters (substituted or inserted, and deletions next to a flagged word) that lie inside
+flagged words, and the share of words flagged, for a sweep of thresholds with the configured
+one marked (``MINXIN_SPEECH_FLAG_BELOW``); the demo memo is shown as a second line.
+
+``--vocabulary`` prints CER on the real clips (and on the demo memo, which names the demo
+county's village) with and without the vocabulary corrector and faster-whisper hotwords, the
+vocabulary being the county of ``bench/data/homophone_county.json``; then the simulated
+homophone set (``scripts/make_homophone_set.py``): slipped names restored, and new errors in
+sentences that had none; and, as unseen clean text, the notes of ``tests/data/extraction_*``.
+
 ``--prompts`` adds an ablation on the default engine: no prompt, the base prompt
 (以下是普通话的句子。), a vocabulary unrelated to the clips (village/cadre names), and an
 oracle vocabulary of terms taken from the references.
@@ -245,6 +256,149 @@ def memo_lengths(args, rows) -> None:
         print(f"{n:>3} {seconds:>8.1f} {best / seconds:>6.3f} {corpus_cer([(text, reference * n)]):>6.3f}", flush=True)
 
 
+MEMO = ROOT / "samples" / "voice" / "memo.m4a"
+# samples/voice/README.md: the text the demo memo was synthesised from.
+MEMO_REFERENCE = ("三月十二日上午，我到南荒沟村入户走访了村民张大爷。他反映村里通往镇上的那段路，一下雨就没法走，"
+                  "孩子上学很不方便。我们商量先由村委会组织群众修补，再向乡里申请道路硬化资金。")
+FLAG_SWEEP = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8)
+
+
+def county_vocabulary():
+    from recognize.vocabulary import Vocabulary
+
+    county = json.loads((ROOT / "bench" / "data" / "homophone_county.json").read_text("utf-8"))
+    return Vocabulary.build(names=county["cadres"] + county["villagers"],
+                            places=county["townships"] + county["villages"] + [county["county"]])
+
+
+def _wrong_chars(hyp: str, ref: str) -> tuple[set[int], list[int]]:
+    """Hypothesis positions that are wrong (substituted or inserted), and the hypothesis
+    positions before which a reference character was deleted (one edit-distance path)."""
+    n, m = len(hyp), len(ref)
+    d = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        d[i][0] = i
+    for j in range(m + 1):
+        d[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (hyp[i - 1] != ref[j - 1]))
+    wrong, deleted = set(), []
+    i, j = n, m
+    while i > 0 or j > 0:
+        if i > 0 and j > 0 and d[i][j] == d[i - 1][j - 1] + (hyp[i - 1] != ref[j - 1]):
+            if hyp[i - 1] != ref[j - 1]:
+                wrong.add(i - 1)
+            i, j = i - 1, j - 1
+        elif i > 0 and d[i][j] == d[i - 1][j] + 1:
+            wrong.add(i - 1)
+            i -= 1
+        else:
+            deleted.append(i)
+            j -= 1
+    return wrong, deleted
+
+
+def flag_quality(items: list[tuple], threshold: float) -> tuple[int, int, int, int]:
+    """(wrong chars inside flagged words, wrong chars, words flagged, words) over
+    (transcript, reference) pairs."""
+    from recognize.speech_text import normalize_for_cer
+
+    inside = wrong_total = flagged = words = 0
+    for t, ref in items:
+        chars, flags = [], []
+        for p in t.pieces:
+            mark = [False] * len(p.text)
+            for w in p.words or []:
+                words += 1
+                if w["probability"] < threshold:
+                    flagged += 1
+                    for k in range(w["char_start"], w["char_end"]):
+                        mark[k] = True
+            for k, ch in enumerate(p.text):
+                if normalize_for_cer(ch):
+                    chars.append(normalize_for_cer(ch))
+                    flags.append(mark[k])
+        wrong, deleted = _wrong_chars("".join(chars), normalize_for_cer(ref))
+        wrong_total += len(wrong) + len(deleted)
+        inside += sum(flags[i] for i in wrong)
+        inside += sum((i > 0 and flags[i - 1]) or (i < len(flags) and flags[i]) for i in deleted)
+    return inside, wrong_total, flagged, words
+
+
+def flags_report(args, rows) -> None:
+    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
+    from recognize import speech
+
+    def run(path):
+        return speech.transcribe_array(speech.decode_audio(path), model=args.model, beam_size=args.beam,
+                                       correct=False)
+
+    clips = [(run(r["path"]), r["reference"]) for r in rows]
+    memo = [(run(MEMO), MEMO_REFERENCE)] if MEMO.exists() else []
+    configured = speech.flag_below()
+    print(f"\nflag quality ({speech.default_engine()}, {args.model}; a word = LAC word over Whisper's "
+          f"tokens, its probability the lowest of its tokens; configured threshold {configured}):")
+    print(f"{'threshold':>9}  {'clips: wrong chars in flagged':>30} {'words flagged':>14}   "
+          f"{'+ demo memo: wrong in flagged':>30} {'words flagged':>14}")
+    for th in sorted(set(FLAG_SWEEP) | {configured}):
+        a, b, c, d = flag_quality(clips, th)
+        e, f, g, h = flag_quality(clips + memo, th)
+        mark = "  <- configured" if th == configured else ""
+        print(f"{th:>9.2f}  {a:>3}/{b:<3} = {a / max(1, b):>5.1%}{'':>13} {c:>3}/{d:<3} = {c / max(1, d):>5.1%}   "
+              f"{e:>3}/{f:<3} = {e / max(1, f):>5.1%}{'':>13} {g:>3}/{h:<3} = {g / max(1, h):>5.1%}{mark}")
+    print("targets: >= 70% of wrong characters inside flagged words, <= 20% of words flagged")
+
+
+def vocab_report(args, rows) -> None:
+    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
+    from recognize import speech
+    from recognize.audio import decode_audio
+    from recognize.vocabulary import apply, correct_text
+
+    vocab = county_vocabulary()
+    audio = {r["file"]: decode_audio(r["path"]) for r in rows}
+    memo = decode_audio(MEMO) if MEMO.exists() else None
+    print(f"\nvocabulary ({len(vocab.names)} names of bench/data/homophone_county.json; "
+          f"{speech.default_engine()}, {args.model}):")
+    print(f"{'variant':<34} {'CER clips':>9} {'CER memo':>9}  memo text")
+    for label, corrector, hot in (("plain", False, False), ("corrector", True, False),
+                                  ("hotwords", False, True), ("hotwords + corrector", True, True)):
+        texts = {f: speech.transcribe_array(a, model=args.model, beam_size=args.beam, vocabulary=vocab,
+                                            correct=corrector, hotwords=hot).text for f, a in audio.items()}
+        cer_clips = corpus_cer([(texts[r["file"]], r["reference"]) for r in rows])
+        memo_text = speech.transcribe_array(memo, model=args.model, beam_size=args.beam, vocabulary=vocab,
+                                            correct=corrector, hotwords=hot).text if memo is not None else ""
+        cer_memo = corpus_cer([(memo_text, MEMO_REFERENCE)]) if memo is not None else float("nan")
+        print(f"{label:<34} {cer_clips:>9.3f} {cer_memo:>9.3f}  {memo_text[:60]}")
+        if args.show_text:
+            for f, t in texts.items():
+                print(f"  {f}: {t!r}")
+
+    path = ROOT / "bench" / "data" / "homophone_set.jsonl"
+    sim = [json.loads(line) for line in path.open(encoding="utf-8")]
+    print(f"\nsimulated homophone set ({path.relative_to(ROOT)}, {len(sim)} sentences; "
+          "scripts/make_homophone_set.py):")
+    print(f"{'kind':<12} {'sentences':>9} {'restored':>9} {'unchanged':>10} {'other result':>13}")
+    for kind in ("homophone", "near", "clean"):
+        part = [r for r in sim if r["kind"] == kind]
+        out = [apply(r["heard"], correct_text(r["heard"], vocab)) for r in part]
+        ok = sum(o == r["reference"] for o, r in zip(out, part))
+        same = sum(o == r["heard"] for o, r in zip(out, part))
+        other = sum(o != r["reference"] and o != r["heard"] for o, r in zip(out, part))
+        shown = f"{ok}/{len(part)} = {ok / len(part):.1%}" if kind != "clean" else "-"
+        print(f"{kind:<12} {len(part):>9} {shown:>9} {same:>10} {other:>13}"
+              + ("   (new errors in clean sentences)" if kind == "clean" else ""))
+    notes = []
+    for f in sorted((ROOT / "tests" / "data").glob("extraction_*.jsonl")):
+        notes += [json.loads(line).get("text", "") for line in f.open(encoding="utf-8") if line.strip()]
+    changed = [(n, correct_text(n, vocab)) for n in notes]
+    changed = [(n, c) for n, c in changed if c]
+    print(f"unseen clean notes (tests/data/extraction_*.jsonl, other villages and people): "
+          f"{len(changed)}/{len(notes)} changed: "
+          + "; ".join(f"{c.before}->{c.after}" for _, cs in changed for c in cs))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--engines", default="faster-whisper:float32,faster-whisper:int8,openai-whisper",
@@ -257,6 +411,10 @@ def main() -> None:
     p.add_argument("--prompts", action="store_true", help="prompt/vocabulary ablation")
     p.add_argument("--memo-lengths", action="store_true", help="RTF on memo-length recordings joined from the clips")
     p.add_argument("--show-text", action="store_true")
+    p.add_argument("--flags", action="store_true", help="flag quality of word confidences on the real clips")
+    p.add_argument("--vocabulary", dest="vocab_report", action="store_true",
+                   help="CER with/without the vocabulary corrector and hotwords; the simulated homophone set")
+    p.add_argument("--only", action="store_true", help="skip the engine table (with --flags / --vocabulary)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--vocab", default="", help=argparse.SUPPRESS)
     p.add_argument("--base-prompt", action="store_true", default=None, help=argparse.SUPPRESS)
@@ -266,6 +424,12 @@ def main() -> None:
         return
 
     rows = load_manifest()
+    if args.only:
+        if args.flags:
+            flags_report(args, rows)
+        if args.vocab_report:
+            vocab_report(args, rows)
+        return
     audio_s = None
     print(f"clips: {len(rows)} from {shared_dir() / 'eval' / 'audio'}; threads={args.threads}, "
           f"beam={args.beam}, best of {args.repeat} runs, cpu_count={os.cpu_count()}, "
@@ -295,6 +459,10 @@ def main() -> None:
 
     if args.memo_lengths:
         memo_lengths(args, rows)
+    if args.flags:
+        flags_report(args, rows)
+    if args.vocab_report:
+        vocab_report(args, rows)
 
     if args.prompts:
         from recognize import speech

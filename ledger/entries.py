@@ -124,6 +124,7 @@ def store_transcript(session: Session, capture: Capture, result: rt.Transcript) 
         TranscriptPiece(
             position=i, text=p.text, confidence=float(p.confidence), char_start=p.char_start,
             char_end=p.char_end, start=p.start, end=p.end, page=p.page, polygon=p.polygon,
+            words=p.words,
         )
         for i, p in enumerate(result.pieces)
     ]

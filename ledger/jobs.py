@@ -284,7 +284,7 @@ def recognizer_for(conf: Mapping[str, Any]) -> Callable[..., Any]:
             if conf.get("MAX_AUDIO_SECONDS"):
                 options["max_seconds"] = conf["MAX_AUDIO_SECONDS"]
             if vocabulary:
-                options["vocabulary"] = tuple(vocabulary)
+                options["vocabulary"] = vocabulary
         return transcribe_files(paths, kind, progress=progress, **options)
 
     return run_real
@@ -364,11 +364,12 @@ def fail_abandoned(session: Optional[Session] = None) -> int:
     return count
 
 
-def _vocabulary(s: Session, capture: Capture) -> list[str]:
-    unit = capture.org_unit
-    while unit.parent is not None:
-        unit = unit.parent
-    return list(s.scalars(select(OrgUnit.name).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.id)))
+def _vocabulary(s: Session, capture: Capture):
+    """The county's names and supervisors' corrections (ledger.vocabulary): decoding context
+    where measured to help, and the speech corrector's vocabulary."""
+    from ledger.vocabulary import county_vocabulary
+
+    return county_vocabulary(s, capture.org_unit)
 
 
 def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]] = None) -> str:

@@ -223,6 +223,8 @@ class TranscriptPiece(Base):
     end: Mapped[Optional[float]] = mapped_column(Float)
     page: Mapped[Optional[int]] = mapped_column(Integer)
     polygon: Mapped[Optional[list]] = mapped_column(JSON)
+    # Speech: recognize.transcript.Piece.words (timing, probability, flag, corrections).
+    words: Mapped[Optional[list]] = mapped_column(JSON)
 
     transcript: Mapped[Transcript] = relationship(back_populates="pieces")
 

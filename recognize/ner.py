@@ -60,6 +60,8 @@ def tokens(text: str) -> tuple[Token, ...]:
         at = text.find(word, pos)
         if at < 0:  # LAC normalises nothing, but never trust an offset we did not find
             continue
+        if tag in ENTITY_KINDS and not word.strip():
+            tag = "w"  # LAC sometimes calls a run of line breaks a person
         out.append(Token(word, tag, at, at + len(word)))
         pos = at + len(word)
     return tuple(out)

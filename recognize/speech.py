@@ -35,8 +35,9 @@ import math
 import os
 import threading
 import time
+import unicodedata
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -53,7 +54,8 @@ from recognize.speech_text import (
     to_simplified,
 )
 from recognize.speech_vad import pack_windows, speech_regions
-from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript
+from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript, word
+from recognize.vocabulary import Vocabulary, as_vocabulary, correct_transcript
 
 ENGINES = ("faster-whisper", "openai-whisper")
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
@@ -74,9 +76,51 @@ USE_BASE_PROMPT = os.environ.get("MINXIN_SPEECH_BASE_PROMPT", "0") == "1"
 # 停滞, and breaks others, e.g. 换一首歌 -> 坏一首歌). So it is off unless a deployment turns it
 # on with MINXIN_SPEECH_VOCAB_PROMPT=1 (worth re-measuring with larger models).
 USE_VOCAB_PROMPT = os.environ.get("MINXIN_SPEECH_VOCAB_PROMPT", "0") == "1"
+# The vocabulary as faster-whisper ``hotwords`` (decoding context before each window):
+# off unless measured to help (bench/asr.py --vocabulary; MINXIN_SPEECH_HOTWORDS=1 turns it on).
+USE_HOTWORDS = os.environ.get("MINXIN_SPEECH_HOTWORDS", "0") == "1"
+MAX_HOTWORD_CHARS = 120
+# The pinyin-aware vocabulary corrector (recognize.vocabulary) on the finished transcript:
+# on by default (bench/asr.py --vocabulary: no change on the real clips, slipped names restored on
+# the simulated set); MINXIN_SPEECH_CORRECT=0 turns it off.
+USE_CORRECTOR = os.environ.get("MINXIN_SPEECH_CORRECT", "1") != "0"
+
+
+def build_hotwords(vocabulary: Iterable[str]) -> Optional[str]:
+    """The vocabulary as one hotwords string, longest names first, inside Whisper's context."""
+    listed, total = [], 0
+    for w in sorted({str(v).strip() for v in vocabulary if str(v).strip()}, key=lambda v: (-len(v), v)):
+        if total + len(w) + 1 > MAX_HOTWORD_CHARS:
+            continue
+        listed.append(w)
+        total += len(w) + 1
+    return " ".join(listed) or None
+# A word whose decoder probability is below this is flagged for the reviewer. Calibrated on
+# the development clips (bench/asr.py --flags): the lowest threshold with at least 70% of the
+# wrong characters inside flagged words (73% on the four real clips, 30% of the words
+# flagged; 0.4 flags 22% and covers 67%). MINXIN_SPEECH_FLAG_BELOW overrides.
+FLAG_BELOW = 0.55
+
+
+def flag_below() -> float:
+    env = os.environ.get("MINXIN_SPEECH_FLAG_BELOW")
+    return float(env) if env else FLAG_BELOW
+
+
 # Whisper's own rule for "this window is not speech".
 NO_SPEECH_PROB = 0.6
 LOGPROB_FLOOR = -1.0
+
+
+@dataclass
+class RawWord:
+    """One word (for Mandarin: a character or a short token run) with its timing and the
+    probability the decoder gave it, times relative to the window."""
+
+    start: float
+    end: float
+    text: str
+    probability: float
 
 
 @dataclass
@@ -89,6 +133,7 @@ class RawSegment:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float = 0.0
+    words: list[RawWord] = field(default_factory=list)
 
 
 def confidence(avg_logprob: float, no_speech_prob: float) -> float:
@@ -118,15 +163,19 @@ class SpeechEngine(ABC):
 
     @abstractmethod
     def _transcribe(
-        self, audio: np.ndarray, language: Optional[str], prompt: Optional[str]
+        self, audio: np.ndarray, language: Optional[str], prompt: Optional[str],
+        hotwords: Optional[str] = None,
     ) -> tuple[list[RawSegment], str]: ...
 
     def transcribe_window(
-        self, audio: np.ndarray, *, language: Optional[str], prompt: Optional[str]
+        self, audio: np.ndarray, *, language: Optional[str], prompt: Optional[str],
+        hotwords: Optional[str] = None,
     ) -> tuple[list[RawSegment], str]:
-        """Segments and the language (forced or detected) for one window."""
+        """Segments (with their words) and the language (forced or detected) for one window.
+        ``hotwords`` is faster-whisper's decoding context; openai-whisper has none and
+        ignores it."""
         with self._lock:
-            return self._transcribe(audio, language, prompt)
+            return self._transcribe(audio, language, prompt, hotwords)
 
 
 class FasterWhisperEngine(SpeechEngine):
@@ -144,19 +193,25 @@ class FasterWhisperEngine(SpeechEngine):
         )
         self.load_seconds = time.perf_counter() - start
 
-    def _transcribe(self, audio, language, prompt):
+    def _transcribe(self, audio, language, prompt, hotwords=None):
         segments, info = self._model.transcribe(
             audio,
             language=language,
             task="transcribe",
             beam_size=self.beam_size,
             initial_prompt=prompt,
+            hotwords=hotwords or None,
             condition_on_previous_text=False,
             vad_filter=False,  # done once for both engines in speech_vad
             without_timestamps=False,
+            word_timestamps=True,
         )
         out = [
-            RawSegment(s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio)
+            RawSegment(
+                s.start, s.end, s.text, s.avg_logprob, s.no_speech_prob, s.compression_ratio,
+                [RawWord(float(w.start), float(w.end), w.word, float(w.probability))
+                 for w in (s.words or [])],
+            )
             for s in segments
         ]
         return out, info.language
@@ -192,7 +247,7 @@ class OpenAIWhisperEngine(SpeechEngine):
             mask[layer, head] = True
         self._model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
 
-    def _transcribe(self, audio, language, prompt):
+    def _transcribe(self, audio, language, prompt, hotwords=None):
         import whisper
 
         result = whisper.transcribe(
@@ -206,6 +261,7 @@ class OpenAIWhisperEngine(SpeechEngine):
             condition_on_previous_text=False,
             fp16=self.device == "cuda",
             verbose=None,
+            word_timestamps=True,
         )
         out = [
             RawSegment(
@@ -215,6 +271,8 @@ class OpenAIWhisperEngine(SpeechEngine):
                 float(s["avg_logprob"]),
                 float(s["no_speech_prob"]),
                 float(s.get("compression_ratio", 0.0)),
+                [RawWord(float(w["start"]), float(w["end"]), w["word"], float(w["probability"]))
+                 for w in s.get("words") or []],
             )
             for s in result["segments"]
         ]
@@ -309,11 +367,89 @@ def _clean_segments(
             continue
         if kept and kept[-1].text == text:  # the same line again: a decoding loop
             continue
-        kept.append(
-            RawSegment(seg.start, seg.end, text, seg.avg_logprob, seg.no_speech_prob,
-                       seg.compression_ratio)
-        )
+        kept.append(replace(seg, text=text))
     return kept
+
+
+def _is_punct(ch: str) -> bool:
+    return ch.isspace() or unicodedata.category(ch)[0] in "PSZ"
+
+
+def align_words(words: list[RawWord], text: str, *, simplified: bool) -> list[tuple[int, int, RawWord]]:
+    """(char_start, char_end, word) of each engine word inside the cleaned segment ``text``.
+
+    The segment text went through t2s, punctuation and repeat clean-up after decoding, so
+    words are matched to it character by character (a word whose characters were dropped
+    has no span); punctuation belongs to no word."""
+    import difflib
+
+    said: list[str] = []
+    owner: list[int] = []
+    for i, w in enumerate(words):
+        piece = w.text.strip()
+        if simplified:
+            piece = full_width_punct(to_simplified(piece))
+        said.append(piece)
+        owner.extend([i] * len(piece))
+    heard = "".join(said)
+    at: list[Optional[int]] = [None] * len(text)
+    matcher = difflib.SequenceMatcher(None, heard, text, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for k in range(j2 - j1):
+                at[j1 + k] = owner[i1 + k]
+        elif tag == "replace" and i2 > i1:
+            for k in range(j2 - j1):  # unequal lengths: spread the text over those words
+                at[j1 + k] = owner[i1 + (k * (i2 - i1)) // (j2 - j1)]
+    spans: list[tuple[int, int, RawWord]] = []
+    pos = 0
+    while pos < len(text):
+        who = at[pos]
+        if who is None or _is_punct(text[pos]):
+            pos += 1
+            continue
+        end = pos
+        while end < len(text) and at[end] == who and not _is_punct(text[end]):
+            end += 1
+        spans.append((pos, end, words[who]))
+        pos = end
+    return spans
+
+
+def group_words(
+    text: str, spans: list[tuple[int, int, RawWord]]
+) -> list[tuple[int, int, float, float, float]]:
+    """(char_start, char_end, start, end, probability) per word of ``text``.
+
+    Whisper's Mandarin "words" are characters or byte-pair tokens, not words; LAC's
+    segmentation (``recognize.ner``) groups them into the words a reviewer reads, each with
+    the times of its first and last token and the lowest probability among them (one
+    misheard character makes the word wrong: on the development clips this put more of the
+    wrong characters inside flagged words at the same share flagged, bench/asr.py --flags).
+    Without LAC the engine's own words are kept."""
+    at: list[Optional[RawWord]] = [None] * len(text)
+    for cs, ce, w in spans:
+        for k in range(cs, ce):
+            at[k] = w
+    try:
+        from recognize.ner import tokens
+
+        cuts = [(t.start, t.end) for t in tokens(text)]
+    except Exception:  # LAC missing or failing: the engine's words still carry the flags
+        cuts = [(cs, ce) for cs, ce, _w in spans]
+    out = []
+    for cs, ce in cuts:
+        heard = [at[k] for k in range(cs, ce) if at[k] is not None and not _is_punct(text[k])]
+        if not heard:
+            continue
+        # Trim punctuation LAC kept inside a word's span.
+        while cs < ce and _is_punct(text[cs]):
+            cs += 1
+        while ce > cs and _is_punct(text[ce - 1]):
+            ce -= 1
+        out.append((cs, ce, min(w.start for w in heard), max(w.end for w in heard),
+                    min(w.probability for w in heard)))
+    return out
 
 
 _CLAUSE_END = "。！？!?，,、；;：:…"
@@ -337,9 +473,13 @@ def transcribe_array(
     beam_size: int = DEFAULT_BEAM,
     base_prompt: Optional[bool] = None,
     vocab_prompt: Optional[bool] = None,
+    hotwords: Optional[bool] = None,
+    flag_threshold: Optional[float] = None,
+    correct: Optional[bool] = None,
 ) -> Transcript:
     """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``)."""
     started = time.perf_counter()
+    threshold = flag_below() if flag_threshold is None else flag_threshold
     duration = len(audio) / SAMPLE_RATE
     if max_seconds is not None and duration > max_seconds + 1:
         raise too_long_error(duration, max_seconds)
@@ -350,9 +490,12 @@ def transcribe_array(
         )
     if language in ("", "auto"):
         language = None
-    vocabulary = list(vocabulary or ())
+    county = as_vocabulary(vocabulary)
+    vocabulary = list(county.names)
     base = USE_BASE_PROMPT if base_prompt is None else base_prompt
     use_vocab = USE_VOCAB_PROMPT if vocab_prompt is None else vocab_prompt
+    use_hot = USE_HOTWORDS if hotwords is None else hotwords
+    hot = build_hotwords(vocabulary) if use_hot else None
     if not use_vocab:
         vocabulary = []
     prompt = build_prompt(language, vocabulary, base=base)
@@ -372,7 +515,8 @@ def transcribe_array(
     while queue:
         window = queue.pop(0)
         chunk = window.audio(audio)
-        raw, lang = runner.transcribe_window(chunk, language=language, prompt=prompt)
+        raw, lang = runner.transcribe_window(chunk, language=language, prompt=prompt,
+                                             hotwords=hot)
         detected = detected or lang
         zh = (lang or language or "").startswith("zh")
         # Whisper pads every window to 30 s; text "heard" after the audio ends is invented.
@@ -394,12 +538,20 @@ def transcribe_array(
                 continue
             start = window.to_original(seg.start)
             end = max(start, window.to_original(seg.end))
+            words = [
+                word(seg.text[cs:ce], round(window.to_original(t0), 2),
+                     round(max(window.to_original(t0), window.to_original(t1)), 2),
+                     round(prob, 4), prob < threshold, cs, ce)
+                for cs, ce, t0, t1, prob in group_words(
+                    seg.text, align_words(seg.words, seg.text, simplified=zh))
+            ]
             pieces.append(
                 Piece(
                     text=seg.text,
                     confidence=confidence(seg.avg_logprob, seg.no_speech_prob),
                     start=round(start, 2),
                     end=round(end, 2),
+                    words=words,
                 )
             )
         # Whisper sometimes ends a window early; what speech is left is heard again.
@@ -413,9 +565,7 @@ def transcribe_array(
         if progress:
             progress(min(1.0, 0.05 + 0.95 * done / total))
 
-    if progress:
-        progress(1.0)
-    return Transcript.join(
+    result = Transcript.join(
         pieces,
         sep=segment_gap,
         language=(detected or "zh"),
@@ -424,6 +574,11 @@ def transcribe_array(
         seconds=round(time.perf_counter() - started, 3),
         duration=round(duration, 3),
     )
+    if USE_CORRECTOR if correct is None else correct:
+        result = correct_transcript(result, county)
+    if progress:
+        progress(1.0)
+    return result
 
 
 def transcribe_audio(
@@ -432,18 +587,21 @@ def transcribe_audio(
     engine: Optional[str] = None,
     model: Optional[str] = None,
     language: Optional[str] = "zh",
-    vocabulary: Iterable[str] = (),
+    vocabulary: "Iterable[str] | Vocabulary" = (),
     progress: Optional[ProgressCallback] = None,
     max_seconds: float = 1800,
+    correct: Optional[bool] = None,
 ) -> Transcript:
     """Transcribe a voice memo file of any phone/browser format.
 
     ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a
     size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
-    forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: village,
-    cadre and local names given to Whisper as prompt context when the deployment enables
-    it (``MINXIN_SPEECH_VOCAB_PROMPT=1``; off by default, see ``USE_VOCAB_PROMPT`` for the
-    measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
+    forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: a
+    ``recognize.vocabulary.Vocabulary`` or village, cadre and local names: the corrector
+    replaces what sounds like one of them (``USE_CORRECTOR``), and they are given to
+    Whisper as prompt context or hotwords when the deployment enables it
+    (``MINXIN_SPEECH_VOCAB_PROMPT=1``, ``MINXIN_SPEECH_HOTWORDS=1``; off by default, see
+    ``USE_VOCAB_PROMPT`` for the measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
     called after each window; recordings over ``max_seconds`` are refused.
 
     Raises ``RecognitionError`` (message Chinese first, English in parentheses) for files
@@ -460,6 +618,7 @@ def transcribe_audio(
         vocabulary=vocabulary,
         progress=progress,
         max_seconds=max_seconds,
+        correct=correct,
     )
     result.seconds = round(time.perf_counter() - started, 3)
     return result

@@ -24,6 +24,20 @@ class Piece:
     # pixel coordinates of the upright original page: [[x, y], ...].
     page: Optional[int] = None
     polygon: Optional[list[list[float]]] = None
+    # Speech: the words inside this piece, in order, each a dict
+    # {"text", "start", "end", "probability", "flagged", "char_start", "char_end"} with
+    # char_start/char_end offsets inside ``text`` (not Transcript.text); a word the
+    # vocabulary corrector replaced also has "corrected_from" (what Whisper wrote) and
+    # "source" (what the correction came from). None for stored transcripts made before words
+    # were kept, and for handwriting.
+    words: Optional[list[dict]] = None
+
+
+def word(text: str, start: float, end: float, probability: float, flagged: bool,
+         char_start: int, char_end: int, **extra) -> dict:
+    """One entry of ``Piece.words`` (see there)."""
+    return {"text": text, "start": start, "end": end, "probability": probability,
+            "flagged": flagged, "char_start": char_start, "char_end": char_end, **extra}
 
 
 @dataclass

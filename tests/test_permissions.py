@@ -126,6 +126,8 @@ ROUTES = {
     ("review.confirm_selected", "POST", ""): ("/review/confirm-selected?subject={capture}", "bulk",
                                               _with(REVIEW_ACT, sup_budayuan=302), None),
     ("review.reject", "POST", ""): ("/review/{capture}/reject", "reason", REVIEW_ACT, None),
+    ("review.correct_transcript", "POST", ""): ("/review/{capture}/transcript", "transcript_word", REVIEW_ONE, None),
+    ("review.reextract", "POST", ""): ("/review/{capture}/reextract", "edit", REVIEW_ACT, None),
     ("review.correct", "GET", ""): ("/review/mine/{returned}", None, OWNER_ONLY, None),
     ("review.correct", "POST", ""): ("/review/mine/{returned}", "edit", _with(OWNER_ONLY, cadre_a=302), None),
     # The ledger (台账).
@@ -356,6 +358,8 @@ def _form(kind, token, n, ids=None):
                 "place": "南荒沟村", "interviewee": "张大爷", "visit_date": "2025-05-01"}
     if kind == "bulk":
         return {**data, "ids": str(ids["capture"])}
+    if kind == "transcript_word":
+        return {**data, "piece": "0", "char_start": "0", "char_end": "1", "text": "甲"}
     if kind == "comment":
         return {**data, "comment": "请补充"}
     if kind == "reason":

@@ -181,7 +181,8 @@ async function main() {
   check(segs > 0, `audio segments drawn (${segs})`);
   await page.waitForFunction(() => document.querySelector('#player').readyState >= 1, null, { timeout: 60000 });
   const last = segs - 1;
-  await page.locator('#transcript .piece').nth(last).click();
+  // On the segment's time label: a click on a word plays from the word (review_audio.js).
+  await page.locator('#transcript .piece').nth(last).click({ position: { x: 6, y: 6 } });
   const seek = await page.evaluate((i) => {
     const p = JSON.parse(document.getElementById('review-data').textContent).pieces[i];
     const player = document.querySelector('#player');

@@ -1,7 +1,7 @@
 """diary entries record which extractor (the rules or the county's learned model) proposed each field
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: Union[str, Sequence[str], None] = "0006"
+down_revision: Union[str, Sequence[str], None] = "0007"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
