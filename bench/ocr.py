@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,13 +36,18 @@ sys.path.insert(0, str(ROOT))
 
 from recognize import handwriting, pages  # noqa: E402
 
-REAL_DIR = ROOT.parent / "shared" / "eval" / "handwriting"
+# ../shared beside the checkout; a worktree one level deeper finds it a level up
+REAL_DIR = next((d / "shared" / "eval" / "handwriting" for d in (ROOT.parent, ROOT.parent.parent)
+                 if (d / "shared" / "eval" / "handwriting").is_dir()),
+                ROOT.parent / "shared" / "eval" / "handwriting")
 FIRST_BENCH_SEED = 1001  # samples/pages use seeds 1..3
 CLOSE_BENCH_SEED = 3001
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, punctuation: bool = True) -> str:
     text = handwriting.to_simplified(unicodedata.normalize("NFKC", text))
+    if not punctuation:  # how the real lines are scored (their README): marks ignored
+        return "".join(ch for ch in text if unicodedata.category(ch)[0] not in "PSZ" and not ch.isspace())
     return "".join(text.split())
 
 
@@ -112,6 +118,20 @@ def route_stock():
     return run
 
 
+def route_stock_rec_alone():
+    """Stock PaddleOCR's recognizer alone on the whole picture (no detection): what a user
+    of PaddleOCR would run on an image that is one line. Pages get no figure."""
+    from paddleocr import TextRecognition
+
+    dirs = handwriting.ensure_models()
+    rec = TextRecognition(model_name=handwriting.REC_MODEL, model_dir=str(dirs[handwriting.REC_MODEL]),
+                          engine="onnxruntime")
+
+    def run(path: Path) -> str:
+        return "".join(r["rec_text"] for r in rec.predict(str(path)))
+    return run
+
+
 def route_rapidocr_v4():
     from rapidocr_onnxruntime import RapidOCR
 
@@ -123,23 +143,32 @@ def route_rapidocr_v4():
     return run
 
 
-def measure(run, items: list[tuple[Path, str]]) -> tuple[float, float, float]:
-    """(CER over all pages, wall seconds per page, CPU seconds per page of this process,
-    all threads); one warm-up call first, not timed. CPU time is what other users of a
-    shared machine cannot inflate."""
+@dataclass(frozen=True)
+class Score:
+    cer: float
+    seconds: float  # wall, per image
+    cpu: float  # CPU seconds of this process per image, all threads
+    empty: int  # images with text that came back with none
+
+
+def measure(run, items: list[tuple[Path, str]], punctuation: bool = True) -> Score:
+    """One warm-up call first, not timed. CPU time is what other users of a shared machine
+    cannot inflate."""
     run(items[0][0])
-    errors = chars = 0
+    errors = chars = empty = 0
     seconds = cpu = 0.0
     for path, ref in items:
         t, c = time.perf_counter(), time.process_time()
         hyp = run(path)
         seconds += time.perf_counter() - t
         cpu += time.process_time() - c
-        errors += edit_distance(normalise(ref), normalise(hyp))
-        chars += len(normalise(ref))
+        r, h = normalise(ref, punctuation), normalise(hyp, punctuation)
+        errors += edit_distance(r, h)
+        chars += len(r)
+        empty += bool(r) and not h
         if os.environ.get("BENCH_VERBOSE"):
-            print(f"  {path.name}: {edit_distance(normalise(ref), normalise(hyp))} errors\n  {hyp!r}")
-    return errors / max(1, chars), seconds / len(items), cpu / len(items)
+            print(f"  {path.name}: {edit_distance(r, h)} errors\n  {hyp!r}")
+    return Score(errors / max(1, chars), seconds / len(items), cpu / len(items), empty)
 
 
 def rotated_copies(items: list[tuple[Path, str]], folder: Path, quarter_turns: int) -> list[tuple[Path, str]]:
@@ -168,39 +197,50 @@ def main(argv=None) -> None:
         real = real_pages()
         routes = [
             ("project (production)", route_project(handwriting.DEFAULT_CLEANUP)),
-            ("project + all cleanup", route_project(pages.Cleanup(1600, True, True, True))),
+            ("project + all cleanup", route_project(handwriting.DEFAULT_CLEANUP.but(
+                max_side=1600, find_page=True, deskew=True, flatten_light=True))),
             ("stock PaddleOCR v5", route_stock()),
+            ("stock v5 rec alone", route_stock_rec_alone()),
             ("PP-OCRv4 (rapidocr)", route_rapidocr_v4()),
         ]
+        n_main = len(routes)
         if args.cleanup_study:
             base = pages.Cleanup(max_side=0)
             routes += [
+                ("  no cleanup at all", route_project(base)),
+                ("  only pad", route_project(base.but(pad=True))),
                 ("  only downscale 1600", route_project(base.but(max_side=1600))),
-                ("  only downscale 1280", route_project(base.but(max_side=1280))),
                 ("  only find_page", route_project(base.but(find_page=True))),
                 ("  only deskew", route_project(base.but(deskew=True))),
                 ("  only flatten_light", route_project(base.but(flatten_light=True))),
             ]
-        sets = [("rendered", rendered), ("close-ruled", close)]
+        # (name, items, lines: one written line per image, scored without punctuation)
+        sets = [("rendered", rendered, False), ("close-ruled", close, False)]
         if real:
-            sets.append(("real", real))
+            sets.append(("real lines", real, True))
         if args.cleanup_study:
-            sets.append(("rendered rot90", rotated_copies(rendered[:2], tmp, 1)))
-            sets.append(("rendered rot180", rotated_copies(rendered[:2], tmp, 2)))
+            sets.append(("rendered rot90", rotated_copies(rendered[:2], tmp, 1), False))
+            sets.append(("rendered rot180", rotated_copies(rendered[:2], tmp, 2), False))
 
-        print(f"pages: {len(rendered)} rendered (seeds {FIRST_BENCH_SEED}..{FIRST_BENCH_SEED + len(rendered) - 1}), "
-              f"{len(real)} real handwritten" + ("" if real else f" (none found in {REAL_DIR})"))
-        print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
-        header = f"{'route':<24}" + "".join(f"{name + ' CER':>20}{'s/page':>9}{'cpu s':>7}" for name, _ in sets)
+        print(f"images: {len(rendered)} rendered pages (seeds {FIRST_BENCH_SEED}..{FIRST_BENCH_SEED + len(rendered) - 1}), "
+              f"{len(close)} close-ruled, {len(real)} real handwritten lines"
+              + ("" if real else f" (none found in {REAL_DIR})"))
+        print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}"
+              " (CER: edit distance / reference characters; real lines ignore punctuation;"
+              " empty: images with text read as nothing)")
+        header = f"{'route':<24}" + "".join(f"{name + ' CER':>18}{'empty':>6}{'s/img':>7}{'cpu s':>7}"
+                                            for name, _, _ in sets)
         print(header)
         print("-" * len(header))
         for k, (name, run) in enumerate(routes):
             cells = []
-            for set_name, items in sets:
-                if k >= 4 and set_name != "rendered":
-                    continue  # cleanup variants: upright rendered pages only
-                c, s, cpu = measure(run, items)
-                cells.append(f"{c * 100:>19.2f}%{s:>9.2f}{cpu:>7.2f}")
+            for set_name, items, lines in sets:
+                if (k >= n_main and set_name != "rendered" and set_name != "real lines") or (
+                        name == "stock v5 rec alone" and not lines):
+                    cells.append(f"{'-':>18}{'':>6}{'':>7}{'':>7}")  # not run: no figure
+                    continue
+                sc = measure(run, items, punctuation=not lines)
+                cells.append(f"{sc.cer * 100:>17.2f}%{sc.empty:>6}{sc.seconds:>7.2f}{sc.cpu:>7.2f}")
             print(f"{name:<24}" + "".join(cells), flush=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 
