@@ -25,7 +25,7 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from recognize import images, pages
+from recognize import images, pages, reading_order
 from recognize.speech_text import full_width_punct, to_simplified  # shared Chinese text clean-up
 from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, Transcript
 
@@ -357,29 +357,19 @@ def _merge(group: list[Line]) -> Line:
     return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]))
 
 
-def _same_row(row: list[Line], ln: Line) -> bool:
-    """`ln` continues the written line `row`: its middle lies on the row's slanted
-    centre line, and it does not sit on top of a piece already in the row."""
-    ref = max(row, key=lambda r: r.width)
-    cx, cy = ln.center
-    if abs(ref.y_at(cx) - cy) > 0.5 * min(ref.thickness, ln.thickness):
-        return False
-    return all(min(r.right, ln.right) - max(r.left, ln.left) < 0.3 * min(r.width, ln.width) for r in row)
+def _looks_like_label(text: str) -> bool:
+    """A printed or written field label: one of the diary's, or any short text ending in a
+    colon (姓名：, 单位：)."""
+    t = text.strip()
+    return _is_label(t) or (t.endswith(("：", ":")) and len(t) <= 8)
 
 
 def group_rows(lines: list[Line]) -> list[Line]:
-    """The written lines, top to bottom, each with its fragments joined left to right."""
-    rows: list[list[Line]] = []
-    for ln in sorted(lines, key=lambda ln: ln.center[1]):
-        row = next((r for r in rows if _same_row(r, ln)), None)
-        if row is None:
-            rows.append([ln])
-        else:
-            row.append(ln)
-    # rows are parallel, so compare their heights at one column: the left edge
-    x0 = min((ln.left for ln in lines), default=0.0)
-    rows.sort(key=lambda row: max(row, key=lambda r: r.width).y_at(x0))
-    return [_merge(sorted(row, key=lambda ln: ln.left)) for row in rows]
+    """The written lines in reading order (recognize.reading_order: the page's skew from
+    the boxes, two columns, rows by overlap), each with its fragments joined left to right."""
+    rows = reading_order.reading_rows([ln.points for ln in lines], [ln.text for ln in lines],
+                                      _looks_like_label)
+    return [_merge([lines[i] for i in row]) for row in rows]
 
 
 def join_labels(rows: list[Line]) -> list[Line]:
