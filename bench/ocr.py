@@ -1,24 +1,29 @@
-"""Handwriting OCR benchmark: character error rate and seconds per page, per route.
+"""Handwriting OCR benchmark: character error rate and seconds per image, per route.
 
     python bench/ocr.py [--pages 6] [--cleanup-study]
 
 Routes, all on the same images in the same run:
-- `project (production)`: recognize.handwriting.read_pages as shipped (ordering, merging,
-  page turning; the cleanup steps that measured to help, currently none);
+- `project (production)`: recognize.handwriting.read_pages as shipped (padding, strips,
+  reading order, merging, page turning; the cleanup steps that measured to help);
 - `project + all cleanup`: the same with every cleanup step of recognize.pages switched on;
-- `stock PaddleOCR`: PaddleOCR constructed as plainly as runs offline (same v5 model
-  folders, its own defaults otherwise: no resizing limit, text-line orientation on);
+- `stock PaddleOCR v5`: PaddleOCR det + rec constructed as plainly as runs offline (same v5
+  model folders, its own defaults otherwise: no resizing limit, text-line orientation on);
+- `stock v5 rec alone`: PaddleOCR's TextRecognition on the whole picture, for the line
+  images only (on a page it has no meaning);
 - `PP-OCRv4 (rapidocr)`: rapidocr-onnxruntime with its bundled PP-OCRv4 mobile models.
 
 Inputs: pages rendered by samples/make_pages.py into a temporary folder (seeds and texts
-other than the samples'), as many again ruled closely (1.25 character heights), and any real handwritten pages in ../shared/eval/handwriting/
-(`NAME.jpg` with its reference text in `NAME.txt`). `--cleanup-study` also runs each
-cleanup step on its own and all together on the rendered pages, plus pages turned 90° and
-180°.
+other than the samples'), as a regression set: ruled as most are, ruled closely (1.25
+character heights), skewed 11-15 degrees (every other one on squared paper) and printed
+forms with a header and a label column (every other one tilted); and the real,
+camera-captured handwritten lines in ../shared/eval/handwriting/ (`NAME.jpg` with its
+reference text in `NAME.txt`). `--cleanup-study` also runs each cleanup step on its own on
+the ordinary rendered pages and the real lines, plus pages turned 90° and 180°.
 
 CER = edit distance / reference length, after NFKC (full-width punctuation becomes
-ASCII), traditional -> simplified and removing all whitespace; each route's lines are
-joined in the order it returns them, so reading order counts.
+ASCII), traditional -> simplified and removing all whitespace (the real lines also ignore
+punctuation, as their README says); each route's lines are joined in the order it returns
+them, so reading order counts. `empty`: images with text that came back with none.
 """
 from __future__ import annotations
 
@@ -42,6 +47,8 @@ REAL_DIR = next((d / "shared" / "eval" / "handwriting" for d in (ROOT.parent, RO
                 ROOT.parent / "shared" / "eval" / "handwriting")
 FIRST_BENCH_SEED = 1001  # samples/pages use seeds 1..3
 CLOSE_BENCH_SEED = 3001
+SKEWED_BENCH_SEED = 4001
+FORM_BENCH_SEED = 5101
 
 
 def normalise(text: str, punctuation: bool = True) -> str:
@@ -67,12 +74,15 @@ def cer(reference: str, hypothesis: str) -> float:
 
 
 def render_bench_pages(folder: Path, n: int, first_seed: int = FIRST_BENCH_SEED, out_long: int = 2400,
-                       line_gap: float | None = None) -> list[tuple[Path, str]]:
+                       line_gap: float | None = None, **kinds) -> list[tuple[Path, str]]:
+    """`kinds`: per-seed page options for samples.make_pages.render_page (tilt, grid, form),
+    each a function of the seed."""
     from samples.make_pages import render_page, to_jpeg
 
     out = []
     for seed in range(first_seed, first_seed + n):
-        img, lines = render_page(seed, out_long=out_long, line_gap=line_gap)
+        extra = {k: f(seed) for k, f in kinds.items()}
+        img, lines = render_page(seed, out_long=out_long, line_gap=line_gap, **extra)
         path = folder / f"bench_{seed}{'' if line_gap is None else '_close'}.jpg"
         path.write_bytes(to_jpeg(img, seed))
         out.append((path, "\n".join(lines)))
@@ -194,6 +204,12 @@ def main(argv=None) -> None:
         rendered = render_bench_pages(tmp, args.pages)
         # closely ruled notebooks: lines 1.25 character heights apart, not 1.55-1.75
         close = render_bench_pages(tmp, args.pages, first_seed=CLOSE_BENCH_SEED, line_gap=1.25)
+        # skewed 11-15 degrees either way, every other one on squared paper; printed forms,
+        # every other one tilted
+        skewed = render_bench_pages(tmp, args.pages, first_seed=SKEWED_BENCH_SEED,
+                                    tilt=lambda s: (11 + s % 5) * (1 if s % 2 else -1), grid=lambda s: s % 2 == 0)
+        forms = render_bench_pages(tmp, args.pages, first_seed=FORM_BENCH_SEED, form=lambda s: True,
+                                   tilt=lambda s: 10.0 if s % 2 else None)
         real = real_pages()
         routes = [
             ("project (production)", route_project(handwriting.DEFAULT_CLEANUP)),
@@ -215,7 +231,8 @@ def main(argv=None) -> None:
                 ("  only flatten_light", route_project(base.but(flatten_light=True))),
             ]
         # (name, items, lines: one written line per image, scored without punctuation)
-        sets = [("rendered", rendered, False), ("close-ruled", close, False)]
+        sets = [("rendered", rendered, False), ("close-ruled", close, False), ("skewed", skewed, False),
+                ("forms", forms, False)]
         if real:
             sets.append(("real lines", real, True))
         if args.cleanup_study:
@@ -223,24 +240,26 @@ def main(argv=None) -> None:
             sets.append(("rendered rot180", rotated_copies(rendered[:2], tmp, 2), False))
 
         print(f"images: {len(rendered)} rendered pages (seeds {FIRST_BENCH_SEED}..{FIRST_BENCH_SEED + len(rendered) - 1}), "
-              f"{len(close)} close-ruled, {len(real)} real handwritten lines"
+              f"{len(close)} close-ruled, {len(skewed)} skewed, {len(forms)} printed forms, "
+              f"{len(real)} real handwritten lines"
               + ("" if real else f" (none found in {REAL_DIR})"))
         print(f"cpu cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}"
               " (CER: edit distance / reference characters; real lines ignore punctuation;"
               " empty: images with text read as nothing)")
-        header = f"{'route':<24}" + "".join(f"{name + ' CER':>18}{'empty':>6}{'s/img':>7}{'cpu s':>7}"
-                                            for name, _, _ in sets)
+        widths = [max(12, len(name) + 5) for name, _, _ in sets]
+        header = f"{'route':<24}" + "".join(f"{name + ' CER':>{w}}{'empty':>6}{'s/img':>6}{'cpu':>6}"
+                                            for (name, _, _), w in zip(sets, widths))
         print(header)
-        print("-" * len(header))
+        print("-" * len(header), flush=True)
         for k, (name, run) in enumerate(routes):
             cells = []
-            for set_name, items, lines in sets:
+            for (set_name, items, lines), w in zip(sets, widths):
                 if (k >= n_main and set_name != "rendered" and set_name != "real lines") or (
                         name == "stock v5 rec alone" and not lines):
-                    cells.append(f"{'-':>18}{'':>6}{'':>7}{'':>7}")  # not run: no figure
+                    cells.append(f"{'-':>{w}}{'':>6}{'':>6}{'':>6}")  # not run: no figure
                     continue
                 sc = measure(run, items, punctuation=not lines)
-                cells.append(f"{sc.cer * 100:>17.2f}%{sc.empty:>6}{sc.seconds:>7.2f}{sc.cpu:>7.2f}")
+                cells.append(f"{sc.cer * 100:>{w - 1}.2f}%{sc.empty:>6}{sc.seconds:>6.2f}{sc.cpu:>6.2f}")
             print(f"{name:<24}" + "".join(cells), flush=True)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
 

@@ -6,13 +6,18 @@ them (`inference.onnx` + `inference.yml`) under `MINXIN_MODEL_CACHE` (default
 `~/.cache/minxin/models`); later processes reuse the folders. PaddleOCR runs them through
 PaddleX's ONNX Runtime engine, one engine per process, kept between jobs.
 
-Per page: decode and turn upright (`recognize.images`), clean up (`recognize.pages`), OCR,
-turn the page if it lies sideways or upside down, then order the lines top to bottom,
+Per page: decode and turn upright (`recognize.images`), clean up (`recognize.pages`: small
+pictures upscaled, a border of paper colour all round), OCR, turn the page if it lies
+sideways or upside down, then put the boxes in reading order (`recognize.reading_order`:
+skew from the boxes, rows along it, two columns, printed labels kept with their cells),
 merge fragments of one written line and keep a lone label (时间：…) with what follows it.
-Polygons are given in pixels of the upright original photo.
+A picture that is a strip of one to three lines (a tight crop) is read line by line by the
+recognizer alone across its whole width. Polygons are given in pixels of the upright
+original photo.
 """
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
@@ -364,12 +369,77 @@ def _looks_like_label(text: str) -> bool:
     return _is_label(t) or (t.endswith(("：", ":")) and len(t) <= 8)
 
 
-def group_rows(lines: list[Line]) -> list[Line]:
+def group_rows(lines: list[Line], image: Optional[np.ndarray] = None) -> list[Line]:
     """The written lines in reading order (recognize.reading_order: the page's skew from
-    the boxes, two columns, rows by overlap), each with its fragments joined left to right."""
-    rows = reading_order.reading_rows([ln.points for ln in lines], [ln.text for ln in lines],
-                                      _looks_like_label)
-    return [_merge([lines[i] for i in row]) for row in rows]
+    the boxes, two columns, rows by overlap), each with its fragments joined left to right.
+    Given the page, writing the detector missed between two fragments of a row is read too."""
+    lay = reading_order.layout([ln.points for ln in lines], [ln.text for ln in lines], _looks_like_label)
+    groups = [[lines[i] for i in row] for row in lay.rows]
+    if image is not None and lay.rows:
+        groups = _fill_gaps(image, lay, lines, groups)
+    return [_merge(group) for group in groups]
+
+
+# A gap between two fragments of a row narrower than this many line thicknesses, holding
+# ink that is not a ruling (a form's cell border), is read by the recognizer alone: the
+# detector misses thin characters (一, 二, 三) and ones a writer circled.
+MAX_GAP = 6.0
+MIN_GAP = 0.8
+
+
+def _gap_crop(image: np.ndarray, lay: reading_order.Layout, u0: float, u1: float, v0: float, v1: float):
+    """The page between u0..u1 and v0..v1 of the layout's frame, cut out level."""
+    c, s = math.cos(lay.angle), math.sin(lay.angle)
+    m = np.array([[c, s, -u0], [-s, c, -v0]], dtype=np.float64)
+    size = (max(1, int(round(u1 - u0))), max(1, int(round(v1 - v0))))
+    return cv2.warpAffine(image, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _holds_writing(crop: np.ndarray, thickness: float) -> bool:
+    """Ink in the crop beyond rulings: long thin strokes across it (a cell border, a
+    printed line) do not count."""
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    paper = float(np.percentile(gray, 90))
+    ink = (gray < paper - 60).astype(np.uint8)
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = ink.shape
+    area = 0
+    for x, y, cw, ch, a in stats[1:n]:
+        if ch >= 0.8 * h and cw <= 0.2 * thickness:
+            continue  # a vertical rule
+        if cw >= 0.8 * w and ch <= 0.2 * thickness:
+            continue  # a horizontal rule
+        area += int(a)
+    return area >= 0.04 * thickness * thickness
+
+
+def _fill_gaps(image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
+               groups: list[list[Line]]) -> list[list[Line]]:
+    thickness = float(np.median([b.thickness for b in lay.boxes]))
+    todo = []  # (group index, position, crop, (u0, u1, v0, v1))
+    for g, row in enumerate(lay.rows):
+        for k in range(len(row) - 1):
+            a, b = lay.boxes[row[k]], lay.boxes[row[k + 1]]
+            gap = b.u0 - a.u1
+            if not MIN_GAP * thickness <= gap <= MAX_GAP * thickness:
+                continue
+            v0, v1 = min(a.v0, b.v0), max(a.v1, b.v1)
+            crop = _gap_crop(image, lay, a.u1, b.u0, v0, v1)
+            if crop.shape[0] >= 4 and crop.shape[1] >= 4 and _holds_writing(crop, thickness):
+                todo.append((g, k + 1, crop, (a.u1, b.u0, v0, v1)))
+    found: dict[int, list[tuple[int, Line]]] = {}
+    for (g, pos, _crop, (u0, u1, v0, v1)), (text, score) in zip(
+            todo, _recognize_crops([t[2] for t in todo])):
+        if any(ch.isalnum() for ch in text) and score >= MIN_LINE_SCORE:
+            quad = np.array([lay.to_image(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))])
+            found.setdefault(g, []).append((pos, Line(text.strip(), score, quad)))
+    out = []
+    for g, group in enumerate(groups):
+        group = list(group)
+        for pos, ln in sorted(found.get(g, []), key=lambda t: -t[0]):  # from the right: positions hold
+            group.insert(pos, ln)
+        out.append(group)
+    return out
 
 
 def join_labels(rows: list[Line]) -> list[Line]:
@@ -504,7 +574,7 @@ def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_C
     pieces = []
     # a "line" of punctuation alone is a stray mark (a dash of ink, a ruling fleck)
     kept = [ln for ln in lines if any(ch.isalnum() for ch in ln.text) and ln.score >= MIN_LINE_SCORE]
-    rows = group_rows(kept)
+    rows = group_rows(kept, prep.image)
     strip = _read_strip(prep.image, pages.content_box(prep, w, h), rows)
     for ln in join_labels(strip if strip is not None else rows):
         text = full_width_punct(_fix_label_colon(to_simplified(ln.text.strip())))

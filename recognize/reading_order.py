@@ -165,13 +165,34 @@ def _gutter(idx: list[int], boxes: list[Box], thickness: float) -> float | None:
     return best
 
 
+@dataclass(frozen=True)
+class Layout:
+    angle: float  # the rows' direction, radians
+    boxes: list  # each polygon measured along (u) and across (v) that direction
+    rows: list  # indices of the boxes, grouped into written lines, in reading order
+
+    def to_image(self, u: float, v: float) -> tuple[float, float]:
+        c, s = math.cos(self.angle), math.sin(self.angle)
+        return u * c - v * s, u * s + v * c
+
+
+def layout(polys: Sequence[np.ndarray], texts: Sequence[str],
+           is_label: Callable[[str], bool] = lambda t: False) -> Layout:
+    polys = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in polys]
+    if not polys:
+        return Layout(0.0, [], [])
+    angle = skew(polys)
+    boxes = measure(polys, angle)
+    return Layout(angle, boxes, _reading_rows(boxes, texts, is_label))
+
+
 def reading_rows(polys: Sequence[np.ndarray], texts: Sequence[str],
                  is_label: Callable[[str], bool] = lambda t: False) -> list[list[int]]:
     """Indices of the boxes grouped into written lines, in reading order."""
-    polys = [np.asarray(p, dtype=np.float64).reshape(-1, 2) for p in polys]
-    if not polys:
-        return []
-    boxes = measure(polys, skew(polys))
+    return layout(polys, texts, is_label).rows
+
+
+def _reading_rows(boxes: list[Box], texts: Sequence[str], is_label: Callable[[str], bool]) -> list[list[int]]:
     idx = list(range(len(boxes)))
     thickness = float(np.median([b.thickness for b in boxes]))
     lo, hi = min(b.u0 for b in boxes), max(b.u1 for b in boxes)

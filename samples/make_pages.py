@@ -236,7 +236,8 @@ PRINTED_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/arphic/ukai.ttc",
 )
 FORM_TITLE = "民心日记"
-WEEKDAY_ROW = "星期：一 二 三 四 五 六 日"
+# printed forms space the days out, for the writer to circle one
+WEEKDAY_ROW = "星期：一   二   三   四   五   六   日"
 
 
 def _write(draw_on: Image.Image, text: str, x: float, baseline: float, style: Style,
@@ -283,6 +284,12 @@ def render_form(entry: list[tuple[str, str]], style: Style, rng: random.Random,
     x0 = int(c * 1.2)
     draw.text((x0, gap * 1.55), WEEKDAY_ROW, font=small, fill=black)
     lines = [FORM_TITLE, WEEKDAY_ROW.replace(" ", "")]
+    # the writer circles the day of the visit
+    day = rng.randrange(7)
+    left = x0 + small.getlength(WEEKDAY_ROW[:WEEKDAY_ROW.index("一") + 4 * day])
+    r = c * 0.55
+    cx, cy = left + small.getlength("一") / 2, gap * 1.55 + c * 0.45
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=style.ink, width=3)
     top = int(gap * 2.4)
     y = top
     sizes: dict = {}
