@@ -17,8 +17,9 @@ other than the samples'), as a regression set: ruled as most are, ruled closely 
 character heights), skewed 11-15 degrees (every other one on squared paper) and printed
 forms with a header and a label column (every other one tilted); and the real,
 camera-captured handwritten lines in ../shared/eval/handwriting/ (`NAME.jpg` with its
-reference text in `NAME.txt`). `--cleanup-study` also runs each cleanup step on its own on
-the ordinary rendered pages and the real lines, plus pages turned 90° and 180°.
+reference text in `NAME.txt`). `--cleanup-study` also runs each cleanup step against production
+(switched on alone, or pad/upscale left out) on the ordinary rendered pages and the real
+lines, plus pages turned 90° and 180°.
 
 CER = edit distance / reference length, after NFKC (full-width punctuation becomes
 ASCII), traditional -> simplified and removing all whitespace (the real lines also ignore
@@ -41,9 +42,12 @@ sys.path.insert(0, str(ROOT))
 
 from recognize import handwriting, pages  # noqa: E402
 
-# ../shared beside the checkout; a worktree one level deeper finds it a level up
-REAL_DIR = next((d / "shared" / "eval" / "handwriting" for d in (ROOT.parent, ROOT.parent.parent)
-                 if (d / "shared" / "eval" / "handwriting").is_dir()),
+# MINXIN_SHARED_DIR, else ../shared beside the checkout (a worktree one level deeper finds
+# it a level up)
+REAL_DIR = next((d / "eval" / "handwriting" for d in
+                 ([Path(os.environ["MINXIN_SHARED_DIR"])] if os.environ.get("MINXIN_SHARED_DIR") else [])
+                 + [ROOT.parent / "shared", ROOT.parent.parent / "shared"]
+                 if (d / "eval" / "handwriting").is_dir()),
                 ROOT.parent / "shared" / "eval" / "handwriting")
 FIRST_BENCH_SEED = 1001  # samples/pages use seeds 1..3
 CLOSE_BENCH_SEED = 3001
@@ -221,14 +225,15 @@ def main(argv=None) -> None:
         ]
         n_main = len(routes)
         if args.cleanup_study:
-            base = pages.Cleanup(max_side=0)
+            # each step against production: switched on alone, or (pad, upscale) left out
+            prod = handwriting.DEFAULT_CLEANUP
             routes += [
-                ("  no cleanup at all", route_project(base)),
-                ("  only pad", route_project(base.but(pad=True))),
-                ("  only downscale 1600", route_project(base.but(max_side=1600))),
-                ("  only find_page", route_project(base.but(find_page=True))),
-                ("  only deskew", route_project(base.but(deskew=True))),
-                ("  only flatten_light", route_project(base.but(flatten_light=True))),
+                ("  - pad", route_project(prod.but(pad=False))),
+                ("  - upscale", route_project(prod.but(min_side=0))),
+                ("  + downscale 1600", route_project(prod.but(max_side=1600))),
+                ("  + find_page", route_project(prod.but(find_page=True))),
+                ("  + deskew", route_project(prod.but(deskew=True))),
+                ("  + flatten_light", route_project(prod.but(flatten_light=True))),
             ]
         # (name, items, lines: one written line per image, scored without punctuation)
         sets = [("rendered", rendered, False), ("close-ruled", close, False), ("skewed", skewed, False),
