@@ -47,12 +47,13 @@ MODEL = "PP-OCRv5_mobile"
 
 LABELS = ("时间", "地点", "受访对象", "反映问题", "解决思路", "心得体会")
 
-# Production cleanup: what the benchmark (bench/ocr.py --cleanup-study) showed to help.
-# Small pictures are upscaled (short side 64) and every picture gets a border of its paper
-# colour: on real tight line crops the detector found no box at all without one. Downscaling
-# is left to the detector's own input size (longest side 960); finding the page cost
-# characters (5.5% CER on shaded pages) and deskew and light flattening changed nothing on
-# rendered pages.
+# Production cleanup: what the benchmark (bench/ocr.py --cleanup-study) showed on the real,
+# camera-captured lines and the rendered pages. Small pictures are upscaled (short side 64)
+# and every picture gets a border of its paper colour: without one the detector found no
+# box at all in tight line crops. Deskew (9.7% CER against 5.5% on the real lines, one
+# line read as nothing) and light flattening (5.9%) hurt; finding the page changed nothing
+# on them and cost characters on shaded rendered pages; downscaling is left to the
+# detector's own input size (longest side 960). Those three stay off.
 DEFAULT_CLEANUP = pages.Cleanup(max_side=0, min_side=64, pad=True)
 # Lines read with less confidence than this are noise (ruling, smudges, bleed-through).
 MIN_LINE_SCORE = 0.5
