@@ -33,8 +33,11 @@ except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
 # 50 megapixels: more than any phone camera (48 MP sensors bin to 12 MP by default).
 MAX_IMAGE_PIXELS = 50_000_000
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
-# Smallest side a page photo may have: below this there is nothing to read.
-MIN_SIDE = 32
+# Smallest sides a picture may have: a written character needs some 8 pixels of height to
+# be told apart at all, and a line of text some 16 of length. Anything larger is read (a
+# tight crop of one line is often under 32 pixels high; recognition upscales it).
+MIN_SIDE = 8
+MIN_LONG_SIDE = 16
 DEFAULT_MAX_BYTES = 30 * 1024 * 1024
 
 MEDIA_TYPES = {
@@ -111,8 +114,10 @@ def _open(data: bytes) -> tuple[Image.Image, str]:
             f"图片像素过多（{width}×{height}），疑似解压炸弹，已拒绝 "
             "(image has too many pixels: refused as a decompression bomb)"
         )
-    if min(width, height) < MIN_SIDE:
-        raise RecognitionError(f"图片太小（{width}×{height}），无法识别文字 (image too small to read)")
+    if min(width, height) < MIN_SIDE or max(width, height) < MIN_LONG_SIDE:
+        raise RecognitionError(
+            f"图片太小（{width}×{height}），至少需要 {MIN_SIDE}×{MIN_LONG_SIDE} 像素才能辨认文字 "
+            f"(image too small to read: under {MIN_SIDE}×{MIN_LONG_SIDE} pixels)")
     return img, MEDIA_TYPES[img.format]
 
 

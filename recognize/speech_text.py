@@ -4,8 +4,9 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Iterable, Sequence
+
+from recognize import simplify
 
 # The initial prompt that nudges Whisper towards simplified Chinese with punctuation.
 BASE_PROMPT_ZH = "以下是普通话的句子。"
@@ -31,16 +32,10 @@ HALLUCINATIONS = (
 )
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def to_simplified(text: str) -> str:
-    """Traditional -> simplified Chinese (OpenCC t2s); punctuation is kept as is."""
-    return _t2s().convert(text) if text else text
+    """Traditional -> simplified Chinese (OpenCC t2s, then the context fixes of
+    recognize.simplify: 带著 -> 带着); punctuation is kept as is."""
+    return simplify.to_simplified(text)
 
 
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"

@@ -153,8 +153,12 @@ def render_sheet(lines: list[str], style: Style, rng: random.Random) -> Image.Im
     return sheet
 
 
-def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600) -> Image.Image:
-    """The sheet on a desk, seen by a phone: perspective, rotation, shadow, blur, noise."""
+def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600,
+               tilt: float | None = None) -> Image.Image:
+    """The sheet on a desk, seen by a phone: perspective, rotation, shadow, blur, noise.
+
+    `tilt`: the sheet's rotation in degrees (default: drawn from -8..8); a skewed page
+    lies at 10-15 degrees."""
     import cv2
 
     sw, sh = sheet.size
@@ -167,7 +171,7 @@ def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600) 
     streak = 12 * np.sin(xx / rng.uniform(9, 25) + np.sin(yy / 60.0) * 2)[..., None]
     desk = np.clip(base[::-1][None, None, :] + streak + (yy / H * 25)[..., None], 0, 255)
     # page corners: centred, rotated by a few degrees, each corner pulled independently
-    angle = math.radians(rng.uniform(-8, 8))
+    angle = math.radians(_gap(rng.uniform(-8, 8), tilt))
     cx, cy = W / 2 + rng.uniform(-20, 20), H / 2 + rng.uniform(-20, 20)
     corners = []
     for dx, dy in ((-pw / 2, -ph / 2), (pw / 2, -ph / 2), (pw / 2, ph / 2), (-pw / 2, ph / 2)):
@@ -193,11 +197,15 @@ def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600) 
 
 
 def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long: int = 1600,
-                line_gap: float | None = None) -> tuple[Image.Image, list[str]]:
+                line_gap: float | None = None, tilt: float | None = None,
+                form: bool = False, grid: bool = False) -> tuple[Image.Image, list[str]]:
     """One photographed page and its lines, entirely determined by `seed`.
 
     `line_gap`: the ruling as a multiple of the character size (default: drawn from
-    1.55-1.75; closely ruled notebooks are nearer 1.25)."""
+    1.55-1.75; closely ruled notebooks are nearer 1.25). `tilt`: the page's rotation in
+    the photo, in degrees. `form`: a printed diary form (title, weekday row, a grid whose
+    left cells hold the printed labels) filled in by hand, instead of a ruled page. `grid`:
+    squared (方格) paper, one character to a square, as school composition paper."""
     rng = random.Random(seed)
     font_path = font_path or next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
     if font_path is None:
@@ -213,8 +221,149 @@ def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long
         paper=(rng.randint(236, 250), rng.randint(232, 246), rng.randint(220, 236)),
         rule=(rng.randint(150, 180), rng.randint(180, 205), rng.randint(215, 235)),
     )
-    sheet = render_sheet(lines, style, rng)
-    return photograph(sheet, rng, out_long=out_long), lines
+    if form:
+        sheet, lines = render_form(entry, style, rng, per_line=max(12, len(lines[0]) - 6))
+    elif grid:
+        sheet = render_grid(lines, style, rng)
+    else:
+        sheet = render_sheet(lines, style, rng)
+    return photograph(sheet, rng, out_long=out_long, tilt=tilt), lines
+
+
+# The printed part of a form: an upright regular face, no jitter.
+PRINTED_FONT_CANDIDATES = (
+    "/usr/share/fonts/truetype/lxgw-wenkai/LXGWWenKaiMono-Bold.ttf",
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",
+)
+FORM_TITLE = "民心日记"
+# printed forms space the days out, for the writer to circle one
+WEEKDAY_ROW = "星期：一   二   三   四   五   六   日"
+
+
+def _write(draw_on: Image.Image, text: str, x: float, baseline: float, style: Style,
+           rng: random.Random, sizes: dict) -> float:
+    """Write `text` by hand from (x, baseline): each character jittered in size, angle and
+    height. Returns where the pen stops."""
+    for ch in text:
+        size = max(10, int(style.char_px * rng.uniform(0.9, 1.08)))
+        font = sizes.get(size) or sizes.setdefault(size, _font(style.font_path, size))
+        glyph = Image.new("L", (size * 2, size * 2), 0)
+        ImageDraw.Draw(glyph).text((size // 2, size // 2), ch, font=font, fill=255)
+        glyph = glyph.rotate(rng.uniform(-5, 5), resample=Image.BICUBIC)
+        ink = tuple(max(0, min(255, c + rng.randint(-12, 12))) for c in style.ink)
+        y = baseline - size * 1.5 + rng.uniform(-2, 2)
+        draw_on.paste(Image.new("RGB", glyph.size, ink), (int(x - size // 2), int(y)), glyph)
+        x += font.getlength(ch) * rng.uniform(1.0, 1.12) + size * 0.04
+    return x
+
+
+def render_form(entry: list[tuple[str, str]], style: Style, rng: random.Random,
+                per_line: int) -> tuple[Image.Image, list[str]]:
+    """A printed diary form filled in by hand, and its lines in reading order.
+
+    Printed: the title, a weekday row and, down the left of a grid, the labels (时间：…);
+    handwritten: each label's content in the cell to its right, wrapped onto more rows of
+    that cell when long."""
+    printed_path = next((p for p in PRINTED_FONT_CANDIDATES if Path(p).exists()), style.font_path)
+    c, gap = style.char_px, style.line_gap
+    label_w = int(c * 5.6)
+    width = int(c * 1.2) * 2 + label_w + int(per_line * c * 1.12)
+    rows: list[tuple[str, list[str]]] = []
+    for label, content in entry:
+        wrapped = wrap_entry([("", content)], per_line)
+        wrapped[0] = wrapped[0].lstrip("：")
+        rows.append((label + "：", [w for w in wrapped if w]))
+    height = int(gap * (3.2 + sum(len(r[1]) for r in rows) + 1.0))
+    sheet = Image.new("RGB", (width, height), style.paper)
+    draw = ImageDraw.Draw(sheet)
+    black = (35, 35, 40)
+    title_font = _font(printed_path, int(c * 1.25))
+    tw = title_font.getlength(FORM_TITLE)
+    draw.text(((width - tw) / 2, gap * 0.35), FORM_TITLE, font=title_font, fill=black)
+    small = _font(printed_path, int(c * 0.8))
+    x0 = int(c * 1.2)
+    draw.text((x0, gap * 1.55), WEEKDAY_ROW, font=small, fill=black)
+    lines = [FORM_TITLE, WEEKDAY_ROW.replace(" ", "")]
+    # the writer circles the day of the visit
+    day = rng.randrange(7)
+    left = x0 + small.getlength(WEEKDAY_ROW[:WEEKDAY_ROW.index("一") + 4 * day])
+    r = c * 0.55
+    cx, cy = left + small.getlength("一") / 2, gap * 1.55 + c * 0.45
+    draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=style.ink, width=3)
+    top = int(gap * 2.4)
+    y = top
+    sizes: dict = {}
+    label_font = _font(printed_path, int(c * 0.85))
+    x1 = width - x0
+    draw.line([(x0, y), (x1, y)], fill=black, width=2)
+    for label, content in rows:
+        cell_top = y
+        draw.text((x0 + c * 0.25, y + (gap - c) * 0.5 - 0.2 * c), label, font=label_font, fill=black)
+        for k, text in enumerate(content):
+            baseline = y + gap - int(gap * 0.18)
+            _write(sheet, text, x0 + label_w + c * 0.4 + rng.uniform(-3, 6), baseline, style, rng, sizes)
+            lines.append(label + text if k == 0 else text)
+            y += gap
+        draw.line([(x0, y), (x1, y)], fill=black, width=2)
+        draw.line([(x0 + label_w, cell_top), (x0 + label_w, y)], fill=black, width=2)
+    draw.line([(x0, top), (x0, y)], fill=black, width=2)
+    draw.line([(x1, top), (x1, y)], fill=black, width=2)
+    return sheet, lines
+
+
+def render_grid(lines: list[str], style: Style, rng: random.Random) -> Image.Image:
+    """Squared paper: a square per character, a gap between rows; each character written
+    in its square (slightly off centre, as people write)."""
+    c = style.char_px
+    cell = int(c * 1.25)
+    row_gap = int(c * 0.45)
+    per_line = max(len(t) for t in lines)
+    x0, y0 = int(c * 1.4), int(c * 1.6)
+    n_rows = max(len(lines) + 2, 14)
+    width = 2 * x0 + per_line * cell
+    height = 2 * y0 + n_rows * (cell + row_gap)
+    sheet = Image.new("RGB", (width, height), style.paper)
+    draw = ImageDraw.Draw(sheet)
+    for r in range(n_rows):
+        top = y0 + r * (cell + row_gap)
+        draw.rectangle([x0, top, x0 + per_line * cell, top + cell], outline=style.rule, width=2)
+        for k in range(1, per_line):
+            draw.line([(x0 + k * cell, top), (x0 + k * cell, top + cell)], fill=style.rule, width=2)
+    sizes: dict = {}
+    for r, text in enumerate(lines):
+        top = y0 + r * (cell + row_gap)
+        for k, ch in enumerate(text):
+            x = x0 + k * cell + (cell - c) / 2 + c * 0.5 + rng.uniform(-3, 3)
+            _write(sheet, ch, x, top + cell - (cell - c) / 2 - c * 0.02 + rng.uniform(-2, 2), style, rng, sizes)
+    return sheet
+
+
+def render_line_crop(seed: int, text: str, *, font_path: str | None = None, height: int = 64,
+                     margin: float = 0.06) -> Image.Image:
+    """One handwritten line cropped tight (a few pixels round the ink), as a cadre crops a
+    line or a torn-out strip: light blur, noise and a slight tilt, `height` pixels high."""
+    import cv2
+
+    rng = random.Random(seed)
+    font_path = font_path or next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
+    if font_path is None:
+        raise RuntimeError("no handwriting font: apt-get install fonts-lxgw-wenkai (or fonts-arphic-ukai)")
+    c = 48
+    style = Style(font_path, c, int(c * 1.6), rng.choice([(25, 35, 95), (20, 20, 25)]),
+                  (rng.randint(228, 246), rng.randint(226, 242), rng.randint(214, 232)), (0, 0, 0))
+    sheet = Image.new("RGB", (int(len(text) * c * 1.3) + 4 * c, 4 * c), style.paper)
+    _write(sheet, text, 2 * c, 2.6 * c, style, rng, {})
+    sheet = sheet.rotate(rng.uniform(-1.5, 1.5), resample=Image.BICUBIC, fillcolor=style.paper)
+    ink = np.asarray(sheet.convert("L")) < 150
+    ys, xs = np.nonzero(ink)
+    pad = int(margin * c)
+    box = (max(0, xs.min() - pad), max(0, ys.min() - pad), xs.max() + pad + 1, ys.max() + pad + 1)
+    crop = sheet.crop(box)
+    crop = crop.resize((max(1, round(crop.width * height / crop.height)), height), Image.LANCZOS)
+    img = cv2.GaussianBlur(np.asarray(crop).astype(np.float32), (0, 0), rng.uniform(0.4, 0.8))
+    nrng = np.random.default_rng(seed)
+    img = np.clip(img + nrng.normal(0, rng.uniform(2, 6), img.shape), 0, 255).astype(np.uint8)
+    return Image.fromarray(img)
 
 
 def _gap(drawn: float, wanted: float | None) -> float:

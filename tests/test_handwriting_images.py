@@ -175,3 +175,31 @@ def test_page_renderer_is_deterministic():
     assert to_jpeg(a, 11) == to_jpeg(b, 11)
     c, _ = render_page(12, out_long=800)
     assert to_jpeg(c, 12) != to_jpeg(a, 11)
+
+
+@pytest.mark.parametrize("size", [(300, 28), (120, 10), (16, 8)])
+def test_small_line_crops_are_accepted(size):
+    """A tight crop of one written line is often under 32 pixels high: it is read
+    (upscaled), not refused."""
+    assert images.check_image(_encode(Image.new("RGB", size, "white"), "PNG")) == "image/png"
+
+
+@pytest.mark.parametrize("size", [(7, 200), (15, 9)])
+def test_unreadably_small_pictures_say_why(size):
+    with pytest.raises(RecognitionError, match=r"图片太小.*至少需要 8×16 像素"):
+        images.check_image(_encode(Image.new("RGB", size, "white"), "PNG"))
+
+
+def test_small_picture_is_upscaled_and_padded_with_its_paper_colour():
+    rgb = np.full((20, 200, 3), (230, 220, 200), np.uint8)
+    rgb[8:12, 20:180] = 30  # a stroke of ink
+    prep = pages.prepare(rgb, pages.Cleanup(max_side=0, min_side=64, pad=True))
+    assert prep.steps == ["upscale", "pad"]
+    h, w = prep.image.shape[:2]
+    p = pages.pad_width(np.zeros((64, 640, 3)))
+    assert (h, w) == (64 + 2 * p, 640 + 2 * p)
+    assert tuple(prep.image[0, 0]) == (200, 220, 230)  # BGR of the paper, not white or black
+    # the picture's own corners map back onto the original
+    x0, y0, x1, y1 = pages.content_box(prep, 200, 20)
+    assert (round(x0), round(y0), round(x1), round(y1)) == (p, p, p + 640, p + 64)
+    assert prep.to_original([[x0, y0]]) == [[0.0, 0.0]]

@@ -9,6 +9,8 @@ import os
 import re
 from functools import lru_cache
 
+from recognize import simplify
+
 # Full-width ASCII (！ to ～) and the ideographic space map 1:1 onto half-width.
 _FW = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FW[0x3000] = 0x20
@@ -59,9 +61,9 @@ def normalize(text: str) -> str:
     """Half-width digits/letters, simplified characters; same length as the input."""
     out = text.translate(_FW)
     conv = _t2s()
-    trad = _traditional_chars()
+    trad = _traditional_chars() | simplify.context_chars()
     if conv is not None and (not trad or any(c in trad for c in out)):
-        simp = conv.convert(out)
+        simp = simplify.fix_in_context(conv.convert(out))
         if len(simp) == len(out):
             out = simp
     return out
