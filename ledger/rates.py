@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import add_working_days, local_today
 from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition, OrgUnit
@@ -117,9 +117,13 @@ def three_rates(session: Session, unit: OrgUnit, year: int, month: int, *, rules
     units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.path)))
     rows = {u.id: UnitRates(u, weight=rules.basic_satisfied_weight) for u in units}
     start, end = utc_bounds(year, month)
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
     trs = session.scalars(select(LedgerTransition).where(
         LedgerTransition.at >= start, LedgerTransition.at < end,
-        LedgerTransition.action.in_(("open", "solve_now", "complete"))).order_by(LedgerTransition.id))
+        LedgerTransition.action.in_(("open", "solve_now", "complete")),
+        LedgerTransition.to_unit_id.in_(under))
+        .options(selectinload(LedgerTransition.item).selectinload(LedgerItem.transitions))
+        .order_by(LedgerTransition.id))
     for tr in trs:
         row = rows.get(tr.to_unit_id)
         if row is None:
@@ -136,7 +140,8 @@ def three_rates(session: Session, unit: OrgUnit, year: int, month: int, *, rules
                           .join(LedgerItem, Evaluation.item_id == LedgerItem.id)
                           .where(Evaluation.at >= start, Evaluation.at < end,
                                  # the responsible cadre's own ratings are shown apart, not counted
-                                 Evaluation.by_responsible.is_not(True))).all()
+                                 Evaluation.by_responsible.is_not(True),
+                                 LedgerItem.org_unit_id.in_(under))).all()
     for rating, unit_id in evs:
         if unit_id in rows:
             rows[unit_id].ratings[rating] = rows[unit_id].ratings.get(rating, 0) + 1

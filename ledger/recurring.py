@@ -14,12 +14,12 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from ledger import workflow as wf
 from ledger.models import KeyProject, LedgerItem, OrgUnit, User
-from ledger.similarity import text_similarity, words
+from ledger.similarity import features, similarity_of_features
 from ledger.users import DomainError
 
 CLUSTER_TEXT_BAR = 0.4
@@ -53,9 +53,41 @@ def village_of(item: LedgerItem) -> Optional[OrgUnit]:
     return unit if unit.level == "village" else None
 
 
-def _names(session: Session) -> list[str]:
-    names = [u.name for u in session.scalars(select(OrgUnit))]
+def _names(session: Session, unit: OrgUnit) -> list[str]:
+    """The unit names a problem under `unit` may mention: its own tree and its ancestors (not a
+    province's every village)."""
+    units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path))))
+    names = [u.name for u in units + unit.ancestors()]
     return names + [n[:-1] for n in names if len(n) > 2 and n[-1] in "村乡镇县"]
+
+
+# In a large category a feature shared by more than this share of its items (问题, 修) says
+# little about which of them are alike, so it proposes no pair; rarer shared features do.
+# Categories of up to _ALL_PAIRS items compare every pair that shares anything.
+_COMMON_FEATURE_SHARE = 0.2
+_ALL_PAIRS = 200
+
+
+def _alike_pairs(feats: list[tuple[frozenset[str], frozenset[str]]]) -> list[tuple[int, int]]:
+    """Pairs (i, j) of items at least CLUSTER_TEXT_BAR alike. Only items sharing a word or a
+    bigram can be alike, so candidates come from an inverted index of the features instead of
+    every pair: a county's thousands of live items in seconds, not hours."""
+    index: dict[str, list[int]] = {}
+    for i, (ws, bs) in enumerate(feats):
+        for f in {*("w" + w for w in ws), *("b" + b for b in bs)}:
+            index.setdefault(f, []).append(i)
+    limit = max(_ALL_PAIRS, int(len(feats) * _COMMON_FEATURE_SHARE))
+    pairs = []
+    for i in range(len(feats)):
+        ws, bs = feats[i]
+        candidates = set()
+        for f in {*("w" + w for w in ws), *("b" + b for b in bs)}:
+            members = index[f]
+            if len(members) <= limit:
+                candidates.update(j for j in members if j > i)
+        pairs += [(i, j) for j in sorted(candidates)
+                  if similarity_of_features(feats[i], feats[j]) >= CLUSTER_TEXT_BAR]
+    return pairs
 
 
 def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2,
@@ -66,13 +98,16 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
     q = (select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
          .where(OrgUnit.path.startswith(unit.path), LedgerItem.status != "merged")
          .where(LedgerItem.status.in_(wf.ACTIVE + ("done",)) | (LedgerItem.opened_at >= since))
+         .options(selectinload(LedgerItem.place_unit), selectinload(LedgerItem.org_unit),
+                  selectinload(LedgerItem.transitions))
          .order_by(LedgerItem.id))
     by_cat: dict[str, list[LedgerItem]] = {}
     for item in session.scalars(q):
         by_cat.setdefault(item.category, []).append(item)
-    names = _names(session)
+    names = tuple(_names(session, unit))
     out: list[Cluster] = []
     for category, items in by_cat.items():
+        feats = [features(item.problem, names) for item in items]
         parent = list(range(len(items)))
 
         def find(i: int) -> int:
@@ -81,18 +116,19 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
                 i = parent[i]
             return i
 
+        for i, j in _alike_pairs(feats):
+            parent[find(i)] = find(j)
+        groups: dict[int, list[int]] = {}
         for i in range(len(items)):
-            for j in range(i + 1, len(items)):
-                if text_similarity(items[i].problem, items[j].problem, names) >= CLUSTER_TEXT_BAR:
-                    parent[find(i)] = find(j)
-        groups: dict[int, list[LedgerItem]] = {}
-        for i, item in enumerate(items):
-            groups.setdefault(find(i), []).append(item)
-        for members in groups.values():
+            groups.setdefault(find(i), []).append(i)
+        for member_ids in groups.values():
+            if len(member_ids) < min_villages:
+                continue
+            members = [items[i] for i in member_ids]
             villages = {v.id: v for v in (village_of(m) for m in members) if v is not None}
             if len(villages) < min_villages:
                 continue
-            shared = Counter(w for m in members for w in words(m.problem, names))
+            shared = Counter(w for i in member_ids for w in feats[i][0])
             top = [w for w, n in shared.most_common(2) if n >= 2]
             first = members[0].problem
             common = "".join(sorted(top, key=lambda w: first.find(w) if w in first else len(first)))
@@ -100,6 +136,38 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
                                common))
     out.sort(key=lambda c: (-len(c.villages), -len(c.items), c.items[0].id))
     return out
+
+
+# Clusters per (unit, day, fingerprint of its items): the dashboard asks on every view, the
+# items under a county change far less often. The fingerprint (count, last id, sum of
+# versions) moves with every new, changed or merged item, so a cached answer is never stale.
+_CACHE: dict[tuple, list[tuple[str, tuple[int, ...], tuple[int, ...], str]]] = {}
+_CACHE_SIZE = 256
+
+
+def _fingerprint(session: Session, unit: OrgUnit) -> tuple:
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    return tuple(session.execute(select(func.count(LedgerItem.id), func.max(LedgerItem.id), func.sum(LedgerItem.version))
+                                 .where(LedgerItem.org_unit_id.in_(under))).one())
+
+
+def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2) -> list[Cluster]:
+    """clusters(), worked out once while the unit's items stay as they are."""
+    key = (session.get_bind().url.render_as_string(), unit.id, unit.path, today, min_villages,
+           _fingerprint(session, unit))
+    found = _CACHE.get(key)
+    if found is None:
+        found = [(c.category, tuple(c.ids), tuple(v.id for v in c.villages), c.words)
+                 for c in clusters(session, unit, today, min_villages=min_villages)]
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = found
+    wanted = {i for _c, ids, _v, _w in found for i in ids}
+    items = {i.id: i for i in session.scalars(select(LedgerItem).where(LedgerItem.id.in_(wanted))
+                                                .options(selectinload(LedgerItem.key_project)))} if wanted else {}
+    return [Cluster(cat, tuple(items[i] for i in ids if i in items),
+                    tuple(session.get(OrgUnit, v) for v in villages), words)
+            for cat, ids, villages, words in found]
 
 
 def make_key_project(session: Session, name: str, unit: OrgUnit, items: list[LedgerItem], actor: User) -> KeyProject:

@@ -30,9 +30,17 @@ def stopwords() -> frozenset[str]:
                      if line.strip() and not line.startswith("#"))
 
 
+@lru_cache(maxsize=64)
+def _names_pattern(names: tuple[str, ...]):
+    # One alternation, longest first, instead of a replace per name: a county has hundreds.
+    alts = sorted({n for n in names if n}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, alts))) if alts else None
+
+
 def _strip_names(text: str, names: Iterable[str]) -> str:
-    for name in sorted({n for n in names if n}, key=len, reverse=True):
-        text = text.replace(name, " ")
+    pattern = _names_pattern(tuple(names))
+    if pattern is not None:
+        text = pattern.sub(" ", text)
     return _GROUP.sub(" ", text)
 
 
@@ -70,8 +78,17 @@ def _overlap(x: set | frozenset, y: set | frozenset) -> float:
     return (2 * common / (len(x) + len(y)) + common / min(len(x), len(y))) / 2
 
 
+def features(text: str, names: Iterable[str] = ()) -> tuple[frozenset[str], frozenset[str]]:
+    """(content words, character bigrams) of a problem: what text_similarity compares, worked
+    out once per text when many texts are compared with each other."""
+    names = tuple(names)
+    return words(text, names), frozenset(bigrams(content(text, names)))
+
+
+def similarity_of_features(fa: tuple[frozenset[str], frozenset[str]], fb: tuple[frozenset[str], frozenset[str]]) -> float:
+    return round(max(_overlap(fa[0], fb[0]), _overlap(fa[1], fb[1])), 3)
+
+
 def text_similarity(a: str, b: str, names: Iterable[str] = ()) -> float:
-    names = list(names)
-    by_words = _overlap(words(a, names), words(b, names))
-    by_chars = _overlap(bigrams(content(a, names)), bigrams(content(b, names)))
-    return round(max(by_words, by_chars), 3)
+    names = tuple(names)
+    return similarity_of_features(features(a, names), features(b, names))

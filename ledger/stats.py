@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import local_today
 from ledger.evaluation import Satisfaction, satisfaction
@@ -121,8 +121,15 @@ def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, tod
     month exactly what the ledger's 只看逾期 and the 到期提醒 show today."""
     day = as_of(year, month, today)
     out: dict[int, int] = {}
+    # Only items that were ever held in the subtree can have been held there on `day`: those
+    # held there now, and those sent up from it (the ledger list's scope), each with its history.
+    under = select(OrgUnit.id).where(OrgUnit.id.in_(ids))
+    sent_up = select(LedgerTransition.item_id).where(LedgerTransition.action == "escalate",
+                                                     LedgerTransition.from_unit_id.in_(under))
     items = session.scalars(select(LedgerItem).where(
-        LedgerItem.deadline.is_not(None), LedgerItem.status != "merged"))
+        LedgerItem.deadline.is_not(None), LedgerItem.status != "merged",
+        LedgerItem.org_unit_id.in_(under) | LedgerItem.id.in_(sent_up))
+        .options(selectinload(LedgerItem.transitions)))
     for item in items:
         state = _state_on(item, day)
         if state is None:
@@ -141,9 +148,11 @@ def unit_month_stats(session: Session, unit: OrgUnit, year: int, month: int,
     ids = {u.id for u in units}
     rows = {u.id: UnitMonth(u) for u in units}
     start, end = utc_bounds(year, month)
+    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
     trs = session.scalars(select(LedgerTransition).where(
         LedgerTransition.at >= start, LedgerTransition.at < end,
-        LedgerTransition.action.in_(("open", "solve_now", "complete", "escalate"))))
+        LedgerTransition.action.in_(("open", "solve_now", "complete", "escalate")),
+        LedgerTransition.to_unit_id.in_(under) | LedgerTransition.from_unit_id.in_(under)))
     for tr in trs:
         if tr.action == "open" and tr.to_unit_id in ids:
             rows[tr.to_unit_id].opened += 1
@@ -155,7 +164,8 @@ def unit_month_stats(session: Session, unit: OrgUnit, year: int, month: int,
         rows[unit_id].overdue += n
     evs = session.execute(select(Evaluation.rating, LedgerItem.org_unit_id, Evaluation.by_responsible)
                           .join(LedgerItem, Evaluation.item_id == LedgerItem.id)
-                          .where(Evaluation.at >= start, Evaluation.at < end)).all()
+                          .where(Evaluation.at >= start, Evaluation.at < end,
+                                 LedgerItem.org_unit_id.in_(under))).all()
     for rating, unit_id, own in evs:
         if unit_id in ids:
             (rows[unit_id].own_ratings if own else rows[unit_id].ratings).append(rating)

@@ -62,7 +62,7 @@ def index():
                               today=today)
     supervised = notifications.supervision_list(db_session, today, notifications.supervise_after(current_app.config),
                                                 unit=unit)
-    recurring_clusters = recurring.clusters(db_session, unit, today)
+    recurring_clusters = recurring.cached_clusters(db_session, unit, today)
     choices = db_session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(current_user.org_unit.path))
                                  .order_by(OrgUnit.path)).all()
     return render_template(
