@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from recognize.extract import Gazetteer, extract_entry  # noqa: E402
+from recognize.extract.learn import char_f1  # noqa: E402  (the model's own scoring is the bench's)
 from recognize.pii import redact  # noqa: E402
 
 FIELDS = ("visit_date", "place", "interviewee", "visit_method", "category", "problem", "solution", "reflections", "pii")
@@ -58,19 +59,6 @@ HELD_OUT = (
 def shared_dir() -> Path:
     env = os.environ.get("MINXIN_SHARED_DIR")
     return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
-
-
-def char_f1(pred: str, gold: str) -> float:
-    pred, gold = pred or "", gold or ""
-    if not pred and not gold:
-        return 1.0
-    if not pred or not gold:
-        return 0.0
-    common = sum((Counter(pred) & Counter(gold)).values())
-    if not common:
-        return 0.0
-    p, r = common / len(pred), common / len(gold)
-    return 2 * p * r / (p + r)
 
 
 def field_ok(fld: str, got: dict, exp, text: str) -> bool:
