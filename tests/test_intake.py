@@ -260,6 +260,22 @@ def test_api_oversize_is_413(app, client, users, login, csrf_token, media, stora
     assert storage.files() == []
 
 
+def test_files_over_the_limit_in_all_are_refused_before_any_is_read(app, client, users, login, csrf_token, media,
+                                                                   storage, monkeypatch):
+    """Four files each under the limit but over it together: refused by their lengths before
+    intake reads any of them into memory (the attack: four 99 MB files, +396 MB)."""
+    from webapp.capture import service
+
+    app.config["MAX_UPLOAD_BYTES"] = 100_000
+    reached = []
+    monkeypatch.setattr(service, "_ingest", lambda *a, **k: reached.append(a))
+    login(users["cadre_a"])
+    files = [(f"p{i}.wav", media.wav(1.0)) for i in range(4)]  # 32 kB each, 128 kB in all
+    resp = _post(client, csrf_token("/capture/"), files)
+    assert resp.status_code == 413 and "总量过大" in resp.get_json()["error"]
+    assert reached == [] and storage.files() == []
+
+
 def test_api_own_duplicate_is_success_with_existing_id(client, users, login, csrf_token, media):
     """A retry whose first answer was lost: the cadre is told 已上传 #N, not an error."""
     login(users["cadre_a"])

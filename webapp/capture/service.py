@@ -67,6 +67,7 @@ def upload_from_request(user: User) -> Capture:
     visit_date = _parse_date(request.form.get("visit_date", ""))
     captured_at = _parse_time(request.form.get("captured_at", ""))
     max_bytes = current_app.config["MAX_UPLOAD_BYTES"]
+    total = 0
     for f in uploads:
         # Werkzeug spooled the part to a temporary file as it arrived (under MAX_CONTENT_LENGTH):
         # an oversized file is refused by its length, before any of it is read into memory.
@@ -76,6 +77,12 @@ def upload_from_request(user: User) -> Capture:
         if size > max_bytes:
             raise UploadRefused(f"文件过大：{f.filename}，{size / 1048576:.1f} MB，上限 {max_bytes / 1048576:.0f} MB "
                                 "(file too large)", "too_large", 413)
+        total += size
+    # One capture is at most the upload limit in all: what is read into memory for intake is
+    # bounded by it, however many files one request carries (four 99 MB files are refused).
+    if total > max_bytes:
+        raise UploadRefused(f"上传总量过大：{total / 1048576:.1f} MB，一次上限 {max_bytes / 1048576:.0f} MB "
+                            "(upload too large in all)", "too_large", 413)
     return _ingest(user, [(f.filename, f.read()) for f in uploads], visit_date, captured_at)
 
 
