@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import CST
 from ledger.models import DiaryEntry, LedgerItem, OrgUnit, User
+from ledger.scope import scope_ids
 from ledger.workflow import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.
@@ -190,12 +191,12 @@ def items_for(session: Session, unit: OrgUnit, *, public: bool = False,
 PUBLIC_PAGE_SIZE = 30
 
 
-def _public_where(unit: OrgUnit):
+def _public_where(unit: OrgUnit, session: Optional[Session] = None):
     """Items are where their place is: those about a place at or under `unit` wherever they are
     held (a village's page shows the problem the county solved for it), and those without a
     place where they are held; an item about another township's village is on that township's
     page, not on the page of the cadre who wrote it down."""
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    under = scope_ids(session, unit)  # the ids as a list: the planner takes the place index
     return (LedgerItem.place_unit_id.in_(under) | (LedgerItem.place_unit_id.is_(None) & LedgerItem.org_unit_id.in_(under)),
             LedgerItem.status == "closed")
 
@@ -204,7 +205,7 @@ def public_items_page(session: Session, unit: OrgUnit, *, after: str = "",
                       per_page: int = PUBLIC_PAGE_SIZE) -> tuple[list[LedgerItem], Optional[str], int]:
     """A unit's public page: closed items held at or under it or about a place under it, last
     closed first, keyset-paged on (closed_at, id); with the next cursor and the total."""
-    where = _public_where(unit)
+    where = _public_where(unit, session)
     q = select(LedgerItem).where(*where)
     when, _, ident = (after or "").rpartition("_")
     try:

@@ -387,7 +387,9 @@ class LedgerTransition(Base):
     """History of a ledger item: every state change with who, when and why."""
 
     __tablename__ = "ledger_transitions"
-    __table_args__ = (Index("ix_ledger_transitions_at_action", "at", "action"),)
+    # The month's counts (at, action); what a unit sent up (from_unit_id, action).
+    __table_args__ = (Index("ix_ledger_transitions_at_action", "at", "action"),
+                      Index("ix_ledger_transitions_from_unit_action", "from_unit_id", "action"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)

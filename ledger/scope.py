@@ -2,13 +2,31 @@
 everything at or under their org unit."""
 from __future__ import annotations
 
+from typing import Optional
+
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from ledger.models import Capture, DiaryEntry, LedgerItem, OrgUnit, User
 
 
 def unit_ids_under(unit: OrgUnit) -> Select:
     return select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+
+
+# Up to this many units the scope is sent as a list of ids: the planner then knows how few
+# items a village or township holds and takes the (org_unit_id, opened_at, id) index instead of
+# walking the whole ledger newest first. A larger subtree (a province) holds most items anyway.
+_ID_LIST_MAX = 5000
+
+
+def scope_ids(session: Optional[Session], unit: OrgUnit):
+    """The ids of the units at or under `unit`, as a list when there are few, else as a subquery."""
+    under = unit_ids_under(unit)
+    if session is None:
+        return under
+    ids = list(session.scalars(under.limit(_ID_LIST_MAX + 1)))
+    return under if len(ids) > _ID_LIST_MAX else ids
 
 
 def scope_captures(query: Select, user: User) -> Select:

@@ -129,7 +129,7 @@ def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, tod
     items = session.scalars(select(LedgerItem).where(
         LedgerItem.deadline.is_not(None), LedgerItem.status != "merged",
         LedgerItem.org_unit_id.in_(under) | LedgerItem.id.in_(sent_up))
-        .options(selectinload(LedgerItem.transitions)))
+        .options(selectinload(LedgerItem.transitions), selectinload(LedgerItem.extensions)))
     for item in items:
         state = _state_on(item, day)
         if state is None:

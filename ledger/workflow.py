@@ -46,6 +46,7 @@ from ledger.models import (
     User,
     utcnow,
 )
+from ledger.scope import scope_ids
 from ledger.users import DomainError
 
 STATUSES = ("open", "in_progress", "escalated", "done", "closed", "reopened", "merged")
@@ -811,21 +812,8 @@ def parse_cursor(value: str) -> Optional[tuple[dt.datetime, int]]:
         return None
 
 
-def _items_query(unit: OrgUnit, *, status: str = "", category: str = "", flag: str = "",
-                 overdue_on: Optional[dt.date] = None, text: str = "", key_project_id: Optional[int] = None,
-                 include_merged: bool = False):
-    """Items held at or under `unit`, and items it sent up that are held above now (read-only
-    there, so an escalated item does not vanish from the ledger it came from)."""
-    # The scope is the ids under the unit's materialised path, so the items' own
-    # (org_unit_id, opened_at, id) index serves both the filter and the newest-first order;
-    # what was sent up is found from the escalations out of the subtree (an index, not every
-    # transition of every item).
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
-    held = LedgerItem.org_unit_id.in_(under)
-    sent_up = select(LedgerTransition.item_id).where(
-        LedgerTransition.action == "escalate", LedgerTransition.from_unit_id.in_(under))
-    # Overdue is what the unit itself must act on (the dashboard's 逾期 counts the same).
-    q = select(LedgerItem).where(held if overdue_on is not None else held | LedgerItem.id.in_(sent_up))
+def _filtered(q, *, status: str = "", category: str = "", flag: str = "", overdue_on: Optional[dt.date] = None,
+              text: str = "", key_project_id: Optional[int] = None, include_merged: bool = False):
     if status:
         q = q.where(LedgerItem.status == status)
     elif not include_merged:
@@ -844,17 +832,46 @@ def _items_query(unit: OrgUnit, *, status: str = "", category: str = "", flag: s
     return q
 
 
+def _held_and_sent_up(session: Optional[Session], unit: OrgUnit, overdue_on: Optional[dt.date]):
+    """(items held at or under `unit`, items it sent up that are held above now): read-only
+    there, so an escalated item does not vanish from the ledger it came from. Overdue is what
+    the unit itself must act on (the dashboard's 逾期 counts the same), so it has no second part."""
+    ids = scope_ids(session, unit)
+    held = select(LedgerItem).where(LedgerItem.org_unit_id.in_(ids))
+    if overdue_on is not None:
+        return held, None
+    sent_up = select(LedgerTransition.item_id).where(
+        LedgerTransition.action == "escalate", LedgerTransition.from_unit_id.in_(ids))
+    above = select(LedgerItem).where(LedgerItem.id.in_(sent_up), LedgerItem.org_unit_id.not_in(ids))
+    return held, above
+
+
+def _items_query(unit: OrgUnit, session: Optional[Session] = None, **filters):
+    """Items held at or under `unit`, and items it sent up that are held above now."""
+    held, above = _held_and_sent_up(session, unit, filters.get("overdue_on"))
+    where = held.whereclause if above is None else held.whereclause | above.whereclause
+    return _filtered(select(LedgerItem).where(where), **filters)
+
+
 def find_items_page(session: Session, unit: OrgUnit, *, after: str = "", per_page: int = PAGE_SIZE,
                     **filters) -> ItemPage:
-    """A page of items held at or under `unit`, newest first, continuing after the cursor
-    `after` (keyset pagination: no OFFSET, so page 2,000 costs what page 1 does)."""
-    q = _items_query(unit, **filters)
+    """A page of items held at or under `unit` (and sent up from it), newest first, continuing
+    after the cursor `after` (keyset pagination: no OFFSET, so page 2,000 costs what page 1
+    does). The two parts are read apart, each along its own index, and merged: an OR of the
+    two would leave the planner no index for the order."""
     cursor = parse_cursor(after)
-    if cursor is not None:
-        when, ident = cursor
-        q = q.where((LedgerItem.opened_at < when) | ((LedgerItem.opened_at == when) & (LedgerItem.id < ident)))
-    rows = list(session.scalars(q.options(selectinload(LedgerItem.org_unit), selectinload(LedgerItem.entries))
-                                .order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(per_page + 1)))
+    rows: list[LedgerItem] = []
+    for part in _held_and_sent_up(session, unit, filters.get("overdue_on")):
+        if part is None:
+            continue
+        q = _filtered(part, **filters)
+        if cursor is not None:
+            when, ident = cursor
+            # a range on opened_at (an index can serve it), the tie broken by id
+            q = q.where(LedgerItem.opened_at <= when, ~((LedgerItem.opened_at == when) & (LedgerItem.id >= ident)))
+        rows += session.scalars(q.options(selectinload(LedgerItem.org_unit), selectinload(LedgerItem.entries))
+                                .order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(per_page + 1))
+    rows.sort(key=lambda r: (r.opened_at, r.id), reverse=True)
     more = len(rows) > per_page
     rows = rows[:per_page]
     return ItemPage(rows, _cursor(rows[-1]) if more and rows else None)
@@ -862,12 +879,12 @@ def find_items_page(session: Session, unit: OrgUnit, *, after: str = "", per_pag
 
 def find_items(session: Session, unit: OrgUnit, *, limit: int = 500, **filters) -> list[LedgerItem]:
     """Items held at or under `unit`, filtered; newest first."""
-    q = _items_query(unit, **filters)
+    q = _items_query(unit, session, **filters)
     return list(session.scalars(q.order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(limit)))
 
 
 def count_items(session: Session, unit: OrgUnit, **filters) -> int:
-    return session.scalar(select(func.count()).select_from(_items_query(unit, **filters).subquery())) or 0
+    return session.scalar(select(func.count()).select_from(_items_query(unit, session, **filters).subquery())) or 0
 
 
 def unlinked_entries(session: Session, user: User, limit: int = 200) -> list[DiaryEntry]:

@@ -23,6 +23,7 @@ _INDEXES = (
     ("ix_ledger_items_status_deadline", "ledger_items", ["status", "deadline"]),
     ("ix_ledger_items_place_status", "ledger_items", ["place_unit_id", "status", "closed_at"]),
     ("ix_ledger_transitions_at_action", "ledger_transitions", ["at", "action"]),
+    ("ix_ledger_transitions_from_unit_action", "ledger_transitions", ["from_unit_id", "action"]),
 )
 
 
