@@ -228,17 +228,6 @@ def test_empty_and_odd_input():
     assert extract_entry("今天到南荒沟村", "2022-01-05T19:00:00").visit_date == "2022-01-05"
 
 
-def test_extraction_is_fast():
-    import time
-
-    text = LABELLED * 3 + FREE * 3
-    extract_entry(text, NOW, GAZ)
-    t0 = time.perf_counter()
-    for _ in range(20):
-        extract_entry(text, NOW, GAZ)
-    assert (time.perf_counter() - t0) / 20 < 0.05
-
-
 def test_forms_of_address_and_names_that_are_not_names():
     assert extract_entry("今天看望了王玉兰大娘，她说腿疼。", NOW).interviewee == "王玉兰"
     assert extract_entry("走访了张大爷，他反映自来水冻了。", NOW).interviewee == "张大爷"
