@@ -12,6 +12,7 @@ drills and tests of deadlines; absent or empty: the real date).
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 import os
 import smtplib
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ def local_today(now: Optional[dt.datetime] = None) -> dt.date:
     return now.astimezone(CST).date()
 
 
+@lru_cache(maxsize=4096)  # a dashboard asks about the same few weeks for thousands of items
 def is_workday(day: dt.date) -> bool:
     """The official calendar (holidays off, make-up Saturdays on); for years it does not cover
     yet, Monday to Friday."""

@@ -71,7 +71,9 @@ def index():
         today=today, status_labels=STATUS_LABELS, as_of=stats.as_of(year, month, today),
         three=three, rate_columns=rates.COLUMNS, table_row=rates.table_row, rate_percent=rates.percent,
         supervised=supervised,
-        supervise_after=notifications.supervise_after(current_app.config), clusters=recurring_clusters)
+        supervise_after=notifications.supervise_after(current_app.config), clusters=recurring_clusters,
+        # a province's lists run to thousands: the page shows the head, the ledger the rest
+        list_rows=100, cell_rows=10, list_clusters=10)
 
 
 @bp.route("/rates.<fmt>")
