@@ -151,8 +151,9 @@ def _fingerprint(session: Session, unit: OrgUnit) -> tuple:
                                  .where(LedgerItem.org_unit_id.in_(under))).one())
 
 
-def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2) -> list[Cluster]:
-    """clusters(), worked out once while the unit's items stay as they are."""
+def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2,
+                    limit: int = 10) -> list[Cluster]:
+    """The `limit` largest of clusters(), worked out once while the unit's items stay as they are."""
     key = (session.get_bind().url.render_as_string(), unit.id, unit.path, today, min_villages,
            _fingerprint(session, unit))
     found = _CACHE.get(key)
@@ -162,6 +163,7 @@ def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_vill
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = found
+    found = found[:limit]
     wanted = {i for _c, ids, _v, _w in found for i in ids}
     items = {i.id: i for i in session.scalars(select(LedgerItem).where(LedgerItem.id.in_(wanted))
                                                 .options(selectinload(LedgerItem.key_project)))} if wanted else {}

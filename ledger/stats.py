@@ -120,6 +120,13 @@ def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, tod
     """Items overdue on the month's count day (as_of), per unit holding them then: in the current
     month exactly what the ledger's 只看逾期 and the 到期提醒 show today."""
     day = as_of(year, month, today)
+    if day == today:
+        # Today's state is the items' state now: counted in the database, as the ledger's
+        # 只看逾期 filters it, instead of replaying every deadline item's history.
+        return dict(session.execute(
+            select(LedgerItem.org_unit_id, func.count(LedgerItem.id))
+            .where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < day, LedgerItem.org_unit_id.in_(list(ids)))
+            .group_by(LedgerItem.org_unit_id)).all())
     out: dict[int, int] = {}
     # Only items that were ever held in the subtree can have been held there on `day`: those
     # held there now, and those sent up from it (the ledger list's scope), each with its history.
