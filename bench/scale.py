@@ -328,17 +328,6 @@ def measure(url: str, prov: Province, repeat: int, plans: bool) -> dict:
     return out
 
 
-def _export_chunks(session, unit, fmt):
-    from ledger import exports
-
-    if hasattr(exports, "stream_export"):
-        yield from exports.stream_export(session, unit, fmt=fmt)
-    elif fmt == "csv":
-        yield exports.export_csv(session, unit).encode()
-    else:
-        yield exports.export_xlsx(session, unit)
-
-
 def _rss_mb() -> float:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
@@ -347,7 +336,7 @@ def _rss_mb() -> float:
 def _export_child(url: str, unit_id: int, fmt: str, conn) -> None:
     from sqlalchemy.orm import Session
 
-    from ledger import db
+    from ledger import db, exports
     from ledger.models import OrgUnit
 
     engine = db.make_engine(url)
@@ -355,7 +344,7 @@ def _export_child(url: str, unit_id: int, fmt: str, conn) -> None:
         unit = s.get(OrgUnit, unit_id)
         base = _rss_mb()
         t0 = time.perf_counter()
-        size = sum(len(chunk) for chunk in _export_chunks(s, unit, fmt))
+        size = sum(len(chunk) for chunk in exports.stream_export(s, unit, fmt=fmt))
         secs = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     conn.send((secs, max(0.0, peak - base), size))

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import CST
 from ledger.models import DiaryEntry, LedgerItem, OrgUnit, User
-from ledger.scope import scope_ids
-from ledger.workflow import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS
+from ledger.scope import scope_ids, unit_ids_under
+from ledger.workflow import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS, parse_cursor
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.
 COLUMNS = ("序号", "走访日期", "地点", "反映人", "反映问题", "类别", "办理层级", "责任单位",
@@ -175,7 +175,7 @@ def items_for(session: Session, unit: OrgUnit, *, public: bool = False,
     wherever they are held (a village's public page shows the problem the county solved for
     it), and those without a place where they are held. An item about another township's
     village is on that township's page, not on the page of the cadre who wrote it down."""
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    under = unit_ids_under(unit)
     where = LedgerItem.org_unit_id.in_(under)
     if by_place:
         where = LedgerItem.place_unit_id.in_(under) | (LedgerItem.place_unit_id.is_(None) & where)
@@ -207,11 +207,7 @@ def public_items_page(session: Session, unit: OrgUnit, *, after: str = "",
     closed first, keyset-paged on (closed_at, id); with the next cursor and the total."""
     where = _public_where(unit, session)
     q = select(LedgerItem).where(*where)
-    when, _, ident = (after or "").rpartition("_")
-    try:
-        cursor = dt.datetime.fromisoformat(when), int(ident)
-    except ValueError:
-        cursor = None
+    cursor = parse_cursor(after)  # (closed_at, id): the ledger list's cursor format
     if cursor is not None:
         q = q.where((LedgerItem.closed_at < cursor[0]) | ((LedgerItem.closed_at == cursor[0]) & (LedgerItem.id < cursor[1])))
     rows = list(session.scalars(q.options(*_ROW_LOADS).order_by(LedgerItem.closed_at.desc(), LedgerItem.id.desc())
@@ -226,7 +222,7 @@ def public_items_page(session: Session, unit: OrgUnit, *, after: str = "",
 def count_for(session: Session, unit: OrgUnit, *, public: bool = False) -> int:
     """How many items an export of `unit` holds (a count, not a load)."""
     q = select(func.count(LedgerItem.id)).where(
-        LedgerItem.org_unit_id.in_(select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))),
+        LedgerItem.org_unit_id.in_(unit_ids_under(unit)),
         LedgerItem.status == "closed" if public else LedgerItem.status != "merged")
     return session.scalar(q) or 0
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import add_working_days, local_today
 from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition, OrgUnit
+from ledger.scope import unit_ids_under
 from ledger.stats import _to_local, utc_bounds
 
 HANDLING = ("solve_now", "set_deadline", "escalate", "accept", "complete", "feedback", "merge")
@@ -117,7 +118,7 @@ def three_rates(session: Session, unit: OrgUnit, year: int, month: int, *, rules
     units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.path)))
     rows = {u.id: UnitRates(u, weight=rules.basic_satisfied_weight) for u in units}
     start, end = utc_bounds(year, month)
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    under = unit_ids_under(unit)
     trs = session.scalars(select(LedgerTransition).where(
         LedgerTransition.at >= start, LedgerTransition.at < end,
         LedgerTransition.action.in_(("open", "solve_now", "complete")),

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ledger import workflow as wf
 from ledger.models import KeyProject, LedgerItem, OrgUnit, User
+from ledger.scope import unit_ids_under
 from ledger.similarity import features, similarity_of_features
 from ledger.users import DomainError
 
@@ -146,7 +147,7 @@ _CACHE_SIZE = 256
 
 
 def _fingerprint(session: Session, unit: OrgUnit) -> tuple:
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    under = unit_ids_under(unit)
     return tuple(session.execute(select(func.count(LedgerItem.id), func.max(LedgerItem.id), func.sum(LedgerItem.version))
                                  .where(LedgerItem.org_unit_id.in_(under))).one())
 

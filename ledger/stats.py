@@ -20,6 +20,7 @@ from ledger.deadlines import local_today
 from ledger.evaluation import Satisfaction, satisfaction
 from ledger.exports import month_range
 from ledger.models import DiaryEntry, Evaluation, LedgerItem, LedgerTransition, OrgUnit, User
+from ledger.scope import unit_ids_under
 from ledger.workflow import ACTIVE
 
 DEFAULT_QUOTA = 4
@@ -155,7 +156,7 @@ def unit_month_stats(session: Session, unit: OrgUnit, year: int, month: int,
     ids = {u.id for u in units}
     rows = {u.id: UnitMonth(u) for u in units}
     start, end = utc_bounds(year, month)
-    under = select(OrgUnit.id).where(OrgUnit.path.startswith(unit.path))
+    under = unit_ids_under(unit)
     trs = session.scalars(select(LedgerTransition).where(
         LedgerTransition.at >= start, LedgerTransition.at < end,
         LedgerTransition.action.in_(("open", "solve_now", "complete", "escalate")),
