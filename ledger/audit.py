@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ledger.models import AuditEvent, User, utcnow
@@ -35,6 +35,7 @@ def _jsonable(value: Any) -> Any:
 
 
 _KEY: Optional[bytes] = None
+_CHAIN_LOCK = 0x6D696E78  # "minx": the advisory lock id of the audit chain
 
 
 def use_key(key: Optional[str | bytes]) -> None:
@@ -85,11 +86,13 @@ def record(
         session.flush()  # the object needs its id
         object_type = object_type or type(obj).__name__
         object_id = object_id if object_id is not None else getattr(obj, "id", None)
-    # Serialise chain writers: on PostgreSQL lock the last row; SQLite's writer lock does it.
-    last_q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)
+    # Serialise chain writers. On PostgreSQL a transaction-scoped advisory lock, taken before the
+    # head is read: locking the head row itself is not enough, since a writer that waited on it
+    # gets that same row back after the other commits and chains onto a head that is no longer
+    # the last. SQLite's single writer lock does it there.
     if session.get_bind().dialect.name == "postgresql":
-        last_q = last_q.with_for_update()
-    last = session.scalars(last_q).first()
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
     event = AuditEvent(
         at=utcnow(),
         actor_id=actor.id if actor is not None else None,
@@ -103,6 +106,7 @@ def record(
     )
     event.hash = event_digest(event)
     session.add(event)
+    session.flush()  # its id comes from the sequence while the lock is held, so ids follow the chain
     return event
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import pytest
 from sqlalchemy import func, select
@@ -227,3 +228,40 @@ def test_backoff_doubles_and_is_capped():
 
     assert [backoff_seconds(a) for a in range(0, 5)] == [0.0, 2.0, 4.0, 8.0, 16.0]
     assert backoff_seconds(50) == BACKOFF_MAX_SECONDS
+
+
+def test_concurrent_audit_writers_keep_one_chain_on_postgresql(app, session, users):
+    """Eight sessions write audit events at once, each holding its transaction open a moment:
+    every event must chain onto the one committed before it. Locking only the head row let a
+    writer that waited on it chain onto a head that was no longer the last."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    from ledger import audit
+    from ledger.models import AuditEvent
+
+    engine = app.extensions["minxin.engine"]
+
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def write(i):
+        try:
+            with OrmSession(engine) as s:
+                barrier.wait()
+                for n in range(3):
+                    audit.record(s, "test.concurrent", object_type="Test", object_id=i * 10 + n)
+                    time.sleep(0.01)
+                    s.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    session.expire_all()
+    written = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "test.concurrent"))
+    assert written == 24
+    assert audit.verify_chain(session) == []
