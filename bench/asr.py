@@ -176,7 +176,7 @@ with av.open(src) as c:
 
 
 def bench_cli(args, rows) -> dict:
-    from recognize import models
+    from recognize import weights as models
 
     checkpoint = models.openai_whisper_checkpoint(args.model)
     whisper_bin = Path(sys.executable).with_name("whisper")

@@ -143,10 +143,11 @@ def seed(url: str, ledger_items: int) -> None:
     """Org tree, users, and `ledger_items` ledger items in one bulk insert."""
     from sqlalchemy import insert
 
-    from ledger import db
-    from ledger.migrate import upgrade
-    from ledger.models import LedgerItem, utcnow
-    from ledger.users import add_org_unit, create_user
+    from core import db
+    from ops.migrate import upgrade
+    from core.clock import utcnow
+    from ledger.models import LedgerItem
+    from org.users import add_org_unit, create_user
 
     upgrade(url)
     engine = db.make_engine(url)
@@ -325,8 +326,9 @@ def ledger_list_path(base: str) -> str:
 def measure(name: str, url: str, base: str, workers: int, args, counter: list[int]) -> Result:
     from sqlalchemy import select
 
-    from ledger import db
-    from ledger.models import Capture, Job
+    from core import db
+    from capture.models import Capture
+    from jobs.models import Job
 
     res = Result(name)
     cadre = login(base, "cadre")
@@ -428,7 +430,7 @@ def run_celery(n_workers: int, args, counter) -> Result:
                "MINXIN_CELERY_KEY_PREFIX": prefix}
         for i in range(n_workers):
             w = Proc(f"celery{n_workers}-worker{i}", [
-                sys.executable, "-m", "celery", "-A", "ledger.celery_app", "worker", "-Q", "speech,handwriting",
+                sys.executable, "-m", "celery", "-A", "jobs.celery_app", "worker", "-Q", "speech,handwriting",
                 "-c", "1", "-n", f"bench{i}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
                 "-l", "info"], {**env, "MINXIN_INSTANCE_PATH": str(tmp / f"w{i}")}, tmp)
             procs.append(w)

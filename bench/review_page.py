@@ -29,8 +29,10 @@ PASSWORD = "bench-password-1"
 def seed(session, n: int) -> dict:
     from sqlalchemy import insert
 
-    from ledger.models import CATEGORIES, Capture, CaptureFile, DiaryEntry, Transcript, TranscriptPiece
-    from ledger.users import add_org_unit, create_user
+    from capture.models import Capture, CaptureFile
+    from diary.models import DiaryEntry, Transcript, TranscriptPiece
+    from recognize.extract.vocab import CATEGORIES
+    from org.users import add_org_unit, create_user
 
     rnd = random.Random(7)
     county = add_org_unit(session, "宽甸县", "county")
@@ -103,8 +105,8 @@ def main(argv=None) -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="minxin-bench-"))
     os.environ["MINXIN_INSTANCE_PATH"] = str(tmp / "instance")
-    from ledger import db
-    from ledger.migrate import upgrade
+    from core import db
+    from ops.migrate import upgrade
     from webapp import create_app
 
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite'}"
@@ -123,7 +125,8 @@ def main(argv=None) -> None:
     with db.SessionFactory() as s:
         from sqlalchemy import func, select
 
-        from ledger.models import Capture, OrgUnit
+        from capture.models import Capture
+        from org.models import OrgUnit
 
         town = s.scalars(select(OrgUnit).where(OrgUnit.name == "古楼子乡")).one()
         ready = s.scalars(select(Capture.id).join(OrgUnit, Capture.org_unit_id == OrgUnit.id)

@@ -70,10 +70,12 @@ def seed(url: str, args) -> Province:
     from sqlalchemy import insert
     from werkzeug.security import generate_password_hash
 
-    from ledger import db
-    from ledger.migrate import upgrade
-    from ledger.models import (Capture, DiaryEntry, LedgerItem, LedgerTransition, OrgUnit, User,
-                               ledger_item_entries)
+    from core import db
+    from ops.migrate import upgrade
+    from capture.models import Capture
+    from diary.models import DiaryEntry
+    from ledger.models import LedgerItem, LedgerTransition, ledger_item_entries
+    from org.models import OrgUnit, User
 
     upgrade(url)
     engine = db.make_engine(url)
@@ -336,8 +338,9 @@ def _rss_mb() -> float:
 def _export_child(url: str, unit_id: int, fmt: str, conn) -> None:
     from sqlalchemy.orm import Session
 
-    from ledger import db, exports
-    from ledger.models import OrgUnit
+    from core import db
+    from ledger import exports
+    from org.models import OrgUnit
 
     engine = db.make_engine(url)
     with Session(engine) as s:

@@ -54,9 +54,9 @@ def audio_seconds(data: bytes, give_up_after: float) -> float:
 
 
 def max_audio_seconds() -> float:
-    """MAX_AUDIO_SECONDS of the running app (ledger.jobs holds its settings), else the default."""
+    """MAX_AUDIO_SECONDS of the running app (jobs.operations holds its settings), else the default."""
     try:
-        from ledger.jobs import settings
+        from jobs.operations import settings
 
         return float(settings().get("MAX_AUDIO_SECONDS") or DEFAULT_MAX_AUDIO_SECONDS)
     except RuntimeError:  # not configured (a script using intake on its own)

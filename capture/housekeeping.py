@@ -17,7 +17,8 @@ from typing import Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import Capture, CaptureFile, Job
+from capture.models import Capture, CaptureFile
+from jobs.models import Job
 
 DEFAULT_GRACE_SECONDS = 3600.0
 
@@ -81,7 +82,7 @@ def sweep(session: Session, config: Mapping, *, grace_seconds: float = DEFAULT_G
           now: Optional[float] = None) -> Report:
     """Remove the temp files and orphaned originals past the grace period (audited, committed)."""
     from capture.storage import get_storage
-    from ledger import audit
+    from core import audit
 
     report = inspect(session, config, grace_seconds=grace_seconds, now=now)
     data_dir = Path(config["DATA_DIR"])

@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds
 from capture.sniff import kind_of, sniff
 from capture.storage import Storage, sha256_of
-from ledger import audit
-from ledger.models import Capture, CaptureFile, User
-from ledger.users import DomainError
+from core import audit
+from capture.models import Capture, CaptureFile
+from org.models import User
+from org.users import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,7 @@ def ingest(
         )
         job = None
         if enqueue:  # the capture and its job commit together: no crash leaves one without the other
-            from ledger.jobs import add_recognition_job
+            from jobs.operations import add_recognition_job
 
             job = add_recognition_job(session, capture)
         session.commit()
@@ -345,7 +346,7 @@ def ingest(
         raise
     log.info("capture %s received: %s, %d file(s)", capture.id, kind, len(checked))
     if job is not None:
-        from ledger.jobs import submit_job
+        from jobs.operations import submit_job
 
         submit_job(job)
     return capture

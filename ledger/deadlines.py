@@ -6,7 +6,7 @@ county is the same whatever the server's zone. An item is overdue from the day a
 deadline: deadline 1月31日, checked on 2月1日, is one day overdue. Working days (督办, 响应时限)
 follow the State Council's calendar of holidays and make-up workdays from `chinese_calendar`.
 
-MINXIN_CLOCK_FILE names a file holding an ISO date that stands in for today (ledger.clock:
+MINXIN_CLOCK_FILE names a file holding an ISO date that stands in for today (core.clock:
 drills and tests of deadlines; absent or empty: the real date).
 """
 from __future__ import annotations
@@ -22,8 +22,9 @@ from typing import Mapping, Optional, Protocol, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.models import LedgerItem, OrgUnit
+from core import audit
+from ledger.models import LedgerItem
+from org.models import OrgUnit
 from ledger.workflow import ACTIVE, STATUS_LABELS
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -33,7 +34,7 @@ DUE_SOON_DAYS = 3
 def local_today(now: Optional[dt.datetime] = None) -> dt.date:
     """Today's date in the county (UTC+8)."""
     if now is None:
-        from ledger.clock import fixed_date
+        from core.clock import fixed_date
 
         fixed = fixed_date()
         if fixed is not None:

@@ -22,8 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import CST
-from ledger.models import DiaryEntry, LedgerItem, OrgUnit, User
-from ledger.scope import scope_ids, unit_ids_under
+from diary.models import DiaryEntry
+from ledger.models import LedgerItem
+from org.models import OrgUnit, User
+from org.scope import scope_ids, unit_ids_under
 from ledger.workflow import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS, parse_cursor
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.

@@ -30,7 +30,7 @@ from typing import Mapping, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit
+from core import audit
 from ledger.deadlines import (
     NotificationChannel,
     channel_from_config,
@@ -38,7 +38,9 @@ from ledger.deadlines import (
     recipients_from_config,
     working_days_overdue,
 )
-from ledger.models import DeadlineExtension, LedgerItem, Notification, OrgUnit, utcnow
+from core.clock import utcnow
+from ledger.models import DeadlineExtension, LedgerItem, Notification
+from org.models import OrgUnit
 from ledger.workflow import ACTIVE, STATUS_LABELS
 
 DEFAULT_SUPERVISE_AFTER = 3  # working days overdue before an item rises to the 督办 list

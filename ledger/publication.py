@@ -16,9 +16,11 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from ledger import audit
-from ledger.models import DiaryEntry, ItemPublication, LedgerItem, OrgUnit, User
-from ledger.users import DomainError
+from core import audit
+from diary.models import DiaryEntry
+from ledger.models import ItemPublication, LedgerItem
+from org.models import OrgUnit, User
+from org.users import DomainError
 
 FIELDS = ("problem", "result")
 PENDING = "（公开内容待审核）"

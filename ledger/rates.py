@@ -23,8 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import add_working_days, local_today
-from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition, OrgUnit
-from ledger.scope import unit_ids_under
+from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition
+from org.models import OrgUnit
+from org.scope import unit_ids_under
 from ledger.stats import _to_local, utc_bounds
 
 HANDLING = ("solve_now", "set_deadline", "escalate", "accept", "complete", "feedback", "merge")

@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger import workflow as wf
-from ledger.models import KeyProject, LedgerItem, OrgUnit, User
-from ledger.scope import unit_ids_under
+from ledger.models import KeyProject, LedgerItem
+from org.models import OrgUnit, User
+from org.scope import unit_ids_under
 from ledger.similarity import features, similarity_of_features
-from ledger.users import DomainError
+from org.users import DomainError
 
 CLUSTER_TEXT_BAR = 0.4
 RECENT_DAYS = 90

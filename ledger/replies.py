@@ -13,9 +13,11 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.models import OUTCOMES, LedgerItem, ReplyTemplate, User, utcnow
-from ledger.users import DomainError
+from core import audit
+from core.clock import utcnow
+from ledger.models import OUTCOMES, LedgerItem, ReplyTemplate
+from org.models import User
+from org.users import DomainError
 
 _DEFAULTS = Path(__file__).with_name("reply_templates.json")
 GAP = "……"

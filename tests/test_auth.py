@@ -12,7 +12,7 @@ def test_password_is_hashed_with_scrypt(users):
 
 
 def test_deactivated_user_session_ends(app, client, users, login, session):
-    from ledger.users import set_active
+    from org.users import set_active
 
     login(users["cadre_a"])
     assert client.get("/").status_code == 302

@@ -43,8 +43,8 @@ def point_cli_at(monkeypatch, db_path: Path, data_dir: Path, instance: Path):
 def _seed(app, session, users):
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import jobs
-    from ledger import review as svc
+    from jobs import operations as jobs
+    from diary import review as svc
 
     storage = get_storage(app.config)
     made = []
@@ -64,8 +64,8 @@ def _seed(app, session, users):
 def test_backup_while_uploading_then_restore_into_an_empty_instance(app, session, users, tmp_path, monkeypatch):
     from capture.intake import ingest
     from capture.storage import LocalStorage, get_storage
-    from ledger.backup import read_manifest
-    from ledger.models import User
+    from ops.backup import read_manifest
+    from org.models import User
     from webapp.cli import cli
 
     _seed(app, session, users)

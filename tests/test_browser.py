@@ -52,9 +52,9 @@ def _page_photo(tmp: Path) -> Path:
 
 def _seed(instance: Path) -> None:
     """Schema by the migrations; the demo county's units; a cadre and the township supervisor."""
-    from ledger import db
-    from ledger.migrate import upgrade
-    from ledger.users import add_org_unit, create_user
+    from core import db
+    from ops.migrate import upgrade
+    from org.users import add_org_unit, create_user
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     upgrade(engine)

@@ -60,8 +60,8 @@ def _stored(instance: Path, capture_id: int):
     from sqlalchemy import select
 
     from capture.storage import LocalStorage
-    from ledger import db
-    from ledger.models import Capture
+    from core import db
+    from capture.models import Capture
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     try:
@@ -77,8 +77,8 @@ def _audio_captures(instance: Path) -> list[bytes]:
     from sqlalchemy import select
 
     from capture.storage import LocalStorage
-    from ledger import db
-    from ledger.models import CaptureFile
+    from core import db
+    from capture.models import CaptureFile
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     try:

@@ -90,10 +90,12 @@ def _seed(instance: Path) -> None:
 
     from sqlalchemy import select
 
-    from ledger import db, workflow as wf
-    from ledger.migrate import upgrade
-    from ledger.models import DiaryEntry, User
-    from ledger.users import add_org_unit, create_user
+    from core import db
+    from ledger import workflow as wf
+    from ops.migrate import upgrade
+    from diary.models import DiaryEntry
+    from org.models import User
+    from org.users import add_org_unit, create_user
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     upgrade(engine)
@@ -182,9 +184,11 @@ def test_ledger_journey_with_deadlines_reminders_and_rates_in_chromium(tmp_path,
         sink.server_close()
 
     # What the pages said, against the ledger itself.
-    from ledger import db, rates, workflow as wf
+    from core import db
+    from ledger import rates, workflow as wf
     from ledger.deadlines import local_today
-    from ledger.models import LedgerItem, OrgUnit
+    from ledger.models import LedgerItem
+    from org.models import OrgUnit
     from sqlalchemy import select
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")

@@ -34,7 +34,8 @@ def _wav(seconds: float = 2.0) -> bytes:
 
 
 def _capture(s, storage, user, kind, lines, *, problem, confidence, evidence_line=None, n=[0]):
-    from ledger.models import Capture, CaptureFile, DiaryEntry, Transcript, TranscriptPiece
+    from capture.models import Capture, CaptureFile
+    from diary.models import DiaryEntry, Transcript, TranscriptPiece
 
     n[0] += 1
     data = PAGE.read_bytes() if kind == "pages" else _wav()
@@ -77,9 +78,9 @@ def _capture(s, storage, user, kind, lines, *, problem, confidence, evidence_lin
 
 def _seed(instance: Path) -> dict:
     from capture.storage import get_storage
-    from ledger import db
-    from ledger.migrate import upgrade
-    from ledger.users import add_org_unit, create_user
+    from core import db
+    from ops.migrate import upgrade
+    from org.users import add_org_unit, create_user
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     upgrade(engine)

@@ -10,8 +10,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ledger import db
-from ledger.models import AuditEvent, Capture, DiaryEntry, LedgerItem, OrgUnit, User
+from core import db
+from capture.models import Capture
+from core.models import AuditEvent
+from diary.models import DiaryEntry
+from ledger.models import LedgerItem
+from org.models import OrgUnit, User
 from webapp.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,7 +34,7 @@ def env(tmp_path, monkeypatch):
         monkeypatch.setenv(k, v)
     for k in ("MINXIN_DATABASE_URL", "MINXIN_DATA_DIR", "MINXIN_QUEUE"):
         monkeypatch.delenv(k, raising=False)
-    monkeypatch.setattr("ledger.users.PASSWORD_METHOD", "scrypt:1024:8:1")
+    monkeypatch.setattr("org.users.PASSWORD_METHOD", "scrypt:1024:8:1")
     yield instance
     db.db_session.remove()
 
@@ -75,7 +79,7 @@ def test_init_import_orgs_and_create_user(env, tmp_path):
     password = result.output.split("(password, shown once): ")[1].strip()
     with _session() as s:
         user = s.scalars(select(User).where(User.login == "li")).one()
-        from ledger.users import check_password
+        from org.users import check_password
 
         assert check_password(user, password) and user.org_unit.name == "南荒沟村"
         village = s.scalars(select(OrgUnit).where(OrgUnit.name == "南荒沟村")).one()
@@ -88,7 +92,7 @@ def test_init_import_orgs_and_create_user(env, tmp_path):
 def ready(env):
     run("init")
     with _session() as s:
-        from ledger.users import add_org_unit, create_user
+        from org.users import add_org_unit, create_user
 
         county = add_org_unit(s, "宽甸县", "county")
         village = add_org_unit(s, "南荒沟村", "village", add_org_unit(s, "古楼子乡", "township", county))
@@ -242,7 +246,7 @@ def test_demo_end_to_end_with_the_real_models(tmp_path):
     assert len(samples) >= 3
     assert f"待审核 (review queue): {len(samples)} 个采集，{len(samples)} 条草稿日记" in out.stdout
 
-    from ledger.db import make_engine
+    from core.db import make_engine
     from sqlalchemy.orm import Session
 
     engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'minxin.sqlite'}")

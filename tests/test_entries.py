@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger import entries
+from diary import entries
 from recognize.transcript import Piece, Transcript
 
 
@@ -47,7 +47,7 @@ def test_recognition_result_becomes_transcript_and_linked_draft(session, users, 
 
 
 def test_wrapped_notebook_lines_are_joined_in_draft_fields():
-    from ledger.entries import unwrap_lines
+    from diary.entries import unwrap_lines
 
     assert unwrap_lines("协助申报农村危房改造补助，请住\n建部门上门鉴定") == "协助申报农村危房改造补助，请住建部门上门鉴定"
     assert unwrap_lines("用 LED\n  灯 ") == "用 LED灯"

@@ -1,4 +1,4 @@
-"""The county's learned extractor model (recognize/extract/learn.py, ledger/training.py).
+"""The county's learned extractor model (recognize/extract/learn.py, diary/training.py).
 
 The notes here are written for these tests (not taken from any eval set).  The county's own
 convention the rules cannot know: its supervisors file wildlife damage (野猪拱苞米, 黑熊掀蜂箱)

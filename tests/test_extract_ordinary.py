@@ -110,9 +110,10 @@ def test_a_patients_medical_problem_stays_medical_when_nothing_else_is_asked():
 
 
 def test_rules_are_data_with_an_example_each_and_defined_once():
-    import ledger.models as models
+    import ledger.workflow as workflow
+    import webapp.catalogue as catalogue
 
-    assert models.CATEGORIES is vocab.CATEGORIES and models.VISIT_METHODS is vocab.VISIT_METHODS
+    assert workflow.CATEGORIES is vocab.CATEGORIES and catalogue.VISIT_METHODS is vocab.VISIT_METHODS
     assert vocab.CATEGORIES[-1] == "其他" and len(vocab.VISIT_METHODS) == 3
     for kind in ("labels", "cues", "methods", "categories", "surnames"):
         data = vocab.load(kind)

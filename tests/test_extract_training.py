@@ -1,4 +1,4 @@
-"""Training the county's model from its confirmed entries, in the deployment (ledger/training.py)."""
+"""Training the county's model from its confirmed entries, in the deployment (diary/training.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +7,9 @@ import hashlib
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ledger import entries, training
-from ledger.models import AuditEvent, Capture, CaptureFile
+from diary import entries, training
+from capture.models import Capture, CaptureFile
+from core.models import AuditEvent
 from recognize.transcript import Piece, Transcript
 from tests.test_extract_learn import _county_examples, _note
 
@@ -62,14 +63,14 @@ def test_confirmed_entries_train_the_countys_model_which_then_proposes_fields(ap
 
 
 def test_the_daily_trainer_runs_and_survives_an_empty_county(app, session, org):
-    from ledger import db
+    from core import db
 
     results = training.DailyTrainer(db.SessionFactory).run_once()
     assert [r.county for r in results] == ["宽甸县"] and results[0].examples == 0 and results[0].fields == ()
 
 
 def test_celery_beat_trains_daily_with_a_registered_task():
-    from ledger import celery_app
+    from jobs import celery_app
 
     entry = celery_app.app.conf.beat_schedule["train-extractor"]
     assert entry["schedule"] == 24 * 3600.0

@@ -191,8 +191,10 @@ def test_database_locked_by_concurrent_writers(app, session, users, tmp_path, mo
     another process holding an exclusive lock for a while: no lost writes, no 500, chain intact."""
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import jobs
-    from ledger.models import Capture, Job, User
+    from jobs import operations as jobs
+    from capture.models import Capture
+    from jobs.models import Job
+    from org.models import User
 
     engine = app.extensions["minxin.engine"]
     storage = get_storage(app.config)
@@ -302,8 +304,9 @@ def test_disk_full_while_storing_an_original(app, users, session, monkeypatch, w
 def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_path, monkeypatch, fault, request):
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import jobs
-    from ledger.models import Capture, Job
+    from jobs import operations as jobs
+    from capture.models import Capture
+    from jobs.models import Job
     from webapp.cli import cli
 
     monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path / "empty-model-cache"))
@@ -354,7 +357,7 @@ import os, signal, sys
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from webapp import create_app
-from ledger.models import Capture
+from capture.models import Capture
 
 app = create_app({"TESTING": True, "DATABASE_URL": sys.argv[1], "DATA_DIR": sys.argv[2], "RECOGNIZER": "fake",
                   "SESSION_COOKIE_SECURE": False})
@@ -382,7 +385,8 @@ print("not killed")
 
 def test_killed_right_after_the_capture_commit_keeps_its_job(app, users, tmp_path, request):
     """SIGKILL at the first commit that writes a capture: its job must be in the same commit."""
-    from ledger.models import Capture, Job
+    from capture.models import Capture
+    from jobs.models import Job
 
     memo = tmp_path / "memo.wav"
     memo.write_bytes(Media.wav(5151))
@@ -405,8 +409,8 @@ def test_a_received_capture_without_a_job_is_found_by_the_sweep_and_requeue(app,
 
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import jobs
-    from ledger.models import Capture
+    from jobs import operations as jobs
+    from capture.models import Capture
 
     storage = get_storage(app.config)
     old = ingest(session, storage, users["cadre_a"], [("a.wav", Media.wav(6161))])  # no job: the crash
@@ -450,8 +454,8 @@ else:  # killed after the original is stored, before its row commits
     from sqlalchemy.orm import Session
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import db
-    from ledger.models import User
+    from core import db
+    from org.models import User
     Session.commit = lambda self: os.kill(os.getpid(), signal.SIGKILL)
     s = db.SessionFactory()
     ingest(s, get_storage(app.config), s.get(User, int(sys.argv[5])), [("memo.wav", data)])
@@ -462,7 +466,7 @@ print("not killed")
 def test_leftovers_of_a_kill_mid_write_are_reported_and_swept(app, session, users, tmp_path, monkeypatch, request):
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger.models import AuditEvent
+    from core.models import AuditEvent
     from webapp.cli import cli
 
     kept = ingest(session, get_storage(app.config), users["cadre_a"], [("kept.wav", Media.wav(7070))])

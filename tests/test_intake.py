@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from capture.intake import DuplicateCapture, IntakeError, ingest
 from capture.sniff import kind_of, sniff
 from capture.storage import LocalStorage, shard
-from ledger.models import AuditEvent, Capture, CaptureFile, Job
+from capture.models import Capture, CaptureFile
+from core.models import AuditEvent
+from jobs.models import Job
 
 
 # --- sniffing ------------------------------------------------------------------------------
@@ -181,7 +183,7 @@ def test_bad_uploads_are_refused_without_leftovers(case, session, users, storage
 
 
 def test_failure_after_storing_removes_the_new_file(session, users, storage, media, monkeypatch):
-    from ledger import audit
+    from core import audit
 
     def broken_record(*_a, **_k):
         raise RuntimeError("database went away")

@@ -13,8 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from ledger import db, jobs
-from ledger.models import AuditEvent, Capture, DiaryEntry, Job, Transcript, TranscriptPiece, utcnow
+from core import db
+from jobs import operations as jobs
+from capture.models import Capture
+from core.clock import utcnow
+from core.models import AuditEvent
+from diary.models import DiaryEntry, Transcript, TranscriptPiece
+from jobs.models import Job
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,20 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ledger import deadlines, evaluation, notifications, rates, recurring, replies, stats, workflow as wf
+from ledger import (
+    deadlines,
+    ratings as evaluation,
+    notifications,
+    rates,
+    recurring,
+    replies,
+    stats,
+    workflow as wf,
+)
 from ledger.deadlines import MemoryChannel
-from ledger.models import AuditEvent, KeyProject, LedgerItem, Notification
-from ledger.users import DomainError
+from core.models import AuditEvent
+from ledger.models import KeyProject, LedgerItem, Notification
+from org.users import DomainError
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 
 

@@ -11,7 +11,8 @@ from email.policy import default as default_policy
 import pytest
 
 from ledger import deadlines, workflow as wf
-from ledger.models import AuditEvent, LedgerItem
+from core.models import AuditEvent
+from ledger.models import LedgerItem
 from test_ledger_fixtures import county, make_entry  # noqa: F401  (fixture)
 
 

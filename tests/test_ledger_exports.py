@@ -8,7 +8,7 @@ import io
 
 import openpyxl
 
-from ledger import evaluation, exports, workflow as wf, publication
+from ledger import ratings as evaluation, exports, workflow as wf, publication
 from recognize.pii import find_pii
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 

@@ -10,8 +10,9 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from ledger.db import Base
-from ledger.models import DiaryEntry, OrgUnit, User
+from core.db import Base
+from diary.models import DiaryEntry
+from org.models import OrgUnit, User
 from recognize.extract.places import KUANDIAN_DEMO_UNITS
 
 TODAY = dt.date(2024, 3, 10)

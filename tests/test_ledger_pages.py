@@ -4,11 +4,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ledger.models import LedgerItem
-from ledger.scope import held_by
+from org.scope import held_by
 
 
 def test_every_page_renders_on_the_demo_ledger(client, session, org, users, login):
-    from ledger.demo_ledger import seed_ledger
+    from ops.demo import seed_ledger
 
     seed_ledger(session, org, users)
     session.commit()

@@ -8,7 +8,9 @@ import re
 
 from sqlalchemy import select
 
-from ledger.models import AuditEvent, Capture, LedgerItem
+from capture.models import Capture
+from core.models import AuditEvent
+from ledger.models import LedgerItem
 
 
 def _items(session, org, n=130):
@@ -68,8 +70,8 @@ def test_ledger_page_links_walk_the_whole_list(session, org, users, login):
 
 
 def test_moving_a_village_moves_everyones_scope(session, org, users, login):
-    from ledger.scope import scope_captures
-    from ledger.users import move_unit
+    from org.scope import scope_captures
+    from org.users import move_unit
     from ledger.workflow import find_items_page
 
     village = org["大古岭村"]
@@ -106,7 +108,7 @@ def test_moving_a_village_moves_everyones_scope(session, org, users, login):
 def test_a_village_cannot_move_under_a_village(session, org):
     import pytest
 
-    from ledger.users import DomainError, move_unit
+    from org.users import DomainError, move_unit
 
     with pytest.raises(DomainError):
         move_unit(session, org["大古岭村"], org["南荒沟村"])

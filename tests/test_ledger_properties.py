@@ -8,10 +8,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ledger import evaluation, workflow as wf
-from ledger.audit import snapshot, verify_chain
-from ledger.models import AuditEvent, LedgerItem, LedgerTransition, OrgUnit
-from ledger.users import DomainError
+from ledger import ratings as evaluation, workflow as wf
+from core.audit import snapshot, verify_chain
+from core.models import AuditEvent
+from ledger.models import LedgerItem, LedgerTransition
+from org.models import OrgUnit
+from org.users import DomainError
 from test_ledger_fixtures import TODAY, load_county, make_entry, memory_session
 
 ACTORS = ("cadre_a", "cadre_b", "cadre_c", "sup_gulouzi", "sup_budayuan", "admin")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger import evaluation, stats, workflow as wf
+from ledger import ratings as evaluation, stats, workflow as wf
 from test_ledger_fixtures import county, make_entry  # noqa: F401  (fixture)
 
 

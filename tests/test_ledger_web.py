@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ledger import evaluation, publication, workflow as wf
+from ledger import ratings as evaluation, publication, workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import Evaluation, LedgerItem
 from recognize.pii import find_pii
@@ -170,7 +170,7 @@ def test_one_public_evaluation_per_code(client, session, users):
     html = client.get(page).get_data(as_text=True)
     assert "此评议码已使用" in html and "提交评价" not in html
     # A second submission (e.g. a form kept open in another tab) is refused too.
-    from ledger.users import DomainError
+    from org.users import DomainError
 
     with pytest.raises(DomainError, match="已使用"):
         evaluation.submit_public_evaluation(session, item.code, "不满意")
@@ -312,7 +312,7 @@ def test_cli_commands(app, session, users, tmp_path):
 
 
 def test_demo_seeding_leaves_every_state(client, session, org, users):
-    from ledger.demo_ledger import seed_ledger
+    from ops.demo import seed_ledger
 
     counts = seed_ledger(session, org, users)
     session.commit()

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from ledger import workflow as wf
-from ledger.models import AuditEvent, KeyProject, LedgerTransition
-from ledger.users import DomainError
+from core.models import AuditEvent
+from ledger.models import KeyProject, LedgerTransition
+from org.users import DomainError
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)
@@ -77,7 +78,7 @@ def do(c, action, item):
         s.add(project)
         return wf.assign_key_project(s, item, project, admin)
     if action == "evaluate":
-        from ledger.evaluation import record_in_person
+        from ledger.ratings import record_in_person
 
         return record_in_person(s, item, admin, "满意")
     if action == "request_extension":

@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from ledger import models
-from ledger.db import Base, make_engine
-from ledger.migrate import alembic_config, current_revision, head_revision, upgrade
+from core import db as models
+from core.db import Base, make_engine
+from ops.migrate import alembic_config, current_revision, head_revision, upgrade
 
 
 def test_upgrade_on_a_fresh_sqlite_file_matches_the_models(tmp_path):

@@ -223,12 +223,14 @@ def world(app, session, org, users):
     in 南荒沟村's ledger."""
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import evaluation, jobs, publication
-    from ledger import review as svc
+    from jobs import operations as jobs
+    from ledger import ratings as evaluation, publication
+    from diary import review as svc
     from ledger import workflow as wf
     from ledger.deadlines import local_today
-    from ledger.models import DiaryEntry, utcnow
-    from ledger.users import add_org_unit, create_user
+    from core.clock import utcnow
+    from diary.models import DiaryEntry
+    from org.users import add_org_unit, create_user
     from recognize.pii import find_pii
 
     other_county = add_org_unit(session, "桓仁县", "county")
@@ -414,7 +416,7 @@ def test_every_route_is_classified(app):
 
 
 def test_permission_matrix(app, session, users, world, request):
-    from ledger.models import User
+    from org.models import User
 
     # Hundreds of requests from one test client: the public pages' per-client limit (its own
     # test in tests/hostile/test_attack_findings.py) would answer 429 here.
@@ -591,7 +593,7 @@ def test_login_is_rate_limited_per_login_and_address(app, users):
 
 
 def test_passwords_use_scrypt(session, org):
-    from ledger import users as users_mod
+    from org import users as users_mod
 
     assert users_mod.PASSWORD_METHOD.startswith("scrypt")
     user = users_mod.create_user(session, "kdf_check", "long-enough-pw", "测试", "cadre", org["南荒沟村"])
@@ -601,7 +603,8 @@ def test_passwords_use_scrypt(session, org):
 
 
 def test_admin_deactivates_a_user_and_their_sessions_end(app, session, users):
-    from ledger.models import AuditEvent, User
+    from core.models import AuditEvent
+    from org.models import User
 
     victim_client, _ = login_client(app, "cadre_a")
     assert victim_client.get("/capture/").status_code == 200
@@ -630,7 +633,7 @@ def test_cli_commands_acting_on_data(app, session, users, tmp_path, monkeypatch,
     """The CLI runs with the server's rights; it still refuses what the data does not allow."""
     from click.testing import CliRunner
 
-    from ledger.users import set_active
+    from org.users import set_active
     from webapp.cli import cli
 
     monkeypatch.setenv("MINXIN_DATABASE_URL", app.config["DATABASE_URL"])

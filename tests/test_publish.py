@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from ledger import publication, workflow as wf
 from ledger.deadlines import local_today
-from ledger.models import AuditEvent, ItemPublication, LedgerItem
+from core.models import AuditEvent
+from ledger.models import ItemPublication, LedgerItem
 from recognize.pii import _copy
 from test_ledger_fixtures import make_entry
 

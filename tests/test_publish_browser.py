@@ -13,10 +13,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 
 def _seed(instance) -> tuple[int, int]:
-    from ledger import db, workflow as wf
-    from ledger.migrate import upgrade
-    from ledger.models import DiaryEntry
-    from ledger.users import add_org_unit, create_user
+    from core import db
+    from ledger import workflow as wf
+    from ops.migrate import upgrade
+    from diary.models import DiaryEntry
+    from org.users import add_org_unit, create_user
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     upgrade(engine)

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ledger import transcript_edits
-from ledger.models import AuditEvent, DiaryEntry, Transcript, TranscriptPiece
-from ledger.vocabulary import county_vocabulary
+from diary import transcript_edits
+from core.models import AuditEvent
+from diary.models import DiaryEntry, Transcript, TranscriptPiece
+from diary.vocabulary import county_vocabulary
 from recognize.transcript import Piece, Transcript as RTranscript, word
 from tests.test_review import events, form_of, make_capture
 

@@ -10,8 +10,10 @@ import re
 
 import pytest
 
-from ledger import review as svc
-from ledger.models import Capture, DiaryEntry, LedgerItem
+from diary import review as svc
+from capture.models import Capture
+from diary.models import DiaryEntry
+from ledger.models import LedgerItem
 from tests.test_review import events, form_of, make_capture, token_from
 
 
@@ -293,13 +295,15 @@ def test_every_enum_label_has_english():
                if not (po.get(msgid) and po.get(msgid).string and po.get(msgid).string != msgid)]
     assert missing == []
     # Every stored value of the domain's enums is in the catalogue.
-    from ledger import models, workflow
+    from capture import models as capture_models
+    from diary import models as diary_models
+    from ledger import workflow
 
     tables = catalogue.tables()
-    assert set(tables["capture_status"]) == set(models.CAPTURE_STATUSES)
+    assert set(tables["capture_status"]) == set(capture_models.CAPTURE_STATUSES)
     assert set(tables["item_status"]) == set(workflow.STATUSES)
-    assert set(tables["entry_status"]) == set(models.ENTRY_STATUSES)
-    assert set(tables["capture_kind"]) == set(models.CAPTURE_KINDS)
+    assert set(tables["entry_status"]) == set(diary_models.ENTRY_STATUSES)
+    assert set(tables["capture_kind"]) == set(capture_models.CAPTURE_KINDS)
 
 
 def test_english_mode_labels_and_messages(client, session, users, login):

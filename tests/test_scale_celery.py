@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ledger import db
+from core import db
 from scale_services import *  # noqa: F401,F403 - fixtures and helpers
 from scale_services import ROOT, make_page, make_wav
 
@@ -26,7 +26,7 @@ HANG_GUARD = 180  # seconds; only stops a broken run from hanging CI, asserts no
 @pytest.fixture
 def services(tmp_path, pg_url, redis_broker, s3_endpoint):
     from capture.storage_s3 import S3Storage
-    from ledger.migrate import upgrade
+    from ops.migrate import upgrade
 
     upgrade(pg_url)
     broker, prefix = redis_broker
@@ -162,11 +162,15 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
     -> the supervisor confirms the draft on the review screen."""
     import io
 
-    from ledger.models import AuditEvent, Capture, DiaryEntry, Job, LedgerItem, Transcript
+    from capture.models import Capture
+    from core.models import AuditEvent
+    from diary.models import DiaryEntry, Transcript
+    from jobs.models import Job
+    from ledger.models import LedgerItem
 
     s = db.SessionFactory()
     # One worker started with the `celery` command, one with `minxin worker --celery`.
-    w1 = workers("w1", ["-m", "celery", "-A", "ledger.celery_app", "worker", "-Q", "speech,handwriting",
+    w1 = workers("w1", ["-m", "celery", "-A", "jobs.celery_app", "worker", "-Q", "speech,handwriting",
                         "-c", "1", "-n", "w1@scaletest", "--without-gossip", "--without-mingle",
                         "--without-heartbeat", "-l", "info"])
     w2 = workers("w2", ["-c", "from webapp.cli import main; main()", "worker", "--celery",
@@ -265,7 +269,7 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
     assert item.status == "in_progress" and item.deadline.isoformat() == "2030-06-30"
     assert item.responsible_unit == "古楼子乡交通站"
     # Web and both workers wrote one keyed audit chain.
-    from ledger.audit import verify_chain
+    from core.audit import verify_chain
 
     s.expire_all()
     assert verify_chain(s) == []
@@ -275,7 +279,7 @@ def test_full_flow_with_two_workers_one_killed_mid_job(web, users_pg, workers):
 @pytest.fixture
 def users_pg(web):
     """The demo county's users on the PostgreSQL database."""
-    from ledger.users import add_org_unit, create_user
+    from org.users import add_org_unit, create_user
 
     s = db.SessionFactory()
     county = add_org_unit(s, "宽甸县", "county")

@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from ledger import db
+from core import db
 from scale_services import *  # noqa: F401,F403 - fixtures and helpers
 from scale_services import make_page, make_wav
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.scale
 def app(tmp_path, monkeypatch, pg_url):
     """Overrides conftest's SQLite app: the same app on a migrated PostgreSQL database, so
     conftest's client/session/org/users/login fixtures all run on PostgreSQL here."""
-    from ledger.migrate import upgrade
+    from ops.migrate import upgrade
 
     monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
     upgrade(pg_url)
@@ -57,8 +57,8 @@ def test_migrations_build_the_models_schema_on_postgresql(pg_url):
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
 
-    from ledger.migrate import alembic_config, current_revision, head_revision, upgrade
-    from ledger.models import Base
+    from ops.migrate import alembic_config, current_revision, head_revision, upgrade
+    from core.db import Base
 
     upgrade(pg_url)
     engine = db.make_engine(pg_url)
@@ -86,8 +86,10 @@ def test_migrations_build_the_models_schema_on_postgresql(pg_url):
 
 
 def test_login_upload_recognize_and_review_queue_on_postgresql(app, session, users, login):
-    from ledger import jobs
-    from ledger.models import Capture, DiaryEntry, Job
+    from jobs import operations as jobs
+    from capture.models import Capture
+    from diary.models import DiaryEntry
+    from jobs.models import Job
 
     capture = _ingest(app, session, users["cadre_a"], [("memo.wav", make_wav(1))])
     job = jobs.enqueue_recognition(session, capture)
@@ -113,7 +115,7 @@ def test_login_upload_recognize_and_review_queue_on_postgresql(app, session, use
 
 def test_same_upload_twice_is_one_capture_on_postgresql(app, session, users):
     from capture.intake import DuplicateCapture
-    from ledger.models import Capture
+    from capture.models import Capture
 
     page = make_page(7)
     first = _ingest(app, session, users["cadre_b"], [("p1.jpg", page)])
@@ -127,8 +129,10 @@ def test_same_upload_twice_is_one_capture_on_postgresql(app, session, users):
 def test_concurrent_deliveries_complete_a_job_once(app, session, users):
     """Six threads deliver the same job at once (a redelivered message, a sweep, a second
     worker): PostgreSQL's row locks let one claim it; one transcript, one draft, one done."""
-    from ledger import jobs
-    from ledger.models import AuditEvent, DiaryEntry, Job, Transcript
+    from jobs import operations as jobs
+    from core.models import AuditEvent
+    from diary.models import DiaryEntry, Transcript
+    from jobs.models import Job
 
     capture = _ingest(app, session, users["cadre_c"], [("p.jpg", make_page(11))])
     job = jobs.enqueue_recognition(session, capture)
@@ -168,9 +172,10 @@ def test_concurrent_deliveries_complete_a_job_once(app, session, users):
 
 
 def test_sweeper_resubmits_a_dead_workers_job_and_it_completes_once(app, session, users):
-    from ledger import jobs
-    from ledger.models import Job, utcnow
-    from ledger.queue_celery import backoff_seconds, jobs_to_resubmit, sweep
+    from jobs import operations as jobs
+    from core.clock import utcnow
+    from jobs.models import Job
+    from jobs.queue_celery import backoff_seconds, jobs_to_resubmit, sweep
 
     cap_dead = _ingest(app, session, users["cadre_a"], [("dead.wav", make_wav(21))])
     cap_live = _ingest(app, session, users["cadre_a"], [("live.wav", make_wav(22))])
@@ -210,9 +215,9 @@ def test_sweeper_resubmits_a_dead_workers_job_and_it_completes_once(app, session
 
 
 def test_sweeper_resends_stale_queued_jobs_only_after_the_grace(app, session, users):
-    from ledger import jobs
-    from ledger.models import utcnow
-    from ledger.queue_celery import jobs_to_resubmit
+    from jobs import operations as jobs
+    from core.clock import utcnow
+    from jobs.queue_celery import jobs_to_resubmit
 
     cap = _ingest(app, session, users["cadre_b"], [("q.jpg", make_page(31))])
     job = jobs.enqueue_recognition(session, cap)
@@ -224,7 +229,7 @@ def test_sweeper_resends_stale_queued_jobs_only_after_the_grace(app, session, us
 
 
 def test_backoff_doubles_and_is_capped():
-    from ledger.queue_celery import BACKOFF_MAX_SECONDS, backoff_seconds
+    from jobs.queue_celery import BACKOFF_MAX_SECONDS, backoff_seconds
 
     assert [backoff_seconds(a) for a in range(0, 5)] == [0.0, 2.0, 4.0, 8.0, 16.0]
     assert backoff_seconds(50) == BACKOFF_MAX_SECONDS
@@ -236,8 +241,8 @@ def test_concurrent_audit_writers_keep_one_chain_on_postgresql(app, session, use
     writer that waited on it chain onto a head that was no longer the last."""
     from sqlalchemy.orm import Session as OrmSession
 
-    from ledger import audit
-    from ledger.models import AuditEvent
+    from core import audit
+    from core.models import AuditEvent
 
     engine = app.extensions["minxin.engine"]
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ledger import jobs
-from ledger.models import Capture, OrgUnit
-from ledger.scope import can_see_capture, scope_captures, unit_ids_under
+from jobs import operations as jobs
+from capture.models import Capture
+from org.models import OrgUnit
+from org.scope import can_see_capture, scope_captures, unit_ids_under
 
 
 def test_org_tree_paths_and_containment(session, org):
@@ -22,7 +23,7 @@ def test_org_tree_paths_and_containment(session, org):
 
 
 def test_adding_a_unit_twice_returns_the_same_unit(session, org):
-    from ledger.users import DomainError, add_org_unit
+    from org.users import DomainError, add_org_unit
 
     assert add_org_unit(session, "南荒沟村", "village", org["古楼子乡"]).id == org["南荒沟村"].id
     with pytest.raises(DomainError):

@@ -5,7 +5,7 @@ them; spreadsheet exports never hand a formula to Excel (= + - @ tab CR); public
 no phone numbers; over-long fields and invalid dates are refused with a reason and change
 nothing. Counted like the upload corpus.
 
-Audit: no code path writes AuditEvent except `ledger.audit.record`, no route edits it, and
+Audit: no code path writes AuditEvent except `core.audit.record`, no route edits it, and
 `minxin audit-verify` reports a row edited or deleted with raw SQL (exit code non-zero).
 """
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _capture_with_text(app, session, cadre, pieces_text, n):
     """A capture whose transcript is `pieces_text`, with its draft entry, ready for review."""
     from capture.intake import ingest
     from capture.storage import get_storage
-    from ledger import entries
+    from diary import entries
     from recognize.transcript import Piece, Transcript
 
     capture = ingest(session, get_storage(app.config), cadre, [("memo.wav", Media.wav(7000 + n))])
@@ -76,7 +76,7 @@ def _pages(sup, cadre, capture_id):
 
 
 def test_hostile_text_is_escaped_or_refused_everywhere(app, session, users, request):
-    from ledger.models import DiaryEntry
+    from diary.models import DiaryEntry
 
     sup, sup_token = login_client(app, "sup_gulouzi")
     cadre, _ = login_client(app, "cadre_a")
@@ -137,7 +137,7 @@ def test_hostile_text_is_escaped_or_refused_everywhere(app, session, users, requ
 
 def _ledger_item(session, users, n, **fields):
     from ledger import workflow as wf
-    from ledger.models import DiaryEntry
+    from diary.models import DiaryEntry
 
     entry = DiaryEntry(cadre_id=users["cadre_a"].id, org_unit_id=users["cadre_a"].org_unit_id, status="confirmed",
                        problem=f"问题{n}", interviewee="张大爷", place="南荒沟村", category="饮水")
@@ -198,7 +198,7 @@ def test_printable_diary_escapes_markup(session, org, users):
     import datetime as dt
 
     from ledger.exports import printable_diary
-    from ledger.models import DiaryEntry
+    from diary.models import DiaryEntry
 
     for i, payload in enumerate(XSS):
         session.add(DiaryEntry(cadre_id=users["cadre_a"].id, org_unit_id=users["cadre_a"].org_unit_id,
@@ -214,7 +214,7 @@ def test_printable_diary_escapes_markup(session, org, users):
 
 
 def test_only_audit_record_writes_audit_events():
-    """Static: AuditEvent is constructed in ledger/audit.py only, and nothing updates or deletes it."""
+    """Static: AuditEvent is constructed in core/audit.py only, and nothing updates or deletes it."""
     offenders = []
     for path in [*REPO.glob("ledger/**/*.py"), *REPO.glob("webapp/**/*.py"), *REPO.glob("capture/**/*.py")]:
         if "migrations" in path.parts:
@@ -231,8 +231,8 @@ def test_only_audit_record_writes_audit_events():
 
 def test_no_route_edits_the_audit_log(app, users, session):
     """No URL mentions audit; a full review round through the app keeps the chain intact."""
-    from ledger.audit import verify_chain
-    from ledger.models import AuditEvent
+    from core.audit import verify_chain
+    from core.models import AuditEvent
 
     assert not [r.rule for r in app.url_map.iter_rules() if "audit" in r.rule.lower()]
     capture = _capture_with_text(app, session, users["cadre_a"], ["今天到南荒沟村走访张大爷", "反映自来水停水"], 1)
@@ -264,8 +264,8 @@ def test_audit_verify_detects_raw_sql_tampering(app, session, users, monkeypatch
             conn.execute(text("UPDATE audit_events SET actor_label = 'admin' WHERE id = :i"), {"i": victim})
         elif tamper == "re-hash edited row":
             # The forger recomputes the edited row's own hash; the next row still points at the old one.
-            from ledger.audit import event_digest
-            from ledger.models import AuditEvent
+            from core.audit import event_digest
+            from core.models import AuditEvent
             from sqlalchemy.orm import Session
 
             with Session(bind=conn) as s:

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognize import models, speech
+from recognize import weights as models, speech
 from recognize.audio import SAMPLE_RATE, decode_audio
 from recognize.speech_text import cer, edit_distance, normalize_for_cer, to_simplified
 from recognize.transcript import RecognitionError, Transcript

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from capture import uploads
-from ledger.models import Capture
+from capture.models import Capture
 
 
 def _sha(data: bytes) -> str:

@@ -7,7 +7,7 @@ from typing import Optional
 
 from flask import Flask, request, session
 
-from ledger import db
+from core import db
 from webapp import config as config_module
 from webapp.extensions import babel, csrf, limiter, login_manager
 
@@ -61,7 +61,7 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     # A request may carry several files, each up to MAX_UPLOAD_BYTES (checked per file at intake).
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 4 + 1024 * 1024
 
-    from ledger import audit
+    from core import audit
 
     audit.use_key(app.config.get("AUDIT_KEY") or None)  # the audit chain's HMAC key, outside the database
     engine = db.make_engine(app.config["DATABASE_URL"])
@@ -74,7 +74,7 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     db.bind(engine)
     app.extensions["minxin.engine"] = engine
 
-    from ledger import jobs
+    from jobs import operations as jobs
 
     # The settings run_job reads (recognizer, storage, leases) and the queue enqueue hands to.
     jobs.configure(app.config)

@@ -2,7 +2,7 @@
 triage, flags, categories, 走访方式, feedback methods, ratings, ledger actions) mapped to the
 Chinese label it is shown with, translated through Flask-Babel at the moment it is shown.
 
-The tables themselves stay where the domain defines them (`ledger.models`, `ledger.workflow`);
+The tables themselves stay where the domain defines them (each area's `models`, `ledger.workflow`);
 this module only gathers them so that templates ask one place: `{{ value|label('category') }}`.
 Messages of the domain (`DomainError`) follow the project's convention `中文 (English)`;
 `message` shows the part in the user's language.
@@ -15,7 +15,9 @@ from typing import Mapping
 from flask import Flask
 from flask_babel import get_locale, gettext
 
-from ledger import models, workflow
+from ledger import workflow
+from ledger.models import EVALUATION_RATINGS
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 
 CAPTURE_STATUS_LABELS = {
     "received": "已接收",
@@ -49,10 +51,10 @@ def tables() -> Mapping[str, Mapping[str, str]]:
         "triage": workflow.TRIAGE_LABELS,
         "flag": workflow.FLAGS,
         "action": {a: r.label for a, r in workflow.RULES.items()},
-        "category": _same(models.CATEGORIES),
-        "visit_method": _same(models.VISIT_METHODS),
+        "category": _same(CATEGORIES),
+        "visit_method": _same(VISIT_METHODS),
         "feedback_method": _same(workflow.FEEDBACK_METHODS),
-        "rating": _same(models.EVALUATION_RATINGS),
+        "rating": _same(EVALUATION_RATINGS),
     }
 
 

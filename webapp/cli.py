@@ -49,7 +49,7 @@ def _app(test_config: Optional[dict] = None):
 
 
 def _session():
-    from ledger import db
+    from core import db
 
     return db.SessionFactory()
 
@@ -60,7 +60,7 @@ def _fail(message: str, code: int = 1):
 
 
 def _require_schema(app) -> None:
-    from ledger.migrate import current_revision, head_revision
+    from ops.migrate import current_revision, head_revision
 
     current = current_revision(app.extensions["minxin.engine"])
     if current != head_revision():
@@ -69,7 +69,7 @@ def _require_schema(app) -> None:
 
 
 def _upgrade(app) -> str:
-    from ledger.migrate import current_revision, upgrade
+    from ops.migrate import current_revision, upgrade
 
     engine = app.extensions["minxin.engine"]
     upgrade(engine)
@@ -96,7 +96,7 @@ FINAL = ("ready_for_review", "confirmed", "returned", "rejected", "failed")
 def wait_for(capture_ids: Sequence[int], *, timeout: float = 0, interval: float = 0.5,
              out=None) -> dict[int, tuple[str, Optional[str]]]:
     """Show progress until every capture has left recognition; returns id -> (status, error)."""
-    from ledger.models import Capture
+    from capture.models import Capture
 
     out = out or sys.stderr
     tty = hasattr(out, "isatty") and out.isatty()
@@ -124,7 +124,7 @@ def wait_for(capture_ids: Sequence[int], *, timeout: float = 0, interval: float 
 
 def _start_embedded_worker(app):
     """An in-process worker for the embedded queue (None when another queue runs the jobs)."""
-    from ledger import jobs
+    from jobs import operations as jobs
 
     if app.config.get("QUEUE", "embedded") != "embedded":
         return None
@@ -170,7 +170,7 @@ def init() -> None:
 @click.option("--unit", required=True, help="所属单位名称，如 南荒沟村 (org unit name)")
 @click.option("--password", default=None, help="不填则生成并显示一次 (generated and shown once if omitted)")
 def create_user_command(login: str, display_name: str, role: str, unit: str, password: Optional[str]) -> None:
-    from ledger.users import DomainError, create_user, find_unit
+    from org.users import DomainError, create_user, find_unit
 
     app = _app()
     _require_schema(app)
@@ -193,8 +193,8 @@ def create_user_command(login: str, display_name: str, role: str, unit: str, pas
 @cli.command("import-orgs", help="从 CSV 导入组织树：name,level,parent (import the org tree)")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_orgs(file: str) -> None:
-    from ledger.models import ORG_LEVELS, OrgUnit
-    from ledger.users import DomainError, add_org_unit
+    from org.models import ORG_LEVELS, OrgUnit
+    from org.users import DomainError, add_org_unit
 
     app = _app()
     _require_schema(app)
@@ -244,8 +244,8 @@ def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captur
     from capture.intake import DuplicateCapture, IntakeError
     from capture.intake import ingest as do_ingest
     from capture.storage import get_storage
-    from ledger import jobs
-    from ledger.users import find_user
+    from jobs import operations as jobs
+    from org.users import find_user
 
     app = _app()
     _require_schema(app)
@@ -334,10 +334,10 @@ def worker(threads: Optional[int], queues: tuple[str, ...], once: bool, use_cele
     import logging
     import signal
 
-    from ledger import jobs
+    from jobs import operations as jobs
 
     if use_celery:
-        from ledger.celery_app import run_worker
+        from jobs.celery_app import run_worker
 
         run_worker(celery_queues.split(","), concurrency)
         return
@@ -416,7 +416,7 @@ def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[st
 @cli.command(help="重新识别失败的采集（装好模型、腾出空间之后）(queue failed captures again, after a fix)")
 @click.option("--capture", "capture_ids", multiple=True, type=int, help="只处理这些采集号 (only these captures)")
 def requeue(capture_ids: tuple[int, ...]) -> None:
-    from ledger import jobs
+    from jobs import operations as jobs
 
     app = _app()
     _require_schema(app)
@@ -467,8 +467,8 @@ def doctor(do_sweep: bool, grace_minutes: Optional[float]) -> None:
               help="升级一次：检查旧版未加密钥的链，完好则用本实例的审计密钥重新签名 "
                    "(once, after upgrading: check the unkeyed chain of earlier versions and re-sign it with the key)")
 def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bool) -> None:
-    from ledger.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
-    from ledger.models import AuditEvent
+    from core.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
+    from core.models import AuditEvent
 
     app = _app()
     _require_schema(app)
@@ -502,7 +502,7 @@ def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bo
 @cli.command(help="备份数据库和全部原件到新目录 OUT，运行中也可执行 (back up database and originals)")
 @click.argument("out", type=click.Path(file_okay=False))
 def backup(out: str) -> None:
-    from ledger.backup import BackupError, backup as do_backup
+    from ops.backup import BackupError, backup as do_backup
 
     app = _app()
     _require_schema(app)
@@ -519,7 +519,7 @@ def backup(out: str) -> None:
 @cli.command(help="把备份目录 IN 恢复到一个空实例 (restore a backup into an empty instance)")
 @click.argument("source", metavar="IN", type=click.Path(exists=True, file_okay=False))
 def restore(source: str) -> None:
-    from ledger.backup import BackupError, restore as do_restore
+    from ops.backup import BackupError, restore as do_restore
 
     app = _app()
     try:
@@ -567,9 +567,11 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
 
     from capture.intake import DuplicateCapture, IntakeError, ingest as do_ingest
     from capture.storage import get_storage
-    from ledger import jobs
-    from ledger.models import Capture, DiaryEntry, OrgUnit
-    from ledger.users import add_org_unit, create_user, find_user, set_password
+    from jobs import operations as jobs
+    from capture.models import Capture
+    from diary.models import DiaryEntry
+    from org.models import OrgUnit
+    from org.users import add_org_unit, create_user, find_user, set_password
 
     app = _app()
     click.echo(f"实例目录 (instance folder): {app.instance_path}")
@@ -603,7 +605,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
 
         # A ledger with items in every state, so the dashboard and public pages show
         # something real; only on the first run.
-        from ledger.demo_ledger import seed_ledger
+        from ops.demo import seed_ledger
         from ledger.models import LedgerItem
 
         if s.scalars(select(LedgerItem).limit(1)).first() is None:

@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def _server_error(exc):
-        from ledger.db import db_session
+        from core.db import db_session
 
         db_session.rollback()
         return render_error(exc if isinstance(exc, HTTPException) else InternalServerError())

@@ -7,8 +7,8 @@ import click
 @click.command("train-extractor", help="用已确认的日记训练本县的识别模型 (train the county's extractor from confirmed entries)")
 @click.option("--force", is_flag=True, help="即使已确认日记没有变化也重新训练 (train even when nothing changed)")
 def train_extractor_command(force: bool) -> None:
-    from ledger import db
-    from ledger.training import describe, model_dir, train_all
+    from core import db
+    from diary.training import describe, model_dir, train_all
     from webapp.cli import _app, _require_schema
 
     app = _app()
@@ -23,7 +23,7 @@ def train_extractor_command(force: bool) -> None:
 
 def start_daily_training(app):
     """The embedded worker's schedule: every county's model once a day (skipped when unchanged)."""
-    from ledger import db
-    from ledger.training import DailyTrainer
+    from core import db
+    from diary.training import DailyTrainer
 
     return DailyTrainer(db.SessionFactory).start()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import db
+from core import db
 
 PASSWORD = "correct-horse-42"
 
@@ -20,7 +20,7 @@ PASSWORD = "correct-horse-42"
 @pytest.fixture(autouse=True)
 def cheap_scrypt(monkeypatch):
     """Still scrypt, with small work factors: the suites log in hundreds of times."""
-    monkeypatch.setattr("ledger.users.PASSWORD_METHOD", "scrypt:1024:8:1")
+    monkeypatch.setattr("org.users.PASSWORD_METHOD", "scrypt:1024:8:1")
 
 
 def make_app(tmp_path: Path, monkeypatch, migrated_db: Path, **extra):
@@ -149,7 +149,7 @@ def row_counts(engine) -> dict[str, int]:
 def chain_problems(engine) -> list[str]:
     from sqlalchemy.orm import Session
 
-    from ledger.audit import verify_chain
+    from core.audit import verify_chain
 
     with Session(engine) as s:
         return verify_chain(s)

@@ -55,8 +55,8 @@ def test_a_cookie_copied_before_logout_is_dead_after_it(app, users, request):
 
 
 def test_password_change_and_deactivation_end_sessions_server_side(app, session, users, request):
-    from ledger.models import User, UserSession
-    from ledger.users import set_active, set_password
+    from org.models import User, UserSession
+    from org.users import set_active, set_password
 
     a, _ = login_client(app, "cadre_a")
     b, _ = login_client(app, "cadre_b")
@@ -77,7 +77,8 @@ def test_password_change_and_deactivation_end_sessions_server_side(app, session,
 
 
 def test_an_idle_session_ends_after_the_configured_timeout(app, session, users, request):
-    from ledger.models import UserSession, utcnow
+    from core.clock import utcnow
+    from org.models import UserSession
     import datetime as dt
 
     app.config["SESSION_IDLE_MINUTES"] = 30
@@ -148,7 +149,7 @@ def test_failed_logins_wait_longer_and_longer(app, users, request):
 
 
 def test_unknown_logins_cost_a_password_check_like_known_ones(app, users, monkeypatch, request):
-    import ledger.users as users_mod
+    import org.users as users_mod
 
     calls = []
     real = users_mod.check_password_hash
@@ -169,7 +170,7 @@ def test_unknown_logins_cost_a_password_check_like_known_ones(app, users, monkey
     ("cadre", "cadre_x", "qwertyuiop"),
 ])
 def test_weak_passwords_are_refused(session, org, role, login, password, request):
-    from ledger.users import DomainError, create_user
+    from org.users import DomainError, create_user
 
     refused = False
     try:
@@ -180,7 +181,7 @@ def test_weak_passwords_are_refused(session, org, role, login, password, request
 
 
 def test_strong_passwords_are_accepted(session, org, request):
-    from ledger.users import create_user
+    from org.users import create_user
 
     create_user(session, "cadre_y", "Kd7#pw2q", "测试", "cadre", org["南荒沟村"])
     create_user(session, "admin_y", "tractor-river-pine-41", "测试", "admin", org["宽甸县"])
@@ -298,7 +299,7 @@ def _long_wav(seconds: int, rate: int = 1000) -> bytes:
 
 
 def test_control_characters_in_file_names_are_removed_at_intake(app, users, session, request):
-    from ledger.models import Capture
+    from capture.models import Capture
     from tests.hostile.support import Media
 
     client, token = login_client(app, "cadre_a")
@@ -369,7 +370,7 @@ def _closed_item(session, users):
 
 
 def test_qr_codes_and_links_use_the_configured_base_url_not_host(app, session, users, request):
-    from ledger import evaluation
+    from ledger import ratings as evaluation
 
     app.config["PUBLIC_BASE_URL"] = "https://minxin.example.gov.cn"
     item = _closed_item(session, users)
@@ -419,7 +420,7 @@ def test_the_instance_folder_and_database_are_private(tmp_path, monkeypatch, req
     import os
     import stat
 
-    from ledger import db
+    from core import db
     from sqlalchemy import text
 
     instance = tmp_path / "fresh-instance"
@@ -466,8 +467,8 @@ def test_an_insider_who_recomputes_the_chain_is_caught(app, session, users, tmp_
     from click.testing import CliRunner
     from sqlalchemy import text
 
-    from ledger.audit import event_digest
-    from ledger.models import AuditEvent
+    from core.audit import event_digest
+    from core.models import AuditEvent
     from webapp.cli import cli
 
     _cli_env(monkeypatch, app, tmp_path)
@@ -508,8 +509,8 @@ def test_an_unkeyed_chain_from_an_earlier_version_is_signed_once(app, session, u
                                                                  request):
     from click.testing import CliRunner
 
-    from ledger import audit
-    from ledger.models import AuditEvent
+    from core import audit
+    from core.models import AuditEvent
     from webapp.cli import cli
 
     _cli_env(monkeypatch, app, tmp_path)
@@ -597,7 +598,7 @@ def test_a_cadre_cannot_rate_their_own_item_again_and_again(app, session, users,
 
 
 def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, users, request):
-    from ledger import evaluation
+    from ledger import ratings as evaluation
 
     item = _closed_item(session, users)
     ev = evaluation.record_in_person(session, item, users["sup_gulouzi"], "基本满意")
@@ -609,8 +610,10 @@ def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, us
 
 
 def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, session, users, org, request):
-    from ledger import publication, review as svc
-    from ledger.models import AuditEvent, Capture
+    from diary import review as svc
+    from ledger import publication
+    from capture.models import Capture
+    from core.models import AuditEvent
     from tests.test_security import _capture_with_text
 
     capture = _capture_with_text(app, session, users["cadre_a"],
@@ -640,8 +643,8 @@ def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, sessio
 
 def test_an_item_already_linked_follows_a_later_place_correction(app, session, users, org, request):
     from ledger import workflow as wf
-    from ledger.entries import follow_place
-    from ledger.models import AuditEvent
+    from diary.entries import follow_place
+    from core.models import AuditEvent
     from tests.test_ledger_fixtures import make_entry
 
     entry = make_entry(session, users["cadre_a"], "水井干了", place="南荒沟村", place_unit=org["南荒沟村"])
@@ -657,7 +660,8 @@ def test_an_item_already_linked_follows_a_later_place_correction(app, session, u
 def test_sessions_left_idle_are_dropped_at_the_next_login(app, session, users, request):
     import datetime as dt
 
-    from ledger.models import UserSession, utcnow
+    from core.clock import utcnow
+    from org.models import UserSession
 
     for _ in range(3):
         login_client(app, "cadre_a")

@@ -62,7 +62,7 @@ def send(client, token, case: Case):
 
 def check_accepted(app, client, session, case: Case, resp, before_files) -> list[str]:
     from capture.storage import get_storage
-    from ledger.models import Capture
+    from capture.models import Capture
 
     problems = []
     if resp.status_code != 201:
@@ -164,7 +164,7 @@ def test_duplicate_uploads_make_one_capture_and_name_it(app, users, session, req
     """Same bytes twice from one cadre (also under another name, also as the form): one capture,
     answered as success with its id (a retry after a lost answer). Another cadre sending the same
     bytes gets a capture of their own and learns nothing of the first."""
-    from ledger.models import Capture
+    from capture.models import Capture
 
     client, token = login_client(app, "cadre_a")
     other, other_token = login_client(app, "cadre_b")
@@ -218,7 +218,7 @@ def test_duplicate_uploads_make_one_capture_and_name_it(app, users, session, req
 
 @pytest.mark.parametrize("label", ["memo", "page", "page set"])
 def test_concurrent_uploads_of_the_same_file_make_exactly_one_capture(app, users, session, label, request):
-    from ledger.models import Capture, CaptureFile
+    from capture.models import Capture, CaptureFile
 
     n = 6
     files = {"memo": [("memo.wav", Media.wav(77), "audio/wav")],

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import String
 
-from ledger.models import Capture, DiaryEntry
+from capture.models import Capture
+from diary.models import DiaryEntry
 from recognize.transcript import Piece, Transcript
 from tests.hostile.support import cheap_scrypt  # noqa: F401
 
@@ -28,7 +29,7 @@ texts = st.lists(st.one_of(st.sampled_from(WORDS), st.text(max_size=20)), min_si
                                                                    HealthCheck.too_slow])
 @given(pieces=texts)
 def test_any_transcript_makes_a_draft_that_fits_its_columns(session, users, pieces):
-    from ledger import entries
+    from diary import entries
 
     cadre = users["cadre_a"]
     capture = Capture(kind="audio", status="recognizing", uploader_id=cadre.id, org_unit_id=cadre.org_unit_id,

@@ -12,7 +12,8 @@ from typing import Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ledger.models import User, UserSession, utcnow
+from core.clock import utcnow
+from org.models import User, UserSession
 
 PREFIX = "s:"  # Flask-Login's user id in the cookie: "s:<key>"
 # last_seen_at is written at most this often, not on every request.

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ledger.db import db_session
-from ledger.models import User
-from ledger.scope import unit_ids_under
-from ledger.users import set_active, verify_login
+from core.db import db_session
+from org.models import User
+from org.scope import unit_ids_under
+from org.users import set_active, verify_login
 from webapp import LOCALES
 from webapp.auth import bp, ratelimit, sessions
 from webapp.extensions import limiter, login_manager

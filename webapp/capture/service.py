@@ -12,8 +12,9 @@ from flask import current_app, request
 from capture import uploads
 from capture.intake import DuplicateCapture, IntakeError, ingest
 from capture.storage import get_storage
-from ledger.db import db_session
-from ledger.models import Capture, User
+from core.db import db_session
+from capture.models import Capture
+from org.models import User
 
 
 @dataclass

@@ -15,9 +15,9 @@ from wtforms import DateField
 from wtforms.validators import Optional as OptionalValue
 
 from capture.storage import get_storage
-from ledger.db import db_session
-from ledger.models import Capture
-from ledger.scope import can_see_capture, scope_captures
+from core.db import db_session
+from capture.models import Capture
+from org.scope import can_see_capture, scope_captures
 from webapp.capture import bp
 from webapp.capture.service import UploadRefused, upload_from_request
 

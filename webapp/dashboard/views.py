@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from ledger import notifications, rates, recurring, stats
 from ledger.models import LedgerItem
-from ledger.scope import can_see_item
-from ledger.users import DomainError
-from ledger.db import db_session
+from org.scope import can_see_item
+from org.users import DomainError
+from core.db import db_session
 from ledger.deadlines import due_report, local_today
-from ledger.models import OrgUnit
+from org.models import OrgUnit
 from ledger.workflow import STATUS_LABELS
 from webapp.dashboard import bp
 from webapp.params import month_arg

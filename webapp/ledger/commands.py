@@ -29,8 +29,8 @@ def _app():
 def export_ledger(unit_name: str, fmt: str, out: Path, public: bool) -> None:
     """导出台账 (export the ledger of a unit and the units under it)."""
     from ledger import exports
-    from ledger.db import session_scope
-    from ledger.users import find_unit
+    from core.db import session_scope
+    from org.users import find_unit
 
     app = _app()
     with app.app_context(), session_scope() as session:
@@ -52,7 +52,7 @@ def export_ledger(unit_name: str, fmt: str, out: Path, public: bool) -> None:
 def ledger_daily(date_: str | None, dry_run: bool) -> None:
     """台账每日提醒：逾期和3日内到期的事项，按单位发送通知 (daily due/overdue notices)."""
     from ledger import deadlines
-    from ledger.db import session_scope
+    from core.db import session_scope
 
     try:
         today = dt.date.fromisoformat(date_) if date_ else None

@@ -9,10 +9,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ledger import publication
-from ledger.db import db_session
+from core.db import db_session
 from ledger.models import LedgerItem
-from ledger.scope import can_act_on_item, can_see_item
-from ledger.users import DomainError
+from org.scope import can_act_on_item, can_see_item
+from org.users import DomainError
 from webapp.ledger import bp
 
 LABELS = {"problem": "反映问题", "result": "办理结果"}

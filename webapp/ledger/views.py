@@ -12,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import evaluation, exports, notifications, replies, workflow as wf
-from ledger.db import db_session
+from ledger import ratings as evaluation, exports, notifications, replies, workflow as wf
+from core.db import db_session
 from ledger.deadlines import days_left, days_overdue, local_today
-from ledger.models import (CATEGORIES, EVALUATION_RATINGS, OUTCOMES, DiaryEntry, KeyProject, LedgerItem, OrgUnit,
-                           User)
-from ledger.scope import can_see_entry, can_see_item, held_by
-from ledger.users import DomainError
+from diary.models import DiaryEntry
+from ledger.models import EVALUATION_RATINGS, OUTCOMES, KeyProject, LedgerItem
+from org.models import OrgUnit, User
+from recognize.extract.vocab import CATEGORIES
+from org.scope import can_see_entry, can_see_item, held_by
+from org.users import DomainError
 from webapp.ledger import bp
 from webapp.config import public_base_url
 from webapp.params import month_arg

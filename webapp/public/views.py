@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import evaluation, exports
-from ledger.db import db_session
-from ledger.models import EVALUATION_RATINGS, OrgUnit
-from ledger.users import DomainError
+from ledger import ratings as evaluation, exports
+from core.db import db_session
+from ledger.models import EVALUATION_RATINGS
+from org.models import OrgUnit
+from org.users import DomainError
 from webapp.auth import ratelimit
 from webapp.config import public_base_url
 from webapp.extensions import limiter

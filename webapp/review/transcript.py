@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from flask_login import current_user
 
-from ledger import transcript_edits
-from ledger.db import db_session
-from ledger.review import NotReviewable, ReviewConflict
-from ledger.users import DomainError
+from diary import transcript_edits
+from core.db import db_session
+from diary.review import NotReviewable, ReviewConflict
+from org.users import DomainError
 from webapp.review import bp
 from webapp.review.views import _capture_for_review, _int_or_none, _run, _versions
 
@@ -60,7 +60,7 @@ def correct_transcript(capture_id: int):
 @bp.route("/<int:capture_id>/reextract", methods=["POST"])
 @login_required
 def reextract(capture_id: int):
-    from ledger import review as svc
+    from diary import review as svc
 
     capture = _capture_for_review(capture_id)
     cv, ev = _versions()

@@ -10,12 +10,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import review as svc
-from ledger.db import db_session
-from ledger.models import CATEGORIES, ENTRY_FIELDS, VISIT_METHODS, Capture, CaptureFile
+from diary import review as svc
+from core.db import db_session
+from capture.models import Capture, CaptureFile
+from diary.models import ENTRY_FIELDS
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from ledger.deadlines import local_today
-from ledger.scope import can_review, can_see_capture, scope_captures
-from ledger.users import DomainError
+from org.scope import can_review, can_see_capture, scope_captures
+from org.users import DomainError
 from webapp.catalogue import message as localized
 from webapp.review import bp
 

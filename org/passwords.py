@@ -8,7 +8,7 @@ POLICY = {"cadre": (8, 2), "supervisor": (12, 3), "admin": (12, 3)}
 
 def check_policy(password: str, login: str, role: str) -> None:
     """Raise DomainError (with the reason) for a password the role may not have."""
-    from ledger.users import DomainError  # ledger.users imports this module
+    from org.users import DomainError  # org.users imports this module
 
     min_len, min_score = POLICY.get(role, POLICY["admin"])
     password = password or ""

@@ -34,8 +34,11 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from ledger import audit, db
-from ledger.models import Capture, Job, OrgUnit, utcnow
+from core import audit, db
+from capture.models import Capture
+from core.clock import utcnow
+from jobs.models import Job
+from org.models import OrgUnit
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +78,7 @@ def settings(config: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     if config is not None:
         return {**DEFAULTS, **dict(config)}
     if not _config:
-        raise RuntimeError("ledger.jobs is not configured: call webapp.create_app() or jobs.configure(config)")
+        raise RuntimeError("jobs.operations is not configured: call webapp.create_app() or jobs.configure(config)")
     return _config
 
 
@@ -90,8 +93,8 @@ def set_active_queue(queue: Optional[Queue]) -> None:
 
 # Queue backends by MINXIN_QUEUE; "module:Class", imported when chosen.
 QUEUE_BACKENDS = {
-    "embedded": "ledger.jobs:EmbeddedQueue",
-    "celery": "ledger.queue_celery:CeleryQueue",
+    "embedded": "jobs.operations:EmbeddedQueue",
+    "celery": "jobs.queue_celery:CeleryQueue",
 }
 
 
@@ -365,9 +368,9 @@ def fail_abandoned(session: Optional[Session] = None) -> int:
 
 
 def _vocabulary(s: Session, capture: Capture):
-    """The county's names and supervisors' corrections (ledger.vocabulary): decoding context
+    """The county's names and supervisors' corrections (diary.vocabulary): decoding context
     where measured to help, and the speech corrector's vocabulary."""
-    from ledger.vocabulary import county_vocabulary
+    from diary.vocabulary import county_vocabulary
 
     return county_vocabulary(s, capture.org_unit)
 
@@ -376,7 +379,7 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
     """Run one job to its end. Returns the job's status after this call
     (`done`, `failed`, `queued` for a retry), or `skipped` / `lost` when another worker has it."""
     from capture.storage import get_storage
-    from ledger import entries
+    from diary import entries
     from recognize.transcript import ModelMissing, RecognitionError
 
     conf = settings(config)

@@ -3,7 +3,7 @@
 Run workers with either of
 
     minxin worker --celery --queues speech --concurrency 1        # GPU machine
-    celery -A ledger.celery_app worker -Q handwriting -c 2        # CPU machine
+    celery -A jobs.celery_app worker -Q handwriting -c 2        # CPU machine
 
 Both read the same environment as the web app (MINXIN_DATABASE_URL, MINXIN_BROKER_URL,
 MINXIN_STORAGE, …). Each worker process builds the Flask app once (`webapp.create_app`) for
@@ -25,7 +25,7 @@ from typing import Mapping, Optional
 from celery import Celery, bootsteps, signals
 from kombu import Queue
 
-from ledger.queue_celery import QUEUES, backoff_seconds, sweep
+from jobs.queue_celery import QUEUES, backoff_seconds, sweep
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def settings(config: Mapping) -> dict:
         # minxin-specific, read by the sweeper step below
         "minxin_sweep_seconds": float(config.get("JOB_SWEEP_SECONDS") or 30),
         "minxin_stale_queued_seconds": float(config.get("JOB_STALE_QUEUED_SECONDS") or 600),
-        # `celery beat`: each county's extractor model once a day (ledger/training.py)
+        # `celery beat`: each county's extractor model once a day (diary/training.py)
         "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0}},
     }
 
@@ -176,9 +176,9 @@ def worker_name(task) -> str:
 )
 def recognize_capture(self, job_id: int):
     """Run one recognition job (the row decides whether there is anything to do)."""
-    from ledger import db
-    from ledger.jobs import run_job
-    from ledger.models import Job
+    from core import db
+    from jobs.operations import run_job
+    from jobs.models import Job
 
     with flask_app().app_context():
         outcome = run_job(int(job_id), worker_name(self))
@@ -195,8 +195,8 @@ def recognize_capture(self, job_id: int):
 @app.task(name="minxin.train_extractor", acks_late=True)
 def train_extractor():
     """Train each county's extractor model from its confirmed entries (skipped when unchanged)."""
-    from ledger import db
-    from ledger.training import describe, train_all
+    from core import db
+    from diary.training import describe, train_all
 
     with flask_app().app_context():
         with db.session_scope() as s:
@@ -212,7 +212,7 @@ def _sweep_session():
     global _sweep_engine
     from sqlalchemy.orm import Session
 
-    from ledger.db import make_engine
+    from core.db import make_engine
 
     if _sweep_engine is None:
         url = flask_config()["DATABASE_URL"]
@@ -244,7 +244,7 @@ def _once_marker(prefix: str, ttl: float):
 
 def sweep_now() -> list[int]:
     """One sweep, from this process: returns the ids of the jobs re-submitted."""
-    from ledger.celery_app import recognize_capture as task
+    from jobs.celery_app import recognize_capture as task
 
     def submit(job_id: int, queue: str, countdown: float) -> None:
         task.apply_async(args=[job_id], queue=queue, countdown=countdown or None)
@@ -254,8 +254,8 @@ def sweep_now() -> list[int]:
     once = _once_marker(prefix, ttl=stale)
     with _sweep_session() as session:
         sent = sweep(session, submit, stale_queued_seconds=stale, once=once)
-        # Received captures a crash left without a job get one (ledger.jobs.adopt_orphans).
-        from ledger.jobs import adopt_orphans
+        # Received captures a crash left without a job get one (jobs.operations.adopt_orphans).
+        from jobs.operations import adopt_orphans
 
         class _Submit:
             name = "celery"
@@ -300,7 +300,7 @@ app.steps["worker"].add(JobSweeper)
 
 def run_worker(queues, concurrency: int = 1, loglevel: str = "INFO", extra: tuple[str, ...] = ()) -> None:
     """`minxin worker --celery`: a Celery worker on these queues (same as `celery -A
-    ledger.celery_app worker -Q … -c …`)."""
+    jobs.celery_app worker -Q … -c …`)."""
     queues = [q.strip() for q in queues if q.strip()]
     unknown = set(queues) - set(QUEUES)
     if unknown or not queues:

@@ -12,9 +12,12 @@ from typing import Iterable, Mapping, Optional, Union
 
 from sqlalchemy.orm import Session
 
-from ledger import evaluation, workflow as wf
+from ledger import ratings as evaluation, workflow as wf
 from ledger.deadlines import local_today
-from ledger.models import DiaryEntry, LedgerItem, OrgUnit, User, utcnow
+from core.clock import utcnow
+from diary.models import DiaryEntry
+from ledger.models import LedgerItem
+from org.models import OrgUnit, User
 
 Units = Union[Mapping[str, OrgUnit], Iterable[OrgUnit]]
 Users = Union[Mapping[str, User], Iterable[User]]

@@ -29,3 +29,7 @@ def shift(real_utc: dt.datetime) -> dt.datetime:
     if fixed is None:
         return real_utc
     return real_utc + (fixed - real_utc.astimezone(CST).date())
+
+
+def utcnow() -> dt.datetime:
+    return shift(dt.datetime.now(dt.timezone.utc)).replace(tzinfo=None)

@@ -260,7 +260,7 @@ def _target_is_empty(engine: Engine) -> bool:
 def restore(config: Mapping[str, Any], source: str | Path) -> Result:
     """Restore the backup folder `source` into the configured, empty instance."""
     from capture.storage import get_storage
-    from ledger.audit import verify_chain
+    from core.audit import verify_chain
     from sqlalchemy.orm import Session
 
     source = Path(source)
@@ -305,7 +305,7 @@ def restore(config: Mapping[str, Any], source: str | Path) -> Result:
             raise BackupError(f"写入原件失败：{sha} (storing an original failed)")
         total += len(data)
 
-    from ledger.audit import check_anchors, read_anchors
+    from core.audit import check_anchors, read_anchors
 
     anchors: list = []
     if manifest.get("anchors"):

@@ -21,7 +21,9 @@ from typing import Any, Iterable, Optional
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ledger.models import AuditEvent, User, utcnow
+from core.clock import utcnow
+from core.models import AuditEvent
+from org.models import User
 
 
 def _jsonable(value: Any) -> Any:

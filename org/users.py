@@ -8,9 +8,9 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ledger import audit
-from ledger.models import ORG_LEVELS, ROLES, OrgUnit, User
-from ledger.passwords import check_policy
+from core import audit
+from org.models import ORG_LEVELS, ROLES, OrgUnit, User
+from org.passwords import check_policy
 
 # scrypt: a memory-hard KDF (werkzeug's default, spelled out so it cannot drift).
 PASSWORD_METHOD = "scrypt"
@@ -119,7 +119,7 @@ def verify_login(user: Optional[User], password: str) -> bool:
 def _end_sessions(session: Session, user: User) -> None:
     from sqlalchemy import delete
 
-    from ledger.models import UserSession
+    from org.models import UserSession
 
     if user.id is not None:
         session.execute(delete(UserSession).where(UserSession.user_id == user.id))

@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import workflow
-from ledger.models import EVALUATION_RATINGS, Evaluation, LedgerItem, User, utcnow
-from ledger.users import DomainError
+from core.clock import utcnow
+from ledger.models import EVALUATION_RATINGS, Evaluation, LedgerItem
+from org.models import User
+from org.users import DomainError
 
 SATISFIED = ("满意", "基本满意")
 DISSATISFIED = "不满意"

@@ -5,8 +5,9 @@ import os
 
 from alembic import context
 
-from ledger import models  # noqa: F401  (registers every table on Base.metadata)
-from ledger.db import Base, make_engine
+from core.db import Base, import_all_models, make_engine
+
+import_all_models()  # registers every area's tables on Base.metadata
 
 config = context.config
 target_metadata = Base.metadata

@@ -10,7 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.models import AuditEvent, DiaryEntry, OrgUnit, User
+from core.models import AuditEvent
+from diary.models import DiaryEntry
+from org.models import OrgUnit, User
 from recognize.vocabulary import Vocabulary
 
 CORRECTION_ACTION = "transcript.correct"

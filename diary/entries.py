@@ -14,18 +14,11 @@ from typing import Any, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.models import (
-    CATEGORIES,
-    ENTRY_FIELDS,
-    VISIT_METHODS,
-    Capture,
-    DiaryEntry,
-    OrgUnit,
-    Transcript,
-    TranscriptPiece,
-    User,
-)
+from core import audit
+from capture.models import Capture
+from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript, TranscriptPiece
+from org.models import OrgUnit, User
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from recognize import transcript as rt
 
 log = logging.getLogger(__name__)
@@ -148,7 +141,7 @@ def extract_fields(session: Session, capture: Capture, text: str) -> dict[str, A
     """`Extraction.to_dict()` for this capture's text."""
     from recognize.extract import extract_entry
 
-    from ledger.training import model_for
+    from diary.training import model_for
 
     county = county_of(capture.org_unit)
     gazetteer = build_gazetteer(session, county)

@@ -14,19 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import audit
-from ledger.models import (
-    CATEGORIES,
-    ENTRY_FIELDS,
-    VISIT_METHODS,
-    Capture,
-    DiaryEntry,
-    OrgUnit,
-    User,
-    utcnow,
-)
-from ledger.scope import can_review, scope_captures, unit_ids_under
-from ledger.users import DomainError
+from core import audit
+from capture.models import Capture
+from core.clock import utcnow
+from diary.models import ENTRY_FIELDS, DiaryEntry
+from org.models import OrgUnit, User
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
+from org.scope import can_review, scope_captures, unit_ids_under
+from org.users import DomainError
 
 # A field whose extraction confidence is at or below this is marked for the reviewer: 0.6 is
 # what the extractor gives a guess with no evidence (the default 走访方式), which needs a look.
@@ -228,7 +223,7 @@ def neighbours(session: Session, user: User, capture: Capture) -> tuple[Optional
 
 
 def load_for_review(session: Session, capture_id: int) -> Optional[Capture]:
-    from ledger.models import Transcript
+    from diary.models import Transcript
 
     return session.scalars(
         select(Capture)
@@ -317,7 +312,7 @@ def apply_edits(
         )
         changed.append(name)
     if "place" in changed:  # the corrected place decides the linked unit (and its items follow)
-        from ledger.entries import follow_place
+        from diary.entries import follow_place
 
         follow_place(session, entry, actor)
     if changed:

@@ -7,7 +7,10 @@ from typing import Optional
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ledger.models import Capture, DiaryEntry, LedgerItem, OrgUnit, User
+from capture.models import Capture
+from diary.models import DiaryEntry
+from ledger.models import LedgerItem
+from org.models import OrgUnit, User
 
 
 def unit_ids_under(unit: OrgUnit) -> Select:

@@ -2,7 +2,7 @@
 
 ``correct_span`` replaces characters of one piece (a misheard word), keeps every offset that
 points into the transcript right (later pieces, words, the entry's evidence spans) and audits
-the change as ``transcript.correct`` (before -> after, which ``ledger.vocabulary`` learns
+the change as ``transcript.correct`` (before -> after, which ``diary.vocabulary`` learns
 from). ``reextract`` reads the corrected text again and refreshes the draft's fields, except
 those a supervisor already edited (an ``entry.edit`` event by a person), audited as
 ``entry.reextract``. Both flush; the request handler commits.
@@ -14,11 +14,16 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit, entries
-from ledger import review as svc
-from ledger.models import CATEGORIES, ENTRY_FIELDS, VISIT_METHODS, AuditEvent, Capture, User
-from ledger.users import DomainError
-from ledger.vocabulary import CORRECTION_ACTION
+from core import audit
+from diary import entries
+from diary import review as svc
+from capture.models import Capture
+from core.models import AuditEvent
+from diary.models import ENTRY_FIELDS
+from org.models import User
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
+from org.users import DomainError
+from diary.vocabulary import CORRECTION_ACTION
 
 MAX_WORD_CHARS = 200
 

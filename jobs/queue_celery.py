@@ -1,7 +1,7 @@
 """Recognition jobs on Celery workers (MINXIN_QUEUE=celery, MINXIN_BROKER_URL=redis://…).
 
 The job row stays the source of truth: a Celery message carries only the job id, and
-`ledger.jobs.run_job` claims the row atomically before it works. So a message delivered
+`jobs.operations.run_job` claims the row atomically before it works. So a message delivered
 twice (late ack after a lost worker, a sweep, a broker restore) never runs a job twice to
 completion; the second delivery finds the job done, or running under a live lease, and
 returns.
@@ -21,7 +21,8 @@ from typing import Callable, Mapping, Optional
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from ledger.models import Job, utcnow
+from core.clock import utcnow
+from jobs.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,13 @@ class CeleryQueue:
     name = "celery"
 
     def __init__(self, config: Mapping) -> None:
-        from ledger import celery_app
+        from jobs import celery_app
 
         self.config = config
         self.celery = celery_app.configure(config)
 
     def submit(self, job_id: int, queue_name: str = "speech", countdown: Optional[float] = None) -> None:
-        from ledger.celery_app import recognize_capture
+        from jobs.celery_app import recognize_capture
 
         if queue_name not in QUEUES:
             raise ValueError(f"unknown queue {queue_name!r}; use one of {QUEUES}")

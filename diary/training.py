@@ -5,7 +5,7 @@ supervisor kept.  One model per county, stored in the instance folder
 (``<instance>/extractor/county-<id>.pkl`` beside a JSON note of its accuracies), so the
 training data never leaves the deployment.  Training is skipped when the confirmed entries
 have not changed since the stored model was trained.  ``minxin train-extractor`` runs it; the
-embedded worker runs it once a day, Celery beat (``ledger.celery_app``) at scale.
+embedded worker runs it once a day, Celery beat (``jobs.celery_app``) at scale.
 """
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.entries import _visit_now, build_gazetteer, county_of, units_under
-from ledger.models import Capture, DiaryEntry, OrgUnit
+from core import audit
+from diary.entries import _visit_now, build_gazetteer, county_of, units_under
+from capture.models import Capture
+from diary.models import DiaryEntry
+from org.models import OrgUnit
 from recognize.extract import learn
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,13 @@
 """Engine and session handling shared by the web app, the embedded worker and Celery workers."""
 from __future__ import annotations
 
+import importlib
 from contextlib import contextmanager
 from typing import Iterator
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, scoped_session, sessionmaker
 
 
 # Named constraints, so later migrations can alter them on PostgreSQL and in SQLite batch mode.
@@ -23,6 +24,23 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Each area keeps its tables beside it; their relationships name each other by string, so every
+# area's models must be loaded before the first query. Loading them by name keeps core/ below
+# the areas in the import graph (Indico's import_all_models does the same).
+MODEL_MODULES = ("org.models", "capture.models", "diary.models", "ledger.models", "jobs.models", "core.models")
+
+
+def import_all_models() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+
+
+@event.listens_for(Mapper, "before_configured")
+def _load_every_area() -> None:
+    # Whatever query or loader option configures the mappers first, every table is known then.
+    import_all_models()
+
+
 # One scoped session per thread; the web app removes it at the end of each request,
 # worker threads at the end of each job.
 SessionFactory = sessionmaker(expire_on_commit=False)
@@ -30,6 +48,7 @@ db_session = scoped_session(SessionFactory)
 
 
 def make_engine(url: str, **kwargs) -> Engine:
+    import_all_models()
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
