@@ -27,7 +27,7 @@ from capture.storage import Storage, sha256_of
 from core import audit
 from capture.models import Capture, CaptureFile
 from org.models import User
-from org.users import DomainError
+from core.errors import DomainError
 
 log = logging.getLogger(__name__)
 

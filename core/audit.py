@@ -16,14 +16,16 @@ import hashlib
 import hmac
 import json
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from core.clock import utcnow
 from core.models import AuditEvent
-from org.models import User
+
+if TYPE_CHECKING:
+    from org.models import User
 
 
 def _jsonable(value: Any) -> Any:

@@ -21,7 +21,7 @@ from diary.models import ENTRY_FIELDS, DiaryEntry
 from org.models import OrgUnit, User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from org.scope import can_review, scope_captures, unit_ids_under
-from org.users import DomainError
+from core.errors import DomainError
 
 # A field whose extraction confidence is at or below this is marked for the reviewer: 0.6 is
 # what the extractor gives a guess with no evidence (the default 走访方式), which needs a look.

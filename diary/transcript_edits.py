@@ -22,7 +22,7 @@ from core.models import AuditEvent
 from diary.models import ENTRY_FIELDS
 from org.models import User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
-from org.users import DomainError
+from core.errors import DomainError
 from diary.vocabulary import CORRECTION_ACTION
 
 MAX_WORD_CHARS = 200

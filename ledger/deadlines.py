@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from ledger.models import LedgerItem
 from org.models import OrgUnit
-from ledger.workflow import ACTIVE, STATUS_LABELS
+from ledger.states import ACTIVE, STATUS_LABELS
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
 DUE_SOON_DAYS = 3

@@ -26,7 +26,10 @@ from diary.models import DiaryEntry
 from ledger.models import LedgerItem
 from org.models import OrgUnit, User
 from org.scope import scope_ids, unit_ids_under
-from ledger.workflow import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS, parse_cursor
+from ledger.publication import known_pii, public_texts
+from ledger.states import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS
+from ledger.workflow import parse_cursor
+from recognize.pii import redact
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.
 COLUMNS = ("序号", "走访日期", "地点", "反映人", "反映问题", "类别", "办理层级", "责任单位",
@@ -52,23 +55,7 @@ def _local_date(value: Optional[dt.datetime]) -> Optional[dt.date]:
 # --- PII --------------------------------------------------------------------------------------
 
 
-def known_pii(item: LedgerItem) -> list[str]:
-    """Strings known to identify a person for this item: reporter, interviewees, flagged PII."""
-    known = set(item.pii or [])
-    if item.reporter:
-        known.add(item.reporter)
-    for entry in item.entries:
-        known.update(entry.pii or [])
-        if entry.interviewee:
-            known.add(entry.interviewee)
-    known.discard("")
-    # Longest first, so a full name is replaced before a part of it.
-    return sorted(known, key=lambda s: (-len(s), s))
-
-
 def redact_for_public(item: LedgerItem, text: str) -> str:
-    from recognize.pii import redact
-
     return redact(text or "", extra=tuple(known_pii(item)))
 
 
@@ -133,8 +120,6 @@ def public_row(item: LedgerItem, number: int) -> list:
     """The same row for the public: nothing that identifies a person."""
     feedback = "；".join(f"{f.told_at:%Y-%m-%d} {f.method}" for f in item.feedbacks)
     ratings = "、".join(e.rating for e in item.evaluations)
-    from ledger.publication import public_texts
-
     r = lambda text: redact_for_public(item, text)  # noqa: E731
     problem, result, _ = public_texts(item)  # only what a supervisor approved for the public
     return [number, _visit_date(item), public_place(item), HIDDEN, problem, item.category,
@@ -145,8 +130,6 @@ def public_row(item: LedgerItem, number: int) -> list:
 def public_item(item: LedgerItem) -> dict:
     """What the public page shows of a closed item: category, place down to the village, dates,
     the problem and the result, all redacted; ratings without comments."""
-    from ledger.publication import public_texts
-
     problem, result, approved = public_texts(item)  # only what a supervisor approved for the public
     return {
         "approved": approved,

@@ -41,7 +41,7 @@ from ledger.deadlines import (
 from core.clock import utcnow
 from ledger.models import DeadlineExtension, LedgerItem, Notification
 from org.models import OrgUnit
-from ledger.workflow import ACTIVE, STATUS_LABELS
+from ledger.states import ACTIVE, STATUS_LABELS
 
 DEFAULT_SUPERVISE_AFTER = 3  # working days overdue before an item rises to the 督办 list
 

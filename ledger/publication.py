@@ -20,7 +20,8 @@ from core import audit
 from diary.models import DiaryEntry
 from ledger.models import ItemPublication, LedgerItem
 from org.models import OrgUnit, User
-from org.users import DomainError
+from core.errors import DomainError
+from recognize.pii import PiiHit, _looks_like_name, apply_masks, spans
 
 FIELDS = ("problem", "result")
 PENDING = "（公开内容待审核）"
@@ -55,11 +56,22 @@ def needs_approval(item: LedgerItem) -> bool:
 # --- what the redactor is told -----------------------------------------------------------------
 
 
+def known_pii(item: LedgerItem) -> list[str]:
+    """Strings known to identify a person for this item: reporter, interviewees, flagged PII."""
+    known = set(item.pii or [])
+    if item.reporter:
+        known.add(item.reporter)
+    for entry in item.entries:
+        known.update(entry.pii or [])
+        if entry.interviewee:
+            known.add(entry.interviewee)
+    known.discard("")
+    # Longest first, so a full name is replaced before a part of it.
+    return sorted(known, key=lambda s: (-len(s), s))
+
+
 def known_names(session: Session, item: LedgerItem) -> list[str]:
     """The item's own PII and the villagers named in earlier entries of the same unit."""
-    from ledger.exports import known_pii
-    from recognize.pii import _looks_like_name
-
     known = set(known_pii(item))
     rows = session.execute(select(DiaryEntry.interviewee, DiaryEntry.pii)
                            .where(DiaryEntry.org_unit_id == item.org_unit_id)).all()
@@ -83,15 +95,11 @@ def place_words(session: Session) -> list[str]:
 
 
 def find_masks(session: Session, item: LedgerItem, text: str) -> list[Mask]:
-    from recognize.pii import spans
-
     hits = spans(text or "", known_names(session, item), cadres=cadre_units(session), keep=place_words(session))
     return [Mask(h.start, h.end, h.kind, h.replace) for h in hits]
 
 
 def render(text: str, masks: list[Mask]) -> str:
-    from recognize.pii import PiiHit, apply_masks
-
     return apply_masks(text, [PiiHit(text[m.start:m.end], m.start, m.end,
                                      "extra" if m.kind == "manual" else m.kind, m.replace) for m in masks])
 

@@ -16,7 +16,7 @@ from ledger import workflow
 from core.clock import utcnow
 from ledger.models import EVALUATION_RATINGS, Evaluation, LedgerItem
 from org.models import User
-from org.users import DomainError
+from core.errors import DomainError
 
 SATISFIED = ("满意", "基本满意")
 DISSATISFIED = "不满意"

@@ -22,7 +22,7 @@ from ledger.models import KeyProject, LedgerItem
 from org.models import OrgUnit, User
 from org.scope import unit_ids_under
 from ledger.similarity import features, similarity_of_features
-from org.users import DomainError
+from core.errors import DomainError
 
 CLUSTER_TEXT_BAR = 0.4
 RECENT_DAYS = 90

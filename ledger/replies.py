@@ -17,7 +17,7 @@ from core import audit
 from core.clock import utcnow
 from ledger.models import OUTCOMES, LedgerItem, ReplyTemplate
 from org.models import User
-from org.users import DomainError
+from core.errors import DomainError
 
 _DEFAULTS = Path(__file__).with_name("reply_templates.json")
 GAP = "……"

@@ -23,7 +23,7 @@ from diary.models import DiaryEntry
 from ledger.models import Evaluation, LedgerItem, LedgerTransition
 from org.models import OrgUnit, User
 from org.scope import unit_ids_under
-from ledger.workflow import ACTIVE
+from ledger.states import ACTIVE
 
 DEFAULT_QUOTA = 4
 

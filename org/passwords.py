@@ -2,14 +2,14 @@
 the login as a known input); supervisors and admins, who see and sign off more, need more."""
 from __future__ import annotations
 
+from core.errors import DomainError
+
 # role -> (minimum length, minimum zxcvbn score 0..4)
 POLICY = {"cadre": (8, 2), "supervisor": (12, 3), "admin": (12, 3)}
 
 
 def check_policy(password: str, login: str, role: str) -> None:
     """Raise DomainError (with the reason) for a password the role may not have."""
-    from org.users import DomainError  # org.users imports this module
-
     min_len, min_score = POLICY.get(role, POLICY["admin"])
     password = password or ""
     if len(password) < min_len:

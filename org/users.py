@@ -4,20 +4,17 @@ from __future__ import annotations
 import secrets
 from typing import Optional
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit
-from org.models import ORG_LEVELS, ROLES, OrgUnit, User
+from org.models import ORG_LEVELS, ROLES, OrgUnit, User, UserSession
 from org.passwords import check_policy
+from core.errors import DomainError  # noqa: F401 (org.users.DomainError: the name callers used)
 
 # scrypt: a memory-hard KDF (werkzeug's default, spelled out so it cannot drift).
 PASSWORD_METHOD = "scrypt"
-
-
-class DomainError(ValueError):
-    """A request the domain refuses; the message is shown to the user as is."""
 
 
 def add_org_unit(session: Session, name: str, level: str, parent: Optional[OrgUnit] = None) -> OrgUnit:
@@ -117,10 +114,6 @@ def verify_login(user: Optional[User], password: str) -> bool:
 
 
 def _end_sessions(session: Session, user: User) -> None:
-    from sqlalchemy import delete
-
-    from org.models import UserSession
-
     if user.id is not None:
         session.execute(delete(UserSession).where(UserSession.user_id == user.id))
 

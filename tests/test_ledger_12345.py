@@ -22,7 +22,7 @@ from ledger import (
 from ledger.deadlines import MemoryChannel
 from core.models import AuditEvent
 from ledger.models import KeyProject, LedgerItem, Notification
-from org.users import DomainError
+from core.errors import DomainError
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 
 

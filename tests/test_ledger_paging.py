@@ -108,7 +108,9 @@ def test_moving_a_village_moves_everyones_scope(session, org, users, login):
 def test_a_village_cannot_move_under_a_village(session, org):
     import pytest
 
-    from org.users import DomainError, move_unit
+    from core.errors import DomainError
+
+    from org.users import move_unit
 
     with pytest.raises(DomainError):
         move_unit(session, org["大古岭村"], org["南荒沟村"])

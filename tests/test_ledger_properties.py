@@ -13,7 +13,7 @@ from core.audit import snapshot, verify_chain
 from core.models import AuditEvent
 from ledger.models import LedgerItem, LedgerTransition
 from org.models import OrgUnit
-from org.users import DomainError
+from core.errors import DomainError
 from test_ledger_fixtures import TODAY, load_county, make_entry, memory_session
 
 ACTORS = ("cadre_a", "cadre_b", "cadre_c", "sup_gulouzi", "sup_budayuan", "admin")

@@ -170,7 +170,7 @@ def test_one_public_evaluation_per_code(client, session, users):
     html = client.get(page).get_data(as_text=True)
     assert "此评议码已使用" in html and "提交评价" not in html
     # A second submission (e.g. a form kept open in another tab) is refused too.
-    from org.users import DomainError
+    from core.errors import DomainError
 
     with pytest.raises(DomainError, match="已使用"):
         evaluation.submit_public_evaluation(session, item.code, "不满意")

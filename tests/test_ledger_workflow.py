@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ledger import workflow as wf
 from core.models import AuditEvent
 from ledger.models import KeyProject, LedgerTransition
-from org.users import DomainError
+from core.errors import DomainError
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)

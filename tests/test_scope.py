@@ -23,7 +23,8 @@ def test_org_tree_paths_and_containment(session, org):
 
 
 def test_adding_a_unit_twice_returns_the_same_unit(session, org):
-    from org.users import DomainError, add_org_unit
+    from core.errors import DomainError
+    from org.users import add_org_unit
 
     assert add_org_unit(session, "南荒沟村", "village", org["古楼子乡"]).id == org["南荒沟村"].id
     with pytest.raises(DomainError):

@@ -170,7 +170,8 @@ def init() -> None:
 @click.option("--unit", required=True, help="所属单位名称，如 南荒沟村 (org unit name)")
 @click.option("--password", default=None, help="不填则生成并显示一次 (generated and shown once if omitted)")
 def create_user_command(login: str, display_name: str, role: str, unit: str, password: Optional[str]) -> None:
-    from org.users import DomainError, create_user, find_unit
+    from core.errors import DomainError
+    from org.users import create_user, find_unit
 
     app = _app()
     _require_schema(app)
@@ -194,7 +195,8 @@ def create_user_command(login: str, display_name: str, role: str, unit: str, pas
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 def import_orgs(file: str) -> None:
     from org.models import ORG_LEVELS, OrgUnit
-    from org.users import DomainError, add_org_unit
+    from core.errors import DomainError
+    from org.users import add_org_unit
 
     app = _app()
     _require_schema(app)

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
+from recognize.extract import vocab
+
 # Tags of words that are not names: verbs, adjectives, adverbs, conjunctions, prepositions,
 # numerals, measure words, pronouns, particles, locatives, time words, idioms.
 _NOT_NAME_TAGS = ("v", "a", "d", "c", "p", "m", "q", "r", "u", "f", "t", "i", "l", "b", "z")
@@ -28,8 +30,7 @@ def _dict_path() -> Optional[Path]:
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, tuple[int, str]]:
-    from recognize.extract.names import SURNAMES
-
+    surnames, _compound = vocab.surnames()
     path = _dict_path()
     if path is None:  # a deployment without jieba reads names without the lexicon
         return {}
@@ -37,7 +38,7 @@ def _words() -> dict[str, tuple[int, str]]:
     with path.open(encoding="utf-8") as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 3 and 2 <= len(parts[0]) <= 3 and parts[0][0] in SURNAMES:
+            if len(parts) == 3 and 2 <= len(parts[0]) <= 3 and parts[0][0] in surnames:
                 out[parts[0]] = (int(parts[1]), parts[2])
     return out
 

@@ -170,7 +170,8 @@ def test_unknown_logins_cost_a_password_check_like_known_ones(app, users, monkey
     ("cadre", "cadre_x", "qwertyuiop"),
 ])
 def test_weak_passwords_are_refused(session, org, role, login, password, request):
-    from org.users import DomainError, create_user
+    from core.errors import DomainError
+    from org.users import create_user
 
     refused = False
     try:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ledger import notifications, rates, recurring, stats
 from ledger.models import LedgerItem
 from org.scope import can_see_item
-from org.users import DomainError
+from core.errors import DomainError
 from core.db import db_session
 from ledger.deadlines import due_report, local_today
 from org.models import OrgUnit

@@ -12,7 +12,7 @@ from ledger import publication
 from core.db import db_session
 from ledger.models import LedgerItem
 from org.scope import can_act_on_item, can_see_item
-from org.users import DomainError
+from core.errors import DomainError
 from webapp.ledger import bp
 
 LABELS = {"problem": "反映问题", "result": "办理结果"}

@@ -20,7 +20,7 @@ from ledger.models import EVALUATION_RATINGS, OUTCOMES, KeyProject, LedgerItem
 from org.models import OrgUnit, User
 from recognize.extract.vocab import CATEGORIES
 from org.scope import can_see_entry, can_see_item, held_by
-from org.users import DomainError
+from core.errors import DomainError
 from webapp.ledger import bp
 from webapp.config import public_base_url
 from webapp.params import month_arg

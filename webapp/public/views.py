@@ -11,7 +11,7 @@ from ledger import ratings as evaluation, exports
 from core.db import db_session
 from ledger.models import EVALUATION_RATINGS
 from org.models import OrgUnit
-from org.users import DomainError
+from core.errors import DomainError
 from webapp.auth import ratelimit
 from webapp.config import public_base_url
 from webapp.extensions import limiter

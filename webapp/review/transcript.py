@@ -15,7 +15,7 @@ from flask_login import current_user
 from diary import transcript_edits
 from core.db import db_session
 from diary.review import NotReviewable, ReviewConflict
-from org.users import DomainError
+from core.errors import DomainError
 from webapp.review import bp
 from webapp.review.views import _capture_for_review, _int_or_none, _run, _versions
 

@@ -17,7 +17,7 @@ from diary.models import ENTRY_FIELDS
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from ledger.deadlines import local_today
 from org.scope import can_review, can_see_capture, scope_captures
-from org.users import DomainError
+from core.errors import DomainError
 from webapp.catalogue import message as localized
 from webapp.review import bp
 
