@@ -5,13 +5,12 @@ import os
 from pathlib import Path
 from typing import Optional
 
-from flask import Flask, request, session
+from flask import Flask, request
 
 from core import db
 from webapp import config as config_module
 from webapp.extensions import babel, csrf, limiter, login_manager
-
-LOCALES = ("zh_CN", "en")
+from webapp.locales import LOCALES, select_locale
 
 # One blueprint per area; each module exposes `bp`.
 BLUEPRINTS = (
@@ -32,14 +31,6 @@ NAV = (
     ("ledger.index", "台账", ("cadre", "supervisor", "admin")),
     ("dashboard.index", "统计", ("supervisor", "admin")),
 )
-
-
-def select_locale() -> str:
-    chosen = session.get("locale")
-    if chosen in LOCALES:
-        return chosen
-    # zh_CN first: English only when the browser prefers it over Chinese.
-    return request.accept_languages.best_match(LOCALES, default="zh_CN") or "zh_CN"
 
 
 def create_app(test_config: Optional[dict] = None) -> Flask:

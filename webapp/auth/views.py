@@ -16,7 +16,7 @@ from core.db import db_session
 from org.models import User
 from org.scope import unit_ids_under
 from org.users import set_active, verify_login
-from webapp import LOCALES
+from webapp.locales import LOCALES
 from webapp.auth import bp, ratelimit, sessions
 from webapp.extensions import limiter, login_manager
 
