@@ -12,7 +12,7 @@ from typing import Iterable, Mapping, Optional, Union
 
 from sqlalchemy.orm import Session
 
-from ledger import ratings as evaluation, workflow as wf
+from ledger import ratings, workflow as wf
 from ledger.deadlines import local_today
 from core.clock import utcnow
 from diary.models import DiaryEntry
@@ -123,14 +123,14 @@ def seed_ledger(session: Session, units: Units, users: Users, *, today: Optional
     item = open_(v1, 3)
     told(item, c1)
     wf.solve_now(session, item, c1, "当日组织人员更换瓦片，房屋不再漏雨")
-    evaluation.submit_public_evaluation(session, item.code, "满意", "修得很及时")
+    ratings.submit_public_evaluation(session, item.code, "满意", "修得很及时")
     item = open_(v3, 7)
     c3 = cadre(v3)
     wf.set_deadline(session, item, c3, today + dt.timedelta(days=7), "乡农业站", today=today)
     told(item, c3)
     wf.complete(session, item, c3, "乡农业站派技术员到大棚现场指导两次")
     wf.close(session, item, supervisor(v3.parent or v3), "经回访确认")
-    evaluation.record_in_person(session, item, c3, "基本满意", "希望多来几次")
+    ratings.record_in_person(session, item, c3, "基本满意", "希望多来几次")
     item = open_(v2, 2)
     told(item, cadre(v2))
     wf.solve_now(session, item, cadre(v2), "已更换路灯灯泡")
@@ -138,7 +138,7 @@ def seed_ledger(session: Session, units: Units, users: Users, *, today: Optional
     item = open_(v1, 6)
     told(item, c1)
     wf.solve_now(session, item, c1, "已联系乡卫生院补充药品")
-    evaluation.submit_public_evaluation(session, item.code, "不满意", "只补了一部分")
+    ratings.submit_public_evaluation(session, item.code, "不满意", "只补了一部分")
     # 已合并 (and a 共性需求 through the merge)
     target = open_(v1, 1)
     wf.link_entry(session, target, entry(v1, 1, 1), c1)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ledger import (
     deadlines,
-    ratings as evaluation,
+    ratings,
     notifications,
     rates,
     recurring,
@@ -165,7 +165,7 @@ def test_three_rates_per_unit_and_month(county):
     fresh = _open(c, "今天刚立项")  # its response time has not run out: not counted yet
     _backdate(fresh, dt.datetime(2024, 3, 29, 2))
     # taken by the township supervisor on a return visit: counted (the cadre's own would not be)
-    evaluation.record_in_person(s, fast, c.users["sup_gulouzi"], "满意")
+    ratings.record_in_person(s, fast, c.users["sup_gulouzi"], "满意")
     fast.evaluations[-1].at = march
     s.flush()
     for weight, sat in ((1.0, 1.0), (0.5, 1.0)):
@@ -179,14 +179,14 @@ def test_three_rates_per_unit_and_month(county):
     # 基本满意 as the county counts it: weight 0.5 makes one 基本满意 half satisfied. (One
     # evaluation per result: a second one on `fast` is refused, so the first is read as 基本满意.)
     with pytest.raises(DomainError):
-        evaluation.record_in_person(s, fast, c.users["sup_gulouzi"], "基本满意")
+        ratings.record_in_person(s, fast, c.users["sup_gulouzi"], "基本满意")
     fast.evaluations[-1].rating = "基本满意"
     s.flush()
     rows = rates.three_rates(s, c.units["南荒沟村"], 2024, 3, rules=rates.RateRules(2, 0.5), today=dt.date(2024, 3, 29))
     assert rows[0].satisfaction_rate == pytest.approx(0.5)
     assert rates.table_row(rows[0])[3:4] == ["67%"] and rates.table_row(rows[0])[-1] == "50%"
     # the responsible cadre's own rating is shown apart and moves no rate
-    assert evaluation.taken_by_responsible(fast, a)
+    assert ratings.taken_by_responsible(fast, a)
     csv_text = rates.export_csv(rows)
     assert csv_text.splitlines()[1].split(",") == [str(v) for v in rates.table_row(rows[0])]
 

@@ -8,7 +8,7 @@ import io
 
 import openpyxl
 
-from ledger import ratings as evaluation, exports, workflow as wf, publication
+from ledger import ratings, exports, workflow as wf, publication
 from recognize.pii import find_pii
 from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
 
@@ -42,7 +42,7 @@ def _pii_county(c):
         item = wf.open_item_from_entry(s, entry, cadre)
         wf.record_feedback(s, item, cadre, "电话告知", NOW, f"已电话告知{who}，电话13841512345")
         wf.solve_now(s, item, cadre, f"已为{who}解决，{who}（{place}）表示满意，回访电话0415-5123456")
-        evaluation.submit_public_evaluation(s, item.code, "满意", f"我是{who}，谢谢")
+        ratings.submit_public_evaluation(s, item.code, "满意", f"我是{who}，谢谢")
         publication.approve_as_drafted(s, item, c.users["sup_gulouzi"])  # 公开审核
         items.append(item)
     return items
@@ -94,7 +94,7 @@ def _ledger_items(c):
     i2 = wf.open_item_from_entry(s, e2, a)
     wf.record_feedback(s, i2, a, "电话告知", dt.datetime(2024, 3, 3, 2))
     wf.solve_now(s, i2, a, "-1+2 已处理")
-    evaluation.record_in_person(s, i2, a, "基本满意")
+    ratings.record_in_person(s, i2, a, "基本满意")
     e3 = make_entry(s, c.users["cadre_b"], "村部漏雨", visit_date=dt.date(2024, 3, 4), category="基础设施")
     i3 = wf.open_item_from_entry(s, e3, c.users["cadre_b"])
     wf.escalate(s, i3, c.users["cadre_b"], "资金不足")

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ledger import ratings as evaluation, workflow as wf
+from ledger import ratings, workflow as wf
 from core.audit import snapshot, verify_chain
 from core.models import AuditEvent
 from ledger.models import LedgerItem, LedgerTransition
@@ -54,9 +54,9 @@ def _act(c, action, item, actor, other, rating, flag):
     elif action == "link":
         wf.link_entry(s, item, make_entry(s, actor, "又有人反映同一问题"), actor)
     elif action == "evaluate_public":
-        evaluation.submit_public_evaluation(s, item.code, rating)
+        ratings.submit_public_evaluation(s, item.code, rating)
     elif action == "evaluate_in_person":
-        evaluation.record_in_person(s, item, actor, rating)
+        ratings.record_in_person(s, item, actor, rating)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

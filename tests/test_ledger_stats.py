@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger import ratings as evaluation, stats, workflow as wf
+from ledger import ratings, stats, workflow as wf
 from test_ledger_fixtures import county, make_entry  # noqa: F401  (fixture)
 
 
@@ -53,7 +53,7 @@ def test_unit_month_counts(county):
     quick = new("快办快结")
     wf.solve_now(s, quick, a, "当场解决")
     _at(quick, "solve_now", feb)
-    evaluation.record_in_person(s, quick, a, "满意")
+    ratings.record_in_person(s, quick, a, "满意")
     quick.evaluations[-1].at = feb
     up = new("上报到乡")
     wf.escalate(s, up, a, "办不了")
@@ -63,7 +63,7 @@ def test_unit_month_counts(county):
     other = new("步达远村的事", cadre=c.users["cadre_c"])
     wf.solve_now(s, other, c.users["cadre_c"], "已办")
     _at(other, "solve_now", feb)
-    evaluation.submit_public_evaluation(s, other.code, "不满意")
+    ratings.submit_public_evaluation(s, other.code, "不满意")
     other.evaluations[-1].at = feb
     s.flush()
     rows = stats.unit_month_stats(s, c.units["宽甸县"], 2024, 2, today=dt.date(2024, 3, 10))
@@ -82,4 +82,4 @@ def test_unit_month_counts(county):
                                                                               today=dt.date(2024, 3, 10))}
     assert march["南荒沟村"] == (1, 0) and march["古楼子乡"] == (0, 1)
     assert stats.month_choices(dt.date(2024, 2, 10), 3) == [(2024, 2), (2024, 1), (2023, 12)]
-    assert evaluation.satisfaction([]).rate is None
+    assert ratings.satisfaction([]).rate is None

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ledger import ratings as evaluation, publication, workflow as wf
+from ledger import ratings, publication, workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import Evaluation, LedgerItem
 from recognize.pii import find_pii
@@ -173,7 +173,7 @@ def test_one_public_evaluation_per_code(client, session, users):
     from core.errors import DomainError
 
     with pytest.raises(DomainError, match="已使用"):
-        evaluation.submit_public_evaluation(session, item.code, "不满意")
+        ratings.submit_public_evaluation(session, item.code, "不满意")
     session.rollback()
     assert [e.rating for e in session.scalars(select(Evaluation).where(Evaluation.item_id == item.id))] == ["满意"]
     # Codes are case-insensitive on the phone; unknown ones are a 404.

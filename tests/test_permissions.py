@@ -224,7 +224,7 @@ def world(app, session, org, users):
     from capture.intake import ingest
     from capture.storage import get_storage
     from jobs import operations as jobs
-    from ledger import ratings as evaluation, publication
+    from ledger import ratings, publication
     from diary import review as svc
     from ledger import workflow as wf
     from ledger.deadlines import local_today
@@ -292,7 +292,7 @@ def world(app, session, org, users):
             wf.close(session, it, sup, "验收合格")
             publication.approve_as_drafted(session, it, sup)  # what public pages may show
         if state == "used":
-            evaluation.submit_public_evaluation(session, it.code, "满意")
+            ratings.submit_public_evaluation(session, it.code, "满意")
         session.commit()
         assert it.status == {"used": "closed"}.get(state, state)
         return it

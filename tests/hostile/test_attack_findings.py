@@ -371,13 +371,13 @@ def _closed_item(session, users):
 
 
 def test_qr_codes_and_links_use_the_configured_base_url_not_host(app, session, users, request):
-    from ledger import ratings as evaluation
+    from ledger import ratings
 
     app.config["PUBLIC_BASE_URL"] = "https://minxin.example.gov.cn"
     item = _closed_item(session, users)
     client = app.test_client()
     png = client.get(f"/public/qr/{item.code}.png", headers={"Host": "evil.example"})
-    expected = evaluation.qr_png(f"https://minxin.example.gov.cn/public/e/{item.code}")
+    expected = ratings.qr_png(f"https://minxin.example.gov.cn/public/e/{item.code}")
     sup, _ = login_client(app, "sup_gulouzi")
     page = sup.get(f"/ledger/item/{item.id}").get_data(as_text=True)
     tally(request, {
@@ -599,10 +599,10 @@ def test_a_cadre_cannot_rate_their_own_item_again_and_again(app, session, users,
 
 
 def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, users, request):
-    from ledger import ratings as evaluation
+    from ledger import ratings
 
     item = _closed_item(session, users)
-    ev = evaluation.record_in_person(session, item, users["sup_gulouzi"], "基本满意")
+    ev = ratings.record_in_person(session, item, users["sup_gulouzi"], "基本满意")
     session.commit()
     tally(request, {"a supervisor's in-person rating is not the responsible cadre's": not ev.by_responsible})
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import ratings as evaluation, exports, notifications, replies, workflow as wf
+from ledger import ratings, exports, notifications, replies, workflow as wf
 from core.db import db_session
 from ledger.deadlines import days_left, days_overdue, local_today
 from diary.models import DiaryEntry
@@ -110,8 +110,8 @@ def item(item_id: int):
         status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS, triage_labels=wf.TRIAGE_LABELS,
         rules=wf.RULES, flags=wf.FLAGS, units=units, ratings=EVALUATION_RATINGS,
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
-        satisfaction=evaluation.satisfaction(it.evaluations),
-        eval_url=evaluation.evaluation_url(it.code, public_base_url(current_app.config)),
+        satisfaction=ratings.satisfaction(it.evaluations),
+        eval_url=ratings.evaluation_url(it.code, public_base_url(current_app.config)),
         origin=wf.escalation_origin(it),
         held_here=it.org_unit.is_within(current_user.org_unit), held_by=held_by(it),
         entries=entries, hidden_entries=len(it.entries) - len(entries),
@@ -203,7 +203,7 @@ def act(item_id: int, action: str):
             project = s.get(KeyProject, pid) if pid else None
             wf.assign_key_project(s, it, project, me, version=version)
         elif action == "evaluate":
-            evaluation.record_in_person(s, it, me, f.get("rating", ""), f.get("comment", ""), version=version)
+            ratings.record_in_person(s, it, me, f.get("rating", ""), f.get("comment", ""), version=version)
         elif action == "merge":
             target = s.get(LedgerItem, f.get("target_id", type=int) or 0)
             if target is None or not can_see_item(me, target):

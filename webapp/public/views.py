@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import ratings as evaluation, exports
+from ledger import ratings, exports
 from core.db import db_session
 from ledger.models import EVALUATION_RATINGS
 from org.models import OrgUnit
@@ -45,7 +45,7 @@ def unit(unit_id: int):
 
 def _evaluation_url(code: str) -> str:
     # From the configured base URL, never the request's Host (the QR image is cached publicly).
-    return evaluation.evaluation_url(code, public_base_url(current_app.config))
+    return ratings.evaluation_url(code, public_base_url(current_app.config))
 
 
 # Codes are short: guessing them, or flooding one with ratings, is slowed per client.
@@ -56,13 +56,13 @@ _per_client = limiter.shared_limit(ratelimit.limit("PUBLIC_EVAL_LIMIT"), key_fun
 @bp.route("/e/<code>", methods=["GET", "POST"])
 @_per_client
 def evaluate(code: str):
-    item = evaluation.item_by_code(db_session, code)
+    item = ratings.item_by_code(db_session, code)
     if item is None or item.status == "merged":
         g.no_echo = True  # an error page never repeats what was submitted (the code may be anything)
         return render_template("public/evaluate.html", item=None, row=None), 404
     if request.method == "POST":
         try:
-            evaluation.submit_public_evaluation(db_session, code, request.form.get("rating", ""),
+            ratings.submit_public_evaluation(db_session, code, request.form.get("rating", ""),
                                                 request.form.get("comment", ""))
             db_session.commit()
         except DomainError as exc:
@@ -76,16 +76,16 @@ def evaluate(code: str):
         return render_template("public/thanks.html")
     row = exports.public_item(item) if item.status == "closed" else None
     return render_template("public/evaluate.html", item=item, row=row, ratings=EVALUATION_RATINGS,
-                           open_for_rating=evaluation.can_evaluate_publicly(item),
-                           code_used=evaluation.public_evaluation_used(item))
+                           open_for_rating=ratings.can_evaluate_publicly(item),
+                           code_used=ratings.public_evaluation_used(item))
 
 
 @bp.route("/qr/<code>.png")
 @_per_client
 def qr(code: str):
-    item = evaluation.item_by_code(db_session, code)
+    item = ratings.item_by_code(db_session, code)
     if item is None:
         abort(404)
-    resp = Response(evaluation.qr_png(_evaluation_url(item.code)), mimetype="image/png")
+    resp = Response(ratings.qr_png(_evaluation_url(item.code)), mimetype="image/png")
     resp.headers["Cache-Control"] = "public, max-age=86400"
     return resp
