@@ -1,15 +1,17 @@
 """From a recognition result to rows: the Transcript with its pieces, and a draft DiaryEntry.
 
-The draft's fields come from `recognize.extract.extract_entry`, with the Gazetteer built from
-the org tree (so 南荒沟 resolves to 南荒沟村 under 古楼子乡) and the cadres' names (never taken
-as the interviewee). The place is linked to an OrgUnit where one matches.
+The job reads `extraction_context(session, capture)` (the org tree as an `OrgSnapshot`, so
+南荒沟 resolves to 南荒沟村 under 古楼子乡 and the cadres' names are never taken as the
+interviewee; the county's learned model; the moment relative dates count from) before the
+recognition, runs `recognize.pipeline` with no transaction open, and writes the typed
+`Recognition` with `store_result`. The place is linked to an OrgUnit where one matches.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from capture.models import Capture
 from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript, TranscriptPiece
 from org.models import OrgUnit, User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
+from recognize import pipeline
 from recognize import transcript as rt
 
 log = logging.getLogger(__name__)
@@ -46,11 +49,14 @@ def gazetteer_rows(session: Session, root: OrgUnit) -> tuple[list[tuple[str, str
     return rows, names
 
 
-def build_gazetteer(session: Session, root: OrgUnit):
-    from recognize.extract import Gazetteer
-
+def org_snapshot(session: Session, root: OrgUnit) -> pipeline.OrgSnapshot:
+    """The org tree under `root` and its cadres, as the extractor's gazetteer needs them."""
     rows, cadres = gazetteer_rows(session, root)
-    return Gazetteer(rows, cadres)
+    return pipeline.OrgSnapshot(tuple(rows), tuple(cadres))
+
+
+def build_gazetteer(session: Session, root: OrgUnit):
+    return org_snapshot(session, root).gazetteer()
 
 
 def match_place(
@@ -137,15 +143,21 @@ def _visit_now(capture: Capture) -> dt.datetime:
     return moment.replace(tzinfo=dt.timezone.utc).astimezone(CST).replace(tzinfo=None)
 
 
+def extraction_context(session: Session, capture: Capture) -> pipeline.ExtractionContext:
+    """What the extract stage needs of this capture's county, read before the recognition."""
+    from diary.training import model_for
+
+    county = county_of(capture.org_unit)
+    return pipeline.ExtractionContext(org=org_snapshot(session, county), now=_visit_now(capture),
+                                      model=model_for(county))
+
+
 def extract_fields(session: Session, capture: Capture, text: str) -> dict[str, Any]:
     """`Extraction.to_dict()` for this capture's text."""
     from recognize.extract import extract_entry
 
-    from diary.training import model_for
-
-    county = county_of(capture.org_unit)
-    gazetteer = build_gazetteer(session, county)
-    return extract_entry(text, _visit_now(capture), gazetteer, model=model_for(county)).to_dict()
+    context = extraction_context(session, capture)
+    return extract_entry(text, context.now, context.org.gazetteer(), model=context.model).to_dict()
 
 
 def _date(value: Any) -> Optional[dt.date]:
@@ -174,36 +186,36 @@ def unwrap_lines(value: str) -> str:
     return _LINE_BREAK.sub(join, value.strip())
 
 
-def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
-    fields = extract_fields(session, capture, text)
+def create_draft(session: Session, capture: Capture, fields: pipeline.EntryFields,
+                 pii: Sequence[str] = ()) -> DiaryEntry:
+    """The draft entry from the fields the pipeline extracted (no extraction here)."""
     root = county_of(capture.org_unit)
-    place = (fields.get("place") or "").strip()
-    place_unit = match_place(session, root, (fields.get("place_village") or place).strip(),
-                             fields.get("place_township") or "")
-    visit_date = _date(fields.get("visit_date")) or capture.visit_date_hint
+    place = (fields.place or "").strip()
+    place_unit = match_place(session, root, (fields.place_village or place).strip(), fields.place_township or "")
+    visit_date = fields.visit_date or capture.visit_date_hint
     if visit_date is None and capture.captured_at is not None:
         visit_date = _visit_now(capture).date()
-    method = fields.get("visit_method") or ""
-    category = fields.get("category") or ""
+    method = fields.visit_method or ""
+    category = fields.category or ""
     entry = DiaryEntry(
         capture=capture,
         cadre_id=capture.uploader_id,
         org_unit_id=capture.org_unit_id,
         status="draft",
         visit_date=visit_date,
-        visit_time=(fields.get("visit_time") or None),
+        visit_time=(fields.visit_time or None),
         place=place[:128],
         place_unit=place_unit,
-        interviewee=(fields.get("interviewee") or "")[:64],
+        interviewee=(fields.interviewee or "")[:64],
         visit_method=method if method in VISIT_METHODS else "",
-        problem=unwrap_lines(fields.get("problem") or ""),
-        solution=unwrap_lines(fields.get("solution") or ""),
-        reflections=unwrap_lines(fields.get("reflections") or ""),
+        problem=unwrap_lines(fields.problem or ""),
+        solution=unwrap_lines(fields.solution or ""),
+        reflections=unwrap_lines(fields.reflections or ""),
         category=category if category in CATEGORIES else "",
-        pii=list(fields.get("pii") or []),
-        confidence=dict(fields.get("confidence") or {}),
-        evidence={k: list(v) for k, v in (fields.get("evidence") or {}).items()},
-        proposed_by=dict(fields.get("proposed_by") or {}),
+        pii=list(pii),
+        confidence=dict(fields.confidence),
+        evidence={k: list(v) for k, v in fields.evidence.items()},
+        proposed_by=dict(fields.proposed_by),
     )
     session.add(entry)
     session.flush()
@@ -213,7 +225,13 @@ def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
     return entry
 
 
+def store_result(session: Session, capture: Capture, result: pipeline.Recognition) -> DiaryEntry:
+    """A finished recognition's transcript rows plus its draft entry, in the caller's transaction."""
+    store_transcript(session, capture, result.transcript)
+    return create_draft(session, capture, result.extraction, result.pii)
+
+
 def store_recognition(session: Session, capture: Capture, result: rt.Transcript) -> DiaryEntry:
-    """Transcript rows plus the draft entry, in the caller's transaction."""
-    store_transcript(session, capture, result)
-    return create_draft(session, capture, result.text)
+    """A transcript in hand (tests, tools): the pipeline's extract and PII stages, then `store_result`."""
+    recognition = pipeline.recognize_transcript(result, extraction_context(session, capture))
+    return store_result(session, capture, recognition)

@@ -7,9 +7,11 @@ The `jobs` table is the source of truth, whichever queue delivers the job id:
 * `run_job(job_id, worker_name)` is the one function every queue calls. It claims the row with
   one conditional UPDATE (queued, or running with an expired lease, and attempts left), keeps
   the lease alive from a heartbeat thread, reports progress into `Job.progress` and
-  `Capture.progress`, and stores the Transcript and the draft DiaryEntry in the same
-  transaction that marks the job `done` (again conditional on still holding it). So a job
-  completes at most once, and a redelivered or re-taken job that is already done is a no-op.
+  `Capture.progress`, runs `recognize.pipeline` (validate, transcribe, extract against the org
+  snapshot read beforehand, PII) with no transaction open, and stores its `Recognition` (the
+  Transcript and the draft DiaryEntry) in the one short transaction that marks the job `done`
+  (again conditional on still holding it). So a job completes at most once, and a redelivered
+  or re-taken job that is already done is a no-op.
 * `EmbeddedQueue`: worker thread(s) in this process that poll the table, so jobs left
   `running` by a process that died are taken again once their lease expires.
 * `get_queue(config)` builds the queue named by MINXIN_QUEUE (`embedded`, `celery`).
@@ -380,6 +382,7 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
     (`done`, `failed`, `queued` for a retry), or `skipped` / `lost` when another worker has it."""
     from capture.storage import get_storage
     from diary import entries
+    from recognize import pipeline
     from recognize.transcript import ModelMissing, RecognitionError
 
     conf = settings(config)
@@ -405,6 +408,7 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
         capture_id, kind = capture.id, capture.kind
         hashes = [f.sha256 for f in capture.files]
         vocabulary = _vocabulary(s, capture)
+        context = entries.extraction_context(s, capture)
         attempt = job.attempts
     log.info("job %s (capture %s, %s) attempt %s on %s", job_id, capture_id, kind, attempt, worker_name)
 
@@ -413,8 +417,12 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
         with _Heartbeat(job_id, worker_name, lease) as heartbeat:
             storage = get_storage(conf)
             paths = [storage.local_path(h) for h in hashes]
-            recognize = recognizer_for(conf)
-            result = recognize(paths, kind, _Progress(job_id, capture_id, heartbeat), vocabulary)
+            # The whole pipeline with no transaction open; its result is written in one below.
+            result = pipeline.recognize_files(paths, kind, context, transcriber=recognizer_for(conf),
+                                              progress=_Progress(job_id, capture_id, heartbeat),
+                                              vocabulary=vocabulary)
+            for warning in result.warnings:
+                log.info("job %s: %s", job_id, warning)
             if heartbeat.lost.is_set():
                 raise LeaseLost(f"job {job_id} was taken by another worker")
             with db.session_scope() as s:
@@ -427,7 +435,7 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
                 if res.rowcount != 1:
                     raise LeaseLost(f"job {job_id} was taken by another worker")
                 capture = s.get(Capture, capture_id)
-                entry = entries.store_recognition(s, capture, result)
+                entry = entries.store_result(s, capture, result)
                 before = {"status": capture.status}
                 if capture.status in ("received", "recognizing"):
                     capture.status = "ready_for_review"

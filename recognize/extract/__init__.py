@@ -37,6 +37,15 @@ _ASK = re.compile("|".join(vocab.load("categories")["ask"]))
 _ASK_WEIGHT = float(vocab.load("categories")["ask_weight"])
 
 
+# The detector's confidence, as the draft's `confidence["pii"]` shows it.
+PII_CONFIDENCE = 0.9
+
+
+def pii_known(ex: "Extraction") -> list[str]:
+    """Names the PII detector must take as PII whatever it finds: the interviewee."""
+    return [ex.interviewee] if ex.interviewee else []
+
+
 def sentence_end_or_comma(t: str, pos: int, ceil: int) -> int:
     return next((i for i in range(pos, ceil) if t[i] in "，,。；;！!？?\n "), ceil)
 
@@ -154,12 +163,14 @@ def _in(span: tuple[int, int], sec: Section) -> bool:
 
 
 def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None,
-                  model=None) -> Extraction:
+                  model=None, with_pii: bool = True) -> Extraction:
     """Fields of a diary entry from a transcript.  Never raises on odd text.
 
     `model` is the county's learned model (`recognize.extract.learn.Trained`): it proposes
-    the fields its cross-validated accuracy beat the rules on; the rules propose the rest."""
-    ex = _extract_by_rules(text, now, gazetteer, category_model)
+    the fields its cross-validated accuracy beat the rules on; the rules propose the rest.
+    `with_pii=False` leaves `pii` empty (and no confidence for it): the recognition pipeline
+    runs the PII detector as a stage of its own (`recognize.pipeline.find_pii`)."""
+    ex = _extract_by_rules(text, now, gazetteer, category_model, with_pii)
     if model is not None:
         from recognize.extract import learn
 
@@ -168,7 +179,8 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
     return ex
 
 
-def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model: Optional[CategoryModel]) -> Extraction:
+def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model: Optional[CategoryModel],
+                      with_pii: bool = True) -> Extraction:
     original = text if isinstance(text, str) else ("" if text is None else str(text))
     now_dt = _as_datetime(now)
     raw, t, kept = _unwrap(original, _ocr_slips(normalize(original)))
@@ -447,11 +459,11 @@ def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model:
     ex.category = cat
 
     # --- pii --------------------------------------------------------------------------------
-    from recognize import pii as _pii  # late: recognize.pii imports this package's modules
+    if with_pii:
+        from recognize import pii as _pii  # late: recognize.pii imports this package's modules
 
-    known = [ex.interviewee] if ex.interviewee else []
-    ex.pii = _pii.find_pii(original, known=known)
-    conf["pii"] = 0.9
+        ex.pii = _pii.find_pii(original, known=pii_known(ex))
+        conf["pii"] = PII_CONFIDENCE
 
     ex.confidence = {k: round(float(v), 2) for k, v in conf.items()}
     if kept is not None:  # evidence points into the text as the caller gave it
