@@ -21,42 +21,13 @@ from capture.models import Capture
 from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript, TranscriptPiece
 from org.models import OrgUnit, User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
+from diary.context import county_of, org_snapshot, units_under, visit_moment
+from diary.training import model_for
 from recognize import pipeline
+from recognize.extract import extract_entry
 from recognize import transcript as rt
 
 log = logging.getLogger(__name__)
-
-# Visit dates are local (China Standard Time); rows store naive UTC.
-CST = dt.timezone(dt.timedelta(hours=8))
-
-
-def county_of(unit: OrgUnit) -> OrgUnit:
-    while unit.parent is not None:
-        unit = unit.parent
-    return unit
-
-
-def units_under(session: Session, root: OrgUnit) -> list[OrgUnit]:
-    return list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(root.path)).order_by(OrgUnit.id)))
-
-
-def gazetteer_rows(session: Session, root: OrgUnit) -> tuple[list[tuple[str, str, Optional[str]]], list[str]]:
-    """(name, level, parent_name) of every unit under `root`, and the display names of its cadres."""
-    units = units_under(session, root)
-    rows = [(u.name, u.level, u.parent.name if u.parent is not None else None) for u in units]
-    ids = [u.id for u in units]
-    names = list(session.scalars(select(User.display_name).where(User.org_unit_id.in_(ids)).order_by(User.id)))
-    return rows, names
-
-
-def org_snapshot(session: Session, root: OrgUnit) -> pipeline.OrgSnapshot:
-    """The org tree under `root` and its cadres, as the extractor's gazetteer needs them."""
-    rows, cadres = gazetteer_rows(session, root)
-    return pipeline.OrgSnapshot(tuple(rows), tuple(cadres))
-
-
-def build_gazetteer(session: Session, root: OrgUnit):
-    return org_snapshot(session, root).gazetteer()
 
 
 def match_place(
@@ -137,25 +108,15 @@ def store_transcript(session: Session, capture: Capture, result: rt.Transcript) 
     return row
 
 
-def _visit_now(capture: Capture) -> dt.datetime:
-    """The moment relative dates (今天, 昨天, 上周三) are read against, local time."""
-    moment = capture.captured_at or capture.received_at or dt.datetime.utcnow()
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CST).replace(tzinfo=None)
-
-
 def extraction_context(session: Session, capture: Capture) -> pipeline.ExtractionContext:
     """What the extract stage needs of this capture's county, read before the recognition."""
-    from diary.training import model_for
-
     county = county_of(capture.org_unit)
-    return pipeline.ExtractionContext(org=org_snapshot(session, county), now=_visit_now(capture),
+    return pipeline.ExtractionContext(org=org_snapshot(session, county), now=visit_moment(capture),
                                       model=model_for(county))
 
 
 def extract_fields(session: Session, capture: Capture, text: str) -> dict[str, Any]:
     """`Extraction.to_dict()` for this capture's text."""
-    from recognize.extract import extract_entry
-
     context = extraction_context(session, capture)
     return extract_entry(text, context.now, context.org.gazetteer(), model=context.model).to_dict()
 
@@ -194,7 +155,7 @@ def create_draft(session: Session, capture: Capture, fields: pipeline.EntryField
     place_unit = match_place(session, root, (fields.place_village or place).strip(), fields.place_township or "")
     visit_date = fields.visit_date or capture.visit_date_hint
     if visit_date is None and capture.captured_at is not None:
-        visit_date = _visit_now(capture).date()
+        visit_date = visit_moment(capture).date()
     method = fields.visit_method or ""
     category = fields.category or ""
     entry = DiaryEntry(

@@ -20,11 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
-from diary.entries import _visit_now, build_gazetteer, county_of, units_under
+from diary.context import visit_moment, build_gazetteer, county_of, units_under
 from capture.models import Capture
 from diary.models import DiaryEntry
 from org.models import OrgUnit
-from recognize.extract import learn
+from recognize.extract import extract_entry, learn
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def confirmed_examples(session: Session, county: OrgUnit) -> list[learn.Example]
         if not text.strip():
             continue
         out.append(learn.Example(
-            text, _visit_now(capture).isoformat(timespec="seconds"),
+            text, visit_moment(capture).isoformat(timespec="seconds"),
             {"problem": entry.problem or "", "solution": entry.solution or "",
              "reflections": entry.reflections or "", "category": entry.category or "其他"},
         ))
@@ -79,8 +79,6 @@ def confirmed_examples(session: Session, county: OrgUnit) -> list[learn.Example]
 
 def train_county(session: Session, county: OrgUnit, *, force: bool = False) -> TrainResult:
     """Train (or skip) the county's model; audited as ``extractor.train``.  The caller commits."""
-    from recognize.extract import extract_entry
-
     examples = confirmed_examples(session, county)
     path = model_path(county)
     fp = learn.fingerprint(examples)

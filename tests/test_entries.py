@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from diary import entries
+from diary import context, entries
 from recognize.transcript import Piece, Transcript
 
 
@@ -18,7 +18,7 @@ def test_place_matching_uses_the_org_tree(session, org):
 
 
 def test_gazetteer_rows_hold_the_tree_and_cadre_names(session, users, org):
-    rows, names = entries.gazetteer_rows(session, org["宽甸县"])
+    rows, names = context.gazetteer_rows(session, org["宽甸县"])
     assert ("南荒沟村", "village", "古楼子乡") in rows and ("宽甸县", "county", None) in rows
     assert ("石柱子村", "village", "步达远镇") in rows
     assert "李春生" in names and "刘志强" in names

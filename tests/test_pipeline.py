@@ -159,6 +159,6 @@ def test_job_runs_extraction_with_no_transaction_open_and_writes_the_result(app,
 
 
 def _local(capture):
-    from diary.entries import _visit_now
+    from diary.context import visit_moment
 
-    return _visit_now(capture)
+    return visit_moment(capture)
