@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds
 from capture.sniff import kind_of, sniff
+from capture import states
+from capture.states import CaptureStatus
 from capture.storage import Storage, sha256_of
-from ledger import audit
 from ledger.models import Capture, CaptureFile, User
 from ledger.users import DomainError
 
@@ -289,7 +290,6 @@ def ingest(
                 stored_here.append(f.sha256)
         capture = Capture(
             kind=kind,
-            status="received",
             uploader=uploader,
             org_unit_id=uploader.org_unit_id,
             fingerprint=fingerprint,
@@ -301,13 +301,10 @@ def ingest(
             CaptureFile(position=i, sha256=f.sha256, media_type=f.media_type, size=len(f.data), original_name=f.name)
             for i, f in enumerate(checked)
         ]
-        session.add(capture)
-        session.flush()
-        audit.record(
-            session, "capture.create", capture, actor=uploader,
+        states.move(
+            session, capture, CaptureStatus.RECEIVED, actor=uploader,
             after={
                 "kind": kind,
-                "status": "received",
                 "files": [{"sha256": f.sha256, "media_type": f.media_type, "size": len(f.data), "name": f.name}
                           for f in checked],
                 "captured_at": capture.captured_at,

@@ -31,9 +31,11 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from capture import states
+from capture.states import CaptureStatus
 from ledger import audit, db
 from ledger.models import Capture, Job, OrgUnit, utcnow
 
@@ -165,7 +167,7 @@ def orphan_captures(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SEC
     commit and its job's (older versions committed them apart)."""
     now = now or utcnow()
     has_job = select(Job.id).where(Job.capture_id == Capture.id).exists()
-    query = select(Capture).where(Capture.status == "received", ~has_job,
+    query = select(Capture).where(Capture.status == CaptureStatus.RECEIVED, ~has_job,
                                   Capture.received_at <= now - dt.timedelta(seconds=grace_seconds))
     if capture_ids:
         query = query.where(Capture.id.in_(list(capture_ids)))
@@ -309,11 +311,9 @@ def _claim(job_id: int, worker: str, lease: float) -> bool:
         job = s.get(Job, job_id)
         audit.record(s, "job.claim", job, after={"worker": worker, "attempt": job.attempts})
         capture = job.capture
-        if capture.status == "received":
-            capture.status = "recognizing"
+        if states.can_move(capture.status, CaptureStatus.RECOGNIZING):
             capture.error = None
-            audit.record(s, "capture.status", capture, before={"status": "received"},
-                         after={"status": "recognizing"})
+            states.move(s, capture, CaptureStatus.RECOGNIZING)
     return True
 
 
@@ -345,11 +345,9 @@ def _fail(s: Session, job: Job, message: str) -> None:
     audit.record(s, "job.fail", job, before=before, after={"status": "failed", "error": message,
                                                            "attempts": job.attempts})
     capture = job.capture
-    if capture.status in ("received", "recognizing"):
-        capture_before = {"status": capture.status}
-        capture.status, capture.error = "failed", message
-        audit.record(s, "capture.status", capture, before=capture_before,
-                     after={"status": "failed", "error": message})
+    if states.can_move(capture.status, CaptureStatus.FAILED):
+        capture.error = message
+        states.move(s, capture, CaptureStatus.FAILED, after={"error": message})
 
 
 def fail_abandoned(session: Optional[Session] = None) -> int:
@@ -425,12 +423,12 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
                     raise LeaseLost(f"job {job_id} was taken by another worker")
                 capture = s.get(Capture, capture_id)
                 entry = entries.store_recognition(s, capture, result)
-                before = {"status": capture.status}
-                if capture.status in ("received", "recognizing"):
-                    capture.status = "ready_for_review"
                 capture.progress, capture.error = 1.0, None
-                audit.record(s, "capture.status", capture, before=before,
-                             after={"status": capture.status, "entry_id": entry.id})
+                if states.can_move(capture.status, CaptureStatus.READY_FOR_REVIEW):
+                    states.move(s, capture, CaptureStatus.READY_FOR_REVIEW, after={"entry_id": entry.id})
+                else:  # no longer in recognition: the result is kept and noted, the status stays
+                    audit.record(s, "capture.status", capture, before={"status": capture.status},
+                                 after={"status": capture.status, "entry_id": entry.id})
                 audit.record(s, "job.done", object_type="Job", object_id=job_id,
                              before={"status": "running"},
                              after={"status": "done", "worker": worker_name, "attempts": attempt,
@@ -461,14 +459,14 @@ def requeue_failed(session: Session, capture_ids: Optional[Sequence[int]] = None
     """Captures that failed recognition (all, or those named) get a new queued job; returns their ids.
     For after a fix on the machine (a model installed, a disk freed): nothing was lost, the
     originals are still in storage."""
-    query = select(Capture).where(Capture.status == "failed")
+    query = select(Capture).where(Capture.status == CaptureStatus.FAILED)
     if capture_ids:
         query = query.where(Capture.id.in_(list(capture_ids)))
     done = []
     for capture in session.scalars(query.order_by(Capture.id)).all():
-        before = {"status": capture.status, "error": capture.error}
-        capture.status, capture.error, capture.progress = "received", None, 0.0
-        audit.record(session, "capture.requeue", capture, actor=actor, before=before, after={"status": "received"})
+        before = {"error": capture.error}
+        capture.error, capture.progress = None, 0.0
+        states.move(session, capture, CaptureStatus.RECEIVED, actor=actor, before=before)
         enqueue_recognition(session, capture)  # commits
         done.append(capture.id)
     # Received captures a crash left without a job are recognized too (no grace: asked for).

@@ -121,15 +121,7 @@ class UserSession(Base):
 # --- intake -------------------------------------------------------------------------
 
 CAPTURE_KINDS = ("audio", "pages")
-CAPTURE_STATUSES = (
-    "received",
-    "recognizing",
-    "ready_for_review",
-    "confirmed",
-    "returned",
-    "rejected",
-    "failed",
-)
+# Capture statuses and their transitions: capture.states (CaptureStatus, TRANSITIONS).
 
 
 class Capture(Base):

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 
 import click
 
+from capture.states import IN_RECOGNITION, CaptureStatus
 from recognize.extract.places import KUANDIAN_DEMO_UNITS
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -82,15 +83,15 @@ def _bar(fraction: float, width: int = 20) -> str:
 
 
 STATUS_LABELS = {
-    "received": "已接收 (received)",
-    "recognizing": "识别中 (recognizing)",
-    "ready_for_review": "待审核 (ready for review)",
-    "confirmed": "已确认 (confirmed)",
-    "returned": "已退回 (returned)",
-    "rejected": "已驳回 (rejected)",
-    "failed": "失败 (failed)",
+    CaptureStatus.RECEIVED: "已接收 (received)",
+    CaptureStatus.RECOGNIZING: "识别中 (recognizing)",
+    CaptureStatus.READY_FOR_REVIEW: "待审核 (ready for review)",
+    CaptureStatus.CONFIRMED: "已确认 (confirmed)",
+    CaptureStatus.RETURNED: "已退回 (returned)",
+    CaptureStatus.REJECTED: "已驳回 (rejected)",
+    CaptureStatus.FAILED: "失败 (failed)",
 }
-FINAL = ("ready_for_review", "confirmed", "returned", "rejected", "failed")
+FINAL = tuple(s for s in CaptureStatus if s not in IN_RECOGNITION)  # left recognition
 
 
 def wait_for(capture_ids: Sequence[int], *, timeout: float = 0, interval: float = 0.5,
@@ -655,7 +656,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
                 problem = "".join((e.problem or "-").split())  # line breaks of the page
                 click.echo(f"      草稿 (draft) #{e.id}: 日期 {e.visit_date or '-'} 地点 {e.place or '-'} "
                            f"受访 {e.interviewee or '-'} 问题 {problem[:40]}")
-        waiting = s.scalars(select(Capture).where(Capture.status == "ready_for_review")).all()
+        waiting = s.scalars(select(Capture).where(Capture.status == CaptureStatus.READY_FOR_REVIEW)).all()
         entries = s.scalars(select(DiaryEntry).where(DiaryEntry.status == "draft")).all()
         click.echo(f"待审核 (review queue): {len(waiting)} 个采集，{len(entries)} 条草稿日记 (draft entries)")
 
