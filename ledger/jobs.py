@@ -139,13 +139,40 @@ def add_recognition_job(session: Session, capture: Capture, *, max_attempts: Opt
 
 def submit_job(job: Job, queue: Optional[Queue] = None) -> None:
     """Hand a committed job to the queue; a failure here loses nothing (workers poll the table)."""
+    _hand_to_queue(job.id, job.queue, queue)
+
+
+def _hand_to_queue(job_id: int, queue_name: str, queue: Optional[Queue]) -> None:
     target = queue if queue is not None else _queue
     if target is not None:
         try:
-            target.submit(job.id, job.queue)
+            target.submit(job_id, queue_name)
         except Exception:
             # The row is committed: a polling worker or a later redelivery still runs it.
-            log.exception("could not hand job %s to the %s queue", job.id, getattr(target, "name", "?"))
+            log.exception("could not hand job %s to the %s queue", job_id, getattr(target, "name", "?"))
+
+
+_AFTER_COMMIT = "minxin.jobs_to_submit"
+
+
+def submit_after_commit(session: Session, job: Job, queue: Optional[Queue] = None) -> None:
+    """Hand `job` to the queue once the caller commits the transaction that wrote it (dropped if
+    it rolls back): an operation that only flushes can still queue work."""
+    session.info.setdefault(_AFTER_COMMIT, []).append((job.id, job.queue, queue))
+
+
+@event.listens_for(Session, "after_commit")
+def _submit_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the jobs are not committed yet
+        return
+    for job_id, queue_name, queue in session.info.pop(_AFTER_COMMIT, ()):
+        _hand_to_queue(job_id, queue_name, queue)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
 
 
 def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Queue] = None,

@@ -1,5 +1,6 @@
 """The one door for a capture's status (capture.states): the table, `move`, and the guards that
-refuse every other way (a direct assignment, an UPDATE statement, a transition the table lacks)."""
+refuse every other way (a direct assignment, an UPDATE statement, a transition the table lacks);
+`capture.submit.submit` storing an upload and queueing it only on the caller's commit."""
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from capture import states
 from capture.states import IN_RECOGNITION, TRANSITIONS, CaptureStatus, IllegalTransition, UnauditedStatusChange
-from ledger.models import AuditEvent, Capture
+from ledger import jobs
+from ledger.models import AuditEvent, Capture, Job
 
 _seq = [0]
 
@@ -125,3 +127,37 @@ def test_an_update_statement_setting_the_status_is_refused(session, users):
     session.commit()
     session.expire_all()
     assert (session.get(Capture, capture.id).status, session.get(Capture, capture.id).progress) == ("failed", 0.3)
+
+
+class _Recording(jobs.Queue):
+    name = "recording"
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, job_id, queue_name):
+        self.submitted.append((job_id, queue_name))
+
+
+def test_submit_flushes_and_queues_only_after_the_callers_commit(session, users, storage, media):
+    from capture.submit import submit
+
+    queue = _Recording()
+    capture = submit(session, storage, users["cadre_a"], [("memo.wav", media.wav(0.2, tone=91))], queue=queue)
+    job = capture.jobs[-1]
+    assert capture.status == "received" and job.status == "queued"
+    assert [e.action for e in _events(session, capture)] == ["capture.create"]
+    assert queue.submitted == []  # not committed yet: nothing for a worker to find
+    session.commit()
+    assert queue.submitted == [(job.id, "speech")]
+    session.commit()
+    assert len(queue.submitted) == 1  # handed over once
+
+    # Rolled back: neither rows nor a hand-over.
+    other = submit(session, storage, users["cadre_a"], [("memo2.wav", media.wav(0.2, tone=92))], queue=queue)
+    other_id = other.id
+    session.rollback()
+    session.commit()
+    assert len(queue.submitted) == 1
+    assert session.get(Capture, other_id) is None
+    assert session.scalars(select(Job).where(Job.capture_id == other_id)).first() is None

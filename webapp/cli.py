@@ -243,9 +243,8 @@ def import_orgs(file: str) -> None:
 def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captured_at: Optional[str],
            wait: bool, timeout: float) -> None:
     from capture.intake import DuplicateCapture, IntakeError
-    from capture.intake import ingest as do_ingest
     from capture.storage import get_storage
-    from ledger import jobs
+    from capture.submit import submit
     from ledger.users import find_user
 
     app = _app()
@@ -262,8 +261,9 @@ def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captur
         if user is None or not user.active:
             _fail(f"没有这个用户或已停用：{login} (no such active user)")
         try:
-            capture = do_ingest(s, get_storage(app.config), user, data, captured_at=cap_at,
-                                visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
+            capture = submit(s, get_storage(app.config), user, data, captured_at=cap_at,
+                             visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"])
+            s.commit()
         except DuplicateCapture as exc:
             _fail(f"{exc}", code=3)
         except IntakeError as exc:
@@ -566,8 +566,9 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
          timeout: float) -> None:
     from sqlalchemy import select
 
-    from capture.intake import DuplicateCapture, IntakeError, ingest as do_ingest
+    from capture.intake import DuplicateCapture, IntakeError
     from capture.storage import get_storage
+    from capture.submit import submit
     from ledger import jobs
     from ledger.models import Capture, DiaryEntry, OrgUnit
     from ledger.users import add_org_unit, create_user, find_user, set_password
@@ -623,8 +624,9 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
         for path, kind in samples:
             rel = path.relative_to(folder)
             try:
-                capture = do_ingest(s, storage, cadre, [(path.name, path.read_bytes())],
-                                    max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
+                capture = submit(s, storage, cadre, [(path.name, path.read_bytes())],
+                                 max_bytes=app.config["MAX_UPLOAD_BYTES"])
+                s.commit()
                 click.echo(f"  {rel}: 新采集 #{capture.id} ({kind})")
             except DuplicateCapture as exc:
                 capture = s.get(Capture, exc.capture_id)
