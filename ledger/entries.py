@@ -214,10 +214,15 @@ def create_draft(session: Session, capture: Capture, text: str) -> DiaryEntry:
     )
     session.add(entry)
     session.flush()
-    audit.record(session, "entry.create", entry,
-                 after={**audit.snapshot(entry, ENTRY_FIELDS), "status": "draft",
-                        "capture_id": capture.id, "place_unit_id": entry.place_unit_id})
+    record_draft(session, entry)
     return entry
+
+
+def record_draft(session: Session, entry: DiaryEntry, actor: Optional[User] = None) -> None:
+    """The `entry.create` event of a new draft (its fields as written)."""
+    audit.record(session, "entry.create", entry, actor=actor,
+                 after={**audit.snapshot(entry, ENTRY_FIELDS), "status": "draft",
+                        "capture_id": entry.capture_id, "place_unit_id": entry.place_unit_id})
 
 
 def store_recognition(session: Session, capture: Capture, result: rt.Transcript) -> DiaryEntry:
