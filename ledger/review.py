@@ -27,6 +27,7 @@ from ledger.models import (
     User,
     utcnow,
 )
+from ledger.refusals import NotAllowed
 from ledger.scope import can_review, scope_captures, unit_ids_under
 from ledger.users import DomainError
 
@@ -250,7 +251,7 @@ def load_for_review(session: Session, capture_id: int) -> Optional[Capture]:
 
 def _check(capture: Capture, actor: User, capture_version: Optional[int], entry_version: Optional[int], mine=None):
     if not can_review(actor, capture):
-        raise PermissionError("not in the reviewer's scope")
+        raise NotAllowed("not in the reviewer's scope")
     entry = capture.entry
     stale = capture_version is not None and capture_version != capture.version
     stale = stale or (entry is not None and entry_version is not None and entry_version != entry.version)
@@ -453,7 +454,7 @@ def confirm_many(session: Session, captures: Iterable[Capture], actor: User, ver
         except DomainError as exc:
             skipped.append((capture.id, str(exc)))
             continue
-        except PermissionError:
+        except NotAllowed:
             skipped.append((capture.id, "不在您的审核范围内 (not in your scope)"))
             continue
         done.append((capture.id, item))
@@ -515,7 +516,7 @@ def resubmit_capture(session: Session, capture: Capture, actor: User, edits: dic
                      capture_version: Optional[int], entry_version: Optional[int]) -> list[str]:
     """The cadre corrects a returned entry and sends it back for review."""
     if capture.uploader_id != actor.id:
-        raise PermissionError("not the cadre's own capture")
+        raise NotAllowed("not the cadre's own capture")
     entry = capture.entry
     stale = capture_version is not None and capture_version != capture.version
     stale = stale or (entry is not None and entry_version is not None and entry_version != entry.version)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from ledger import review as svc
+from ledger.refusals import NotAllowed
 from ledger.models import AuditEvent, Capture, CaptureFile, DiaryEntry, Transcript, TranscriptPiece
 
 AUDIO_TEXT = ["今天到南荒沟村走访了张大爷", "他反映村里的自来水经常停水", "我们准备联系水利站来看看"]
@@ -172,7 +173,7 @@ def test_cadre_resubmits_returned_entry(session, users):
     cap = make_capture(session, cadre)
     svc.return_capture(session, cap, sup, "请补充受访人", capture_version=cap.version, entry_version=None)
     session.commit()
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         svc.resubmit_capture(session, cap, users["cadre_b"], {}, capture_version=None, entry_version=None)
     changed = svc.resubmit_capture(session, cap, cadre, {"interviewee": "张德福"},
                                    capture_version=cap.version, entry_version=cap.entry.version)

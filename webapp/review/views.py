@@ -14,6 +14,7 @@ from ledger import review as svc
 from ledger.db import db_session
 from ledger.models import CATEGORIES, ENTRY_FIELDS, VISIT_METHODS, Capture, CaptureFile
 from ledger.deadlines import local_today
+from ledger.refusals import NotAllowed
 from ledger.scope import can_review, can_see_capture, scope_captures
 from ledger.users import DomainError
 from webapp.catalogue import message as localized
@@ -290,7 +291,7 @@ def _run(capture: Capture, action, *, success: str, go_next: bool):
         if request.endpoint == "review.confirm":
             triage_form = {k: request.form.get(k, "") for k in TRIAGE_INPUTS}
         return _render_screen(fresh, values=values, error=str(exc), triage_form=triage_form, status=400)
-    except PermissionError:
+    except NotAllowed:
         db_session.rollback()
         abort(404)
     flash(success if not callable(success) else success(result), "success")
