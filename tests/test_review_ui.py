@@ -358,6 +358,19 @@ def test_error_pages_in_the_users_language_with_navigation(app, client, session,
     assert "Traceback" not in boom.get_data(as_text=True)
 
 
+def test_a_refusal_no_view_caught_answers_like_a_missing_record(app, client, users, login):
+    from ledger.refusals import NotAllowed
+
+    @app.route("/refused-for-test")
+    def _refused():
+        raise NotAllowed("not in the reviewer's scope")
+
+    login(users["sup_gulouzi"])
+    resp = client.get("/refused-for-test")
+    assert resp.status_code == 404 and "找不到页面" in resp.get_data(as_text=True)
+    assert "reviewer's scope" not in resp.get_data(as_text=True)
+
+
 def test_api_errors_stay_json(client, users, login):
     login(users["cadre_a"])
     resp = client.get("/api/captures/999999")
