@@ -35,7 +35,7 @@ from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from capture import states
-from capture.states import CaptureStatus
+from capture.states import IN_RECOGNITION, CaptureStatus
 from ledger import audit, db
 from ledger.models import Capture, Job, OrgUnit, utcnow
 
@@ -338,7 +338,7 @@ def _claim(job_id: int, worker: str, lease: float) -> bool:
         job = s.get(Job, job_id)
         audit.record(s, "job.claim", job, after={"worker": worker, "attempt": job.attempts})
         capture = job.capture
-        if states.can_move(capture.status, CaptureStatus.RECOGNIZING):
+        if capture.status == CaptureStatus.RECEIVED:
             capture.error = None
             states.move(s, capture, CaptureStatus.RECOGNIZING)
     return True
@@ -372,7 +372,7 @@ def _fail(s: Session, job: Job, message: str) -> None:
     audit.record(s, "job.fail", job, before=before, after={"status": "failed", "error": message,
                                                            "attempts": job.attempts})
     capture = job.capture
-    if states.can_move(capture.status, CaptureStatus.FAILED):
+    if capture.status in IN_RECOGNITION:
         capture.error = message
         states.move(s, capture, CaptureStatus.FAILED, after={"error": message})
 
@@ -451,9 +451,9 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
                 capture = s.get(Capture, capture_id)
                 entry = entries.store_recognition(s, capture, result)
                 capture.progress, capture.error = 1.0, None
-                if states.can_move(capture.status, CaptureStatus.READY_FOR_REVIEW):
+                if capture.status in IN_RECOGNITION:
                     states.move(s, capture, CaptureStatus.READY_FOR_REVIEW, after={"entry_id": entry.id})
-                else:  # no longer in recognition: the result is kept and noted, the status stays
+                else:  # no longer in recognition (returned: only its cadre resubmits it): kept, noted
                     audit.record(s, "capture.status", capture, before={"status": capture.status},
                                  after={"status": capture.status, "entry_id": entry.id})
                 audit.record(s, "job.done", object_type="Job", object_id=job_id,

@@ -161,3 +161,20 @@ def test_submit_flushes_and_queues_only_after_the_callers_commit(session, users,
     assert len(queue.submitted) == 1
     assert session.get(Capture, other_id) is None
     assert session.scalars(select(Job).where(Job.capture_id == other_id)).first() is None
+
+
+def test_a_job_finishing_for_a_capture_no_longer_in_recognition_leaves_its_status(app, session, users,
+                                                                                   make_capture):
+    capture = make_capture(users["cadre_a"])
+    job = jobs.enqueue_recognition(session, capture)
+    # Sent back to its cadre meanwhile (returned -> ready_for_review is the cadre's resubmit only).
+    states.move(session, capture, CaptureStatus.READY_FOR_REVIEW)
+    states.move(session, capture, CaptureStatus.RETURNED, actor=users["sup_gulouzi"])
+    session.commit()
+    assert jobs.run_job(job.id, "w1") == "done"
+    session.expire_all()
+    assert session.get(Capture, capture.id).status == "returned"
+    assert _events(session, capture, "capture.resubmit") == []
+    last = _events(session, capture, "capture.status")[-1]
+    assert last.before == {"status": "returned"} and last.after["status"] == "returned"
+    assert last.after["entry_id"] == session.get(Capture, capture.id).entry.id
