@@ -176,9 +176,9 @@ with av.open(src) as c:
 
 
 def bench_cli(args, rows) -> dict:
-    from recognize import weights as models
+    from recognize import weights
 
-    checkpoint = models.openai_whisper_checkpoint(args.model)
+    checkpoint = weights.openai_whisper_checkpoint(args.model)
     whisper_bin = Path(sys.executable).with_name("whisper")
     cmd_base = [str(whisper_bin)] if whisper_bin.exists() else [sys.executable, "-m", "whisper"]
     with tempfile.TemporaryDirectory() as tmp:

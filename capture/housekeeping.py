@@ -17,6 +17,7 @@ from typing import Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from capture.states import CaptureStatus
 from capture.models import Capture, CaptureFile
 from jobs.models import Job
 
@@ -70,9 +71,9 @@ def inspect(session: Session, config: Mapping, *, grace_seconds: float = DEFAULT
                     young += 1
     missing = sorted(referenced - present) if root is not None else []
     has_job = select(Job.id).where(Job.capture_id == Capture.id).exists()
-    jobless = tuple(session.scalars(select(Capture.id).where(Capture.status == "received", ~has_job)
+    jobless = tuple(session.scalars(select(Capture.id).where(Capture.status == CaptureStatus.RECEIVED, ~has_job)
                                     .order_by(Capture.id)))
-    failed = session.scalar(select(func.count(Capture.id)).where(Capture.status == "failed")) or 0
+    failed = session.scalar(select(func.count(Capture.id)).where(Capture.status == CaptureStatus.FAILED)) or 0
     return Report(temp_files=tuple(sorted(temp)), orphan_originals=tuple(sorted(orphans)), young_leftovers=young,
                   missing_originals=tuple(missing), jobless_captures=jobless, failed_captures=failed,
                   checked_store=root is not None)

@@ -1,10 +1,11 @@
 """Intake: check an upload, store its originals, record the Capture.
 
 Order matters: everything that can refuse an upload is checked first (type, size, emptiness,
-mixing, corruption, duplicates), then the originals are stored, then the rows are written and
-committed with their audit event. If any step fails, the files this call stored are removed
-and the transaction is rolled back, so a refusal leaves nothing behind. Recognition starts
-only after this returns: a failing recognizer never loses an original.
+mixing, corruption, duplicates), then the originals are stored, then the rows are written
+with their audit event. If any step fails, the files this call stored are removed and the
+transaction is rolled back, so a refusal leaves nothing behind. Recognition starts only after
+the capture is committed: a failing recognizer never loses an original. `store_upload` flushes
+(`capture.submit.submit` adds the recognition job and the caller commits); `ingest` commits.
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds
 from capture.sniff import kind_of, sniff
+from capture import states
+from capture.states import CaptureStatus
 from capture.storage import Storage, sha256_of
-from core import audit
 from capture.models import Capture, CaptureFile
 from org.models import User
 from core.errors import DomainError
@@ -250,7 +252,7 @@ def check_files(files: Sequence[tuple[str, bytes]], max_bytes: int = DEFAULT_MAX
     return kind, checked
 
 
-def ingest(
+def store_upload(
     session: Session,
     storage: Storage,
     uploader: User,
@@ -259,10 +261,17 @@ def ingest(
     visit_date_hint: Optional[dt.date] = None,
     *,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    enqueue: bool = False,
 ) -> Capture:
-    """Check, store and record one upload; commits. Raises IntakeError (DuplicateCapture).
-    With `enqueue`, its recognition job is written in the same transaction and then submitted."""
+    """Check, store and record one upload (flushed; the caller commits). Raises IntakeError
+    (DuplicateCapture); a refusal rolls the session back and removes the originals it stored.
+    Originals of a transaction the caller then fails to commit are rowless: the housekeeping
+    sweep removes them after its grace period."""
+    return _store(session, storage, uploader, files, captured_at, visit_date_hint, max_bytes)[0]
+
+
+def _store(session: Session, storage: Storage, uploader: User, files: Sequence[tuple[str, bytes]],
+           captured_at: Optional[dt.datetime], visit_date_hint: Optional[dt.date],
+           max_bytes: int) -> tuple[Capture, list[str]]:
     kind, checked = check_files(files, max_bytes)
     metadata_time: Optional[dt.datetime] = None
     if kind == "pages":
@@ -290,7 +299,6 @@ def ingest(
                 stored_here.append(f.sha256)
         capture = Capture(
             kind=kind,
-            status="received",
             uploader=uploader,
             org_unit_id=uploader.org_unit_id,
             fingerprint=fingerprint,
@@ -302,13 +310,10 @@ def ingest(
             CaptureFile(position=i, sha256=f.sha256, media_type=f.media_type, size=len(f.data), original_name=f.name)
             for i, f in enumerate(checked)
         ]
-        session.add(capture)
-        session.flush()
-        audit.record(
-            session, "capture.create", capture, actor=uploader,
+        states.move(
+            session, capture, CaptureStatus.RECEIVED, actor=uploader,
             after={
                 "kind": kind,
-                "status": "received",
                 "files": [{"sha256": f.sha256, "media_type": f.media_type, "size": len(f.data), "name": f.name}
                           for f in checked],
                 "captured_at": capture.captured_at,
@@ -316,12 +321,6 @@ def ingest(
                 "visit_date_hint": visit_date_hint,
             },
         )
-        job = None
-        if enqueue:  # the capture and its job commit together: no crash leaves one without the other
-            from jobs.operations import add_recognition_job
-
-            job = add_recognition_job(session, capture)
-        session.commit()
     except IntegrityError:
         # Another upload of the same bytes won the race.
         session.rollback()
@@ -345,10 +344,28 @@ def ingest(
         _remove(session, storage, stored_here)
         raise
     log.info("capture %s received: %s, %d file(s)", capture.id, kind, len(checked))
-    if job is not None:
-        from jobs.operations import submit_job
+    return capture, stored_here
 
-        submit_job(job)
+
+def ingest(
+    session: Session,
+    storage: Storage,
+    uploader: User,
+    files: Sequence[tuple[str, bytes]],
+    captured_at: Optional[dt.datetime] = None,
+    visit_date_hint: Optional[dt.date] = None,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Capture:
+    """Check, store and record one upload, and commit; no recognition is queued (for that,
+    `capture.submit.submit`). Raises IntakeError (DuplicateCapture)."""
+    capture, stored_here = _store(session, storage, uploader, files, captured_at, visit_date_hint, max_bytes)
+    try:
+        session.commit()
+    except BaseException:
+        session.rollback()
+        _remove(session, storage, stored_here)
+        raise
     return capture
 
 

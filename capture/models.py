@@ -19,15 +19,7 @@ if TYPE_CHECKING:  # related tables of other areas, named by string at run time
 # --- intake -------------------------------------------------------------------------
 
 CAPTURE_KINDS = ("audio", "pages")
-CAPTURE_STATUSES = (
-    "received",
-    "recognizing",
-    "ready_for_review",
-    "confirmed",
-    "returned",
-    "rejected",
-    "failed",
-)
+# Capture statuses and their transitions: capture.states (CaptureStatus, TRANSITIONS).
 
 
 class Capture(Base):

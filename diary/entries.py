@@ -180,9 +180,7 @@ def create_draft(session: Session, capture: Capture, fields: pipeline.EntryField
     )
     session.add(entry)
     session.flush()
-    audit.record(session, "entry.create", entry,
-                 after={**audit.snapshot(entry, ENTRY_FIELDS), "status": "draft",
-                        "capture_id": capture.id, "place_unit_id": entry.place_unit_id})
+    record_draft(session, entry)
     return entry
 
 
@@ -190,6 +188,11 @@ def store_result(session: Session, capture: Capture, result: pipeline.Recognitio
     """A finished recognition's transcript rows plus its draft entry, in the caller's transaction."""
     store_transcript(session, capture, result.transcript)
     return create_draft(session, capture, result.extraction, result.pii)
+def record_draft(session: Session, entry: DiaryEntry, actor: Optional[User] = None) -> None:
+    """The `entry.create` event of a new draft (its fields as written)."""
+    audit.record(session, "entry.create", entry, actor=actor,
+                 after={**audit.snapshot(entry, ENTRY_FIELDS), "status": "draft",
+                        "capture_id": entry.capture_id, "place_unit_id": entry.place_unit_id})
 
 
 def store_recognition(session: Session, capture: Capture, result: rt.Transcript) -> DiaryEntry:

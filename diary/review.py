@@ -14,12 +14,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from capture import states
+from capture.states import IN_RECOGNITION, CaptureStatus
 from core import audit
 from capture.models import Capture
 from core.clock import utcnow
 from diary.models import ENTRY_FIELDS, DiaryEntry
 from org.models import OrgUnit, User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
+from core.errors import NotAllowed
 from org.scope import can_review, scope_captures, unit_ids_under
 from core.errors import DomainError
 
@@ -41,7 +44,7 @@ FIELD_MAX = {
 
 # ledger: into the ledger as an open item (待办理) the holder triages there; the others triage now.
 TRIAGES = ("now", "deadline", "escalate", "ledger")
-REVIEWABLE = ("ready_for_review",)
+REVIEWABLE = (CaptureStatus.READY_FOR_REVIEW,)
 
 
 class ReviewConflict(Exception):
@@ -111,7 +114,7 @@ class QueueFilters:
 
 
 @dataclass
-class Queue:
+class ReviewQueue:
     captures: list[Capture]
     total: int  # ready for review, in scope, matching the filters
     ready_all: int  # ready for review in scope, without filters
@@ -140,14 +143,14 @@ def _filtered(query, session: Session, filters: QueueFilters):
 
 def review_queue(
     session: Session, user: User, filters: Optional[QueueFilters] = None, *, limit: int = 50, offset: int = 0
-) -> Queue:
+) -> ReviewQueue:
     """Captures ready for review in the user's scope, oldest first (or least confident first)."""
     filters = filters or QueueFilters()
     base = scope_captures(select(Capture), user)
-    ready = _filtered(base.where(Capture.status == "ready_for_review"), session, filters)
+    ready = _filtered(base.where(Capture.status == CaptureStatus.READY_FOR_REVIEW), session, filters)
     total = session.scalar(select(func.count()).select_from(ready.subquery())) or 0
     ready_all = session.scalar(
-        select(func.count()).select_from(base.where(Capture.status == "ready_for_review").subquery())
+        select(func.count()).select_from(base.where(Capture.status == CaptureStatus.READY_FOR_REVIEW).subquery())
     ) or 0
     load = (selectinload(Capture.uploader), selectinload(Capture.org_unit), selectinload(Capture.entry))
     if filters.low_first:
@@ -169,17 +172,17 @@ def review_queue(
         )
     recognizing = list(
         session.scalars(
-            base.where(Capture.status.in_(("received", "recognizing")))
+            base.where(Capture.status.in_(IN_RECOGNITION))
             .options(selectinload(Capture.uploader))
             .order_by(Capture.received_at, Capture.id)
             .limit(20)
         )
     )
     failed = session.scalar(
-        select(func.count()).select_from(base.where(Capture.status == "failed").subquery())
+        select(func.count()).select_from(base.where(Capture.status == CaptureStatus.FAILED).subquery())
     ) or 0
     returned = session.scalar(
-        select(func.count()).select_from(base.where(Capture.status == "returned").subquery())
+        select(func.count()).select_from(base.where(Capture.status == CaptureStatus.RETURNED).subquery())
     ) or 0
     scope_units = unit_ids_under(user.org_unit)
     townships = list(
@@ -198,12 +201,12 @@ def review_queue(
             .order_by(User.display_name)
         )
     )
-    return Queue(captures, total, ready_all, recognizing, failed, returned, townships, villages, cadres)
+    return ReviewQueue(captures, total, ready_all, recognizing, failed, returned, townships, villages, cadres)
 
 
 def neighbours(session: Session, user: User, capture: Capture) -> tuple[Optional[int], Optional[int]]:
     """(previous, next) capture ids in the queue's order (oldest first) around `capture`."""
-    ready = scope_captures(select(Capture.id), user).where(Capture.status == "ready_for_review")
+    ready = scope_captures(select(Capture.id), user).where(Capture.status == CaptureStatus.READY_FOR_REVIEW)
     key = (capture.received_at, capture.id)
     prev_id = session.scalar(
         ready.where(
@@ -243,7 +246,7 @@ def load_for_review(session: Session, capture_id: int) -> Optional[Capture]:
 
 def _check(capture: Capture, actor: User, capture_version: Optional[int], entry_version: Optional[int], mine=None):
     if not can_review(actor, capture):
-        raise PermissionError("not in the reviewer's scope")
+        raise NotAllowed("not in the reviewer's scope")
     entry = capture.entry
     stale = capture_version is not None and capture_version != capture.version
     stale = stale or (entry is not None and entry_version is not None and entry_version != entry.version)
@@ -351,23 +354,9 @@ def confirm_entry(
     entry = capture.entry
     if triage and not (entry.problem or "").strip():
         raise DomainError("反映问题为空，不能送入台账 (the problem is empty)")
-    entry.status = "confirmed"
-    entry.confirmed_by_id = actor.id
-    entry.confirmed_at = utcnow()
-    capture.status = "confirmed"
     capture.review_comment = None
-    audit.record(
-        session,
-        "entry.confirm",
-        entry,
-        actor=actor,
-        before={"status": "draft"},
-        after={"status": "confirmed", "capture_id": capture.id, "triage": triage or None},
-    )
-    audit.record(
-        session, "capture.confirm", capture, actor=actor,
-        before={"status": "ready_for_review"}, after={"status": "confirmed"},
-    )
+    confirm_draft(session, entry, actor, capture_id=capture.id, triage=triage)
+    states.move(session, capture, CaptureStatus.CONFIRMED, actor=actor)
     item = None
     if triage:
         from ledger import workflow
@@ -384,6 +373,23 @@ def confirm_entry(
             workflow.escalate(session, item, actor, reason)
     session.flush()
     return item
+
+
+def confirm_draft(session: Session, entry: DiaryEntry, actor: User, *, capture_id: Optional[int] = None,
+                  triage: str = "") -> None:
+    """The entry's part of a confirm: who confirmed it and when, and its `entry.confirm` event
+    (`confirm_entry` for a capture's entry; the demo's entries, which have none, too)."""
+    entry.status = "confirmed"
+    entry.confirmed_by_id = actor.id
+    entry.confirmed_at = utcnow()
+    audit.record(
+        session,
+        "entry.confirm",
+        entry,
+        actor=actor,
+        before={"status": "draft"},
+        after={"status": "confirmed", "capture_id": capture_id, "triage": triage or None},
+    )
 
 
 def check_triage(triage: str, *, deadline: Optional[dt.date] = None, responsible_unit: str = "",
@@ -443,7 +449,7 @@ def confirm_many(session: Session, captures: Iterable[Capture], actor: User, ver
         except DomainError as exc:
             skipped.append((capture.id, str(exc)))
             continue
-        except PermissionError:
+        except NotAllowed:
             skipped.append((capture.id, "不在您的审核范围内 (not in your scope)"))
             continue
         done.append((capture.id, item))
@@ -475,44 +481,43 @@ def three_way(loaded: dict, mine: dict, current: dict) -> tuple[dict, dict]:
     return conflicts, kept
 
 
-def _close(session: Session, capture: Capture, actor: User, status: str, text: str, action: str,
+def _close(session: Session, capture: Capture, actor: User, status: CaptureStatus, text: str,
            capture_version, entry_version) -> None:
     _check(capture, actor, capture_version, entry_version)
     if not text.strip():
         raise DomainError("请填写说明 (a comment is required)")
     if len(text) > 2000:
         raise DomainError("说明太长 (too long)")
-    before = {"status": capture.status, "review_comment": capture.review_comment}
-    capture.status = status
+    before = {"review_comment": capture.review_comment}
     capture.review_comment = text.strip()
-    audit.record(session, action, capture, actor=actor, before=before,
-                 after={"status": status, "review_comment": capture.review_comment})
+    states.move(session, capture, status, actor=actor, before=before,
+                after={"review_comment": capture.review_comment})
     session.flush()
 
 
 def return_capture(session: Session, capture: Capture, actor: User, comment: str, *,
                    capture_version: Optional[int], entry_version: Optional[int]) -> None:
     """Send the capture back to its cadre for correction, with a comment they will see."""
-    _close(session, capture, actor, "returned", comment, "capture.return", capture_version, entry_version)
+    _close(session, capture, actor, CaptureStatus.RETURNED, comment, capture_version, entry_version)
 
 
 def reject_capture(session: Session, capture: Capture, actor: User, reason: str, *,
                    capture_version: Optional[int], entry_version: Optional[int]) -> None:
     """Reject the capture (not a visit, unusable recording...) with a reason."""
-    _close(session, capture, actor, "rejected", reason, "capture.reject", capture_version, entry_version)
+    _close(session, capture, actor, CaptureStatus.REJECTED, reason, capture_version, entry_version)
 
 
 def resubmit_capture(session: Session, capture: Capture, actor: User, edits: dict, *,
                      capture_version: Optional[int], entry_version: Optional[int]) -> list[str]:
     """The cadre corrects a returned entry and sends it back for review."""
     if capture.uploader_id != actor.id:
-        raise PermissionError("not the cadre's own capture")
+        raise NotAllowed("not the cadre's own capture")
     entry = capture.entry
     stale = capture_version is not None and capture_version != capture.version
     stale = stale or (entry is not None and entry_version is not None and entry_version != entry.version)
     if stale:
         raise ReviewConflict(capture, entry, edits)
-    if capture.status != "returned" or entry is None:
+    if capture.status != CaptureStatus.RETURNED or entry is None:
         raise NotReviewable("只有退回的记录可以修改后重新提交 (only returned entries)")
     changed = []
     for name, value in edits.items():
@@ -525,9 +530,7 @@ def resubmit_capture(session: Session, capture: Capture, actor: User, edits: dic
         setattr(entry, name, new)
         audit.record(session, "entry.edit", entry, actor=actor, before={name: old}, after={name: new})
         changed.append(name)
-    capture.status = "ready_for_review"
-    audit.record(session, "capture.resubmit", capture, actor=actor,
-                 before={"status": "returned"}, after={"status": "ready_for_review"})
+    states.move(session, capture, CaptureStatus.READY_FOR_REVIEW, actor=actor)
     session.flush()
     return changed
 
@@ -570,13 +573,13 @@ def cadre_summary(session: Session, user: User, quota: int, today: Optional[dt.d
     in_month = select(DiaryEntry.status, func.count()).where(
         DiaryEntry.cadre_id == user.id, DiaryEntry.visit_date >= first, DiaryEntry.visit_date < nxt
     ).join(Capture, Capture.id == DiaryEntry.capture_id, isouter=True).where(
-        (Capture.id.is_(None)) | (Capture.status.notin_(("rejected", "failed")))
+        (Capture.id.is_(None)) | (Capture.status.notin_((CaptureStatus.REJECTED, CaptureStatus.FAILED)))
     ).group_by(DiaryEntry.status)
     counts = dict(session.execute(in_month).all())
     returned = list(
         session.scalars(
             select(Capture)
-            .where(Capture.uploader_id == user.id, Capture.status == "returned")
+            .where(Capture.uploader_id == user.id, Capture.status == CaptureStatus.RETURNED)
             .options(selectinload(Capture.entry))
             .order_by(Capture.received_at.desc())
         )

@@ -33,9 +33,11 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from capture import states
+from capture.states import IN_RECOGNITION, CaptureStatus
 from core import audit, db
 from capture.models import Capture
 from core.clock import utcnow
@@ -56,10 +58,10 @@ DEFAULTS = {
 }
 
 _config: dict[str, Any] = {}
-_queue: Optional["Queue"] = None
+_queue: Optional["JobQueue"] = None
 
 
-class Queue(ABC):
+class JobQueue(ABC):
     """What a queue offers callers: hand over a committed job id."""
 
     name = "base"
@@ -69,7 +71,7 @@ class Queue(ABC):
         """Hand the job to a worker; called only after the job row is committed."""
 
 
-def configure(config: Mapping[str, Any], queue: Optional[Queue] = None) -> None:
+def configure(config: Mapping[str, Any], queue: Optional[JobQueue] = None) -> None:
     """Remember the settings run_job needs (recognizer, storage, lease) and the active queue."""
     global _config, _queue
     _config = {**DEFAULTS, **dict(config)}
@@ -84,23 +86,23 @@ def settings(config: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     return _config
 
 
-def active_queue() -> Optional[Queue]:
+def active_queue() -> Optional[JobQueue]:
     return _queue
 
 
-def set_active_queue(queue: Optional[Queue]) -> None:
+def set_active_queue(queue: Optional[JobQueue]) -> None:
     global _queue
     _queue = queue
 
 
-# Queue backends by MINXIN_QUEUE; "module:Class", imported when chosen.
+# JobQueue backends by MINXIN_QUEUE; "module:Class", imported when chosen.
 QUEUE_BACKENDS = {
     "embedded": "jobs.operations:EmbeddedQueue",
     "celery": "jobs.queue_celery:CeleryQueue",
 }
 
 
-def get_queue(config: Mapping[str, Any]) -> Queue:
+def get_queue(config: Mapping[str, Any]) -> JobQueue:
     name = config.get("QUEUE", "embedded") or "embedded"
     target = QUEUE_BACKENDS.get(name)
     if target is None:
@@ -140,18 +142,45 @@ def add_recognition_job(session: Session, capture: Capture, *, max_attempts: Opt
     return job
 
 
-def submit_job(job: Job, queue: Optional[Queue] = None) -> None:
+def submit_job(job: Job, queue: Optional[JobQueue] = None) -> None:
     """Hand a committed job to the queue; a failure here loses nothing (workers poll the table)."""
+    _hand_to_queue(job.id, job.queue, queue)
+
+
+def _hand_to_queue(job_id: int, queue_name: str, queue: Optional[JobQueue]) -> None:
     target = queue if queue is not None else _queue
     if target is not None:
         try:
-            target.submit(job.id, job.queue)
+            target.submit(job_id, queue_name)
         except Exception:
             # The row is committed: a polling worker or a later redelivery still runs it.
-            log.exception("could not hand job %s to the %s queue", job.id, getattr(target, "name", "?"))
+            log.exception("could not hand job %s to the %s queue", job_id, getattr(target, "name", "?"))
 
 
-def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[Queue] = None,
+_AFTER_COMMIT = "minxin.jobs_to_submit"
+
+
+def submit_after_commit(session: Session, job: Job, queue: Optional[JobQueue] = None) -> None:
+    """Hand `job` to the queue once the caller commits the transaction that wrote it (dropped if
+    it rolls back): an operation that only flushes can still queue work."""
+    session.info.setdefault(_AFTER_COMMIT, []).append((job.id, job.queue, queue))
+
+
+@event.listens_for(Session, "after_commit")
+def _submit_committed(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint: the jobs are not committed yet
+        return
+    for job_id, queue_name, queue in session.info.pop(_AFTER_COMMIT, ()):
+        _hand_to_queue(job_id, queue_name, queue)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def enqueue_recognition(session: Session, capture: Capture, *, queue: Optional[JobQueue] = None,
                         max_attempts: Optional[int] = None) -> Job:
     """Write a queued job for `capture`, commit, then hand its id to the queue."""
     job = add_recognition_job(session, capture, max_attempts=max_attempts)
@@ -170,7 +199,7 @@ def orphan_captures(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SEC
     commit and its job's (older versions committed them apart)."""
     now = now or utcnow()
     has_job = select(Job.id).where(Job.capture_id == Capture.id).exists()
-    query = select(Capture).where(Capture.status == "received", ~has_job,
+    query = select(Capture).where(Capture.status == CaptureStatus.RECEIVED, ~has_job,
                                   Capture.received_at <= now - dt.timedelta(seconds=grace_seconds))
     if capture_ids:
         query = query.where(Capture.id.in_(list(capture_ids)))
@@ -178,7 +207,7 @@ def orphan_captures(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SEC
 
 
 def adopt_orphans(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SECONDS,
-                  queue: Optional[Queue] = None, capture_ids: Optional[Sequence[int]] = None) -> list[int]:
+                  queue: Optional[JobQueue] = None, capture_ids: Optional[Sequence[int]] = None) -> list[int]:
     """Give every orphaned received capture its job (audited, committed); returns their ids."""
     jobs = []
     for capture in orphan_captures(session, grace_seconds=grace_seconds, capture_ids=capture_ids):
@@ -314,11 +343,9 @@ def _claim(job_id: int, worker: str, lease: float) -> bool:
         job = s.get(Job, job_id)
         audit.record(s, "job.claim", job, after={"worker": worker, "attempt": job.attempts})
         capture = job.capture
-        if capture.status == "received":
-            capture.status = "recognizing"
+        if capture.status == CaptureStatus.RECEIVED:
             capture.error = None
-            audit.record(s, "capture.status", capture, before={"status": "received"},
-                         after={"status": "recognizing"})
+            states.move(s, capture, CaptureStatus.RECOGNIZING)
     return True
 
 
@@ -350,11 +377,9 @@ def _fail(s: Session, job: Job, message: str) -> None:
     audit.record(s, "job.fail", job, before=before, after={"status": "failed", "error": message,
                                                            "attempts": job.attempts})
     capture = job.capture
-    if capture.status in ("received", "recognizing"):
-        capture_before = {"status": capture.status}
-        capture.status, capture.error = "failed", message
-        audit.record(s, "capture.status", capture, before=capture_before,
-                     after={"status": "failed", "error": message})
+    if capture.status in IN_RECOGNITION:
+        capture.error = message
+        states.move(s, capture, CaptureStatus.FAILED, after={"error": message})
 
 
 def fail_abandoned(session: Optional[Session] = None) -> int:
@@ -436,12 +461,12 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
                     raise LeaseLost(f"job {job_id} was taken by another worker")
                 capture = s.get(Capture, capture_id)
                 entry = entries.store_result(s, capture, result)
-                before = {"status": capture.status}
-                if capture.status in ("received", "recognizing"):
-                    capture.status = "ready_for_review"
                 capture.progress, capture.error = 1.0, None
-                audit.record(s, "capture.status", capture, before=before,
-                             after={"status": capture.status, "entry_id": entry.id})
+                if capture.status in IN_RECOGNITION:
+                    states.move(s, capture, CaptureStatus.READY_FOR_REVIEW, after={"entry_id": entry.id})
+                else:  # no longer in recognition (returned: only its cadre resubmits it): kept, noted
+                    audit.record(s, "capture.status", capture, before={"status": capture.status},
+                                 after={"status": capture.status, "entry_id": entry.id})
                 audit.record(s, "job.done", object_type="Job", object_id=job_id,
                              before={"status": "running"},
                              after={"status": "done", "worker": worker_name, "attempts": attempt,
@@ -472,14 +497,14 @@ def requeue_failed(session: Session, capture_ids: Optional[Sequence[int]] = None
     """Captures that failed recognition (all, or those named) get a new queued job; returns their ids.
     For after a fix on the machine (a model installed, a disk freed): nothing was lost, the
     originals are still in storage."""
-    query = select(Capture).where(Capture.status == "failed")
+    query = select(Capture).where(Capture.status == CaptureStatus.FAILED)
     if capture_ids:
         query = query.where(Capture.id.in_(list(capture_ids)))
     done = []
     for capture in session.scalars(query.order_by(Capture.id)).all():
-        before = {"status": capture.status, "error": capture.error}
-        capture.status, capture.error, capture.progress = "received", None, 0.0
-        audit.record(session, "capture.requeue", capture, actor=actor, before=before, after={"status": "received"})
+        before = {"error": capture.error}
+        capture.error, capture.progress = None, 0.0
+        states.move(session, capture, CaptureStatus.RECEIVED, actor=actor, before=before)
         enqueue_recognition(session, capture)  # commits
         done.append(capture.id)
     # Received captures a crash left without a job are recognized too (no grace: asked for).
@@ -507,7 +532,7 @@ def worker_name(index: int = 0) -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{index}"
 
 
-class EmbeddedQueue(Queue):
+class EmbeddedQueue(JobQueue):
     """Worker thread(s) inside this process. `submit` wakes them; they also poll the table."""
 
     name = "embedded"

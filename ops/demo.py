@@ -3,8 +3,9 @@
 county, done, closed and evaluated, reopened after 不满意, merged), a key project and flags,
 so the ledger, the dashboard and the public page show something real.
 
-Every item is moved through the real workflow functions, so its history and audit trail are
-those of a real item."""
+Every item is moved through the real workflow functions, and every entry is written as a draft
+and confirmed by its supervisor (`review.confirm_draft`), so their history and audit trail are
+those of real ones."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,9 +13,9 @@ from typing import Iterable, Mapping, Optional, Union
 
 from sqlalchemy.orm import Session
 
+from diary import entries, review
 from ledger import ratings, workflow as wf
 from ledger.deadlines import local_today
-from core.clock import utcnow
 from diary.models import DiaryEntry
 from ledger.models import LedgerItem
 from org.models import OrgUnit, User
@@ -66,24 +67,25 @@ def seed_ledger(session: Session, units: Units, users: Users, *, today: Optional
     month_start = today.replace(day=1)
     made: list[LedgerItem] = []
 
-    def entry(village: OrgUnit, n: int, day: int) -> DiaryEntry:
+    def entry(village: OrgUnit, n: int, day: int, triage: str = "") -> DiaryEntry:
         text, category, place, who, phone = _PROBLEMS[n % len(_PROBLEMS)]
         author = cadre(village)
         e = DiaryEntry(
-            cadre=author, org_unit=author.org_unit, status="confirmed",
+            cadre=author, org_unit=author.org_unit, status="draft",
             visit_date=min(today, month_start + dt.timedelta(days=day)), visit_time="上午",
             place=f"{village.name}{place}", place_unit=village, interviewee=who, visit_method="入户走访",
             problem=text.format(v=village.name) + (f"，联系电话{phone}" if phone else ""),
             solution="先行摸底，能当场解决的当场解决，解决不了的报乡里。", reflections="群众的事无小事。",
             category=category, pii=[who, phone] if phone else [who],
-            confirmed_by=supervisor(village), confirmed_at=utcnow(),
         )
         session.add(e)
         session.flush()
+        entries.record_draft(session, e, actor=author)
+        review.confirm_draft(session, e, supervisor(village), triage=triage)
         return e
 
     def open_(village, n, day=0):
-        e = entry(village, n, day)
+        e = entry(village, n, day, triage="ledger")
         item = wf.open_item_from_entry(session, e, cadre(village))
         made.append(item)
         return item

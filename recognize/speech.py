@@ -43,7 +43,7 @@ from typing import Iterable, Optional
 
 import numpy as np
 
-from recognize import weights as models
+from recognize import weights
 from recognize.audio import SAMPLE_RATE, decode_audio, too_long_error
 from recognize.speech_text import (
     build_prompt,
@@ -185,7 +185,7 @@ class FasterWhisperEngine(SpeechEngine):
         super().__init__(model, device, beam_size)
         from faster_whisper import WhisperModel
 
-        folder = models.faster_whisper_dir(model)
+        folder = weights.faster_whisper_dir(model)
         start = time.perf_counter()
         self.compute_type = default_compute(device)
         self._model = WhisperModel(
@@ -225,7 +225,7 @@ class OpenAIWhisperEngine(SpeechEngine):
         import torch
         import whisper
 
-        checkpoint = models.openai_whisper_checkpoint(model)
+        checkpoint = weights.openai_whisper_checkpoint(model)
         if device == "cpu":
             torch.set_num_threads(_threads())
         start = time.perf_counter()
@@ -238,7 +238,7 @@ class OpenAIWhisperEngine(SpeechEngine):
 
         from recognize.whisper_convert import alignment_heads
 
-        heads = alignment_heads(models.faster_whisper_dir(self.model))
+        heads = alignment_heads(weights.faster_whisper_dir(self.model))
         if not heads:
             return
         dims = self._model.dims

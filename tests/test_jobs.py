@@ -36,7 +36,7 @@ def _count(session, model, *where):
 def test_enqueue_writes_a_queued_row_and_submits_after_commit(app, session, users, make_capture):
     seen = []
 
-    class Recording(jobs.Queue):
+    class Recording(jobs.JobQueue):
         def submit(self, job_id, queue_name):
             # The row must already be visible to another connection.
             with db.session_scope() as other:

@@ -325,6 +325,31 @@ def test_demo_seeding_leaves_every_state(client, session, org, users):
         assert name not in county_page, name
 
 
+def test_demo_entries_are_confirmed_in_the_audit_log_like_real_ones(session, org, users):
+    from ops.demo import seed_ledger
+    from core.models import AuditEvent
+    from diary.models import DiaryEntry
+
+    seed_ledger(session, org, users)
+    session.commit()
+    demo_entries = list(session.scalars(select(DiaryEntry)))
+    assert demo_entries and all(e.status == "confirmed" and e.confirmed_by_id for e in demo_entries)
+    events = {}
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.object_type == "DiaryEntry")
+                                 .order_by(AuditEvent.id)):
+        events.setdefault(event.object_id, []).append(event)
+    for e in demo_entries:
+        actions = [ev.action for ev in events.get(e.id, [])]
+        assert actions[:2] == ["entry.create", "entry.confirm"], (e.id, actions)
+        confirm = events[e.id][1]
+        assert confirm.actor_id == e.confirmed_by_id
+        assert (confirm.before, confirm.after["status"]) == ({"status": "draft"}, "confirmed")
+    # Each item was opened from its own entry, whose confirm says so as a reviewer's triage would.
+    triages = [events[e.id][1].after["triage"] for e in demo_entries]
+    assert triages.count("ledger") == len(session.scalars(select(LedgerItem)).all())
+    assert set(triages) == {"ledger", None}
+
+
 def test_public_village_page_shows_items_solved_higher_up(client, session, users, org):
     item = _new_item(session, users, text="跨村饮水主管道")
     wf.escalate(session, item, users["cadre_a"], "需要乡里")

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from diary import review as svc
+from core.errors import NotAllowed
 from capture.models import Capture, CaptureFile
 from core.models import AuditEvent
 from diary.models import DiaryEntry, Transcript, TranscriptPiece
@@ -174,7 +175,7 @@ def test_cadre_resubmits_returned_entry(session, users):
     cap = make_capture(session, cadre)
     svc.return_capture(session, cap, sup, "请补充受访人", capture_version=cap.version, entry_version=None)
     session.commit()
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         svc.resubmit_capture(session, cap, users["cadre_b"], {}, capture_version=None, entry_version=None)
     changed = svc.resubmit_capture(session, cap, cadre, {"interviewee": "张德福"},
                                    capture_version=cap.version, entry_version=cap.entry.version)

@@ -296,11 +296,12 @@ def test_every_enum_label_has_english():
     assert missing == []
     # Every stored value of the domain's enums is in the catalogue.
     from capture import models as capture_models
+    from capture.states import CaptureStatus
     from diary import models as diary_models
     from ledger import workflow
 
     tables = catalogue.tables()
-    assert set(tables["capture_status"]) == set(capture_models.CAPTURE_STATUSES)
+    assert set(tables["capture_status"]) == set(CaptureStatus)
     assert set(tables["item_status"]) == set(workflow.STATUSES)
     assert set(tables["entry_status"]) == set(diary_models.ENTRY_STATUSES)
     assert set(tables["capture_kind"]) == set(capture_models.CAPTURE_KINDS)
@@ -359,6 +360,19 @@ def test_error_pages_in_the_users_language_with_navigation(app, client, session,
     boom = client.get("/boom-for-test")
     assert boom.status_code == 500 and words[3] in boom.get_data(as_text=True)
     assert "Traceback" not in boom.get_data(as_text=True)
+
+
+def test_a_refusal_no_view_caught_answers_like_a_missing_record(app, client, users, login):
+    from core.errors import NotAllowed
+
+    @app.route("/refused-for-test")
+    def _refused():
+        raise NotAllowed("not in the reviewer's scope")
+
+    login(users["sup_gulouzi"])
+    resp = client.get("/refused-for-test")
+    assert resp.status_code == 404 and "找不到页面" in resp.get_data(as_text=True)
+    assert "reviewer's scope" not in resp.get_data(as_text=True)
 
 
 def test_api_errors_stay_json(client, users, login):

@@ -47,6 +47,7 @@ def app(tmp_path, monkeypatch, migrated_db):
 
 def _capture_with_text(app, session, cadre, pieces_text, n):
     """A capture whose transcript is `pieces_text`, with its draft entry, ready for review."""
+    from capture import states
     from capture.intake import ingest
     from capture.storage import get_storage
     from diary import entries
@@ -55,8 +56,8 @@ def _capture_with_text(app, session, cadre, pieces_text, n):
     capture = ingest(session, get_storage(app.config), cadre, [("memo.wav", Media.wav(7000 + n))])
     result = Transcript.join([Piece(text=t, confidence=0.9, start=i, end=i + 1) for i, t in enumerate(pieces_text)],
                              engine="fake", model="hostile")
-    entries.store_recognition(session, capture, result)
-    capture.status = "ready_for_review"
+    entry = entries.store_recognition(session, capture, result)
+    states.move(session, capture, states.CaptureStatus.READY_FOR_REVIEW, after={"entry_id": entry.id})
     session.commit()
     return capture
 

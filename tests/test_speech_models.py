@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognize import weights as models, speech
+from recognize import weights, speech
 from recognize.audio import SAMPLE_RATE, decode_audio
 from recognize.speech_text import cer, edit_distance, normalize_for_cer, to_simplified
 from recognize.transcript import RecognitionError, Transcript
@@ -110,9 +110,9 @@ def test_openai_whisper_on_the_converted_checkpoint_hears_the_same_words():
     assert cer(ow.text, fw.text) <= ENGINE_AGREEMENT_BOUND, (ow.text, fw.text)
     assert cer(ow.text, ref) <= CLIP_BOUNDS[name], ow.text
     # Converted once into the cache, then reused as is.
-    ckpt = models.openai_whisper_checkpoint("base")
+    ckpt = weights.openai_whisper_checkpoint("base")
     stamp = ckpt.stat().st_mtime_ns
-    assert models.openai_whisper_checkpoint("base") == ckpt
+    assert weights.openai_whisper_checkpoint("base") == ckpt
     assert ckpt.stat().st_mtime_ns == stamp
 
 
@@ -225,21 +225,21 @@ def test_demo_memo_in_samples_transcribes(capsys):
 
 def test_missing_model_size_and_unknown_engine_are_clear(tmp_path, monkeypatch):
     monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path))
-    with pytest.raises(models.ModelUnavailable, match=r"^语音模型 small 未安装"):
-        models.faster_whisper_dir("small")
+    with pytest.raises(weights.ModelUnavailable, match=r"^语音模型 small 未安装"):
+        weights.faster_whisper_dir("small")
     with pytest.raises(RecognitionError, match=r"^未知的语音识别引擎"):
         speech.get_engine("vosk")
 
 
 def test_base_model_folder_is_built_once_from_the_wheels(tmp_path, monkeypatch):
     monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path))
-    folder = models.faster_whisper_dir("base")
+    folder = weights.faster_whisper_dir("base")
     assert folder == tmp_path / "faster-whisper-base"
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
     stamp = (folder / "model.bin").stat().st_mtime_ns
-    assert models.faster_whisper_dir("base") == folder
+    assert weights.faster_whisper_dir("base") == folder
     assert (folder / "model.bin").stat().st_mtime_ns == stamp
-    assert "base" in models.installed_models()
+    assert "base" in weights.installed_models()
     # A folder path works as a model name too.
-    assert models.faster_whisper_dir(str(folder)) == folder
+    assert weights.faster_whisper_dir(str(folder)) == folder

@@ -2,8 +2,9 @@
 triage, flags, categories, 走访方式, feedback methods, ratings, ledger actions) mapped to the
 Chinese label it is shown with, translated through Flask-Babel at the moment it is shown.
 
-The tables themselves stay where the domain defines them (each area's `models`, `ledger.workflow`);
-this module only gathers them so that templates ask one place: `{{ value|label('category') }}`.
+The tables themselves stay where the domain defines them (`capture.states`, each area's `models`,
+`ledger.workflow`); this module only gathers them so that templates ask one place:
+`{{ value|label('category') }}`.
 Messages of the domain (`DomainError`) follow the project's convention `中文 (English)`;
 `message` shows the part in the user's language.
 """
@@ -15,18 +16,19 @@ from typing import Mapping
 from flask import Flask
 from flask_babel import get_locale, gettext
 
+from capture.states import CaptureStatus
 from ledger import workflow
 from ledger.models import EVALUATION_RATINGS
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 
 CAPTURE_STATUS_LABELS = {
-    "received": "已接收",
-    "recognizing": "识别中",
-    "ready_for_review": "待审核",
-    "confirmed": "已确认",
-    "returned": "已退回",
-    "rejected": "已驳回",
-    "failed": "失败",
+    CaptureStatus.RECEIVED: "已接收",
+    CaptureStatus.RECOGNIZING: "识别中",
+    CaptureStatus.READY_FOR_REVIEW: "待审核",
+    CaptureStatus.CONFIRMED: "已确认",
+    CaptureStatus.RETURNED: "已退回",
+    CaptureStatus.REJECTED: "已驳回",
+    CaptureStatus.FAILED: "失败",
 }
 CAPTURE_KIND_LABELS = {"audio": "录音", "pages": "笔记照片"}
 ENTRY_STATUS_LABELS = {"draft": "草稿", "confirmed": "已确认"}

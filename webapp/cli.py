@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 
 import click
 
+from capture.states import IN_RECOGNITION, CaptureStatus
 from recognize.extract.places import KUANDIAN_DEMO_UNITS
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -82,15 +83,15 @@ def _bar(fraction: float, width: int = 20) -> str:
 
 
 STATUS_LABELS = {
-    "received": "已接收 (received)",
-    "recognizing": "识别中 (recognizing)",
-    "ready_for_review": "待审核 (ready for review)",
-    "confirmed": "已确认 (confirmed)",
-    "returned": "已退回 (returned)",
-    "rejected": "已驳回 (rejected)",
-    "failed": "失败 (failed)",
+    CaptureStatus.RECEIVED: "已接收 (received)",
+    CaptureStatus.RECOGNIZING: "识别中 (recognizing)",
+    CaptureStatus.READY_FOR_REVIEW: "待审核 (ready for review)",
+    CaptureStatus.CONFIRMED: "已确认 (confirmed)",
+    CaptureStatus.RETURNED: "已退回 (returned)",
+    CaptureStatus.REJECTED: "已驳回 (rejected)",
+    CaptureStatus.FAILED: "失败 (failed)",
 }
-FINAL = ("ready_for_review", "confirmed", "returned", "rejected", "failed")
+FINAL = tuple(s for s in CaptureStatus if s not in IN_RECOGNITION)  # left recognition
 
 
 def wait_for(capture_ids: Sequence[int], *, timeout: float = 0, interval: float = 0.5,
@@ -244,9 +245,8 @@ def import_orgs(file: str) -> None:
 def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captured_at: Optional[str],
            wait: bool, timeout: float) -> None:
     from capture.intake import DuplicateCapture, IntakeError
-    from capture.intake import ingest as do_ingest
     from capture.storage import get_storage
-    from jobs import operations as jobs
+    from capture.submit import submit
     from org.users import find_user
 
     app = _app()
@@ -263,8 +263,9 @@ def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captur
         if user is None or not user.active:
             _fail(f"没有这个用户或已停用：{login} (no such active user)")
         try:
-            capture = do_ingest(s, get_storage(app.config), user, data, captured_at=cap_at,
-                                visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
+            capture = submit(s, get_storage(app.config), user, data, captured_at=cap_at,
+                             visit_date_hint=hint, max_bytes=app.config["MAX_UPLOAD_BYTES"])
+            s.commit()
         except DuplicateCapture as exc:
             _fail(f"{exc}", code=3)
         except IntakeError as exc:
@@ -567,8 +568,9 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
          timeout: float) -> None:
     from sqlalchemy import select
 
-    from capture.intake import DuplicateCapture, IntakeError, ingest as do_ingest
+    from capture.intake import DuplicateCapture, IntakeError
     from capture.storage import get_storage
+    from capture.submit import submit
     from jobs import operations as jobs
     from capture.models import Capture
     from diary.models import DiaryEntry
@@ -626,8 +628,9 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
         for path, kind in samples:
             rel = path.relative_to(folder)
             try:
-                capture = do_ingest(s, storage, cadre, [(path.name, path.read_bytes())],
-                                    max_bytes=app.config["MAX_UPLOAD_BYTES"], enqueue=True)
+                capture = submit(s, storage, cadre, [(path.name, path.read_bytes())],
+                                 max_bytes=app.config["MAX_UPLOAD_BYTES"])
+                s.commit()
                 click.echo(f"  {rel}: 新采集 #{capture.id} ({kind})")
             except DuplicateCapture as exc:
                 capture = s.get(Capture, exc.capture_id)
@@ -659,7 +662,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
                 problem = "".join((e.problem or "-").split())  # line breaks of the page
                 click.echo(f"      草稿 (draft) #{e.id}: 日期 {e.visit_date or '-'} 地点 {e.place or '-'} "
                            f"受访 {e.interviewee or '-'} 问题 {problem[:40]}")
-        waiting = s.scalars(select(Capture).where(Capture.status == "ready_for_review")).all()
+        waiting = s.scalars(select(Capture).where(Capture.status == CaptureStatus.READY_FOR_REVIEW)).all()
         entries = s.scalars(select(DiaryEntry).where(DiaryEntry.status == "draft")).all()
         click.echo(f"待审核 (review queue): {len(waiting)} 个采集，{len(entries)} 条草稿日记 (draft entries)")
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+
+from core.db import db_session
+from core.errors import NotAllowed
 
 
 def N_(message: str) -> str:
@@ -51,7 +54,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def _server_error(exc):
-        from core.db import db_session
-
         db_session.rollback()
         return render_error(exc if isinstance(exc, HTTPException) else InternalServerError())
+
+    @app.errorhandler(NotAllowed)
+    def _not_allowed(_exc):
+        # A refusal a view did not catch answers like a missing record: it does not tell that
+        # the record exists.
+        db_session.rollback()
+        return render_error(NotFound())

@@ -10,8 +10,9 @@ from typing import Optional
 from flask import current_app, request
 
 from capture import uploads
-from capture.intake import DuplicateCapture, IntakeError, ingest
+from capture.intake import DuplicateCapture, IntakeError
 from capture.storage import get_storage
+from capture.submit import submit
 from core.db import db_session
 from capture.models import Capture
 from org.models import User
@@ -88,10 +89,12 @@ def upload_from_request(user: User) -> Capture:
 
 
 def _ingest(user: User, files, visit_date, captured_at) -> Capture:
+    """Submit the upload and commit it (the request's edge: the job is queued on commit)."""
     try:
-        capture = ingest(db_session, get_storage(current_app.config), user, files,
+        capture = submit(db_session, get_storage(current_app.config), user, files,
                          captured_at=captured_at, visit_date_hint=visit_date,
-                         max_bytes=current_app.config["MAX_UPLOAD_BYTES"], enqueue=True)
+                         max_bytes=current_app.config["MAX_UPLOAD_BYTES"])
+        db_session.commit()
     except DuplicateCapture as exc:
         raise UploadRefused(str(exc), exc.code, exc.status, exc.capture_id) from exc
     except IntakeError as exc:

@@ -20,16 +20,7 @@ from capture.models import Capture
 from org.scope import can_see_capture, scope_captures
 from webapp.capture import bp
 from webapp.capture.service import UploadRefused, upload_from_request
-
-STATUS_LABELS = {
-    "received": "已接收",
-    "recognizing": "识别中",
-    "ready_for_review": "待审核",
-    "confirmed": "已确认",
-    "returned": "已退回",
-    "rejected": "已驳回",
-    "failed": "失败",
-}
+from webapp.catalogue import CAPTURE_STATUS_LABELS as STATUS_LABELS
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from diary import transcript_edits
 from core.db import db_session
+from core.errors import NotAllowed
 from diary.review import NotReviewable, ReviewConflict
 from core.errors import DomainError
 from webapp.review import bp
@@ -41,7 +42,7 @@ def correct_transcript(capture_id: int):
     except (NotReviewable, DomainError) as exc:
         db_session.rollback()
         return jsonify(error=str(exc)), 400
-    except PermissionError:
+    except NotAllowed:
         db_session.rollback()
         abort(404)
     transcript = capture.transcript

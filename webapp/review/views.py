@@ -16,6 +16,7 @@ from capture.models import Capture, CaptureFile
 from diary.models import ENTRY_FIELDS
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from ledger.deadlines import local_today
+from core.errors import NotAllowed
 from org.scope import can_review, can_see_capture, scope_captures
 from core.errors import DomainError
 from webapp.catalogue import message as localized
@@ -292,7 +293,7 @@ def _run(capture: Capture, action, *, success: str, go_next: bool):
         if request.endpoint == "review.confirm":
             triage_form = {k: request.form.get(k, "") for k in TRIAGE_INPUTS}
         return _render_screen(fresh, values=values, error=str(exc), triage_form=triage_form, status=400)
-    except PermissionError:
+    except NotAllowed:
         db_session.rollback()
         abort(404)
     flash(success if not callable(success) else success(result), "success")
