@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger import audit
+from ledger.clock import CHINA_TZ
 from ledger.models import (
     CATEGORIES,
     ENTRY_FIELDS,
@@ -29,9 +30,6 @@ from ledger.models import (
 from recognize import transcript as rt
 
 log = logging.getLogger(__name__)
-
-# Visit dates are local (China Standard Time); rows store naive UTC.
-CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def county_of(unit: OrgUnit) -> OrgUnit:
@@ -141,7 +139,8 @@ def store_transcript(session: Session, capture: Capture, result: rt.Transcript) 
 def _visit_now(capture: Capture) -> dt.datetime:
     """The moment relative dates (今天, 昨天, 上周三) are read against, local time."""
     moment = capture.captured_at or capture.received_at or dt.datetime.utcnow()
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CST).replace(tzinfo=None)
+    # Visit dates are local (China Standard Time); rows store naive UTC.
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CHINA_TZ).replace(tzinfo=None)
 
 
 def extract_fields(session: Session, capture: Capture, text: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.deadlines import CST
+from ledger.clock import to_china_date
 from ledger.models import DiaryEntry, LedgerItem, OrgUnit, User
 from ledger.scope import scope_ids, unit_ids_under
 from ledger.workflow import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS, parse_cursor
@@ -44,7 +44,7 @@ def neutralise(value):
 def _local_date(value: Optional[dt.datetime]) -> Optional[dt.date]:
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(CST).date()
+    return to_china_date(value)
 
 
 # --- PII --------------------------------------------------------------------------------------
