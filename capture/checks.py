@@ -24,12 +24,12 @@ def clean_name(name: Optional[str]) -> str:
     return text[:255]
 
 
-def decode_image(data: bytes) -> None:
+def decode_image(data: bytes, max_bytes: Optional[int] = None) -> None:
     """Decode every pixel (a valid header over garbage fails here, not at recognition).
     Raises recognize.transcript.RecognitionError with the reason."""
     from recognize.images import load_image
 
-    load_image(data).close()
+    load_image(data, max_image_bytes() if max_bytes is None else max_bytes).close()
 
 
 def audio_seconds(data: bytes, give_up_after: float) -> float:
@@ -51,6 +51,18 @@ def audio_seconds(data: bytes, give_up_after: float) -> float:
         if total <= 0:
             raise ValueError("no audio samples")
         return total
+
+
+def max_image_bytes() -> int:
+    """MAX_IMAGE_BYTES of the running app (ledger.jobs holds its settings), else the default."""
+    from core.settings import default
+
+    try:
+        from ledger.jobs import settings
+
+        return int(settings().get("MAX_IMAGE_BYTES") or default("MAX_IMAGE_BYTES"))
+    except RuntimeError:  # not configured (a script using intake on its own)
+        return int(default("MAX_IMAGE_BYTES"))
 
 
 def max_audio_seconds() -> float:
