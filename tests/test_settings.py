@@ -146,6 +146,30 @@ def test_the_app_and_its_overrides_reach_the_parts(app):
     assert PageOptions.from_config(app.config).max_image_bytes == 30 * 1024 * 1024
 
 
+def test_the_clock_file_is_handed_to_the_clock(tmp_path, monkeypatch, migrated_db):
+    """MINXIN_CLOCK_FILE reaches ledger.clock through the app factory; the file is read per call."""
+    import shutil
+
+    from ledger import clock, db, deadlines
+    from webapp import create_app
+
+    today = tmp_path / "today.txt"
+    today.write_text("2026-06-01")
+    shutil.copyfile(migrated_db, tmp_path / "test.sqlite")
+    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("MINXIN_CLOCK_FILE", str(today))
+    monkeypatch.setattr(clock, "_clock_file", None)  # put back after the test
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
+                      "RECOGNIZER": "fake"})
+    try:
+        assert deadlines.local_today() == dt.date(2026, 6, 1) == clock.china_now().date()
+        today.write_text("2026-06-02")
+        assert deadlines.local_today() == dt.date(2026, 6, 2)
+    finally:
+        db.db_session.remove()
+        app.extensions["minxin.engine"].dispose()
+
+
 def test_the_celery_worker_is_wired_without_the_web_app(tmp_path):
     """The worker's wiring comes from the composition root: no Flask app, no webapp import."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINXIN_")}
