@@ -7,6 +7,8 @@ import io
 import unicodedata
 from typing import Optional
 
+from core.settings import default
+
 UNNAMED = "未命名"
 DEFAULT_MAX_AUDIO_SECONDS = 30 * 60
 # Control, format (bidi overrides, zero-width) and line/paragraph separators: nothing a person
@@ -55,8 +57,6 @@ def audio_seconds(data: bytes, give_up_after: float) -> float:
 
 def max_image_bytes() -> int:
     """MAX_IMAGE_BYTES of the running app (ledger.jobs holds its settings), else the default."""
-    from core.settings import default
-
     try:
         from ledger.jobs import settings
 

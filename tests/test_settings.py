@@ -146,6 +146,20 @@ def test_the_app_and_its_overrides_reach_the_parts(app):
     assert PageOptions.from_config(app.config).max_image_bytes == 30 * 1024 * 1024
 
 
+def test_intake_takes_the_image_limit_it_is_handed(app, session, users, storage, media):
+    """MAX_IMAGE_BYTES (MINXIN_MAX_IMAGE_BYTES) reaches the upload door through the config the
+    composition root handed to the jobs, not through the environment."""
+    from capture.intake import IntakeError, ingest
+    from ledger import jobs
+
+    photo = media.image("PNG", (64, 64))
+    jobs.configure({**app.config, "MAX_IMAGE_BYTES": len(photo) - 1})
+    with pytest.raises(IntakeError, match="过大"):
+        ingest(session, storage, users["cadre_a"], [("page.png", photo)])
+    jobs.configure(app.config)
+    assert ingest(session, storage, users["cadre_a"], [("page.png", photo)]).kind == "pages"
+
+
 def test_the_clock_file_is_handed_to_the_clock(tmp_path, monkeypatch, migrated_db):
     """MINXIN_CLOCK_FILE reaches ledger.clock through the app factory; the file is read per call."""
     import shutil
