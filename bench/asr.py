@@ -77,24 +77,34 @@ def load_manifest() -> list[dict]:
     return rows
 
 
+def speech_options(args: argparse.Namespace, compute: str = ""):
+    """The deployment's speech options (MINXIN_SPEECH_*, through core.settings) with this run's
+    threads and, when given, compute type."""
+    from dataclasses import replace
+
+    from core.settings import Settings
+    from recognize.options import SpeechOptions
+
+    options = SpeechOptions.from_config(Settings.from_env().as_config())
+    return replace(options, threads=args.threads, compute=compute or options.compute)
+
+
 # --------------------------------------------------------------------------- worker side
 def worker(args: argparse.Namespace) -> None:
     t_start = time.perf_counter()
-    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
     engine_name, _, compute = args.worker.partition(":")
-    if compute:
-        os.environ["MINXIN_SPEECH_COMPUTE"] = compute
+    options = speech_options(args, compute)
     from recognize import speech
     from recognize.audio import decode_audio
 
     rows = load_manifest()
     t0 = time.perf_counter()
-    eng = speech.get_engine(engine_name, args.model, beam_size=args.beam)
+    eng = speech.get_engine(engine_name, args.model, beam_size=args.beam, options=options)
     load_s = time.perf_counter() - t0
     vocab = json.loads(args.vocab) if args.vocab else []
     kwargs = dict(engine=engine_name, model=args.model, vocabulary=vocab,
                   beam_size=args.beam, base_prompt=args.base_prompt,
-                  vocab_prompt=True if vocab else None)
+                  vocab_prompt=True if vocab else None, options=options)
     shortest = min(rows, key=lambda r: os.path.getsize(r["path"]))
     t0 = time.perf_counter()
     speech.transcribe_array(decode_audio(shortest["path"]), **kwargs)
@@ -231,7 +241,7 @@ def memo_lengths(args, rows) -> None:
     """RTF and CER of the default engine on the clips joined into memo-length recordings."""
     import numpy as np
 
-    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
+    options = speech_options(args)
     from recognize import speech
     from recognize.audio import decode_audio
     from recognize.speech import SAMPLE_RATE, default_engine
@@ -239,8 +249,9 @@ def memo_lengths(args, rows) -> None:
     gap = np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
     once = np.concatenate([x for r in rows for x in (decode_audio(r["path"]), gap)])
     reference = "".join(r["reference"] for r in rows)
-    engine = default_engine()
-    speech.transcribe_array(decode_audio(rows[0]["path"]), engine=engine, model=args.model, beam_size=args.beam)
+    engine = default_engine(options)
+    speech.transcribe_array(decode_audio(rows[0]["path"]), engine=engine, model=args.model, beam_size=args.beam,
+                            options=options)
     print(f"\nmemo length ({engine} {speech.DEFAULT_CPU_COMPUTE}, {args.model}, the clips joined n times, "
           f"best of {args.repeat}):")
     print(f"{'n':>3} {'audio s':>8} {'RTF':>6} {'CER':>6}")
@@ -249,7 +260,8 @@ def memo_lengths(args, rows) -> None:
         best, text = None, ""
         for _ in range(args.repeat):
             t0 = time.perf_counter()
-            text = speech.transcribe_array(audio, engine=engine, model=args.model, beam_size=args.beam).text
+            text = speech.transcribe_array(audio, engine=engine, model=args.model, beam_size=args.beam,
+                                           options=options).text
             took = time.perf_counter() - t0
             best = took if best is None else min(best, took)
         seconds = len(audio) / SAMPLE_RATE
@@ -327,17 +339,17 @@ def flag_quality(items: list[tuple], threshold: float) -> tuple[int, int, int, i
 
 
 def flags_report(args, rows) -> None:
-    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
+    options = speech_options(args)
     from recognize import speech
 
     def run(path):
         return speech.transcribe_array(speech.decode_audio(path), model=args.model, beam_size=args.beam,
-                                       correct=False)
+                                       correct=False, options=options)
 
     clips = [(run(r["path"]), r["reference"]) for r in rows]
     memo = [(run(MEMO), MEMO_REFERENCE)] if MEMO.exists() else []
-    configured = speech.flag_below()
-    print(f"\nflag quality ({speech.default_engine()}, {args.model}; a word = LAC word over Whisper's "
+    configured = speech.flag_below(options)
+    print(f"\nflag quality ({speech.default_engine(options)}, {args.model}; a word = LAC word over Whisper's "
           f"tokens, its probability the lowest of its tokens; configured threshold {configured}):")
     print(f"{'threshold':>9}  {'clips: wrong chars in flagged':>30} {'words flagged':>14}   "
           f"{'+ demo memo: wrong in flagged':>30} {'words flagged':>14}")
@@ -351,7 +363,7 @@ def flags_report(args, rows) -> None:
 
 
 def vocab_report(args, rows) -> None:
-    os.environ["MINXIN_ASR_THREADS"] = str(args.threads)
+    options = speech_options(args)
     from recognize import speech
     from recognize.audio import decode_audio
     from recognize.vocabulary import apply, correct_text
@@ -360,15 +372,17 @@ def vocab_report(args, rows) -> None:
     audio = {r["file"]: decode_audio(r["path"]) for r in rows}
     memo = decode_audio(MEMO) if MEMO.exists() else None
     print(f"\nvocabulary ({len(vocab.names)} names of bench/data/homophone_county.json; "
-          f"{speech.default_engine()}, {args.model}):")
+          f"{speech.default_engine(options)}, {args.model}):")
     print(f"{'variant':<34} {'CER clips':>9} {'CER memo':>9}  memo text")
     for label, corrector, hot in (("plain", False, False), ("corrector", True, False),
                                   ("hotwords", False, True), ("hotwords + corrector", True, True)):
         texts = {f: speech.transcribe_array(a, model=args.model, beam_size=args.beam, vocabulary=vocab,
-                                            correct=corrector, hotwords=hot).text for f, a in audio.items()}
+                                            correct=corrector, hotwords=hot, options=options).text
+                 for f, a in audio.items()}
         cer_clips = corpus_cer([(texts[r["file"]], r["reference"]) for r in rows])
         memo_text = speech.transcribe_array(memo, model=args.model, beam_size=args.beam, vocabulary=vocab,
-                                            correct=corrector, hotwords=hot).text if memo is not None else ""
+                                            correct=corrector, hotwords=hot, options=options).text \
+            if memo is not None else ""
         cer_memo = corpus_cer([(memo_text, MEMO_REFERENCE)]) if memo is not None else float("nan")
         print(f"{label:<34} {cer_clips:>9.3f} {cer_memo:>9.3f}  {memo_text[:60]}")
         if args.show_text:
@@ -468,7 +482,7 @@ def main() -> None:
         from recognize import speech
         from recognize.speech import default_engine
 
-        eng = f"{default_engine()}:{speech.DEFAULT_CPU_COMPUTE}"
+        eng = f"{default_engine(speech_options(args))}:{speech.DEFAULT_CPU_COMPUTE}"
         print(f"\nprompt ablation ({eng}, {args.model}):")
         print(f"{'prompt':<40} {'CER':>6} {'RTF':>6}  punctuation marks")
         variants = [

@@ -52,7 +52,11 @@ def bench_photos() -> None:
     from PIL import Image
 
     from ocr import edit_distance, normalise
+    from core.settings import Settings
     from recognize import handwriting
+    from recognize.options import PageOptions
+
+    options = PageOptions.from_config(Settings.from_env().as_config())  # MINXIN_MODEL_CACHE, …
 
     folder = SHARED / "handwriting"
     items = [(p, p.with_suffix(".txt").read_text(encoding="utf-8"))
@@ -76,7 +80,7 @@ def bench_photos() -> None:
                 out = Path(tmp) / f"{h}-{path.stem}.jpg"
                 out.write_bytes(buf.getvalue())
                 size += len(buf.getvalue())
-                hyp = handwriting.read_pages([out]).text
+                hyp = handwriting.read_pages([out], options=options).text
                 errors += edit_distance(normalise(ref), normalise(hyp))
                 chars += len(normalise(ref))
             rows.append((h, errors / max(1, chars), size))
@@ -126,7 +130,11 @@ def bench_audio() -> None:
     os.environ.setdefault("MINXIN_SHARED_DIR", str(SHARED.parent))
     from asr import corpus_cer, load_manifest
     from recognize.speech_text import edit_distance, normalize_for_cer
+    from core.settings import Settings
     from recognize import speech
+    from recognize.options import SpeechOptions
+
+    options = SpeechOptions.from_config(Settings.from_env().as_config())  # MINXIN_SPEECH_*
 
     rows = load_manifest()
     results = {}
@@ -144,12 +152,12 @@ def bench_audio() -> None:
                     path.write_bytes(data)
                     n = len(data)
                 size += n
-                pairs.append((speech.transcribe_audio(path).text, row["reference"]))
+                pairs.append((speech.transcribe_audio(path, options=options).text, row["reference"]))
             results[label] = (corpus_cer(pairs), size)
             errs = [edit_distance(normalize_for_cer(h), normalize_for_cer(r)) for h, r in pairs]
             print(f"  {label}: errors per clip {errs}", flush=True)
     base_size = results["original WAV"][1]
-    print(f"{len(rows)} real clips, engine {speech.default_engine()} {speech.default_model()}")
+    print(f"{len(rows)} real clips, engine {speech.default_engine(options)} {speech.default_model(options)}")
     print(f"{'encoding':>16} {'CER':>7} {'bytes':>10} {'saved':>8}")
     for label, (c, size) in results.items():
         print(f"{label:>16} {c:7.2%} {size:>10,} {1 - size / base_size:8.1%}")

@@ -40,7 +40,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from core.settings import Settings  # noqa: E402
 from recognize import handwriting, pages  # noqa: E402
+from recognize.options import PageOptions  # noqa: E402
+
+# The deployment's page options (MINXIN_MODEL_CACHE, MINXIN_MAX_IMAGE_BYTES, through core.settings).
+OPTIONS = PageOptions.from_config(Settings.from_env().as_config())
 
 # MINXIN_SHARED_DIR, else ../shared beside the checkout (a worktree one level deeper finds
 # it a level up)
@@ -106,14 +111,14 @@ def real_pages() -> list[tuple[Path, str]]:
 
 def route_project(cleanup: pages.Cleanup):
     def run(path: Path) -> str:
-        return handwriting.read_pages_with([path], cleanup).text
+        return handwriting.read_pages_with([path], cleanup, options=OPTIONS).text
     return run
 
 
 def route_stock():
     from paddleocr import PaddleOCR
 
-    dirs = handwriting.ensure_models()
+    dirs = handwriting.ensure_models(OPTIONS.model_cache)
     ocr = PaddleOCR(
         text_detection_model_name=handwriting.DET_MODEL,
         text_detection_model_dir=str(dirs[handwriting.DET_MODEL]),
@@ -137,7 +142,7 @@ def route_stock_rec_alone():
     of PaddleOCR would run on an image that is one line. Pages get no figure."""
     from paddleocr import TextRecognition
 
-    dirs = handwriting.ensure_models()
+    dirs = handwriting.ensure_models(OPTIONS.model_cache)
     rec = TextRecognition(model_name=handwriting.REC_MODEL, model_dir=str(dirs[handwriting.REC_MODEL]),
                           engine="onnxruntime")
 

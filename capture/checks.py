@@ -7,6 +7,8 @@ import io
 import unicodedata
 from typing import Optional
 
+from core.settings import default
+
 UNNAMED = "未命名"
 DEFAULT_MAX_AUDIO_SECONDS = 30 * 60
 # Control, format (bidi overrides, zero-width) and line/paragraph separators: nothing a person
@@ -24,12 +26,12 @@ def clean_name(name: Optional[str]) -> str:
     return text[:255]
 
 
-def decode_image(data: bytes) -> None:
+def decode_image(data: bytes, max_bytes: Optional[int] = None) -> None:
     """Decode every pixel (a valid header over garbage fails here, not at recognition).
     Raises recognize.transcript.RecognitionError with the reason."""
     from recognize.images import load_image
 
-    load_image(data).close()
+    load_image(data, max_image_bytes() if max_bytes is None else max_bytes).close()
 
 
 def audio_seconds(data: bytes, give_up_after: float) -> float:
@@ -51,6 +53,16 @@ def audio_seconds(data: bytes, give_up_after: float) -> float:
         if total <= 0:
             raise ValueError("no audio samples")
         return total
+
+
+def max_image_bytes() -> int:
+    """MAX_IMAGE_BYTES of the running app (jobs.operations holds its settings), else the default."""
+    try:
+        from jobs.operations import settings
+
+        return int(settings().get("MAX_IMAGE_BYTES") or default("MAX_IMAGE_BYTES"))
+    except RuntimeError:  # not configured (a script using intake on its own)
+        return int(default("MAX_IMAGE_BYTES"))
 
 
 def max_audio_seconds() -> float:

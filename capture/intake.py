@@ -16,25 +16,24 @@ import io
 import logging
 from dataclasses import dataclass
 from typing import Optional, Sequence
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds
+from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds, max_image_bytes
 from capture.sniff import kind_of, sniff
 from capture import states
 from capture.states import CaptureStatus
 from capture.storage import Storage, sha256_of
+from core import audit
+from core.clock import CHINA_TZ
 from capture.models import Capture, CaptureFile
 from org.models import User
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-# Phones write EXIF times in local time without a zone; Kuandian keeps China Standard Time.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 MAX_PAGES = 20
 
@@ -80,14 +79,15 @@ def _check_image(data: bytes, name: str) -> None:
         check_image = _decode_with_pillow
     from recognize.transcript import RecognitionError
 
+    limit = max_image_bytes()
     try:
-        check_image(data)
-        decode_image(data)  # every pixel, not only the header
+        check_image(data, limit)
+        decode_image(data, limit)  # every pixel, not only the header
     except RecognitionError as exc:
         raise IntakeError(f"图片已损坏或无法读取：{name}（{exc}）(corrupt image)", code="corrupt") from exc
 
 
-def _decode_with_pillow(data: bytes) -> str:
+def _decode_with_pillow(data: bytes, _max_bytes: int = 0) -> str:
     from recognize.transcript import RecognitionError
 
     try:
@@ -193,7 +193,8 @@ def exif_time(data: bytes) -> Optional[dt.datetime]:
     text = str(original)
     if offset:
         text = f"{text}{offset}"
-    return _parse_time(text, assume=LOCAL_TZ)
+    # Phones write EXIF times in local time without a zone; Kuandian keeps China Standard Time.
+    return _parse_time(text, assume=CHINA_TZ)
 
 
 def fingerprint_of(hashes: Sequence[str], uploader_id: Optional[int] = None) -> str:

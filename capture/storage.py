@@ -117,5 +117,6 @@ def get_storage(config: Mapping) -> Storage:
             config.get("S3_BUCKET", "minxin-originals"),
             cache_dir=data_dir / "s3-cache",
             endpoint_url=config.get("S3_ENDPOINT_URL"),
+            region_name=config.get("S3_REGION"),
         )
     raise ValueError(f"未知的存储方式 {kind!r} (unknown storage; use local or s3)")

@@ -57,7 +57,8 @@ class S3Storage:
             client = boto3.client(
                 "s3",
                 endpoint_url=endpoint_url or None,
-                region_name=region_name or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+                # S3_REGION of the settings (AWS_DEFAULT_REGION), handed in by get_storage
+                region_name=region_name or "us-east-1",
                 config=Config(
                     retries={"max_attempts": 5, "mode": "standard"},
                     # path-style works with MinIO, Ceph and moto without DNS per bucket
@@ -74,6 +75,7 @@ class S3Storage:
             config.get("S3_CACHE_DIR") or data_dir / "s3-cache",
             endpoint_url=config.get("S3_ENDPOINT_URL"),
             prefix=config.get("S3_PREFIX") or "",
+            region_name=config.get("S3_REGION"),
         )
 
     # --- helpers --------------------------------------------------------------------

@@ -10,11 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from capture.models import Capture
+from core.clock import CHINA_TZ
 from org.models import OrgUnit, User
 from recognize import pipeline
 
-# Visit dates are local (China Standard Time); rows store naive UTC.
-CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def county_of(unit: OrgUnit) -> OrgUnit:
@@ -47,6 +46,7 @@ def build_gazetteer(session: Session, root: OrgUnit):
 
 
 def visit_moment(capture: Capture) -> dt.datetime:
-    """The moment relative dates (今天, 昨天, 上周三) are read against, local time."""
+    """The moment relative dates (今天, 昨天, 上周三) are read against, local time (rows store
+    naive UTC)."""
     moment = capture.captured_at or capture.received_at or dt.datetime.utcnow()
-    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CST).replace(tzinfo=None)
+    return moment.replace(tzinfo=dt.timezone.utc).astimezone(CHINA_TZ).replace(tzinfo=None)

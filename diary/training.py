@@ -10,7 +10,6 @@ embedded worker runs it once a day, Celery beat (``jobs.celery_app``) at scale.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.settings import Settings
 from diary.context import visit_moment, build_gazetteer, county_of, units_under
 from capture.models import Capture
 from diary.models import DiaryEntry
@@ -38,12 +38,21 @@ class TrainResult:
     accuracy: dict
 
 
+_model_dir: Optional[Path] = None
+
+
+def use_model_dir(path: Optional[str | Path]) -> None:
+    """Where this process keeps the models (EXTRACTOR_DIR of the settings the composition root
+    hands in: MINXIN_EXTRACTOR_DIR, else the instance folder's extractor/)."""
+    global _model_dir
+    _model_dir = Path(path) if path else None
+
+
 def model_dir() -> Path:
-    """Where the models live: MINXIN_EXTRACTOR_DIR, else the instance folder's extractor/."""
-    env = os.environ.get("MINXIN_EXTRACTOR_DIR")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("MINXIN_INSTANCE_PATH") or Path.cwd() / "instance").resolve() / "extractor"
+    """Where the models live (`use_model_dir`; before that, the default: ./instance/extractor)."""
+    if _model_dir is not None:
+        return _model_dir
+    return Settings.from_env({}).extractor_dir
 
 
 def model_path(county: OrgUnit) -> Path:

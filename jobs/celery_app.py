@@ -5,9 +5,10 @@ Run workers with either of
     minxin worker --celery --queues speech --concurrency 1        # GPU machine
     celery -A jobs.celery_app worker -Q handwriting -c 2        # CPU machine
 
-Both read the same environment as the web app (MINXIN_DATABASE_URL, MINXIN_BROKER_URL,
-MINXIN_STORAGE, …). Each worker process builds the Flask app once (`webapp.create_app`) for
-its configuration, database engine and storage, and runs every task inside its app context.
+Both read the same settings as the web app (core.settings: MINXIN_DATABASE_URL,
+MINXIN_BROKER_URL, MINXIN_STORAGE, …). Each worker process is wired once by the composition
+root (`core.compose.bootstrap_worker`: its configuration, database engine, queue and storage),
+as the web app is; no Flask app is built here.
 
 Delivery rules: the message is acknowledged late (after the task returns), a message whose
 worker process died is rejected back onto the queue, each process takes one message at a
@@ -25,7 +26,9 @@ from typing import Mapping, Optional
 from celery import Celery, bootsteps, signals
 from kombu import Queue
 
-from jobs.queue_celery import QUEUES, backoff_seconds, sweep
+from ops import compose
+from core.clock import CHINA_ZONE_NAME
+from jobs.sweeper import QUEUES, backoff_seconds, sweep
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,7 @@ def settings(config: Mapping) -> dict:
         "task_queues": tuple(Queue(name, routing_key=name) for name in QUEUES),
         "task_create_missing_queues": False,
         "worker_send_task_events": False,
-        "timezone": "Asia/Shanghai",
+        "timezone": CHINA_ZONE_NAME,
         "enable_utc": True,
         # minxin-specific, read by the sweeper step below
         "minxin_sweep_seconds": float(config.get("JOB_SWEEP_SECONDS") or 30),
@@ -92,29 +95,9 @@ def settings(config: Mapping) -> dict:
     }
 
 
-def _config_from_environment() -> dict:
-    """The app's configuration from MINXIN_* variables (as `create_app` reads it)."""
-    from pathlib import Path
-
-    from webapp import config as config_module
-
-    instance = Path(os.environ.get("MINXIN_INSTANCE_PATH") or Path.cwd() / "instance")
-    return dict(config_module.from_environment(instance))
-
-
-def _broker_environment() -> dict:
-    """Just what Celery needs, without touching the instance folder (import time)."""
-    return {
-        "BROKER_URL": os.environ.get("MINXIN_BROKER_URL", "redis://127.0.0.1:6379/0"),
-        "CELERY_KEY_PREFIX": os.environ.get("MINXIN_CELERY_KEY_PREFIX", ""),
-        "CELERY_VISIBILITY_TIMEOUT": os.environ.get("MINXIN_CELERY_VISIBILITY_TIMEOUT") or 3600,
-        "JOB_SWEEP_SECONDS": os.environ.get("MINXIN_JOB_SWEEP_SECONDS") or 30,
-        "JOB_STALE_QUEUED_SECONDS": os.environ.get("MINXIN_JOB_STALE_QUEUED_SECONDS") or 600,
-    }
-
-
 app = Celery("minxin")
-app.conf.update(settings(_broker_environment()))
+# Just what Celery needs, without touching the instance folder (import time).
+app.conf.update(settings(compose.settings_from_environment().as_config()))
 
 
 def configure(config: Mapping) -> Celery:
@@ -129,33 +112,33 @@ def configure(config: Mapping) -> Celery:
     return app
 
 
-# --- the Flask app each worker process runs tasks in ---------------------------------
+# --- the wiring each worker process runs tasks with -----------------------------------
 
-_flask_app = None
+_runtime: Optional[compose.Runtime] = None
 
 
-def flask_app():
-    global _flask_app
-    if _flask_app is None:
-        from webapp import create_app
-
-        # Jobs re-submitted from a worker go to Celery too, never to an in-process queue.
-        _flask_app = create_app({"QUEUE": "celery"})
-    return _flask_app
+def runtime() -> compose.Runtime:
+    """This process's configuration, engine and queue (built once, by the composition root)."""
+    global _runtime
+    if _runtime is None:
+        _runtime = compose.bootstrap_worker()
+    return _runtime
 
 
 @signals.worker_process_init.connect
 def _init_worker_process(**_kw):
     """A forked pool process: fresh database connections of its own."""
-    global _flask_app
+    global _runtime
     if _sweep_engine is not None:
         _sweep_engine.dispose(close=False)
-    _flask_app = None
-    flask_app()
+    if _runtime is not None:  # the parent's (its sweeper's): its connections stay the parent's
+        _runtime.engine.dispose(close=False)
+    _runtime = None
+    runtime()
 
 
-def flask_config() -> Mapping:
-    return _flask_app.config if _flask_app is not None else _config_from_environment()
+def worker_config() -> Mapping:
+    return runtime().config
 
 
 def worker_name(task) -> str:
@@ -180,16 +163,16 @@ def recognize_capture(self, job_id: int):
     from jobs.operations import run_job
     from jobs.models import Job
 
-    with flask_app().app_context():
-        outcome = run_job(int(job_id), worker_name(self))
-        if outcome == "queued":
-            # The recognizer failed with attempts left: run_job put the row back to `queued`.
-            # Try again later, backing off by attempt (the claim counts the attempts).
-            with db.session_scope() as s:
-                job = s.get(Job, int(job_id))
-                attempts, queue = job.attempts, job.queue
-            raise self.retry(countdown=backoff_seconds(attempts), queue=queue)
-        return outcome
+    runtime()
+    outcome = run_job(int(job_id), worker_name(self))
+    if outcome == "queued":
+        # The recognizer failed with attempts left: run_job put the row back to `queued`.
+        # Try again later, backing off by attempt (the claim counts the attempts).
+        with db.session_scope() as s:
+            job = s.get(Job, int(job_id))
+            attempts, queue = job.attempts, job.queue
+        raise self.retry(countdown=backoff_seconds(attempts), queue=queue)
+    return outcome
 
 
 @app.task(name="minxin.train_extractor", acks_late=True)
@@ -198,9 +181,9 @@ def train_extractor():
     from core import db
     from diary.training import describe, train_all
 
-    with flask_app().app_context():
-        with db.session_scope() as s:
-            return [describe(r) for r in train_all(s)]
+    runtime()
+    with db.session_scope() as s:
+        return [describe(r) for r in train_all(s)]
 
 
 # --- the sweeper: jobs whose worker died ---------------------------------------------
@@ -215,7 +198,7 @@ def _sweep_session():
     from core.db import make_engine
 
     if _sweep_engine is None:
-        url = flask_config()["DATABASE_URL"]
+        url = worker_config()["DATABASE_URL"]
         _sweep_engine = make_engine(url, pool_size=1, max_overflow=0) if not url.startswith("sqlite") else make_engine(url)
     return Session(_sweep_engine)
 
@@ -298,6 +281,31 @@ class JobSweeper(bootsteps.StartStopStep):
 app.steps["worker"].add(JobSweeper)
 
 
+# --- the queue backend (MINXIN_QUEUE=celery): beside the app it sends to ---------------------
+
+
+class CeleryQueue:
+    """`submit(job_id, queue_name)` sends the job id to the Celery queue of that name."""
+
+    name = "celery"
+
+    def __init__(self, config: Mapping) -> None:
+        self.config = config
+        self.celery = configure(config)
+
+    def submit(self, job_id: int, queue_name: str = "speech", countdown: Optional[float] = None) -> None:
+        if queue_name not in QUEUES:
+            raise ValueError(f"unknown queue {queue_name!r}; use one of {QUEUES}")
+        recognize_capture.apply_async(args=[int(job_id)], queue=queue_name, countdown=countdown or None)
+
+    # EmbeddedQueue has these; Celery workers are separate processes, so nothing to do here.
+    def start(self) -> None:  # pragma: no cover - symmetry with EmbeddedQueue
+        return None
+
+    def stop(self, timeout: float = 0) -> None:  # pragma: no cover
+        return None
+
+
 def run_worker(queues, concurrency: int = 1, loglevel: str = "INFO", extra: tuple[str, ...] = ()) -> None:
     """`minxin worker --celery`: a Celery worker on these queues (same as `celery -A
     jobs.celery_app worker -Q … -c …`)."""
@@ -307,4 +315,4 @@ def run_worker(queues, concurrency: int = 1, loglevel: str = "INFO", extra: tupl
         raise SystemExit(f"未知的队列 {sorted(unknown)} (use {', '.join(QUEUES)})")
     app.worker_main(["worker", "-Q", ",".join(queues), "-c", str(int(concurrency)), "-l", loglevel, *extra])
 
-__all__ = ["app", "configure", "run_worker", "recognize_capture", "sweep_now", "settings", "TRANSIENT_ERRORS", "backoff_seconds"]
+__all__ = ["app", "CeleryQueue", "configure", "run_worker", "recognize_capture", "sweep_now", "settings", "TRANSIENT_ERRORS", "backoff_seconds"]

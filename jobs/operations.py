@@ -14,7 +14,7 @@ The `jobs` table is the source of truth, whichever queue delivers the job id:
   or re-taken job that is already done is a no-op.
 * `EmbeddedQueue`: worker thread(s) in this process that poll the table, so jobs left
   `running` by a process that died are taken again once their lease expires.
-* `get_queue(config)` builds the queue named by MINXIN_QUEUE (`embedded`, `celery`).
+* `get_queue(config)` builds the queue named by QUEUE (MINXIN_QUEUE: `embedded`, `celery`).
 
 Failures: `ModelMissing` (a model not installed or unreadable) is retried like a crash and, once
 attempts run out, fails with the message saying what to install; `requeue_failed` (`minxin
@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from capture import states
 from capture.states import IN_RECOGNITION, CaptureStatus
 from core import audit, db
+from core.settings import default
 from capture.models import Capture
 from core.clock import utcnow
 from jobs.models import Job
@@ -47,15 +48,11 @@ from org.models import OrgUnit
 log = logging.getLogger(__name__)
 
 QUEUES = ("speech", "handwriting")
-DEFAULTS = {
-    "JOB_LEASE_SECONDS": 60,
-    "JOB_MAX_ATTEMPTS": 3,
-    "WORKER_THREADS": 1,
-    "WORKER_POLL_SECONDS": 2.0,
-    "RECOGNIZER": "real",
-    "FAKE_RECOGNIZER_DELAY": 0.0,
-    "JOB_SWEEP_SECONDS": 30,
-}
+# What run_job and the queues fall back on when handed a partial config (core.settings).
+DEFAULTS = {key: default(key) for key in (
+    "JOB_LEASE_SECONDS", "JOB_MAX_ATTEMPTS", "WORKER_THREADS", "WORKER_POLL_SECONDS", "RECOGNIZER",
+    "FAKE_RECOGNIZER_DELAY", "JOB_SWEEP_SECONDS",
+)}
 
 _config: dict[str, Any] = {}
 _queue: Optional["JobQueue"] = None
@@ -82,7 +79,7 @@ def settings(config: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     if config is not None:
         return {**DEFAULTS, **dict(config)}
     if not _config:
-        raise RuntimeError("jobs.operations is not configured: call webapp.create_app() or jobs.configure(config)")
+        raise RuntimeError("jobs.operations is not configured: call ops.compose.bootstrap(config) or jobs.configure(config)")
     return _config
 
 
@@ -98,7 +95,7 @@ def set_active_queue(queue: Optional[JobQueue]) -> None:
 # JobQueue backends by MINXIN_QUEUE; "module:Class", imported when chosen.
 QUEUE_BACKENDS = {
     "embedded": "jobs.operations:EmbeddedQueue",
-    "celery": "jobs.queue_celery:CeleryQueue",
+    "celery": "jobs.celery_app:CeleryQueue",
 }
 
 
@@ -307,18 +304,18 @@ def recognizer_for(conf: Mapping[str, Any]) -> Callable[..., Any]:
         return run_fake
 
     def run_real(paths, kind, progress, vocabulary=()):
+        from recognize.options import PageOptions, SpeechOptions
         from recognize.pipeline import transcribe_files
 
         options: dict[str, Any] = {}
         if kind == "audio":
-            if conf.get("SPEECH_ENGINE"):
-                options["engine"] = conf["SPEECH_ENGINE"]
-            if conf.get("SPEECH_MODEL"):
-                options["model"] = conf["SPEECH_MODEL"]
+            options["speech"] = SpeechOptions.from_config(conf)
             if conf.get("MAX_AUDIO_SECONDS"):
                 options["max_seconds"] = conf["MAX_AUDIO_SECONDS"]
             if vocabulary:
                 options["vocabulary"] = vocabulary
+        else:
+            options["pages"] = PageOptions.from_config(conf)
         return transcribe_files(paths, kind, progress=progress, **options)
 
     return run_real

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-import os
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -23,26 +22,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.clock import china_today
+from core.settings import config_value
 from ledger.models import LedgerItem
-from org.models import OrgUnit
 from ledger.states import ACTIVE, STATUS_LABELS
+from org.models import OrgUnit
 
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 DUE_SOON_DAYS = 3
 
 
 def local_today(now: Optional[dt.datetime] = None) -> dt.date:
-    """Today's date in the county (UTC+8)."""
-    if now is None:
-        from core.clock import fixed_date
-
-        fixed = fixed_date()
-        if fixed is not None:
-            return fixed
-    now = now or dt.datetime.now(dt.timezone.utc)
-    if now.tzinfo is None:  # naive datetimes in this code base are UTC
-        now = now.replace(tzinfo=dt.timezone.utc)
-    return now.astimezone(CST).date()
+    """Today's date in the county (core.clock.china_today)."""
+    return china_today(now)
 
 
 @lru_cache(maxsize=4096)  # a dashboard asks about the same few weeks for thousands of items
@@ -172,33 +163,30 @@ class MemoryChannel:
         self.sent.append((tuple(recipients), subject, body))
 
 
-def _cfg(config: Mapping, key: str, default: str = "") -> str:
-    value = config.get(key)
-    if value in (None, ""):
-        value = os.environ.get("MINXIN_" + key, default)
-    return str(value)
+def _starttls(value) -> bool:
+    return value is True or str(value) in ("1", "true", "yes")
 
 
 def channel_from_config(config: Mapping) -> Optional[NotificationChannel]:
-    """SMTP when SMTP_HOST is set (SMTP_PORT, SMTP_FROM, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS,
-    from the app config or MINXIN_* environment variables); None when no channel is configured."""
-    host = _cfg(config, "SMTP_HOST")
+    """SMTP when SMTP_HOST is set (SMTP_PORT, SMTP_FROM, SMTP_USER, SMTP_PASSWORD, SMTP_STARTTLS
+    of the app config, core.settings: MINXIN_SMTP_*); None when no channel is configured."""
+    host = str(config_value(config, "SMTP_HOST"))
     if not host:
         return None
     return SMTPChannel(
         host=host,
-        port=int(_cfg(config, "SMTP_PORT", "25")),
-        sender=_cfg(config, "SMTP_FROM", "minxin@localhost"),
-        username=_cfg(config, "SMTP_USER"),
-        password=_cfg(config, "SMTP_PASSWORD"),
-        starttls=_cfg(config, "SMTP_STARTTLS", "0") in ("1", "true", "yes"),
+        port=int(config_value(config, "SMTP_PORT")),
+        sender=str(config_value(config, "SMTP_FROM")),
+        username=str(config_value(config, "SMTP_USER")),
+        password=str(config_value(config, "SMTP_PASSWORD")),
+        starttls=_starttls(config_value(config, "SMTP_STARTTLS")),
     )
 
 
 def recipients_from_config(config: Mapping) -> dict[str, list[str]]:
     """NOTIFY_RECIPIENTS: a dict unit name -> addresses, or the text
-    "古楼子乡=a@x,b@y;宽甸县=c@z" (also from MINXIN_NOTIFY_RECIPIENTS)."""
-    raw = config.get("NOTIFY_RECIPIENTS") or os.environ.get("MINXIN_NOTIFY_RECIPIENTS", "")
+    "古楼子乡=a@x,b@y;宽甸县=c@z" (MINXIN_NOTIFY_RECIPIENTS)."""
+    raw = config_value(config, "NOTIFY_RECIPIENTS")
     if isinstance(raw, Mapping):
         return {k: list(v) for k, v in raw.items()}
     out: dict[str, list[str]] = {}

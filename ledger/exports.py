@@ -21,7 +21,7 @@ from typing import BinaryIO, Iterable, Iterator, Optional, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ledger.deadlines import CST
+from core.clock import to_china_date
 from diary.models import DiaryEntry
 from ledger.models import LedgerItem
 from org.models import OrgUnit, User
@@ -49,7 +49,7 @@ def neutralise(value):
 def _local_date(value: Optional[dt.datetime]) -> Optional[dt.date]:
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc).astimezone(CST).date()
+    return to_china_date(value)
 
 
 # --- PII --------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
-import os
 import smtplib
 import urllib.request
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.settings import config_value, default
 from ledger.deadlines import (
     NotificationChannel,
     channel_from_config,
@@ -43,18 +43,16 @@ from ledger.models import DeadlineExtension, LedgerItem, Notification
 from org.models import OrgUnit
 from ledger.states import ACTIVE, STATUS_LABELS
 
-DEFAULT_SUPERVISE_AFTER = 3  # working days overdue before an item rises to the 督办 list
+# working days overdue before an item rises to the 督办 list
+DEFAULT_SUPERVISE_AFTER = default("SUPERVISE_AFTER_WORKING_DAYS")
 
 
-def _cfg(config: Mapping, key: str, default: str = "") -> str:
-    value = config.get(key)
-    if value in (None, ""):
-        value = os.environ.get("MINXIN_" + key, default)
-    return str(value)
+def _cfg(config: Mapping, key: str) -> str:
+    return str(config_value(config, key))
 
 
 def supervise_after(config: Mapping) -> int:
-    return int(_cfg(config, "SUPERVISE_AFTER_WORKING_DAYS", str(DEFAULT_SUPERVISE_AFTER)))
+    return int(config_value(config, "SUPERVISE_AFTER_WORKING_DAYS"))
 
 
 @dataclass
@@ -97,7 +95,7 @@ def routes_from_config(config: Mapping) -> list[Route]:
     smtp = channel_from_config(config)
     if smtp is not None:
         out.append(Route("email", smtp, recipients_from_config(config)))
-    sms_to = _parse_recipients(config.get("SMS_RECIPIENTS") or os.environ.get("MINXIN_SMS_RECIPIENTS", ""))
+    sms_to = _parse_recipients(config_value(config, "SMS_RECIPIENTS"))
     url = _cfg(config, "SMS_GATEWAY_URL")
     if url:
         out.append(Route("sms", HTTPGatewayChannel(url, token=_cfg(config, "SMS_GATEWAY_TOKEN")), sms_to))

@@ -15,13 +15,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.settings import config_value, default
 from ledger.deadlines import add_working_days, local_today
 from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition
 from org.models import OrgUnit
@@ -29,25 +29,18 @@ from org.scope import unit_ids_under
 from ledger.stats import _to_local, utc_bounds
 
 HANDLING = ("solve_now", "set_deadline", "escalate", "accept", "complete", "feedback", "merge")
-DEFAULT_RESPONSE_DAYS = 2
-
-
-def _cfg(config: Mapping, key: str, default: str) -> str:
-    value = config.get(key)
-    if value in (None, ""):
-        value = os.environ.get("MINXIN_" + key, default)
-    return str(value)
+DEFAULT_RESPONSE_DAYS = default("RESPONSE_WORKING_DAYS")
 
 
 @dataclass(frozen=True)
 class RateRules:
     response_working_days: int = DEFAULT_RESPONSE_DAYS
-    basic_satisfied_weight: float = 1.0
+    basic_satisfied_weight: float = default("BASIC_SATISFIED_WEIGHT")
 
     @classmethod
     def from_config(cls, config: Mapping) -> "RateRules":
-        return cls(int(_cfg(config, "RESPONSE_WORKING_DAYS", str(DEFAULT_RESPONSE_DAYS))),
-                   float(_cfg(config, "BASIC_SATISFIED_WEIGHT", "1")))
+        return cls(int(config_value(config, "RESPONSE_WORKING_DAYS")),
+                   float(config_value(config, "BASIC_SATISFIED_WEIGHT")))
 
 
 def outcome_of(tr: LedgerTransition) -> str:

@@ -16,6 +16,7 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.clock import CHINA_TZ, to_china_date
 from ledger.deadlines import local_today
 from ledger.ratings import Satisfaction, satisfaction
 from ledger.exports import month_range
@@ -31,12 +32,12 @@ DEFAULT_QUOTA = 4
 def utc_bounds(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
     """The month in CST as naive UTC datetimes [start, end)."""
     start, end = month_range(year, month)
-    shift = dt.timedelta(hours=8)
+    shift = CHINA_TZ.utcoffset(None)
     return dt.datetime.combine(start, dt.time()) - shift, dt.datetime.combine(end, dt.time()) - shift
 
 
 def _to_local(value: dt.datetime) -> dt.date:
-    return (value + dt.timedelta(hours=8)).date()
+    return to_china_date(value)
 
 
 @dataclass

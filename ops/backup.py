@@ -37,6 +37,8 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from core.settings import child_environment
+
 FORMAT = "minxin-backup/1"
 MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite"
@@ -112,9 +114,7 @@ def _need(tool: str) -> str:
 
 def _pg_env_and_dsn(url: str) -> tuple[dict, str]:
     u = make_url(url)
-    env = dict(os.environ)
-    if u.password:
-        env["PGPASSWORD"] = u.password
+    env = child_environment(**({"PGPASSWORD": u.password} if u.password else {}))
     dsn = u.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     return env, dsn
 

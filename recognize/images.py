@@ -9,7 +9,8 @@ message for the user (Chinese first), never as a crash of the worker:
   picture that recognition works on; the original file is never modified.
 
 Pillow's decompression-bomb limit is set explicitly here (`MAX_IMAGE_PIXELS`), and anything
-above it is refused, not just warned about. Files over `max_image_bytes()` are refused too.
+above it is refused, not just warned about. Files over `max_bytes` are refused too (the
+caller's limit: MAX_IMAGE_BYTES of the settings, MINXIN_MAX_IMAGE_BYTES; 30 MiB by default).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+from recognize.options import PageOptions
 from recognize.transcript import RecognitionError
 
 try:  # HEIC/HEIF from iPhones
@@ -38,7 +40,7 @@ Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 # tight crop of one line is often under 32 pixels high; recognition upscales it).
 MIN_SIDE = 8
 MIN_LONG_SIDE = 16
-DEFAULT_MAX_BYTES = 30 * 1024 * 1024
+DEFAULT_MAX_BYTES = PageOptions.max_image_bytes
 
 MEDIA_TYPES = {
     "JPEG": "image/jpeg",
@@ -51,14 +53,6 @@ MEDIA_TYPES = {
 # Pillow raises these for malformed data; none of them may escape as a crash.
 _DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, IndexError, KeyError, TypeError,
                   MemoryError, Image.DecompressionBombError)
-
-
-def max_image_bytes() -> int:
-    """Largest upload accepted, from `MINXIN_MAX_IMAGE_BYTES` (default 30 MiB)."""
-    try:
-        return int(os.environ.get("MINXIN_MAX_IMAGE_BYTES", DEFAULT_MAX_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_BYTES
 
 
 def _sniff(data: bytes) -> str | None:
@@ -83,11 +77,11 @@ def _describe(data: bytes) -> str:
     return "不支持的图片格式，请上传 JPEG、PNG、WebP 或 HEIC (unsupported image format)"
 
 
-def _open(data: bytes) -> tuple[Image.Image, str]:
+def _open(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Image.Image, str]:
     """Open the header, checking type and size; nothing is decoded yet."""
-    if len(data) > max_image_bytes():
+    if len(data) > max_bytes:
         raise RecognitionError(
-            f"图片文件过大：{len(data) // (1024 * 1024)} MB，上限 {max_image_bytes() // (1024 * 1024)} MB "
+            f"图片文件过大：{len(data) // (1024 * 1024)} MB，上限 {max_bytes // (1024 * 1024)} MB "
             "(image file too large)"
         )
     media = _sniff(data)
@@ -121,13 +115,13 @@ def _open(data: bytes) -> tuple[Image.Image, str]:
     return img, MEDIA_TYPES[img.format]
 
 
-def check_image(data: bytes) -> str:
+def check_image(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """Cheap validation for intake: the media type, or RecognitionError.
 
     Reads the header only (format, dimensions, pixel limit, size limit); a JPEG must also
     end with its end-of-image marker, which catches uploads cut off in transit.
     """
-    img, media = _open(data)
+    img, media = _open(data, max_bytes)
     if media == "image/jpeg" and b"\xff\xd9" not in data[-1024:]:
         raise RecognitionError("无法解码图片：JPEG 文件不完整，可能上传中断 (truncated JPEG)")
     # A PNG ends with its IEND chunk (trailing bytes, e.g. an appended archive, are tolerated).
@@ -137,24 +131,24 @@ def check_image(data: bytes) -> str:
     return media
 
 
-def read_file(path: str | Path) -> bytes:
+def read_file(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The bytes of an image file, refusing files over the size limit before reading them."""
     try:
         size = os.path.getsize(path)
-        if size > max_image_bytes():
+        if size > max_bytes:
             raise RecognitionError(f"图片文件过大：{size // (1024 * 1024)} MB (image file too large)")
         return Path(path).read_bytes()
     except OSError as exc:
         raise RecognitionError(f"无法读取图片文件 (cannot read image file: {exc.strerror})") from None
 
 
-def load_image(source: str | Path | bytes) -> Image.Image:
+def load_image(source: str | Path | bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Image.Image:
     """Decode fully into an upright RGB picture (EXIF orientation applied).
 
     The original file is not touched; the returned image is a new, normalized copy.
     """
-    data = read_file(source) if isinstance(source, (str, Path)) else source
-    img, _media = _open(data)
+    data = read_file(source, max_bytes) if isinstance(source, (str, Path)) else source
+    img, _media = _open(data, max_bytes)
     try:
         img.load()
         upright = ImageOps.exif_transpose(img)

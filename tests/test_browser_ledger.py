@@ -184,12 +184,16 @@ def test_ledger_journey_with_deadlines_reminders_and_rates_in_chromium(tmp_path,
         sink.server_close()
 
     # What the pages said, against the ledger itself.
-    from core import db
+    from core import clock as ledger_clock, db
     from ledger import rates, workflow as wf
     from ledger.deadlines import local_today
     from ledger.models import LedgerItem
     from org.models import OrgUnit
     from sqlalchemy import select
+
+    # The drill's date in this process too, as the composition root hands it to the servers.
+    monkeypatch.setattr(ledger_clock, "_clock_file", None)
+    ledger_clock.use_file(str(clock))
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     try:

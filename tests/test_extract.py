@@ -190,11 +190,15 @@ def test_category_keywords(problem, category):
 
 
 def test_category_table_extends_from_a_county_file(tmp_path, monkeypatch):
+    from recognize.extract import category
+
     text = "今天走访村民李树，他反映家里的参园被野猪拱了。"
     assert extract_entry(text, NOW).category == "其他"
     cfg = tmp_path / "keywords.json"
     cfg.write_text(json.dumps({"农业技术": {"参园": 3, "野猪": 2}}, ensure_ascii=False), encoding="utf-8")
-    monkeypatch.setenv("MINXIN_CATEGORY_KEYWORDS", str(cfg))
+    # MINXIN_CATEGORY_KEYWORDS, handed in by the composition root
+    monkeypatch.setattr(category, "_keywords_file", None)
+    category.use_keywords_file(str(cfg))
     assert extract_entry(text, NOW).category == "农业技术"
     model = load_model(str(cfg))
     assert model.keywords["饮水"]["自来水"] > 0  # built-in words are kept

@@ -309,7 +309,6 @@ def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_pat
     from jobs.models import Job
     from webapp.cli import cli
 
-    monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path / "empty-model-cache"))
     import recognize.handwriting as hw
 
     if fault == "wheel not installed":
@@ -323,7 +322,8 @@ def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_pat
         monkeypatch.setattr(hw, "_wheel_dir", lambda: broken)
         missing_hint = str(broken / hw.ONNX_FILES[hw.DET_MODEL])
     monkeypatch.setattr(hw, "_engine", None)
-    real = {**app.config, "RECOGNIZER": "real", "JOB_MAX_ATTEMPTS": 2}
+    real = {**app.config, "RECOGNIZER": "real", "JOB_MAX_ATTEMPTS": 2,
+            "MODEL_CACHE": str(tmp_path / "empty-model-cache")}
     capture = ingest(session, get_storage(app.config), users["cadre_a"], [("page.png", Media.image("PNG", 77,
                                                                                                   (64, 64)))])
     job = jobs.enqueue_recognition(session, capture, max_attempts=2)

@@ -81,15 +81,20 @@ def test_truncated_jpeg_refused_by_check_and_by_decoding():
         images.load_image(cut)
 
 
-def test_file_size_limit_is_configurable(monkeypatch, tmp_path):
+def test_file_size_limit_is_configurable(tmp_path):
+    from core.settings import Settings
+    from recognize.options import PageOptions
+
     data = _encode(_marked(), "PNG")
-    monkeypatch.setenv("MINXIN_MAX_IMAGE_BYTES", str(len(data) - 1))
+    limit = PageOptions.from_config(Settings.from_env({"MINXIN_MAX_IMAGE_BYTES": str(len(data) - 1)}).as_config())
+    assert limit.max_image_bytes == len(data) - 1
+    assert images.check_image(data) == "image/png"  # under the default 30 MiB
     with pytest.raises(RecognitionError, match="过大"):
-        images.check_image(data)
+        images.check_image(data, limit.max_image_bytes)
     path = tmp_path / "p.png"
     path.write_bytes(data)
     with pytest.raises(RecognitionError, match="过大"):
-        images.load_image(path)
+        images.load_image(path, limit.max_image_bytes)
 
 
 def test_missing_file_is_a_recognition_error(tmp_path):

@@ -53,15 +53,14 @@ def test_v5_dictionary_drops_blank_and_trailing_space():
     assert "民" in chars and "心" in chars
 
 
-def test_model_folders_built_once(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path / "models"))
-    dirs = handwriting.ensure_models()
+def test_model_folders_built_once(tmp_path):
+    dirs = handwriting.ensure_models(tmp_path / "models")
     assert set(dirs) == {handwriting.DET_MODEL, handwriting.REC_MODEL, handwriting.ORI_MODEL}
     for folder in dirs.values():
         assert folder.parent == tmp_path / "models"
         assert (folder / "inference.onnx").stat().st_size > 1_000_000
         assert "model_name" in (folder / "inference.yml").read_text(encoding="utf-8")
     before = {name: (d / "inference.onnx").stat().st_mtime_ns for name, d in dirs.items()}
-    again = handwriting.ensure_models()
+    again = handwriting.ensure_models(tmp_path / "models")
     assert {name: (d / "inference.onnx").stat().st_mtime_ns for name, d in again.items()} == before
     assert not [p for p in (tmp_path / "models").iterdir() if p.name.startswith(".")]

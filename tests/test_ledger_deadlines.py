@@ -171,7 +171,7 @@ def test_daily_job_emails_each_unit_through_smtp(county, smtp_server):
     assert ev.after["overdue"] == 1 and ev.after["due_soon"] == 2 and sorted(ev.after["sent"]) == ["南荒沟村", "步达远村"]
 
 
-def test_daily_job_reports_unreachable_server_and_missing_recipients(county, monkeypatch):
+def test_daily_job_reports_unreachable_server_and_missing_recipients(county):
     c = county
     _deadline_items(c)
     dead = deadlines.SMTPChannel("127.0.0.1", port=1, timeout=2)
@@ -183,7 +183,10 @@ def test_daily_job_reports_unreachable_server_and_missing_recipients(county, mon
     result = deadlines.run_daily(c.session, today=dt.date(2024, 2, 1), channel=memory,
                                  recipients={"南荒沟村": ["a@x.example"]})
     assert result.unaddressed == ["步达远村"] and len(memory.sent) == 1
-    monkeypatch.delenv("MINXIN_SMTP_HOST", raising=False)
     assert deadlines.channel_from_config({"SMTP_HOST": ""}) is None
-    monkeypatch.setenv("MINXIN_SMTP_PORT", "2525")
-    assert deadlines.channel_from_config({"SMTP_HOST": "mail.example"}) == deadlines.SMTPChannel("mail.example", 2525)
+    assert deadlines.channel_from_config({"SMTP_HOST": "mail.example"}) == deadlines.SMTPChannel("mail.example", 25)
+    # MINXIN_SMTP_* reach the channel through the settings' config (core.settings)
+    from core.settings import Settings
+
+    config = Settings.from_env({"MINXIN_SMTP_HOST": "mail.example", "MINXIN_SMTP_PORT": "2525"}).as_config()
+    assert deadlines.channel_from_config(config) == deadlines.SMTPChannel("mail.example", 2525)

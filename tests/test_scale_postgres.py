@@ -175,7 +175,7 @@ def test_sweeper_resubmits_a_dead_workers_job_and_it_completes_once(app, session
     from jobs import operations as jobs
     from core.clock import utcnow
     from jobs.models import Job
-    from jobs.queue_celery import backoff_seconds, jobs_to_resubmit, sweep
+    from jobs.sweeper import backoff_seconds, jobs_to_resubmit, sweep
 
     cap_dead = _ingest(app, session, users["cadre_a"], [("dead.wav", make_wav(21))])
     cap_live = _ingest(app, session, users["cadre_a"], [("live.wav", make_wav(22))])
@@ -217,7 +217,7 @@ def test_sweeper_resubmits_a_dead_workers_job_and_it_completes_once(app, session
 def test_sweeper_resends_stale_queued_jobs_only_after_the_grace(app, session, users):
     from jobs import operations as jobs
     from core.clock import utcnow
-    from jobs.queue_celery import jobs_to_resubmit
+    from jobs.sweeper import jobs_to_resubmit
 
     cap = _ingest(app, session, users["cadre_b"], [("q.jpg", make_page(31))])
     job = jobs.enqueue_recognition(session, cap)
@@ -229,7 +229,7 @@ def test_sweeper_resends_stale_queued_jobs_only_after_the_grace(app, session, us
 
 
 def test_backoff_doubles_and_is_capped():
-    from jobs.queue_celery import BACKOFF_MAX_SECONDS, backoff_seconds
+    from jobs.sweeper import BACKOFF_MAX_SECONDS, backoff_seconds
 
     assert [backoff_seconds(a) for a in range(0, 5)] == [0.0, 2.0, 4.0, 8.0, 16.0]
     assert backoff_seconds(50) == BACKOFF_MAX_SECONDS

@@ -223,23 +223,21 @@ def test_demo_memo_in_samples_transcribes(capsys):
     assert cer(t.text.replace("3月12日", "三月十二日"), said) <= 0.35, t.text
 
 
-def test_missing_model_size_and_unknown_engine_are_clear(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path))
+def test_missing_model_size_and_unknown_engine_are_clear(tmp_path):
     with pytest.raises(weights.ModelUnavailable, match=r"^语音模型 small 未安装"):
-        weights.faster_whisper_dir("small")
+        weights.faster_whisper_dir("small", tmp_path)
     with pytest.raises(RecognitionError, match=r"^未知的语音识别引擎"):
         speech.get_engine("vosk")
 
 
-def test_base_model_folder_is_built_once_from_the_wheels(tmp_path, monkeypatch):
-    monkeypatch.setenv("MINXIN_MODEL_CACHE", str(tmp_path))
-    folder = weights.faster_whisper_dir("base")
+def test_base_model_folder_is_built_once_from_the_wheels(tmp_path):
+    folder = weights.faster_whisper_dir("base", tmp_path)
     assert folder == tmp_path / "faster-whisper-base"
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["config.json", "model.bin", "tokenizer.json", "vocabulary.txt"]
     stamp = (folder / "model.bin").stat().st_mtime_ns
-    assert weights.faster_whisper_dir("base") == folder
+    assert weights.faster_whisper_dir("base", tmp_path) == folder
     assert (folder / "model.bin").stat().st_mtime_ns == stamp
-    assert "base" in weights.installed_models()
+    assert "base" in weights.installed_models(tmp_path)
     # A folder path works as a model name too.
     assert weights.faster_whisper_dir(str(folder)) == folder

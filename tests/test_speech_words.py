@@ -73,12 +73,15 @@ def test_demo_memo_flags_the_misheard_township_word():
     assert sum(w["flagged"] for w in words) <= 0.3 * len(words)
 
 
-def test_flag_threshold_is_configurable(monkeypatch):
+def test_flag_threshold_is_configurable():
     clip = AUDIO / "BAC009S0764W0121.wav"
     assert not flagged_text(speech.transcribe_array(
         speech.decode_audio(clip), flag_threshold=0.0))
-    monkeypatch.setenv("MINXIN_SPEECH_FLAG_BELOW", "1.01")
-    t = speech.transcribe_audio(clip)
+    from core.settings import Settings
+    from recognize.options import SpeechOptions
+
+    options = SpeechOptions.from_config(Settings.from_env({"MINXIN_SPEECH_FLAG_BELOW": "1.01"}).as_config())
+    t = speech.transcribe_audio(clip, options=options)
     assert all(w["flagged"] for p in t.pieces for w in p.words)
 
 

@@ -1,13 +1,12 @@
 """The Flask application factory."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Optional
 
 from flask import Flask, request
 
 from core import db
+from ops import compose
 from webapp import config as config_module
 from webapp.extensions import babel, csrf, limiter, login_manager
 from webapp.locales import LOCALES, select_locale
@@ -34,14 +33,15 @@ NAV = (
 
 
 def create_app(test_config: Optional[dict] = None) -> Flask:
-    # The instance folder (database, secret key, originals): ./instance unless MINXIN_INSTANCE_PATH.
-    instance = os.environ.get("MINXIN_INSTANCE_PATH") or str(Path.cwd() / "instance")
-    app = Flask(__name__, instance_path=str(Path(instance).resolve()), instance_relative_config=True)
-    config_module.private_folder(Path(app.instance_path))
-    app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    # The settings (core.settings, MINXIN_*); the instance folder (database, keys, originals) is
+    # ./instance unless MINXIN_INSTANCE_PATH.
+    settings = compose.settings_from_environment()
+    app = Flask(__name__, instance_path=str(settings.instance_path), instance_relative_config=True)
+    app.config.from_mapping(config_module.from_settings(settings))
     if test_config:
         app.config.update(test_config)
-    config_module.check_production(app.config)
+    compose.check_production(app.config, settings)
+    app.extensions["minxin.settings"] = settings
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -52,23 +52,10 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     # A request may carry several files, each up to MAX_UPLOAD_BYTES (checked per file at intake).
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"] * 4 + 1024 * 1024
 
-    from core import audit
-
-    audit.use_key(app.config.get("AUDIT_KEY") or None)  # the audit chain's HMAC key, outside the database
-    engine = db.make_engine(app.config["DATABASE_URL"])
-    if engine.dialect.name == "sqlite":
-        from sqlalchemy import event
-
-        url = app.config["DATABASE_URL"]
-        config_module.private_sqlite_file(url)  # one an earlier version left 0644
-        event.listen(engine, "connect", lambda *_a: config_module.private_sqlite_file(url))
-    db.bind(engine)
-    app.extensions["minxin.engine"] = engine
-
-    from jobs import operations as jobs
-
-    # The settings run_job reads (recognizer, storage, leases) and the queue enqueue hands to.
-    jobs.configure(app.config)
+    # Audit key, database, clock, extractor models, job queue: the same wiring as a Celery worker's.
+    runtime = compose.bootstrap(app.config)
+    app.extensions["minxin.engine"] = runtime.engine
+    app.extensions["minxin.runtime"] = runtime
 
     login_manager.init_app(app)
     csrf.init_app(app)

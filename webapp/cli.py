@@ -1,7 +1,8 @@
 """The `minxin` command line: set up, add people and places, ingest, run, demo.
 
-Every command reads its configuration from the environment (MINXIN_*), with the instance
-folder at ./instance unless MINXIN_INSTANCE_PATH says otherwise.
+Every command gets its configuration from the composition root (core.compose: the settings of
+core.settings, MINXIN_*), with the instance folder at ./instance unless MINXIN_INSTANCE_PATH says
+otherwise.
 """
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 import secrets
 import sys
 import time
@@ -301,7 +301,7 @@ def serve(host: str, port: int, no_worker: bool) -> None:
 def _serve(app, host: str, port: int, worker: bool = True) -> None:
     from werkzeug.serving import run_simple
 
-    if host in LOOPBACK and os.environ.get("MINXIN_INSECURE_COOKIES") is None:
+    if host in LOOPBACK and app.extensions["minxin.settings"].insecure_cookies is None:
         # Plain HTTP on this machine only: cookies cannot be marked Secure, or login would not stick.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
     queue = _start_embedded_worker(app) if worker else None
@@ -390,13 +390,20 @@ def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[st
     kind = kinds.pop()
     if kind == "audio" and len(files) > 1:
         _fail("一次只能识别一段录音 (one recording at a time)", code=2)
-    options = {}
+    from ops.compose import settings_from_environment
+    from recognize.options import PageOptions, SpeechOptions
+
+    config = settings_from_environment().as_config()
+    options: dict = {}
     if kind == "audio":
+        options["speech"] = SpeechOptions.from_config(config)
         if engine:
             options["engine"] = engine
         if model:
             options["model"] = model
-    if os.environ.get("MINXIN_RECOGNIZER") == "fake":
+    else:
+        options["pages"] = PageOptions.from_config(config)
+    if config["RECOGNIZER"] == "fake":
         from recognize.fake import transcribe_files
     else:
         from recognize.pipeline import transcribe_files

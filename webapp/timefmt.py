@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
-DEFAULT_ZONE = "Asia/Shanghai"
+from core.settings import default
+
+DEFAULT_ZONE = default("TIMEZONE")  # Asia/Shanghai
 FORMATS = {"full": "%Y-%m-%d %H:%M", "short": "%m-%d %H:%M", "date": "%Y-%m-%d", "time": "%H:%M"}
 
 

@@ -1,11 +1,10 @@
 """Alembic environment: the models' metadata, batch mode on SQLite (ALTER TABLE is limited there)."""
 from __future__ import annotations
 
-import os
-
 from alembic import context
 
 from core.db import Base, import_all_models, make_engine
+from core.settings import Settings
 
 import_all_models()  # registers every area's tables on Base.metadata
 
@@ -14,10 +13,9 @@ target_metadata = Base.metadata
 
 
 def _url() -> str:
-    url = config.get_main_option("sqlalchemy.url") or os.environ.get("MINXIN_DATABASE_URL")
-    if not url:
-        raise RuntimeError("no database URL: set MINXIN_DATABASE_URL or run `minxin init`")
-    return url
+    # The URL `minxin init` gives, else the settings' (MINXIN_DATABASE_URL, or the SQLite file of
+    # the instance folder, as the app would use).
+    return config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
 
 
 def run_migrations_offline() -> None:

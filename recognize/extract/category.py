@@ -6,9 +6,9 @@ and 农药 for 农业技术, not for a 药 of 医疗卫生).  Keywords found in 
 three times, in the plan one and a half times, elsewhere once.  The category with the
 highest score wins; with no keyword at all the entry is 其他.
 
-Extending: a JSON file named by the environment variable ``MINXIN_CATEGORY_KEYWORDS`` (or
-passed to :func:`load_model`) of the form ``{"饮水": {"水窖": 2, "吃水难": 3}, "其他": {}}``
-adds keywords or changes weights (weight 0 removes a keyword).  ``{"replace": true,
+Extending: a JSON file (the county's, named by ``MINXIN_CATEGORY_KEYWORDS`` and handed in by
+the composition root through :func:`use_keywords_file`, or passed to :func:`load_model`) of
+the form ``{"饮水": {"水窖": 2, "吃水难": 3}, "其他": {}}`` adds keywords or changes weights (weight 0 removes a keyword).  ``{"replace": true,
 "categories": {...}}`` replaces the built-in table instead of extending it.  A keyword may
 also be listed under ``"ignore"``: it is consumed by the scan but counts for nothing (e.g.
 思路 so its 路 is not a road).
@@ -113,10 +113,19 @@ def _merge(base: dict[str, dict[str, float]], extra: dict) -> tuple[dict[str, di
     return merged, ignore
 
 
+_keywords_file: Optional[str] = None
+
+
+def use_keywords_file(path: Optional[str]) -> None:
+    """The county's keyword file for this process (None: the built-in table alone)."""
+    global _keywords_file
+    _keywords_file = str(path) if path else None
+
+
 def load_model(path: Optional[str] = None) -> CategoryModel:
     keywords = {k: dict(v) for k, v in DEFAULT_KEYWORDS.items()}
     ignore = list(DEFAULT_IGNORE)
-    path = path if path is not None else os.environ.get("MINXIN_CATEGORY_KEYWORDS")
+    path = path if path is not None else _keywords_file
     if path:
         with open(path, encoding="utf-8") as fh:
             extra = json.load(fh)
@@ -131,7 +140,7 @@ def _cached(path: Optional[str], mtime: float) -> CategoryModel:
 
 
 def default_model() -> CategoryModel:
-    """The built-in table plus the county's file from MINXIN_CATEGORY_KEYWORDS (cached)."""
-    path = os.environ.get("MINXIN_CATEGORY_KEYWORDS") or None
+    """The built-in table plus the county's file (`use_keywords_file`; cached)."""
+    path = _keywords_file
     mtime = os.path.getmtime(path) if path and os.path.exists(path) else 0.0
     return _cached(path, mtime)

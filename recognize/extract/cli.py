@@ -35,6 +35,10 @@ def _parse_now(ctx, param, value):
               help="a county's learned model (instance/extractor/county-N.pkl, from minxin train-extractor)")
 def extract_command(now, as_json, gazetteer_path, model_path):
     """Read a transcript from standard input and print the diary entry fields."""
+    from core.settings import Settings
+    from recognize.extract import category
+
+    category.use_keywords_file(Settings.from_env().category_keywords)  # MINXIN_CATEGORY_KEYWORDS
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     text = text.lstrip("\ufeff")

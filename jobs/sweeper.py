@@ -39,32 +39,6 @@ def backoff_seconds(attempts: int, base: float = BACKOFF_BASE_SECONDS, cap: floa
     return min(cap, base * (2 ** (attempts - 1)))
 
 
-class CeleryQueue:
-    """`submit(job_id, queue_name)` sends the job id to the Celery queue of that name."""
-
-    name = "celery"
-
-    def __init__(self, config: Mapping) -> None:
-        from jobs import celery_app
-
-        self.config = config
-        self.celery = celery_app.configure(config)
-
-    def submit(self, job_id: int, queue_name: str = "speech", countdown: Optional[float] = None) -> None:
-        from jobs.celery_app import recognize_capture
-
-        if queue_name not in QUEUES:
-            raise ValueError(f"unknown queue {queue_name!r}; use one of {QUEUES}")
-        recognize_capture.apply_async(args=[int(job_id)], queue=queue_name, countdown=countdown or None)
-
-    # EmbeddedQueue has these; Celery workers are separate processes, so nothing to do here.
-    def start(self) -> None:  # pragma: no cover - symmetry with EmbeddedQueue
-        return None
-
-    def stop(self, timeout: float = 0) -> None:  # pragma: no cover
-        return None
-
-
 def jobs_to_resubmit(session: Session, *, now: Optional[dt.datetime] = None, stale_queued_seconds: float = 600) -> list[Job]:
     """Jobs no live worker holds: `running` with an expired lease (the worker died), and
     `queued` for longer than `stale_queued_seconds` (the message was lost)."""
