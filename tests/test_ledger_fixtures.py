@@ -12,11 +12,11 @@ from sqlalchemy.pool import StaticPool
 
 from ledger.db import Base
 from ledger.models import DiaryEntry, OrgUnit, User
-from recognize.extract.places import KUANDIAN_DEMO_UNITS
+from ledger.demo_county import load as load_demo_county
 
 TODAY = dt.date(2024, 3, 10)
 
-UNITS = KUANDIAN_DEMO_UNITS
+UNITS = load_demo_county().units
 PEOPLE = {
     "cadre_a": ("李春生", "cadre", "南荒沟村"),
     "cadre_b": ("王秀英", "cadre", "大古岭村"),
