@@ -27,3 +27,14 @@ def test_a_broken_county_is_refused_naming_the_entry(data, says):
     with pytest.raises(ValueError, match=says):
         parse(data)
 
+
+def test_the_app_fixtures_and_the_county_fixture_hold_the_same_county(org, users, county):
+    def tree(units):
+        return sorted((u.name, u.level, u.parent.name if u.parent else None) for u in units.values())
+
+    def people(by_login):
+        return sorted((login, u.display_name, u.role, u.org_unit.name) for login, u in by_login.items())
+
+    assert tree(org) == tree(county.units) == sorted(load().units)
+    assert people(users) == people(county.users)
+    assert len(users) == 6

@@ -13,7 +13,7 @@ from ledger import deadlines, evaluation, notifications, rates, recurring, repli
 from ledger.deadlines import MemoryChannel
 from ledger.models import AuditEvent, KeyProject, LedgerItem, Notification
 from ledger.users import DomainError
-from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import TODAY, make_entry
 
 
 def _open(c, text="南荒沟村3组道路冲毁，需要修复", cadre="cadre_a", **kw):

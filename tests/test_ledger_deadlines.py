@@ -12,7 +12,7 @@ import pytest
 
 from ledger import deadlines, workflow as wf
 from ledger.models import AuditEvent, LedgerItem
-from test_ledger_fixtures import county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import make_entry
 
 
 def _item(status="in_progress", deadline=None):

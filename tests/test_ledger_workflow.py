@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ledger import workflow as wf
 from ledger.models import AuditEvent, KeyProject, LedgerTransition
 from ledger.users import DomainError
-from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import TODAY, make_entry
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)
 

@@ -18,7 +18,7 @@ from ledger import publication, workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import AuditEvent, ItemPublication, LedgerItem
 from recognize.pii import _copy
-from test_ledger_fixtures import make_entry
+from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
 
