@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from ops.demo_county import load as load_demo_county  # noqa: E402
 from recognize.extract import Gazetteer, extract_entry  # noqa: E402
 from recognize.extract.learn import char_f1  # noqa: E402  (the model's own scoring is the bench's)
 from recognize.pii import redact  # noqa: E402
@@ -161,7 +162,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", type=Path, action="append", default=[], help="also score this JSONL file")
     ap.add_argument("--no-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
-    gazetteer = None if args.no_gazetteer else Gazetteer.default()
+    gazetteer = None if args.no_gazetteer else Gazetteer(units=load_demo_county().units)
     extract_entry("预热", "2024-01-01T00:00:00", gazetteer)  # imports and caches out of the timing
     dev = shared_dir() / "eval" / "extraction_dev.jsonl"
     pool: list[dict] = []

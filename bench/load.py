@@ -145,21 +145,24 @@ def seed(url: str, ledger_items: int) -> None:
 
     from core import db
     from ops.migrate import upgrade
+    from ops.demo_county import load as load_demo_county
+    from ops.demo import add_demo_units
     from core.clock import utcnow
     from ledger.models import LedgerItem
-    from org.users import add_org_unit, create_user
+    from org.users import create_user
 
     upgrade(url)
     engine = db.make_engine(url)
     from sqlalchemy.orm import Session
 
     with Session(engine) as s:
-        county = add_org_unit(s, "宽甸县", "county")
-        towns = [add_org_unit(s, n, "township", county) for n in ("古楼子乡", "步达远镇")]
-        villages = [add_org_unit(s, n, "village", towns[i // 2])
-                    for i, n in enumerate(("南荒沟村", "大古岭村", "步达远村", "石柱子村"))]
-        create_user(s, "cadre", PASSWORD, "李春生", "cadre", villages[0])
-        create_user(s, "admin", PASSWORD, "刘志强", "admin", county)
+        units = add_demo_units(s)
+        villages = [u for u in units.values() if u.level == "village"]
+        # the demo's first cadre and its admin, under the bench's own logins
+        people = load_demo_county().people
+        for login, role in (("cadre", "cadre"), ("admin", "admin")):
+            person = next(p for p in people if p.role == role)
+            create_user(s, login, PASSWORD, person.name, role, units[person.unit])
         s.commit()
         village_ids = [v.id for v in villages]
     categories = ("道路桥梁", "饮水", "住房", "产业发展", "医疗卫生", "其他")

@@ -27,7 +27,8 @@ class Base(DeclarativeBase):
 # Each area keeps its tables beside it; their relationships name each other by string, so every
 # area's models must be loaded before the first query. Loading them by name keeps core/ below
 # the areas in the import graph (Indico's import_all_models does the same).
-MODEL_MODULES = ("org.models", "capture.models", "diary.models", "ledger.models", "jobs.models", "core.models")
+MODEL_MODULES = ("org.models", "capture.models", "diary.models", "ledger.models", "jobs.models", "core.models",
+                 "capture.states")  # the states module's guard listeners go with the tables they guard
 
 
 def import_all_models() -> None:

@@ -16,9 +16,12 @@ from sqlalchemy.orm import Session
 from diary import entries, review
 from ledger import ratings, workflow as wf
 from ledger.deadlines import local_today
+from ops.demo_county import DemoCounty, load as load_demo_county
+from core.clock import utcnow
 from diary.models import DiaryEntry
 from ledger.models import LedgerItem
 from org.models import OrgUnit, User
+from org.users import add_org_unit
 
 Units = Union[Mapping[str, OrgUnit], Iterable[OrgUnit]]
 Users = Union[Mapping[str, User], Iterable[User]]
@@ -34,6 +37,16 @@ _PROBLEMS = [
     ("{v}卫生室缺少常用药", "医疗卫生", "", "陈国强", ""),
     ("{v}草莓大棚技术指导需求", "农业技术", "5组", "周玉梅", "13188881234"),
 ]
+
+
+def add_demo_units(session: Session, county: Optional[DemoCounty] = None) -> dict[str, OrgUnit]:
+    """The demo county's org units by name, created through add_org_unit (audited; a unit
+    already there is kept), in the data file's order."""
+    county = county or load_demo_county()
+    units: dict[str, OrgUnit] = {}
+    for unit in county.units:
+        units[unit.name] = add_org_unit(session, unit.name, unit.level, units[unit.parent] if unit.parent else None)
+    return units
 
 
 def _as_list(objs) -> list:

@@ -8,21 +8,13 @@ import sqlite3
 import threading
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
-from tests.hostile.support import Media, cheap_scrypt, close_app, make_app  # noqa: F401
+from tests.hostile.support import Media
 
 TABLES = ("org_units", "users", "captures", "capture_files", "transcripts", "transcript_pieces", "diary_entries",
           "ledger_items", "ledger_transitions", "jobs", "audit_events", "alembic_version")
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch, migrated_db):
-    app = make_app(tmp_path, monkeypatch, migrated_db)
-    yield app
-    close_app(app)
 
 
 def rows(db_path: Path) -> dict[str, list[tuple]]:

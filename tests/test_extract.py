@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from ops.demo_county import load as load_demo_county
 from recognize.extract import Extraction, Gazetteer, extract_entry
 from recognize.extract.category import CATEGORIES, load_model
 
 NOW = dt.datetime(2022, 1, 5, 19, 0)
-GAZ = Gazetteer.default()
+GAZ = Gazetteer(units=load_demo_county().units)
 ROOT = Path(__file__).resolve().parents[1]
 
 LABELLED = (

@@ -10,10 +10,11 @@ import itertools
 
 import pytest
 
+from ops.demo_county import load as load_demo_county
 from recognize.extract import Gazetteer, extract_entry, learn
 
 NOW = "2025-09-03T18:00:00"
-GAZ = Gazetteer.default()
+GAZ = Gazetteer(units=load_demo_county().units)
 
 _PEOPLE = ["关玉山", "单福海", "衣秀琴", "隋长林", "鞠淑华", "栾德顺", "迟凤英", "宫喜才"]
 _WILD = [

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from ops.demo_county import load as load_demo_county
 from recognize.extract import Gazetteer, extract_entry, vocab
 from recognize.pii import redact
 
 NOW = "2025-06-10T18:00:00"
-GAZ = Gazetteer.default()
+GAZ = Gazetteer(units=load_demo_county().units)
 
 
 def ex(text):

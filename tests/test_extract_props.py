@@ -4,10 +4,11 @@ import datetime as dt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ops.demo_county import load as load_demo_county
 from recognize.extract import Gazetteer, extract_entry
 from recognize.pii import find_pii, redact
 
-GAZ = Gazetteer.default()
+GAZ = Gazetteer(units=load_demo_county().units)
 WORDS = [
     "时间：", "地点：", "受访对象：", "反映问题：", "解决思路：", "心得体会：", "问题", "思路", "体会", "对象",
     "今天上午", "昨天", "上周五", "腊月二十二", "正月初八", "三月十号", "2023年5月6日", "2023.5.6", "五月二十号下午",

@@ -24,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.hostile.counts import report
-from tests.hostile.support import (PASSWORD, Media, cheap_scrypt, chain_problems, close_app, data_files,  # noqa: F401
-                                   login_client, make_app, row_counts, temp_leftovers)
+from tests.hostile.support import (PASSWORD, Media, chain_problems, data_files, login_client, row_counts,
+                                   temp_leftovers)
 
 REPO = Path(__file__).resolve().parents[1]
 FAULTS = {"injected": 0, "survived": 0}
@@ -37,13 +37,6 @@ def survived(request, name: str, ok: bool) -> None:
     report("faults", FAULTS["injected"], FAULTS["survived"], what="faults", config=request.config,
            verbs=("injected", "survived"))
     assert ok, name
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch, migrated_db):
-    app = make_app(tmp_path, monkeypatch, migrated_db)
-    yield app
-    close_app(app)
 
 
 # --- a real server, killed with SIGKILL in the middle of an upload --------------------------------

@@ -23,7 +23,7 @@ from ledger.deadlines import MemoryChannel
 from core.models import AuditEvent
 from ledger.models import KeyProject, LedgerItem, Notification
 from core.errors import DomainError
-from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import TODAY, make_entry
 
 
 def _open(c, text="南荒沟村3组道路冲毁，需要修复", cadre="cadre_a", **kw):

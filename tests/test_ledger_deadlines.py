@@ -13,7 +13,7 @@ import pytest
 from ledger import deadlines, workflow as wf
 from core.models import AuditEvent
 from ledger.models import LedgerItem
-from test_ledger_fixtures import county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import make_entry
 
 
 def _item(status="in_progress", deadline=None):

@@ -10,7 +10,7 @@ import openpyxl
 
 from ledger import ratings, exports, workflow as wf, publication
 from recognize.pii import find_pii
-from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import TODAY, make_entry
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)
 

@@ -14,7 +14,7 @@ from core.models import AuditEvent
 from ledger.models import LedgerItem, LedgerTransition
 from org.models import OrgUnit
 from core.errors import DomainError
-from test_ledger_fixtures import TODAY, load_county, make_entry, memory_session
+from tests.ledger_helpers import TODAY, make_entry
 
 ACTORS = ("cadre_a", "cadre_b", "cadre_c", "sup_gulouzi", "sup_budayuan", "admin")
 ACTIONS = ("solve_now", "set_deadline", "escalate", "accept", "send_back", "complete", "feedback",
@@ -61,10 +61,10 @@ def _act(c, action, item, actor, other, rating, flag):
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=20))
-def test_random_action_sequences_keep_the_machine_legal(steps):
-    session = memory_session()
+def test_random_action_sequences_keep_the_machine_legal(new_county, steps):
+    c = new_county()  # a fresh county for each example
+    session = c.session
     try:
-        c = load_county(session)
         items = []
         for n, (cadre, who) in enumerate((("cadre_a", "张大山"), ("cadre_a", ""), ("cadre_b", ""), ("cadre_c", "王桂兰"))):
             entry = make_entry(session, c.users[cadre], f"第{n}个问题：道路损坏", interviewee=who)

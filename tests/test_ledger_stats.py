@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from ledger import ratings, stats, workflow as wf
-from test_ledger_fixtures import county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import make_entry
 
 
 def _at(item, action, when):

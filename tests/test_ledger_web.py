@@ -17,7 +17,7 @@ from ledger.deadlines import local_today
 from ledger.models import Evaluation, LedgerItem
 from recognize.pii import find_pii
 from test_ledger_exports import PII_ENTRIES, PII_STRINGS
-from test_ledger_fixtures import make_entry
+from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
 

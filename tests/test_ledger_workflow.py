@@ -11,7 +11,7 @@ from ledger import workflow as wf
 from core.models import AuditEvent
 from ledger.models import KeyProject, LedgerTransition
 from core.errors import DomainError
-from test_ledger_fixtures import TODAY, county, make_entry  # noqa: F401  (fixture)
+from tests.ledger_helpers import TODAY, make_entry
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)
 

@@ -26,8 +26,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.hostile.counts import report
-from tests.hostile.support import (PASSWORD, Media, cheap_scrypt, close_app, csrf_from, login_client,  # noqa: F401
-                                   make_app)
+from tests.hostile.support import PASSWORD, Media, csrf_from, login_client
 
 ACTORS = ("anonymous", "cadre_a", "cadre_b", "cadre_c", "sup_gulouzi", "sup_budayuan", "admin")
 LOGIN = "login"  # a redirect to the login page
@@ -208,13 +207,6 @@ EFFECTS = {
 }
 # After a redirect, the page it leads to must say this.
 FOLLOW_MARKERS = {("public.evaluate", "POST", "code already used"): "此评议码已使用"}
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch, migrated_db):
-    app = make_app(tmp_path, monkeypatch, migrated_db)
-    yield app
-    close_app(app)
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from sqlalchemy import select, update
 
 from recognize import fake, pipeline
 from recognize.extract import Gazetteer, extract_entry
-from recognize.extract.places import KUANDIAN_DEMO_UNITS
+from ops.demo_county import load as load_demo_county
 from recognize.transcript import Piece, RecognitionError, Transcript
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2024, 5, 3, 10, 0)
+KUANDIAN_DEMO_UNITS = tuple(tuple(u) for u in load_demo_county().units)
 KUANDIAN = pipeline.OrgSnapshot(units=KUANDIAN_DEMO_UNITS, cadre_names=("李春生",))
 
 

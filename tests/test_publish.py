@@ -19,7 +19,7 @@ from ledger.deadlines import local_today
 from core.models import AuditEvent
 from ledger.models import ItemPublication, LedgerItem
 from recognize.pii import _copy
-from test_ledger_fixtures import make_entry
+from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from tests.hostile.counts import report
-from tests.hostile.support import Media, cheap_scrypt, close_app, csrf_from, login_client, make_app  # noqa: F401
+from tests.hostile.support import Media, login_client
 
 REPO = Path(__file__).resolve().parents[1]
 XSS = (
@@ -36,13 +36,6 @@ XSS = (
 TEXT_FIELDS = ("place", "interviewee", "visit_time", "problem", "solution", "reflections")
 FORMULAS = ("=HYPERLINK(\"http://evil\",\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
             "\t=1+1", "\r=1+1")
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch, migrated_db):
-    app = make_app(tmp_path, monkeypatch, migrated_db)
-    yield app
-    close_app(app)
 
 
 def _capture_with_text(app, session, cadre, pieces_text, n):

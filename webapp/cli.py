@@ -19,25 +19,10 @@ from typing import Optional, Sequence
 import click
 
 from capture.states import IN_RECOGNITION, CaptureStatus
-from recognize.extract.places import KUANDIAN_DEMO_UNITS
+from ops.demo_county import DEMO_COUNTY_FILE, load as load_demo_county
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# The demo county: real places of Kuandian county.
-DEMO_ORGS = KUANDIAN_DEMO_UNITS
-DEMO_USERS = (
-    # login, display name, role, unit
-    ("cadre_nhg", "李春生", "cadre", "南荒沟村"),
-    ("sup_glz", "孙建国", "supervisor", "古楼子乡"),
-    ("admin_kd", "刘志强", "admin", "宽甸县"),
-    # one cadre per other village and the other township's supervisor, so the demo ledger
-    # has items at every level
-    ("cadre_dgl", "王秀英", "cadre", "大古岭村"),
-    ("cadre_bdy", "赵立新", "cadre", "步达远村"),
-    ("cadre_szz", "陈玉兰", "cadre", "石柱子村"),
-    ("sup_bdy", "周海燕", "supervisor", "步达远镇"),
-)
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -147,7 +132,9 @@ def _read_file(path: str) -> bytes:
 # --- the group -------------------------------------------------------------------------------
 
 
-@click.group(help="民心日记 (Minxin Diary): 命令行工具 (command line)")
+# `minxin extract` without --gazetteer knows the demo county's places.
+@click.group(help="民心日记 (Minxin Diary): 命令行工具 (command line)",
+             context_settings={"default_map": {"extract": {"gazetteer_path": str(DEMO_COUNTY_FILE)}}})
 def cli() -> None:
     pass
 
@@ -579,10 +566,10 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
     from capture.storage import get_storage
     from capture.submit import submit
     from jobs import operations as jobs
+    from ops.demo import add_demo_units
     from capture.models import Capture
     from diary.models import DiaryEntry
-    from org.models import OrgUnit
-    from org.users import add_org_unit, create_user, find_user, set_password
+    from org.users import create_user, find_user, set_password
 
     app = _app()
     click.echo(f"实例目录 (instance folder): {app.instance_path}")
@@ -591,18 +578,17 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
     if app.config.get("RECOGNIZER") == "fake":
         click.echo("注意：MINXIN_RECOGNIZER=fake，使用的是测试用的假识别器 (fake recognizer, for tests only)")
 
+    county = load_demo_county()
     passwords: dict[str, str] = {}
     with _session() as s:
-        units: dict[str, OrgUnit] = {}
-        for name, level, parent in DEMO_ORGS:
-            units[name] = add_org_unit(s, name, level, units[parent] if parent else None)
+        units = add_demo_units(s, county)
         s.commit()
         click.echo("示例县 (demo county):")
-        for name, level, parent in DEMO_ORGS:
+        for name, level, parent in county.units:
             indent = {"county": "  ", "township": "    ", "village": "      "}[level]
             click.echo(f"{indent}{name}")
         demo_users = {}
-        for login, name, role, unit in DEMO_USERS:
+        for login, name, role, unit in county.people:
             user = find_user(s, login)
             if user is None:
                 passwords[login] = secrets.token_urlsafe(12)
@@ -620,7 +606,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
         from ledger.models import LedgerItem
 
         if s.scalars(select(LedgerItem).limit(1)).first() is None:
-            all_users = [find_user(s, login) for login, *_ in DEMO_USERS]
+            all_users = [find_user(s, login) for login, *_ in county.people]
             counts = seed_ledger(s, list(units.values()), all_users)
             s.commit()
             click.echo("示例台账 (demo ledger): " + "，".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -674,7 +660,7 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
         click.echo(f"待审核 (review queue): {len(waiting)} 个采集，{len(entries)} 条草稿日记 (draft entries)")
 
     click.echo("演示用户 (demo users):")
-    for login, name, role, unit in DEMO_USERS:
+    for login, name, role, unit in county.people:
         pw = passwords.get(login)
         shown = f"密码 (password): {pw}" if pw else "密码已在首次运行时显示；忘记可加 --reset-passwords (password shown on first run)"
         click.echo(f"  {login:<10} {name} {role:<10} {unit}  {shown}")

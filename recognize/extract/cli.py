@@ -2,7 +2,8 @@
 
     echo "今天上午到南荒沟村走访村民李树，他反映…" | minxin extract --now 2022-01-05T19:00:00 --json
 
-The command function is wired into the ``minxin`` group by webapp/cli.py.
+The command function is wired into the ``minxin`` group by webapp/cli.py, which makes the demo
+county (ops/demo_county.toml) the default gazetteer; alone it runs without one.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _parse_now(ctx, param, value):
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object")
 @click.option("--gazetteer", "gazetteer_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help='org tree as JSON: {"units": [[name, level, parent], ...], "cadre_names": [...]} '
-                   "(default: the Kuandian demo tree)")
+                   "or TOML (default under minxin: the demo county)")
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="a county's learned model (instance/extractor/county-N.pkl, from minxin train-extractor)")
 def extract_command(now, as_json, gazetteer_path, model_path):
@@ -42,7 +43,7 @@ def extract_command(now, as_json, gazetteer_path, model_path):
     data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read()
     text = data.decode("utf-8", errors="replace") if isinstance(data, bytes) else data
     text = text.lstrip("\ufeff")
-    gazetteer = Gazetteer.from_file(gazetteer_path) if gazetteer_path else Gazetteer.default()
+    gazetteer = Gazetteer.from_file(gazetteer_path) if gazetteer_path else None
     model = None
     if model_path:
         from recognize.extract import learn

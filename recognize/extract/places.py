@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tomllib
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
@@ -21,19 +22,6 @@ from rapidfuzz.distance import Levenshtein
 from recognize.extract.textutil import is_han
 
 LEVELS = ("county", "township", "village")
-
-
-# The demo county: real places of Kuandian county, parents before children. The demo, the
-# test fixtures and `minxin extract` without a gazetteer all use this one tree.
-KUANDIAN_DEMO_UNITS = (
-    ("宽甸县", "county", None),
-    ("古楼子乡", "township", "宽甸县"),
-    ("南荒沟村", "village", "古楼子乡"),
-    ("大古岭村", "village", "古楼子乡"),
-    ("步达远镇", "township", "宽甸县"),
-    ("步达远村", "village", "步达远镇"),
-    ("石柱子村", "village", "步达远镇"),
-)
 
 
 # words that tell neighbouring villages apart (东/西岭村, 大/小荒沟村, 头/二道沟村)
@@ -69,17 +57,16 @@ class Gazetteer:
             self._by_len.setdefault(len(v), []).append(v)
 
     @classmethod
-    def default(cls) -> "Gazetteer":
-        """The Kuandian demo tree (KUANDIAN_DEMO_UNITS)."""
-        return cls(units=list(KUANDIAN_DEMO_UNITS), cadre_names=[])
-
-    @classmethod
     def from_dict(cls, data: dict) -> "Gazetteer":
         units = [tuple(u) if not isinstance(u, dict) else (u["name"], u["level"], u.get("parent")) for u in data.get("units", [])]
         return cls(units=units, cadre_names=data.get("cadre_names", []))
 
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> "Gazetteer":
+        """JSON, or TOML by its suffix (the demo county's file: units as tables, people ignored)."""
+        if str(path).endswith(".toml"):
+            with open(path, "rb") as fh:
+                return cls.from_dict(tomllib.load(fh))
         with open(path, encoding="utf-8") as fh:
             return cls.from_dict(json.load(fh))
 

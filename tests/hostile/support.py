@@ -1,46 +1,22 @@
-"""Shared pieces of the hostile suites: an app with chosen settings, media made on the fly,
-and the checks every case ends with (nothing half-written, no row left behind)."""
+"""Shared pieces of the hostile suites: signing in, media made on the fly, and the checks every
+case ends with (nothing half-written, no row left behind). The app and its database come from
+conftest (`app`, with a module's `app_settings`, or `make_app(**settings)`)."""
 from __future__ import annotations
 
 import io
 import math
 import re
-import shutil
 import struct
 import wave
 from pathlib import Path
-
-import pytest
 
 from core import db
 
 PASSWORD = "correct-horse-42"
 
 
-@pytest.fixture(autouse=True)
-def cheap_scrypt(monkeypatch):
-    """Still scrypt, with small work factors: the suites log in hundreds of times."""
-    monkeypatch.setattr("org.users.PASSWORD_METHOD", "scrypt:1024:8:1")
-
-
-def make_app(tmp_path: Path, monkeypatch, migrated_db: Path, **extra):
-    monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
-    from webapp import create_app
-
-    shutil.copyfile(migrated_db, tmp_path / "test.sqlite")
-    config = {
-        "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.sqlite'}",
-        "DATA_DIR": str(tmp_path / "data"),
-        "RECOGNIZER": "fake",
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-    }
-    config.update(extra)
-    return create_app(config)
-
-
 def close_app(app) -> None:
+    """Close an app a test built itself with create_app (conftest's apps close on their own)."""
     db.db_session.remove()
     app.extensions["minxin.engine"].dispose()
 

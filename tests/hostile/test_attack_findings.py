@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.hostile.counts import report
-from tests.hostile.support import PASSWORD, cheap_scrypt, close_app, csrf_from, login_client, make_app  # noqa: F401
+from tests.ledger_helpers import make_entry
+from tests.hostile.support import PASSWORD, close_app, csrf_from, login_client
 
 TALLY = {"tried": 0, "passed": 0}
 
@@ -21,13 +22,6 @@ def tally(request, checks: dict[str, bool]) -> None:
     report("bad inputs: attack findings", TALLY["tried"], TALLY["passed"], what="checks", config=request.config)
     failed = [name for name, ok in checks.items() if not ok]
     assert not failed, failed
-
-
-@pytest.fixture
-def app(tmp_path, monkeypatch, migrated_db):
-    app = make_app(tmp_path, monkeypatch, migrated_db)
-    yield app
-    close_app(app)
 
 
 def _login_form(client, login, password=PASSWORD, **kw):
@@ -361,7 +355,6 @@ def test_a_recording_longer_than_the_limit_is_refused_at_intake(app, users, requ
 def _closed_item(session, users):
     from ledger import workflow as wf
     from ledger.deadlines import local_today
-    from tests.test_ledger_fixtures import make_entry
 
     entry = make_entry(session, users["cadre_a"], "南荒沟村3组道路冲毁", visit_date=local_today())
     item = wf.open_item_from_entry(session, entry, users["cadre_a"])
@@ -387,17 +380,15 @@ def test_qr_codes_and_links_use_the_configured_base_url_not_host(app, session, u
     })
 
 
-def test_production_refuses_to_start_without_a_public_base_url(tmp_path, monkeypatch, migrated_db, request):
+def test_production_refuses_to_start_without_a_public_base_url(make_app, request):
     from webapp.config import ConfigError
 
     refused = False
     try:
-        make_app(tmp_path, monkeypatch, migrated_db, ENV="production", PUBLIC_BASE_URL="")
+        make_app(ENV="production", PUBLIC_BASE_URL="")
     except ConfigError as exc:
         refused = "MINXIN_PUBLIC_BASE_URL" in str(exc)
-    started = make_app(tmp_path, monkeypatch, migrated_db, ENV="production",
-                       PUBLIC_BASE_URL="https://minxin.example.gov.cn")
-    close_app(started)
+    make_app(ENV="production", PUBLIC_BASE_URL="https://minxin.example.gov.cn")
     tally(request, {"production without MINXIN_PUBLIC_BASE_URL is refused": refused})
 
 
@@ -646,7 +637,6 @@ def test_an_item_already_linked_follows_a_later_place_correction(app, session, u
     from ledger import workflow as wf
     from diary.entries import follow_place
     from core.models import AuditEvent
-    from tests.test_ledger_fixtures import make_entry
 
     entry = make_entry(session, users["cadre_a"], "水井干了", place="南荒沟村", place_unit=org["南荒沟村"])
     item = wf.open_item_from_entry(session, entry, users["cadre_a"])
@@ -674,13 +664,13 @@ def test_sessions_left_idle_are_dropped_at_the_next_login(app, session, users, r
     tally(request, {"old idle sessions are removed, the new one kept": len(left) == 1})
 
 
-def test_production_with_several_machines_needs_one_audit_key(tmp_path, monkeypatch, migrated_db, request):
+def test_production_with_several_machines_needs_one_audit_key(make_app, monkeypatch, request):
     from webapp.config import ConfigError
 
     monkeypatch.delenv("MINXIN_AUDIT_KEY", raising=False)
     refused = False
     try:
-        make_app(tmp_path, monkeypatch, migrated_db, ENV="production", QUEUE="celery",
+        make_app(ENV="production", QUEUE="celery",
                  PUBLIC_BASE_URL="https://minxin.example.gov.cn")
     except ConfigError as exc:
         refused = "MINXIN_AUDIT_KEY" in str(exc)

@@ -17,17 +17,14 @@ from capture.sniff import sniff
 from tests.hostile import corpus
 from tests.hostile.corpus import ACCEPT, ACCEPT_OR_REFUSE, PER_FILE_LIMIT, Case
 from tests.hostile.counts import report
-from tests.hostile.support import (Media, cheap_scrypt, close_app, data_files, login_client, make_app,  # noqa: F401
-                                   row_counts, chain_problems, temp_leftovers)
+from tests.hostile.support import Media, chain_problems, data_files, login_client, row_counts, temp_leftovers
 
 TALLY = {"tried": 0, "passed": 0}
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, migrated_db):
-    app = make_app(tmp_path, monkeypatch, migrated_db, MAX_UPLOAD_BYTES=PER_FILE_LIMIT)
-    yield app
-    close_app(app)
+def app_settings():
+    return {"MAX_UPLOAD_BYTES": PER_FILE_LIMIT}
 
 
 def _quote_name(name: str) -> bytes:

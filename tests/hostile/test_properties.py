@@ -17,7 +17,6 @@ from sqlalchemy import String
 from capture.models import Capture
 from diary.models import DiaryEntry
 from recognize.transcript import Piece, Transcript
-from tests.hostile.support import cheap_scrypt  # noqa: F401
 
 WORDS = ["时间：", "地点：", "受访对象：", "反映问题：", "解决思路：", "心得体会：", "南荒沟村", "古楼子乡", "三组",
          "张大爷", "王玉兰", "今天上午", "腊月二十二", "2023年5月6日", "入户走访", "座谈", "<script>alert(1)</script>",
