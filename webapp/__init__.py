@@ -8,6 +8,7 @@ from flask import Flask, request
 from core import db
 from ops import compose
 from webapp import config as config_module
+from webapp import commands
 from webapp.extensions import babel, csrf, limiter, login_manager
 from webapp.locales import LOCALES, select_locale
 
@@ -70,6 +71,7 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    commands.init_app(app)  # each area's `minxin` commands on app.cli
 
     import importlib
 

@@ -1,4 +1,4 @@
-"""Ledger commands for the `minxin` CLI (the CLI owner adds COMMANDS to the group):
+"""The ledger's commands:
 
     minxin export-ledger --unit 古楼子乡 --format xlsx --out 台账.xlsx [--public]
     minxin ledger-daily [--date 2024-03-01] [--dry-run]   (also 催办 and 督办, ledger.notifications)
@@ -10,15 +10,7 @@ from pathlib import Path
 
 import click
 
-
-def _app():
-    from flask import current_app, has_app_context
-
-    if has_app_context():
-        return current_app._get_current_object()
-    from webapp import create_app
-
-    return create_app()
+from webapp.commands.common import _app
 
 
 @click.command("export-ledger")
@@ -83,4 +75,4 @@ def ledger_daily(date_: str | None, dry_run: bool) -> None:
         raise SystemExit(1)
 
 
-COMMANDS = [export_ledger, ledger_daily]
+COMMANDS = (export_ledger, ledger_daily)

@@ -1,7 +1,10 @@
-"""``minxin train-extractor``: train each county's extractor model from its confirmed entries."""
+"""The diary's commands: ``minxin train-extractor`` trains each county's extractor model from its
+confirmed entries; the embedded worker does it daily (start_daily_training)."""
 from __future__ import annotations
 
 import click
+
+from webapp.commands.common import _app, _require_schema
 
 
 @click.command("train-extractor", help="用已确认的日记训练本县的识别模型 (train the county's extractor from confirmed entries)")
@@ -9,7 +12,6 @@ import click
 def train_extractor_command(force: bool) -> None:
     from core import db
     from diary.training import describe, model_dir, train_all
-    from webapp.cli import _app, _require_schema
 
     app = _app()
     _require_schema(app)
@@ -27,3 +29,6 @@ def start_daily_training(app):
     from diary.training import DailyTrainer
 
     return DailyTrainer(db.SessionFactory).start()
+
+
+COMMANDS = (train_extractor_command,)
