@@ -49,9 +49,9 @@ def _on_paper(img):
 
 
 def bench_photos() -> None:
+    from ocr import edit_distance, normalise
     from PIL import Image
 
-    from ocr import edit_distance, normalise
     from core.settings import Settings
     from recognize import handwriting
     from recognize.options import PageOptions
@@ -129,10 +129,11 @@ def _opus(src: Path, rate: int) -> bytes:
 def bench_audio() -> None:
     os.environ.setdefault("MINXIN_SHARED_DIR", str(SHARED.parent))
     from asr import corpus_cer, load_manifest
-    from recognize.speech_text import edit_distance, normalize_for_cer
+
     from core.settings import Settings
     from recognize import speech
     from recognize.options import SpeechOptions
+    from recognize.speech_text import edit_distance, normalize_for_cer
 
     options = SpeechOptions.from_config(Settings.from_env().as_config())  # MINXIN_SPEECH_*
 

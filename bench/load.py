@@ -31,7 +31,6 @@ import secrets
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,11 +143,11 @@ def seed(url: str, ledger_items: int) -> None:
     from sqlalchemy import insert
 
     from core import db
-    from ops.migrate import upgrade
-    from ops.demo_county import load as load_demo_county
-    from ops.demo import add_demo_units
     from core.clock import utcnow
     from ledger.models import LedgerItem
+    from ops.demo import add_demo_units
+    from ops.demo_county import load as load_demo_county
+    from ops.migrate import upgrade
     from org.users import create_user
 
     upgrade(url)
@@ -329,8 +328,8 @@ def ledger_list_path(base: str) -> str:
 def measure(name: str, url: str, base: str, workers: int, args, counter: list[int]) -> Result:
     from sqlalchemy import select
 
-    from core import db
     from capture.models import Capture
+    from core import db
     from jobs.models import Job
 
     res = Result(name)

@@ -31,8 +31,8 @@ def seed(session, n: int) -> dict:
 
     from capture.models import Capture, CaptureFile
     from diary.models import DiaryEntry, Transcript, TranscriptPiece
-    from recognize.extract.vocab import CATEGORIES
     from org.users import add_org_unit, create_user
+    from recognize.extract.vocab import CATEGORIES
 
     rnd = random.Random(7)
     county = add_org_unit(session, "宽甸县", "county")

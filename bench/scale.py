@@ -17,13 +17,11 @@ is shared and noisy, so read the numbers as a ranking, and rerun.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import os
 import random
 import resource
-import statistics
 import sys
 import tempfile
 import threading
@@ -70,11 +68,11 @@ def seed(url: str, args) -> Province:
     from sqlalchemy import insert
     from werkzeug.security import generate_password_hash
 
-    from core import db
-    from ops.migrate import upgrade
     from capture.models import Capture
+    from core import db
     from diary.models import DiaryEntry
     from ledger.models import LedgerItem, LedgerTransition, ledger_item_entries
+    from ops.migrate import upgrade
     from org.models import OrgUnit, User
 
     upgrade(url)

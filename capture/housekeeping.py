@@ -17,8 +17,10 @@ from typing import Mapping, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from capture.states import CaptureStatus
 from capture.models import Capture, CaptureFile
+from capture.states import CaptureStatus
+from capture.storage import get_storage
+from core import audit
 from jobs.models import Job
 
 DEFAULT_GRACE_SECONDS = 3600.0
@@ -82,9 +84,6 @@ def inspect(session: Session, config: Mapping, *, grace_seconds: float = DEFAULT
 def sweep(session: Session, config: Mapping, *, grace_seconds: float = DEFAULT_GRACE_SECONDS,
           now: Optional[float] = None) -> Report:
     """Remove the temp files and orphaned originals past the grace period (audited, committed)."""
-    from capture.storage import get_storage
-    from core import audit
-
     report = inspect(session, config, grace_seconds=grace_seconds, now=now)
     data_dir = Path(config["DATA_DIR"])
     temp_removed, originals_removed = [], []

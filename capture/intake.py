@@ -21,16 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds, max_image_bytes
-from capture.sniff import kind_of, sniff
 from capture import states
+from capture.checks import audio_seconds, clean_name, decode_image, max_audio_seconds, max_image_bytes
+from capture.models import Capture, CaptureFile
+from capture.sniff import kind_of, sniff
 from capture.states import CaptureStatus
 from capture.storage import Storage, sha256_of
-from core import audit
 from core.clock import CHINA_TZ
-from capture.models import Capture, CaptureFile
-from org.models import User
 from core.errors import DomainError
+from org.models import User
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
 from core.clock import utcnow
+from core.db import Base
 
 if TYPE_CHECKING:  # related tables of other areas, named by string at run time
-    from org.models import OrgUnit, User
-    from diary.models import Transcript, DiaryEntry
+    from diary.models import DiaryEntry, Transcript
     from jobs.models import Job
+    from org.models import OrgUnit, User
 
 
 # --- intake -------------------------------------------------------------------------

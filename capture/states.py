@@ -26,8 +26,8 @@ from typing import Optional
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from core import audit
 from capture.models import Capture
+from core import audit
 from core.models import AuditEvent
 from org.models import User
 

@@ -13,9 +13,9 @@ from typing import Optional, Sequence
 from sqlalchemy.orm import Session
 
 from capture.intake import DEFAULT_MAX_BYTES, store_upload
+from capture.models import Capture
 from capture.storage import Storage
 from jobs import operations as jobs
-from capture.models import Capture
 from org.models import User
 
 

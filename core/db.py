@@ -9,7 +9,6 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapper, Session, scoped_session, sessionmaker
 
-
 # Named constraints, so later migrations can alter them on PostgreSQL and in SQLite batch mode.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

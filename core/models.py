@@ -7,9 +7,8 @@ from typing import Any, Optional
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base
 from core.clock import utcnow
-
+from core.db import Base
 
 # --- audit --------------------------------------------------------------------------
 

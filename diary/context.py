@@ -15,7 +15,6 @@ from org.models import OrgUnit, User
 from recognize import pipeline
 
 
-
 def county_of(unit: OrgUnit) -> OrgUnit:
     while unit.parent is not None:
         unit = unit.parent

@@ -13,19 +13,18 @@ import logging
 import re
 from typing import Any, Optional, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import audit
 from capture.models import Capture
-from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript, TranscriptPiece
-from org.models import OrgUnit, User
-from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
+from core import audit
 from diary.context import county_of, org_snapshot, units_under, visit_moment
+from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript, TranscriptPiece
 from diary.training import model_for
+from org.models import OrgUnit, User
 from recognize import pipeline
-from recognize.extract import extract_entry
 from recognize import transcript as rt
+from recognize.extract import extract_entry
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,7 @@ def follow_place(session: Session, entry: DiaryEntry, actor: Optional[User] = No
     return unit
 
 
-def store_transcript(session: Session, capture: Capture, result: rt.Transcript) -> Transcript:
+def store_transcript(session: Session, capture: Capture, result: rt.RecognizedText) -> Transcript:
     row = Transcript(
         capture=capture,
         engine=result.engine or "",
@@ -195,7 +194,7 @@ def record_draft(session: Session, entry: DiaryEntry, actor: Optional[User] = No
                         "capture_id": entry.capture_id, "place_unit_id": entry.place_unit_id})
 
 
-def store_recognition(session: Session, capture: Capture, result: rt.Transcript) -> DiaryEntry:
+def store_recognition(session: Session, capture: Capture, result: rt.RecognizedText) -> DiaryEntry:
     """A transcript in hand (tests, tools): the pipeline's extract and PII stages, then `store_result`."""
     recognition = pipeline.recognize_transcript(result, extraction_context(session, capture))
     return store_result(session, capture, recognition)

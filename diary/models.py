@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from core.db import Base
 from core.clock import utcnow
+from core.db import Base
 
 if TYPE_CHECKING:  # related tables of other areas, named by string at run time
-    from org.models import OrgUnit, User
     from capture.models import Capture
     from ledger.models import LedgerItem
+    from org.models import OrgUnit, User
 
 
 # --- transcripts -------------------------------------------------------------------

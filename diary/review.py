@@ -15,16 +15,15 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from capture import states
+from capture.models import Capture
 from capture.states import IN_RECOGNITION, CaptureStatus
 from core import audit
-from capture.models import Capture
 from core.clock import utcnow
-from diary.models import ENTRY_FIELDS, DiaryEntry
+from core.errors import DomainError, NotAllowed
+from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript
 from org.models import OrgUnit, User
-from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
-from core.errors import NotAllowed
 from org.scope import can_review, scope_captures, unit_ids_under
-from core.errors import DomainError
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 
 # A field whose extraction confidence is at or below this is marked for the reviewer: 0.6 is
 # what the extractor gives a guess with no evidence (the default 走访方式), which needs a look.
@@ -226,8 +225,6 @@ def neighbours(session: Session, user: User, capture: Capture) -> tuple[Optional
 
 
 def load_for_review(session: Session, capture_id: int) -> Optional[Capture]:
-    from diary.models import Transcript
-
     return session.scalars(
         select(Capture)
         .where(Capture.id == capture_id)

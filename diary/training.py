@@ -18,10 +18,10 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from capture.models import Capture
 from core import audit
 from core.settings import Settings
-from diary.context import visit_moment, build_gazetteer, county_of, units_under
-from capture.models import Capture
+from diary.context import build_gazetteer, units_under, visit_moment
 from diary.models import DiaryEntry
 from org.models import OrgUnit
 from recognize.extract import extract_entry, learn

@@ -14,16 +14,16 @@ from typing import Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from capture.models import Capture
 from core import audit
+from core.errors import DomainError
+from core.models import AuditEvent
 from diary import entries
 from diary import review as svc
-from capture.models import Capture
-from core.models import AuditEvent
 from diary.models import ENTRY_FIELDS
+from diary.vocabulary import CORRECTION_ACTION
 from org.models import User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
-from core.errors import DomainError
-from diary.vocabulary import CORRECTION_ACTION
 
 MAX_WORD_CHARS = 200
 

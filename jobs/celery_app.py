@@ -26,9 +26,9 @@ from typing import Mapping, Optional
 from celery import Celery, bootsteps, signals
 from kombu import Queue
 
-from ops import compose
 from core.clock import CHINA_ZONE_NAME
 from jobs.sweeper import QUEUES, backoff_seconds, sweep
+from ops import compose
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +160,8 @@ def worker_name(task) -> str:
 def recognize_capture(self, job_id: int):
     """Run one recognition job (the row decides whether there is anything to do)."""
     from core import db
-    from jobs.operations import run_job
     from jobs.models import Job
+    from jobs.operations import run_job
 
     runtime()
     outcome = run_job(int(job_id), worker_name(self))

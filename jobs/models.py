@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
 from core.clock import utcnow
+from core.db import Base
 
 if TYPE_CHECKING:  # related tables of other areas, named by string at run time
     from capture.models import Capture

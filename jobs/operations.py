@@ -23,13 +23,13 @@ message on the capture; any other error is retried until `max_attempts`, then fa
 """
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import os
 import socket
 import threading
 import time
-import datetime as dt
 from abc import ABC, abstractmethod
 from typing import Any, Callable, Mapping, Optional, Sequence
 
@@ -37,13 +37,15 @@ from sqlalchemy import and_, event, or_, select, update
 from sqlalchemy.orm import Session
 
 from capture import states
-from capture.states import IN_RECOGNITION, CaptureStatus
-from core import audit, db
-from core.settings import default
 from capture.models import Capture
+from capture.states import IN_RECOGNITION, CaptureStatus
+from capture.storage import get_storage
+from core import audit, db
 from core.clock import utcnow
+from core.settings import default
+from diary import entries
+from diary.vocabulary import county_vocabulary
 from jobs.models import Job
-from org.models import OrgUnit
 
 log = logging.getLogger(__name__)
 
@@ -292,7 +294,7 @@ class _Progress:
 
 
 def recognizer_for(conf: Mapping[str, Any]) -> Callable[..., Any]:
-    """(paths, kind, progress, vocabulary) -> recognize.transcript.Transcript"""
+    """(paths, kind, progress, vocabulary) -> recognize.transcript.RecognizedText"""
     if conf.get("RECOGNIZER") == "fake":
         from recognize import fake
 
@@ -394,16 +396,12 @@ def fail_abandoned(session: Optional[Session] = None) -> int:
 def _vocabulary(s: Session, capture: Capture):
     """The county's names and supervisors' corrections (diary.vocabulary): decoding context
     where measured to help, and the speech corrector's vocabulary."""
-    from diary.vocabulary import county_vocabulary
-
     return county_vocabulary(s, capture.org_unit)
 
 
 def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]] = None) -> str:
     """Run one job to its end. Returns the job's status after this call
     (`done`, `failed`, `queued` for a retry), or `skipped` / `lost` when another worker has it."""
-    from capture.storage import get_storage
-    from diary import entries
     from recognize import pipeline
     from recognize.transcript import ModelMissing, RecognitionError
 
@@ -589,7 +587,8 @@ class EmbeddedQueue(JobQueue):
             return
         self._last_housekeeping = now
         try:
-            from capture.housekeeping import DEFAULT_GRACE_SECONDS, sweep as sweep_leftovers
+            from capture.housekeeping import DEFAULT_GRACE_SECONDS
+            from capture.housekeeping import sweep as sweep_leftovers
 
             with db.session_scope() as s:
                 sweep_leftovers(s, self.config,

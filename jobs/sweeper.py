@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Callable, Mapping, Optional
+from typing import Callable, Optional
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session

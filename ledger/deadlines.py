@@ -12,10 +12,10 @@ drills and tests of deadlines; absent or empty: the real date).
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from functools import lru_cache
 from typing import Mapping, Optional, Protocol, Sequence
 
 from sqlalchemy import select

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session, selectinload
 from core.clock import to_china_date
 from diary.models import DiaryEntry
 from ledger.models import LedgerItem
-from org.models import OrgUnit, User
-from org.scope import scope_ids, unit_ids_under
 from ledger.publication import known_pii, public_texts
 from ledger.states import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS
 from ledger.workflow import parse_cursor
+from org.models import OrgUnit, User
+from org.scope import scope_ids, unit_ids_under
 from recognize.pii import redact
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
 from core.clock import utcnow
+from core.db import Base
 from org.models import ORG_LEVELS
 
 if TYPE_CHECKING:  # related tables of other areas, named by string at run time
-    from org.models import OrgUnit, User
     from diary.models import DiaryEntry
+    from org.models import OrgUnit, User
 
 
 LEDGER_LEVELS = ORG_LEVELS  # the 台账 has one level per org level

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.clock import utcnow
 from core.settings import config_value, default
 from ledger.deadlines import (
     NotificationChannel,
@@ -38,10 +39,9 @@ from ledger.deadlines import (
     recipients_from_config,
     working_days_overdue,
 )
-from core.clock import utcnow
 from ledger.models import DeadlineExtension, LedgerItem, Notification
-from org.models import OrgUnit
 from ledger.states import ACTIVE, STATUS_LABELS
+from org.models import OrgUnit
 
 # working days overdue before an item rises to the 督办 list
 DEFAULT_SUPERVISE_AFTER = default("SUPERVISE_AFTER_WORKING_DAYS")

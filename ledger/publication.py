@@ -17,10 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from core import audit
+from core.errors import DomainError
 from diary.models import DiaryEntry
 from ledger.models import ItemPublication, LedgerItem
 from org.models import OrgUnit, User
-from core.errors import DomainError
 from recognize.pii import PiiHit, _looks_like_name, apply_masks, spans
 
 FIELDS = ("problem", "result")

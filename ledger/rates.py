@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session, selectinload
 from core.settings import config_value, default
 from ledger.deadlines import add_working_days, local_today
 from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition
+from ledger.stats import _to_local, utc_bounds
 from org.models import OrgUnit
 from org.scope import unit_ids_under
-from ledger.stats import _to_local, utc_bounds
 
 HANDLING = ("solve_now", "set_deadline", "escalate", "accept", "complete", "feedback", "merge")
 DEFAULT_RESPONSE_DAYS = default("RESPONSE_WORKING_DAYS")

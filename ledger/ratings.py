@@ -12,11 +12,11 @@ from typing import Iterable, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import workflow
 from core.clock import utcnow
+from core.errors import DomainError
+from ledger import workflow
 from ledger.models import EVALUATION_RATINGS, Evaluation, LedgerItem
 from org.models import User
-from core.errors import DomainError
 
 SATISFIED = ("满意", "基本满意")
 DISSATISFIED = "不满意"

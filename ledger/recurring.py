@@ -17,12 +17,12 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from core.errors import DomainError
 from ledger import workflow as wf
 from ledger.models import KeyProject, LedgerItem
+from ledger.similarity import features, similarity_of_features
 from org.models import OrgUnit, User
 from org.scope import unit_ids_under
-from ledger.similarity import features, similarity_of_features
-from core.errors import DomainError
 
 CLUSTER_TEXT_BAR = 0.4
 RECENT_DAYS = 90

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import utcnow
+from core.errors import DomainError
 from ledger.models import OUTCOMES, LedgerItem, ReplyTemplate
 from org.models import User
-from core.errors import DomainError
 
 _DEFAULTS = Path(__file__).with_name("reply_templates.json")
 GAP = "……"

@@ -17,14 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from core.clock import CHINA_TZ, to_china_date
-from ledger.deadlines import local_today
-from ledger.ratings import Satisfaction, satisfaction
-from ledger.exports import month_range
 from diary.models import DiaryEntry
+from ledger.deadlines import local_today
+from ledger.exports import month_range
 from ledger.models import Evaluation, LedgerItem, LedgerTransition
+from ledger.ratings import Satisfaction, satisfaction
+from ledger.states import ACTIVE
 from org.models import OrgUnit, User
 from org.scope import unit_ids_under
-from ledger.states import ACTIVE
 
 DEFAULT_QUOTA = 4
 

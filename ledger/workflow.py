@@ -34,14 +34,23 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from core import audit
 from core.clock import utcnow
-from diary.models import DiaryEntry
-from ledger.models import OUTCOMES, DeadlineExtension, Feedback, KeyProject, LedgerItem, LedgerTransition
-from org.models import OrgUnit, User
-from recognize.extract.vocab import CATEGORIES
-from org.scope import scope_ids
 from core.errors import DomainError
+from diary.models import DiaryEntry
+from ledger.deadlines import local_today
+from ledger.models import (
+    OUTCOMES,
+    DeadlineExtension,
+    Feedback,
+    KeyProject,
+    LedgerItem,
+    LedgerTransition,
+    ledger_item_entries,
+)
+from ledger.similarity import text_similarity
 from ledger.states import ACTIVE, ALL_LIVE, FLAGS, LEVEL_LABELS, STATUS_LABELS, STATUSES, TRIAGE_LABELS  # noqa: F401 (workflow.STATUSES is the public name)
-
+from org.models import OrgUnit, User
+from org.scope import scope_entries, scope_ids
+from recognize.extract.vocab import CATEGORIES
 
 
 @dataclass(frozen=True)
@@ -337,8 +346,6 @@ def similarity_of(a: LedgerItem | DiaryEntry, b: LedgerItem) -> Suggestion:
     """How alike two problems are (for the merge confirmation and the suggestion lists)."""
     from sqlalchemy.orm import object_session
 
-    from ledger.similarity import text_similarity
-
     unit, place_unit_id, place, category, text = _subject(a)
     session = object_session(b)
     names = _place_names(session, unit, place, b.place) if session is not None else [place, b.place]
@@ -442,7 +449,6 @@ def set_deadline(session: Session, item: LedgerItem, actor: User, deadline: dt.d
     before, status, unit_id = _begin(item, "set_deadline", actor, version)
     if not isinstance(deadline, dt.date):
         raise DomainError("请填写办理时限 (a deadline is required)")
-    from ledger.deadlines import local_today
 
     if deadline < (today or local_today()):
         raise DomainError("办理时限不能早于今天 (the deadline cannot be in the past)")
@@ -465,7 +471,6 @@ def request_extension(session: Session, item: LedgerItem, actor: User, new_deadl
                       today: Optional[dt.date] = None, version: Optional[int] = None) -> DeadlineExtension:
     """延期: the holder asks for a later deadline, before the deadline passes, with a reason."""
     before, status, unit_id = _begin(item, "request_extension", actor, version)
-    from ledger.deadlines import local_today
 
     today = today or local_today()
     if item.deadline is None:
@@ -862,9 +867,6 @@ def count_items(session: Session, unit: OrgUnit, **filters) -> int:
 
 def unlinked_entries(session: Session, user: User, limit: int = 200) -> list[DiaryEntry]:
     """Confirmed entries the user may see that are not in the ledger yet."""
-    from ledger.models import ledger_item_entries
-    from org.scope import scope_entries
-
     linked = select(ledger_item_entries.c.diary_entry_id).join(
         LedgerItem, LedgerItem.id == ledger_item_entries.c.ledger_item_id).where(LedgerItem.status != "merged")
     q = scope_entries(select(DiaryEntry), user).where(DiaryEntry.status == "confirmed", DiaryEntry.id.not_in(linked))

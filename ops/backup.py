@@ -37,6 +37,8 @@ from typing import Any, Mapping, Optional
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
+from capture.storage import get_storage
+from core.audit import check_anchors, read_anchors, verify_chain
 from core.settings import child_environment
 
 FORMAT = "minxin-backup/1"
@@ -124,8 +126,6 @@ def _pg_env_and_dsn(url: str) -> tuple[dict, str]:
 
 def backup(config: Mapping[str, Any], out: str | Path) -> Result:
     """Write a complete backup of the configured instance to the new folder `out`."""
-    from capture.storage import get_storage
-
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise BackupError(f"目标已存在且不为空：{out} (backup target exists and is not empty)")
@@ -259,8 +259,6 @@ def _target_is_empty(engine: Engine) -> bool:
 
 def restore(config: Mapping[str, Any], source: str | Path) -> Result:
     """Restore the backup folder `source` into the configured, empty instance."""
-    from capture.storage import get_storage
-    from core.audit import verify_chain
     from sqlalchemy.orm import Session
 
     source = Path(source)
@@ -305,7 +303,6 @@ def restore(config: Mapping[str, Any], source: str | Path) -> Result:
             raise BackupError(f"写入原件失败：{sha} (storing an original failed)")
         total += len(data)
 
-    from core.audit import check_anchors, read_anchors
 
     anchors: list = []
     if manifest.get("anchors"):

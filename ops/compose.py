@@ -21,8 +21,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from capture.storage import get_storage
-from core.settings import Settings
 from core import audit, clock, db
+from core.settings import Settings
 from diary import training
 from jobs import operations as jobs
 from recognize.extract import category

@@ -14,12 +14,13 @@ from typing import Iterable, Mapping, Optional, Union
 from sqlalchemy.orm import Session
 
 from diary import entries, review
-from ledger import ratings, workflow as wf
-from ledger.deadlines import local_today
-from ops.demo_county import DemoCounty, load as load_demo_county
-from core.clock import utcnow
 from diary.models import DiaryEntry
+from ledger import ratings
+from ledger import workflow as wf
+from ledger.deadlines import local_today
 from ledger.models import LedgerItem
+from ops.demo_county import DemoCounty
+from ops.demo_county import load as load_demo_county
 from org.models import OrgUnit, User
 from org.users import add_org_unit
 

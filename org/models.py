@@ -7,9 +7,8 @@ from typing import Optional
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base
 from core.clock import utcnow
-
+from core.db import Base
 
 # --- organisation -------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core import audit
+from core.errors import DomainError  # noqa: F401 (org.users.DomainError: the name callers used)
 from org.models import ORG_LEVELS, ROLES, OrgUnit, User, UserSession
 from org.passwords import check_policy
-from core.errors import DomainError  # noqa: F401 (org.users.DomainError: the name callers used)
 
 # scrypt: a memory-hard KDF (werkzeug's default, spelled out so it cannot drift).
 PASSWORD_METHOD = "scrypt"

@@ -4,6 +4,6 @@ Modules here are plain functions over plain data (see `transcript.py`); nothing 
 package touches the database, so the same code runs in the web process, the embedded
 worker and Celery workers.
 """
-from recognize.transcript import Piece, Transcript
+from recognize.transcript import Piece, RecognizedText
 
-__all__ = ["Piece", "Transcript"]
+__all__ = ["Piece", "RecognizedText"]

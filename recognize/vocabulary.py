@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Optional
 
-from recognize.transcript import Piece, Transcript
+from recognize.transcript import Piece, RecognizedText
 
 DATA = Path(__file__).with_name("data") / "fuzzy_pinyin.json"
 # "Only after it was made more than once."
@@ -313,7 +313,7 @@ def correct_piece(piece: Piece, vocab: Vocabulary) -> Piece:
     return new
 
 
-def correct_transcript(transcript: Transcript, vocab: Optional[Vocabulary]) -> Transcript:
+def correct_transcript(transcript: RecognizedText, vocab: Optional[Vocabulary]) -> RecognizedText:
     """``transcript`` with every piece corrected and the full text and offsets rebuilt, the
     separators between pieces kept as they were."""
     if not vocab or not transcript.pieces:
@@ -323,14 +323,14 @@ def correct_transcript(transcript: Transcript, vocab: Optional[Vocabulary]) -> T
         return transcript
     old = transcript.text
     gaps = iter([old[a.char_end : b.char_start] for a, b in zip(transcript.pieces, transcript.pieces[1:])])
-    return Transcript.join(
+    return RecognizedText.join(
         pieces, sep=lambda _before, _after: next(gaps),
         language=transcript.language, engine=transcript.engine, model=transcript.model,
         seconds=transcript.seconds, duration=transcript.duration, page_sizes=list(transcript.page_sizes),
     )
 
 
-def corrections_in(transcript: Transcript) -> list[dict]:
+def corrections_in(transcript: RecognizedText) -> list[dict]:
     """What the corrector changed: [{"before", "after", "source", "start"}] (for the review)."""
     return [
         {"before": w["corrected_from"], "after": w["text"], "source": w.get("source", ""), "start": w["start"]}

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from jobs import operations as jobs
-from core.audit import verify_chain
 from capture.models import Capture
+from core.audit import verify_chain
 from core.models import AuditEvent
 from diary.models import DiaryEntry, Transcript
+from jobs import operations as jobs
 from jobs.models import Job
 from org.models import User
 from org.users import set_active, set_password

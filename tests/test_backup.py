@@ -35,8 +35,8 @@ def point_cli_at(monkeypatch, db_path: Path, data_dir: Path, instance: Path):
 def _seed(app, session, users):
     from capture.intake import ingest
     from capture.storage import get_storage
-    from jobs import operations as jobs
     from diary import review as svc
+    from jobs import operations as jobs
 
     storage = get_storage(app.config)
     made = []

@@ -59,9 +59,9 @@ def _photo(path: Path) -> Path:
 def _stored(instance: Path, capture_id: int):
     from sqlalchemy import select
 
+    from capture.models import Capture
     from capture.storage import LocalStorage
     from core import db
-    from capture.models import Capture
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     try:
@@ -76,9 +76,9 @@ def _stored(instance: Path, capture_id: int):
 def _audio_captures(instance: Path) -> list[bytes]:
     from sqlalchemy import select
 
+    from capture.models import CaptureFile
     from capture.storage import LocalStorage
     from core import db
-    from capture.models import CaptureFile
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
     try:

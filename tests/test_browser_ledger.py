@@ -14,7 +14,6 @@ import email
 import json
 import os
 import shutil
-import socket
 import socketserver
 import subprocess
 import sys
@@ -23,7 +22,6 @@ from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
-
 from test_browser import CHROMIUM, OUT, PASSWORD, ROOT, _need, _node, _serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1800)]
@@ -91,9 +89,9 @@ def _seed(instance: Path) -> None:
     from sqlalchemy import select
 
     from core import db
+    from diary.models import DiaryEntry
     from ledger import workflow as wf
     from ops.migrate import upgrade
-    from diary.models import DiaryEntry
     from org.models import User
     from org.users import add_org_unit, create_user
 
@@ -184,12 +182,15 @@ def test_ledger_journey_with_deadlines_reminders_and_rates_in_chromium(tmp_path,
         sink.server_close()
 
     # What the pages said, against the ledger itself.
-    from core import clock as ledger_clock, db
-    from ledger import rates, workflow as wf
+    from sqlalchemy import select
+
+    from core import clock as ledger_clock
+    from core import db
+    from ledger import rates
+    from ledger import workflow as wf
     from ledger.deadlines import local_today
     from ledger.models import LedgerItem
     from org.models import OrgUnit
-    from sqlalchemy import select
 
     # The drill's date in this process too, as the composition root hands it to the servers.
     monkeypatch.setattr(ledger_clock, "_clock_file", None)

@@ -10,10 +10,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from capture import states
-from capture.states import IN_RECOGNITION, TRANSITIONS, CaptureStatus, IllegalTransition, UnauditedStatusChange
-from jobs import operations as jobs
 from capture.models import Capture
+from capture.states import IN_RECOGNITION, TRANSITIONS, CaptureStatus, IllegalTransition, UnauditedStatusChange
 from core.models import AuditEvent
+from jobs import operations as jobs
 from jobs.models import Job
 
 _seq = [0]

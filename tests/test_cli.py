@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from core import db
 from capture.models import Capture
+from core import db
 from core.models import AuditEvent
 from diary.models import DiaryEntry
 from ledger.models import LedgerItem
@@ -246,8 +246,9 @@ def test_demo_end_to_end_with_the_real_models(tmp_path):
     assert len(samples) >= 3
     assert f"待审核 (review queue): {len(samples)} 个采集，{len(samples)} 条草稿日记" in out.stdout
 
-    from core.db import make_engine
     from sqlalchemy.orm import Session
+
+    from core.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'instance' / 'minxin.sqlite'}")
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from diary import context, entries
-from recognize.transcript import Piece, Transcript
+from recognize.transcript import Piece, RecognizedText
 
 
 def test_place_matching_uses_the_org_tree(session, org):
@@ -31,7 +31,7 @@ def test_recognition_result_becomes_transcript_and_linked_draft(session, users, 
         Piece(text="受访对象张大山，反映村里的路一下雨就泥泞，孩子上学不方便。", confidence=0.8, start=3.0, end=7.0),
         Piece(text="解决思路：联系乡交通站争取道路硬化。", confidence=0.85, start=7.0, end=10.0),
     ]
-    result = Transcript.join(text_pieces, sep="", engine="test", model="m", duration=10.0)
+    result = RecognizedText.join(text_pieces, sep="", engine="test", model="m", duration=10.0)
     entry = entries.store_recognition(session, capture, result)
     session.commit()
     t = capture.transcript

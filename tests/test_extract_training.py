@@ -7,10 +7,10 @@ import hashlib
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from diary import entries, training
 from capture.models import Capture, CaptureFile
 from core.models import AuditEvent
-from recognize.transcript import Piece, Transcript
+from diary import entries, training
+from recognize.transcript import Piece, RecognizedText
 from tests.test_extract_learn import _county_examples, _note
 
 
@@ -21,7 +21,7 @@ def _capture(session, cadre, text: str, n: int) -> Capture:
     session.add(capture)
     session.flush()
     session.add(CaptureFile(capture_id=capture.id, position=0, sha256="0" * 64, media_type="audio/wav", size=10))
-    entries.store_recognition(session, capture, Transcript.join([Piece(text=text, confidence=0.9, start=0, end=3)],
+    entries.store_recognition(session, capture, RecognizedText.join([Piece(text=text, confidence=0.9, start=0, end=3)],
                                                                 engine="fake", model="test"))
     return capture
 

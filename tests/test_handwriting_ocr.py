@@ -5,7 +5,6 @@ comments); they carry a margin for other renderings and other CPUs.
 """
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +13,7 @@ from PIL import Image
 
 from bench.ocr import cer
 from recognize import handwriting
-from recognize.transcript import RecognitionError, Transcript
-
+from recognize.transcript import RecognitionError, RecognizedText
 from tests.test_handwriting_images import png_bomb
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pages"
@@ -67,7 +65,7 @@ def test_rendered_page_reads_within_cer_bound(page):
         assert all(0 <= x < w and 0 <= y < h for x, y in p.polygon)
         assert t.text[p.char_start:p.char_end] == p.text
     # the transcript survives a round trip through its dict form (stored as JSON)
-    assert Transcript.from_dict(t.to_dict()) == t
+    assert RecognizedText.from_dict(t.to_dict()) == t
 
 
 def test_closely_ruled_page_keeps_every_line(tmp_path):

@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from capture.intake import DuplicateCapture, IntakeError, ingest
+from capture.models import Capture, CaptureFile
 from capture.sniff import kind_of, sniff
 from capture.storage import LocalStorage, shard
-from capture.models import Capture, CaptureFile
 from core.models import AuditEvent
 from jobs.models import Job
-
 
 # --- sniffing ------------------------------------------------------------------------------
 

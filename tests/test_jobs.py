@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from core import db
-from jobs import operations as jobs
 from capture.models import Capture
+from core import db
 from core.clock import utcnow
 from core.models import AuditEvent
 from diary.models import DiaryEntry, Transcript, TranscriptPiece
+from jobs import operations as jobs
 from jobs.models import Job
 
 REPO = Path(__file__).resolve().parent.parent

@@ -9,20 +9,22 @@ import re
 import pytest
 from sqlalchemy import select
 
+from core.errors import DomainError
+from core.models import AuditEvent
 from ledger import (
     deadlines,
-    ratings,
     notifications,
     rates,
+    ratings,
     recurring,
     replies,
     stats,
+)
+from ledger import (
     workflow as wf,
 )
 from ledger.deadlines import MemoryChannel
-from core.models import AuditEvent
 from ledger.models import KeyProject, LedgerItem, Notification
-from core.errors import DomainError
 from tests.ledger_helpers import TODAY, make_entry
 
 

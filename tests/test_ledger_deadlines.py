@@ -10,8 +10,9 @@ from email.policy import default as default_policy
 
 import pytest
 
-from ledger import deadlines, workflow as wf
 from core.models import AuditEvent
+from ledger import deadlines
+from ledger import workflow as wf
 from ledger.models import LedgerItem
 from tests.ledger_helpers import make_entry
 

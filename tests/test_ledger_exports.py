@@ -8,7 +8,8 @@ import io
 
 import openpyxl
 
-from ledger import ratings, exports, workflow as wf, publication
+from ledger import exports, publication, ratings
+from ledger import workflow as wf
 from recognize.pii import find_pii
 from tests.ledger_helpers import TODAY, make_entry
 

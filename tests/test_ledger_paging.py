@@ -70,9 +70,9 @@ def test_ledger_page_links_walk_the_whole_list(session, org, users, login):
 
 
 def test_moving_a_village_moves_everyones_scope(session, org, users, login):
+    from ledger.workflow import find_items_page
     from org.scope import scope_captures
     from org.users import move_unit
-    from ledger.workflow import find_items_page
 
     village = org["大古岭村"]
     item = LedgerItem(code="MOVE0001", org_unit=village, level="village", place_unit=village,
@@ -109,7 +109,6 @@ def test_a_village_cannot_move_under_a_village(session, org):
     import pytest
 
     from core.errors import DomainError
-
     from org.users import move_unit
 
     with pytest.raises(DomainError):

@@ -8,12 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from ledger import ratings, workflow as wf
 from core.audit import snapshot, verify_chain
+from core.errors import DomainError
 from core.models import AuditEvent
+from ledger import ratings
+from ledger import workflow as wf
 from ledger.models import LedgerItem, LedgerTransition
 from org.models import OrgUnit
-from core.errors import DomainError
 from tests.ledger_helpers import TODAY, make_entry
 
 ACTORS = ("cadre_a", "cadre_b", "cadre_c", "sup_gulouzi", "sup_budayuan", "admin")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger import ratings, stats, workflow as wf
+from ledger import ratings, stats
+from ledger import workflow as wf
 from tests.ledger_helpers import make_entry
 
 

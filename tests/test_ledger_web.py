@@ -11,12 +11,13 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from test_ledger_exports import PII_ENTRIES, PII_STRINGS
 
-from ledger import ratings, publication, workflow as wf
+from ledger import publication, ratings
+from ledger import workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import Evaluation, LedgerItem
 from recognize.pii import find_pii
-from test_ledger_exports import PII_ENTRIES, PII_STRINGS
 from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
@@ -324,9 +325,9 @@ def test_demo_seeding_leaves_every_state(client, session, org, users):
 
 
 def test_demo_entries_are_confirmed_in_the_audit_log_like_real_ones(session, org, users):
-    from ops.demo import seed_ledger
     from core.models import AuditEvent
     from diary.models import DiaryEntry
+    from ops.demo import seed_ledger
 
     seed_ledger(session, org, users)
     session.commit()

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ledger import workflow as wf
-from core.models import AuditEvent
-from ledger.models import KeyProject, LedgerTransition
 from core.errors import DomainError
+from core.models import AuditEvent
+from ledger import workflow as wf
+from ledger.models import KeyProject, LedgerTransition
 from tests.ledger_helpers import TODAY, make_entry
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)

@@ -215,13 +215,13 @@ def world(app, session, org, users):
     in 南荒沟村's ledger."""
     from capture.intake import ingest
     from capture.storage import get_storage
-    from jobs import operations as jobs
-    from ledger import ratings, publication
+    from core.clock import utcnow
     from diary import review as svc
+    from diary.models import DiaryEntry
+    from jobs import operations as jobs
+    from ledger import publication, ratings
     from ledger import workflow as wf
     from ledger.deadlines import local_today
-    from core.clock import utcnow
-    from diary.models import DiaryEntry
     from org.users import add_org_unit, create_user
     from recognize.pii import find_pii
 

@@ -1,7 +1,7 @@
 """The shared PII detector: mobile numbers, ID numbers (check digit), cards, names, houses."""
 import pytest
 
-from recognize.pii import find_pii, luhn_ok, pii_spans, redact, valid_id18, valid_id15
+from recognize.pii import find_pii, luhn_ok, pii_spans, redact, valid_id15, valid_id18
 
 W = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -172,7 +172,7 @@ def test_the_map_back_keeps_offsets_into_the_original():
 
 
 def test_cadres_become_their_unit_and_known_names_are_masked_everywhere():
-    from recognize.pii import spans, apply_masks
+    from recognize.pii import apply_masks, spans
 
     text = "李春生已联系施工队，为刘玉珍修好房顶，玉珍很满意"
     out = apply_masks(text, spans(text, ["刘玉珍"], cadres={"李春生": "南荒沟村"}))

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from ops.demo_county import load as load_demo_county
 from recognize import fake, pipeline
 from recognize.extract import Gazetteer, extract_entry
-from ops.demo_county import load as load_demo_county
-from recognize.transcript import Piece, RecognitionError, Transcript
+from recognize.transcript import Piece, RecognitionError, RecognizedText
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2024, 5, 3, 10, 0)
@@ -84,10 +84,10 @@ def test_the_result_cannot_be_changed_after_the_pipeline(tmp_path):
 
 def test_the_org_snapshot_is_what_the_extractor_knows():
     text = "5月3日到南荒沟村入户走访，受访对象李春生，张大山反映村里的路不好走。"
-    known = pipeline.recognize_transcript(Transcript(text=text), _context()).extraction
+    known = pipeline.recognize_transcript(RecognizedText(text=text), _context()).extraction
     assert known.place_known and known.place_township == "古楼子乡"
     assert known.interviewee == "张大山"  # 李春生 is a cadre of the snapshot
-    bare = pipeline.recognize_transcript(Transcript(text=text), _context(pipeline.OrgSnapshot()))
+    bare = pipeline.recognize_transcript(RecognizedText(text=text), _context(pipeline.OrgSnapshot()))
     assert not bare.extraction.place_known
     assert any("不在组织架构中" in w for w in bare.warnings)
 
@@ -96,7 +96,7 @@ def test_pii_as_its_own_stage_finds_what_the_extractor_did():
     text = ("时间：2024年5月2日 地点：步达远镇石柱子村 受访对象：孙秀英，电话13912345678。"
             "反映问题：房子漏雨。解决思路：报危房改造。")
     rules = extract_entry(text, NOW, Gazetteer(list(KUANDIAN_DEMO_UNITS), ["李春生"])).to_dict()
-    staged = pipeline.recognize_transcript(Transcript(text=text), _context())
+    staged = pipeline.recognize_transcript(RecognizedText(text=text), _context())
     assert list(staged.pii) == rules["pii"] and "13912345678" in staged.pii and "孙秀英" in staged.pii
     assert list(staged.extraction.confidence.items()) == list(rules["confidence"].items())
     assert staged.extraction.visit_date.isoformat() == rules["visit_date"]
@@ -104,7 +104,7 @@ def test_pii_as_its_own_stage_finds_what_the_extractor_did():
 
 
 def test_warnings_say_what_the_text_lacked():
-    result = pipeline.recognize_transcript(Transcript(text=""), _context())
+    result = pipeline.recognize_transcript(RecognizedText(text=""), _context())
     assert result.extraction.visit_date == NOW.date()  # proposed, for the reviewer to confirm
     assert any("没有识别出文字" in w for w in result.warnings)
     assert any("走访日期" in w for w in result.warnings)
@@ -120,10 +120,10 @@ def test_recognize_imports_no_database_layer():
 
 def test_job_runs_extraction_with_no_transaction_open_and_writes_the_result(app, session, users, make_capture,
                                                                           monkeypatch):
-    from core import db
-    from jobs import operations as jobs
     from capture.models import Capture
+    from core import db
     from core.models import AuditEvent
+    from jobs import operations as jobs
     from jobs.models import Job
 
     capture = make_capture(users["cadre_a"])
@@ -149,7 +149,7 @@ def test_job_runs_extraction_with_no_transaction_open_and_writes_the_result(app,
     session.expire_all()
     capture = session.get(Capture, capture.id)
     entry, text = capture.entry, capture.transcript.text
-    expected = pipeline.recognize_transcript(Transcript(text=text, pieces=[Piece(text=text, confidence=1.0)]),
+    expected = pipeline.recognize_transcript(RecognizedText(text=text, pieces=[Piece(text=text, confidence=1.0)]),
                                              pipeline.ExtractionContext(org=snapshot, now=_local(capture)))
     assert entry.visit_date == expected.extraction.visit_date
     assert entry.interviewee == expected.extraction.interviewee and entry.pii == list(expected.pii)

@@ -14,9 +14,10 @@ import re
 import openpyxl
 from sqlalchemy import select
 
-from ledger import publication, workflow as wf
-from ledger.deadlines import local_today
 from core.models import AuditEvent
+from ledger import publication
+from ledger import workflow as wf
+from ledger.deadlines import local_today
 from ledger.models import ItemPublication, LedgerItem
 from recognize.pii import _copy
 from tests.ledger_helpers import make_entry

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from test_browser import CHROMIUM, OUT, PASSWORD, ROOT, _need, _node, _serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -14,9 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 def _seed(instance) -> tuple[int, int]:
     from core import db
+    from diary.models import DiaryEntry
     from ledger import workflow as wf
     from ops.migrate import upgrade
-    from diary.models import DiaryEntry
     from org.users import add_org_unit, create_user
 
     engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")

@@ -8,10 +8,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from diary import review as svc
-from core.errors import NotAllowed
 from capture.models import Capture, CaptureFile
+from core.errors import NotAllowed
 from core.models import AuditEvent
+from diary import review as svc
 from diary.models import DiaryEntry, Transcript, TranscriptPiece
 
 AUDIO_TEXT = ["今天到南荒沟村走访了张大爷", "他反映村里的自来水经常停水", "我们准备联系水利站来看看"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from diary import review as svc
 from capture.models import Capture, CaptureFile
+from diary import review as svc
 from tests.test_review import form_of, make_capture, token_from
 
 

@@ -2,16 +2,12 @@
 county vocabulary learned from those corrections (fast: no real models)."""
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from sqlalchemy import select
 
 from diary import transcript_edits
-from core.models import AuditEvent
-from diary.models import DiaryEntry, Transcript, TranscriptPiece
+from diary.models import DiaryEntry, Transcript
 from diary.vocabulary import county_vocabulary
-from recognize.transcript import Piece, Transcript as RTranscript, word
+from recognize.transcript import RecognizedText, word
 from tests.test_review import events, form_of, make_capture
 
 TEXTS = ["今天到南黄沟村走访了张大延", "他反映村里的自来水经常停水", "我们准备联系水利站来看看"]
@@ -147,7 +143,7 @@ def test_county_vocabulary_learns_a_correction_only_once_made_twice(session, use
 def test_stored_transcripts_without_words_still_load():
     old = {"text": "一段话", "pieces": [{"text": "一段话", "confidence": 0.9, "char_start": 0, "char_end": 3,
                                        "start": 0.0, "end": 1.0, "page": None, "polygon": None}]}
-    t = RTranscript.from_dict(old)
+    t = RecognizedText.from_dict(old)
     assert t.pieces[0].words is None
-    again = RTranscript.from_dict(t.to_dict())
+    again = RecognizedText.from_dict(t.to_dict())
     assert again == t

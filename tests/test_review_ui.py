@@ -10,9 +10,8 @@ import re
 
 import pytest
 
-from diary import review as svc
 from capture.models import Capture
-from diary.models import DiaryEntry
+from diary import review as svc
 from ledger.models import LedgerItem
 from tests.test_review import events, form_of, make_capture, token_from
 

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
+from scale_services import *  # noqa: F401,F403 - fixtures and helpers
+from scale_services import ROOT, make_page, make_wav
 from sqlalchemy import func, select
 
 from core import db
-from scale_services import *  # noqa: F401,F403 - fixtures and helpers
-from scale_services import ROOT, make_page, make_wav
 
 pytestmark = pytest.mark.scale
 

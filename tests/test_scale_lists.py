@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from scale_services import *  # noqa: F401,F403 - fixtures and helpers
 from test_ledger_paging import (  # noqa: F401 - collected here against PostgreSQL
     test_a_village_cannot_move_under_a_village,

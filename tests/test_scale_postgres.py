@@ -6,11 +6,11 @@ import threading
 import time
 
 import pytest
+from scale_services import *  # noqa: F401,F403 - fixtures and helpers
+from scale_services import make_page, make_wav
 from sqlalchemy import func, select
 
 from core import db
-from scale_services import *  # noqa: F401,F403 - fixtures and helpers
-from scale_services import make_page, make_wav
 
 pytestmark = pytest.mark.scale
 
@@ -57,8 +57,8 @@ def test_migrations_build_the_models_schema_on_postgresql(pg_url):
     from alembic.runtime.migration import MigrationContext
     from sqlalchemy import inspect
 
-    from ops.migrate import alembic_config, current_revision, head_revision, upgrade
     from core.db import Base
+    from ops.migrate import alembic_config, current_revision, head_revision, upgrade
 
     upgrade(pg_url)
     engine = db.make_engine(pg_url)
@@ -86,9 +86,9 @@ def test_migrations_build_the_models_schema_on_postgresql(pg_url):
 
 
 def test_login_upload_recognize_and_review_queue_on_postgresql(app, session, users, login):
-    from jobs import operations as jobs
     from capture.models import Capture
     from diary.models import DiaryEntry
+    from jobs import operations as jobs
     from jobs.models import Job
 
     capture = _ingest(app, session, users["cadre_a"], [("memo.wav", make_wav(1))])
@@ -129,9 +129,9 @@ def test_same_upload_twice_is_one_capture_on_postgresql(app, session, users):
 def test_concurrent_deliveries_complete_a_job_once(app, session, users):
     """Six threads deliver the same job at once (a redelivered message, a sweep, a second
     worker): PostgreSQL's row locks let one claim it; one transcript, one draft, one done."""
-    from jobs import operations as jobs
     from core.models import AuditEvent
     from diary.models import DiaryEntry, Transcript
+    from jobs import operations as jobs
     from jobs.models import Job
 
     capture = _ingest(app, session, users["cadre_c"], [("p.jpg", make_page(11))])
@@ -172,8 +172,8 @@ def test_concurrent_deliveries_complete_a_job_once(app, session, users):
 
 
 def test_sweeper_resubmits_a_dead_workers_job_and_it_completes_once(app, session, users):
-    from jobs import operations as jobs
     from core.clock import utcnow
+    from jobs import operations as jobs
     from jobs.models import Job
     from jobs.sweeper import backoff_seconds, jobs_to_resubmit, sweep
 
@@ -215,8 +215,8 @@ def test_sweeper_resubmits_a_dead_workers_job_and_it_completes_once(app, session
 
 
 def test_sweeper_resends_stale_queued_jobs_only_after_the_grace(app, session, users):
-    from jobs import operations as jobs
     from core.clock import utcnow
+    from jobs import operations as jobs
     from jobs.sweeper import jobs_to_resubmit
 
     cap = _ingest(app, session, users["cadre_b"], [("q.jpg", make_page(31))])

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-
 from scale_services import *  # noqa: F401,F403 - fixtures
 
 pytestmark = pytest.mark.scale

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from jobs import operations as jobs
 from capture.models import Capture
+from jobs import operations as jobs
 from org.models import OrgUnit
 from org.scope import can_see_capture, scope_captures, unit_ids_under
 

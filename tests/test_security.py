@@ -44,10 +44,10 @@ def _capture_with_text(app, session, cadre, pieces_text, n):
     from capture.intake import ingest
     from capture.storage import get_storage
     from diary import entries
-    from recognize.transcript import Piece, Transcript
+    from recognize.transcript import Piece, RecognizedText
 
     capture = ingest(session, get_storage(app.config), cadre, [("memo.wav", Media.wav(7000 + n))])
-    result = Transcript.join([Piece(text=t, confidence=0.9, start=i, end=i + 1) for i, t in enumerate(pieces_text)],
+    result = RecognizedText.join([Piece(text=t, confidence=0.9, start=i, end=i + 1) for i, t in enumerate(pieces_text)],
                              engine="fake", model="hostile")
     entry = entries.store_recognition(session, capture, result)
     states.move(session, capture, states.CaptureStatus.READY_FOR_REVIEW, after={"entry_id": entry.id})
@@ -130,8 +130,8 @@ def test_hostile_text_is_escaped_or_refused_everywhere(app, session, users, requ
 
 
 def _ledger_item(session, users, n, **fields):
-    from ledger import workflow as wf
     from diary.models import DiaryEntry
+    from ledger import workflow as wf
 
     entry = DiaryEntry(cadre_id=users["cadre_a"].id, org_unit_id=users["cadre_a"].org_unit_id, status="confirmed",
                        problem=f"问题{n}", interviewee="张大爷", place="南荒沟村", category="饮水")
@@ -191,8 +191,8 @@ def test_public_exports_show_no_phone_numbers_or_names(session, org, users):
 def test_printable_diary_escapes_markup(session, org, users):
     import datetime as dt
 
-    from ledger.exports import printable_diary
     from diary.models import DiaryEntry
+    from ledger.exports import printable_diary
 
     for i, payload in enumerate(XSS):
         session.add(DiaryEntry(cadre_id=users["cadre_a"].id, org_unit_id=users["cadre_a"].org_unit_id,
@@ -258,9 +258,10 @@ def test_audit_verify_detects_raw_sql_tampering(app, session, users, monkeypatch
             conn.execute(text("UPDATE audit_events SET actor_label = 'admin' WHERE id = :i"), {"i": victim})
         elif tamper == "re-hash edited row":
             # The forger recomputes the edited row's own hash; the next row still points at the old one.
+            from sqlalchemy.orm import Session
+
             from core.audit import event_digest
             from core.models import AuditEvent
-            from sqlalchemy.orm import Session
 
             with Session(bind=conn) as s:
                 event = s.get(AuditEvent, victim)

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognize import weights, speech
+from recognize import speech, weights
 from recognize.audio import SAMPLE_RATE, decode_audio
 from recognize.speech_text import cer, edit_distance, normalize_for_cer, to_simplified
-from recognize.transcript import RecognitionError, Transcript
+from recognize.transcript import RecognitionError, RecognizedText
 
 
 def shared_dir() -> Path:
@@ -65,7 +65,7 @@ def write_wav(path: Path, audio: np.ndarray) -> Path:
     return path
 
 
-def check_transcript(t: Transcript, engine: str) -> None:
+def check_transcript(t: RecognizedText, engine: str) -> None:
     assert t.engine == engine and t.model == "base" and t.language == "zh"
     assert t.duration and t.seconds > 0
     assert t.text == to_simplified(t.text)
@@ -214,7 +214,7 @@ def test_demo_memo_in_samples_transcribes(capsys):
     memo = REPO / "samples" / "voice" / "memo.m4a"
     assert memo.stat().st_size < 300_000
     assert speech.main([str(memo), "--json"]) == 0
-    t = Transcript.from_dict(json.loads(capsys.readouterr().out))
+    t = RecognizedText.from_dict(json.loads(capsys.readouterr().out))
     said = ("三月十二日上午我到南荒沟村入户走访了村民张大爷他反映村里通往镇上的那段路一下雨就没法走"
             "孩子上学很不方便我们商量先由村委会组织群众修补再向乡里申请道路硬化资金")
     assert "南荒沟村" in t.text and "走访" in t.text

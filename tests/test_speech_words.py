@@ -7,22 +7,20 @@ holding it is flagged. The demo memo says 镇上; Whisper writes 正上 with 正
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from recognize import speech
 from recognize.speech_text import strip_punct
-from recognize.transcript import Transcript
+from recognize.transcript import RecognizedText
 from tests.test_speech_models import AUDIO, REPO, manifest, needs_clips
 
 pytestmark = [pytest.mark.slow, needs_clips]
 KEYS = {"text", "start", "end", "probability", "flagged"}
 
 
-def check_words(t: Transcript, threshold: float) -> None:
+def check_words(t: RecognizedText, threshold: float) -> None:
     assert t.pieces
     for p in t.pieces:
         assert p.words, p.text
@@ -39,7 +37,7 @@ def check_words(t: Transcript, threshold: float) -> None:
         assert "".join(w["text"] for w in p.words) == strip_punct(p.text)
 
 
-def flagged_text(t: Transcript) -> list[str]:
+def flagged_text(t: RecognizedText) -> list[str]:
     return [w["text"] for p in t.pieces for w in p.words if w["flagged"]]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from recognize.transcript import Piece, Transcript, word
+from recognize.transcript import Piece, RecognizedText, word
 from recognize.vocabulary import Vocabulary, apply, correct_text, correct_transcript, corrections_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +71,7 @@ def test_a_corrected_piece_marks_what_changed_and_keeps_times_and_offsets():
         word("南黄", 0.3, 0.8, 0.4, True, 2, 4), word("沟村", 0.8, 1.1, 0.9, False, 4, 6),
         word("走访", 1.1, 2.0, 0.9, False, 6, 8)])
     second = Piece("不达远", 0.8, start=2.5, end=3.5, words=[word("不达远", 2.5, 3.5, 0.5, True, 0, 3)])
-    t = Transcript.join([first, second], sep="，", engine="faster-whisper")
+    t = RecognizedText.join([first, second], sep="，", engine="faster-whisper")
     out = correct_transcript(t, COUNTY)
     assert out.text == "我到南荒沟村走访，步达远" and out.engine == "faster-whisper"
     for p in out.pieces:
@@ -104,9 +104,9 @@ def test_a_near_homophone_heard_with_confidence_is_kept_a_homophone_is_not():
         return Piece(text, 0.9, start=0.0, end=1.0, words=[word(text, 0.0, 1.0, probability, False, 0, len(text))])
 
     vocab = Vocabulary.build(names=["潘立新"], places=["南荒沟村"])
-    sure_pang = correct_transcript(Transcript.join([piece("庞立新", 0.97)]), vocab)
+    sure_pang = correct_transcript(RecognizedText.join([piece("庞立新", 0.97)]), vocab)
     assert sure_pang.text == "庞立新"  # pang and pan sound different, and Whisper was sure
-    unsure = correct_transcript(Transcript.join([piece("庞立新", 0.6)]), vocab)
+    unsure = correct_transcript(RecognizedText.join([piece("庞立新", 0.6)]), vocab)
     assert unsure.text == "潘立新"
     # 黄 and 荒 sound the same: Whisper's confidence says nothing about which was meant.
-    assert correct_transcript(Transcript.join([piece("南黄沟村", 0.97)]), vocab).text == "南荒沟村"
+    assert correct_transcript(RecognizedText.join([piece("南黄沟村", 0.97)]), vocab).text == "南荒沟村"

@@ -7,10 +7,12 @@ from flask import Flask, request
 
 from core import db
 from ops import compose
+from webapp import catalogue, commands, errors, params, timefmt
 from webapp import config as config_module
-from webapp import commands
+from webapp.auth.ratelimit import storage_uri
 from webapp.extensions import babel, csrf, limiter, login_manager
 from webapp.locales import LOCALES, select_locale
+from webapp.security import install_headers
 
 # One blueprint per area; each module exposes `bp`.
 BLUEPRINTS = (
@@ -60,7 +62,6 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
 
     login_manager.init_app(app)
     csrf.init_app(app)
-    from webapp.auth.ratelimit import storage_uri
 
     app.config.setdefault("RATELIMIT_STORAGE_URI", storage_uri(app.config))
     app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config.get('CELERY_KEY_PREFIX', '')}minxin-rl")
@@ -75,13 +76,11 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
 
     import importlib
 
-    from webapp import params
 
     params.install(app)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
 
-    from webapp import catalogue, errors, timefmt
 
     catalogue.init_app(app)
     timefmt.init_app(app)
@@ -114,7 +113,6 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
             return jsonify(error=message, code="rate_limited"), 429
         return message, 429
 
-    from webapp.security import install_headers
 
     install_headers(app)
 
@@ -136,7 +134,6 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
     @app.context_processor
     def _inject():
         from flask_babel import get_locale
-
         from flask_login import current_user
 
         links = []

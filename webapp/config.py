@@ -6,17 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from core.settings import Settings
 from ops.compose import (
-    ConfigError,
-    check_production,
     instance_config,
-    load_audit_key,
     load_secret_key,
-    private_folder,
-    private_sqlite_file,
     settings_from_environment,
 )
-from core.settings import Settings
 
 
 def from_settings(settings: Settings, config: Optional[dict[str, Any]] = None) -> dict[str, Any]:

@@ -16,11 +16,26 @@ from typing import Optional, Union
 from recognize.extract import vocab
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time, month_dot_at
-from recognize.extract.names import (HONORIFICS, NameHit, interviewee_candidates, relative_named_after, take_name,
-                                     visiting_cadre)
+from recognize.extract.names import (
+    HONORIFICS,
+    NameHit,
+    interviewee_candidates,
+    relative_named_after,
+    take_name,
+    visiting_cadre,
+)
 from recognize.extract.places import Gazetteer, PlaceHit, find_places, find_township
-from recognize.extract.sections import (Section, closing_maxim, drop_record_number, drop_trailing_remark, find_sections, free_fields,
-                                        ends_one_line_field, label_at_line_start, plan_in_problem)
+from recognize.extract.sections import (
+    Section,
+    closing_maxim,
+    drop_record_number,
+    drop_trailing_remark,
+    ends_one_line_field,
+    find_sections,
+    free_fields,
+    label_at_line_start,
+    plan_in_problem,
+)
 from recognize.extract.textutil import correction_after, is_han, normalize, trim_span
 
 __all__ = ["Extraction", "Gazetteer", "extract_entry", "METHODS", "CATEGORIES"]

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.hostile.counts import report
-from tests.ledger_helpers import make_entry
 from tests.hostile.support import PASSWORD, close_app, csrf_from, login_client
+from tests.ledger_helpers import make_entry
 
 TALLY = {"tried": 0, "passed": 0}
 
@@ -71,9 +71,10 @@ def test_password_change_and_deactivation_end_sessions_server_side(app, session,
 
 
 def test_an_idle_session_ends_after_the_configured_timeout(app, session, users, request):
+    import datetime as dt
+
     from core.clock import utcnow
     from org.models import UserSession
-    import datetime as dt
 
     app.config["SESSION_IDLE_MINUTES"] = 30
     client, _ = login_client(app, "cadre_a")
@@ -381,7 +382,7 @@ def test_qr_codes_and_links_use_the_configured_base_url_not_host(app, session, u
 
 
 def test_production_refuses_to_start_without_a_public_base_url(make_app, request):
-    from webapp.config import ConfigError
+    from ops.compose import ConfigError
 
     refused = False
     try:
@@ -412,8 +413,9 @@ def test_the_instance_folder_and_database_are_private(tmp_path, monkeypatch, req
     import os
     import stat
 
-    from core import db
     from sqlalchemy import text
+
+    from core import db
 
     instance = tmp_path / "fresh-instance"
     monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(instance))
@@ -602,10 +604,10 @@ def test_an_in_person_rating_by_someone_else_counts_in_the_rate(app, session, us
 
 
 def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, session, users, org, request):
-    from diary import review as svc
-    from ledger import publication
     from capture.models import Capture
     from core.models import AuditEvent
+    from diary import review as svc
+    from ledger import publication
     from tests.test_security import _capture_with_text
 
     capture = _capture_with_text(app, session, users["cadre_a"],
@@ -634,9 +636,9 @@ def test_the_place_corrected_at_confirm_moves_the_entry_and_its_item(app, sessio
 
 
 def test_an_item_already_linked_follows_a_later_place_correction(app, session, users, org, request):
-    from ledger import workflow as wf
-    from diary.entries import follow_place
     from core.models import AuditEvent
+    from diary.entries import follow_place
+    from ledger import workflow as wf
 
     entry = make_entry(session, users["cadre_a"], "水井干了", place="南荒沟村", place_unit=org["南荒沟村"])
     item = wf.open_item_from_entry(session, entry, users["cadre_a"])
@@ -665,7 +667,7 @@ def test_sessions_left_idle_are_dropped_at_the_next_login(app, session, users, r
 
 
 def test_production_with_several_machines_needs_one_audit_key(make_app, monkeypatch, request):
-    from webapp.config import ConfigError
+    from ops.compose import ConfigError
 
     monkeypatch.delenv("MINXIN_AUDIT_KEY", raising=False)
     refused = False

@@ -8,7 +8,6 @@ went wrong.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -58,8 +57,8 @@ def send(client, token, case: Case):
 
 
 def check_accepted(app, client, session, case: Case, resp, before_files) -> list[str]:
-    from capture.storage import get_storage
     from capture.models import Capture
+    from capture.storage import get_storage
 
     problems = []
     if resp.status_code != 201:

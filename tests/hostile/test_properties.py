@@ -16,7 +16,7 @@ from sqlalchemy import String
 
 from capture.models import Capture
 from diary.models import DiaryEntry
-from recognize.transcript import Piece, Transcript
+from recognize.transcript import Piece, RecognizedText
 
 WORDS = ["时间：", "地点：", "受访对象：", "反映问题：", "解决思路：", "心得体会：", "南荒沟村", "古楼子乡", "三组",
          "张大爷", "王玉兰", "今天上午", "腊月二十二", "2023年5月6日", "入户走访", "座谈", "<script>alert(1)</script>",
@@ -36,7 +36,7 @@ def test_any_transcript_makes_a_draft_that_fits_its_columns(session, users, piec
     session.add(capture)
     session.flush()
     try:
-        result = Transcript.join([Piece(text=t, confidence=0.8, start=i, end=i + 1) for i, t in enumerate(pieces)],
+        result = RecognizedText.join([Piece(text=t, confidence=0.8, start=i, end=i + 1) for i, t in enumerate(pieces)],
                                  engine="fake", model="property")
         entry = entries.store_recognition(session, capture, result)
         for column in DiaryEntry.__table__.columns:

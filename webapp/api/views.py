@@ -13,9 +13,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from jobs import operations as jobs
-from core.db import db_session
 from capture.models import Capture
+from core.db import db_session
+from jobs import operations as jobs
 from org.scope import can_see_capture, scope_captures
 from webapp.api import bp
 from webapp.capture.service import UploadRefused, capture_from_uploads, upload_from_request

@@ -16,9 +16,9 @@ from core.db import db_session
 from org.models import User
 from org.scope import unit_ids_under
 from org.users import set_active, verify_login
-from webapp.locales import LOCALES
 from webapp.auth import bp, ratelimit, sessions
 from webapp.extensions import limiter, login_manager
+from webapp.locales import LOCALES
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = None

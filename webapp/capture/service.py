@@ -11,10 +11,10 @@ from flask import current_app, request
 
 from capture import uploads
 from capture.intake import DuplicateCapture, IntakeError
+from capture.models import Capture
 from capture.storage import get_storage
 from capture.submit import submit
 from core.db import db_session
-from capture.models import Capture
 from org.models import User
 
 

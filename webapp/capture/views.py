@@ -14,9 +14,9 @@ from sqlalchemy import select
 from wtforms import DateField
 from wtforms.validators import Optional as OptionalValue
 
+from capture.models import Capture
 from capture.storage import get_storage
 from core.db import db_session
-from capture.models import Capture
 from org.scope import can_see_capture, scope_captures
 from webapp.capture import bp
 from webapp.capture.service import UploadRefused, upload_from_request

@@ -7,7 +7,21 @@ from typing import Optional
 
 import click
 
-from webapp.commands.common import STATUS_LABELS, _fail, _read_file, _require_schema, _session, _start_embedded_worker, _app, wait_for
+from capture.intake import DuplicateCapture, IntakeError
+from capture.storage import get_storage
+from capture.submit import submit
+from jobs import operations as jobs
+from org.users import find_user
+from webapp.commands.common import (
+    STATUS_LABELS,
+    _app,
+    _fail,
+    _read_file,
+    _require_schema,
+    _session,
+    _start_embedded_worker,
+    wait_for,
+)
 
 
 @click.command(help="上传录音或页面照片 (ingest a voice memo or page photos as one capture)")
@@ -19,11 +33,6 @@ from webapp.commands.common import STATUS_LABELS, _fail, _read_file, _require_sc
 @click.option("--timeout", default=0, type=float, help="等待上限秒数，0 为不限 (wait limit in seconds)")
 def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captured_at: Optional[str],
            wait: bool, timeout: float) -> None:
-    from capture.intake import DuplicateCapture, IntakeError
-    from capture.storage import get_storage
-    from capture.submit import submit
-    from org.users import find_user
-
     app = _app()
     _require_schema(app)
     hint = cap_at = None
@@ -66,8 +75,6 @@ def ingest(files: tuple[str, ...], login: str, visit_date: Optional[str], captur
 @click.command(help="重新识别失败的采集（装好模型、腾出空间之后）(queue failed captures again, after a fix)")
 @click.option("--capture", "capture_ids", multiple=True, type=int, help="只处理这些采集号 (only these captures)")
 def requeue(capture_ids: tuple[int, ...]) -> None:
-    from jobs import operations as jobs
-
     app = _app()
     _require_schema(app)
     with _session() as s:

@@ -10,8 +10,11 @@ from typing import Optional, Sequence
 import click
 from flask import current_app
 
+from capture.models import Capture
 from capture.states import IN_RECOGNITION, CaptureStatus
-
+from core import db
+from jobs import operations as jobs
+from ops.migrate import current_revision, head_revision, upgrade
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -23,8 +26,6 @@ def _app():
 
 
 def _session():
-    from core import db
-
     return db.SessionFactory()
 
 
@@ -34,8 +35,6 @@ def _fail(message: str, code: int = 1):
 
 
 def _require_schema(app) -> None:
-    from ops.migrate import current_revision, head_revision
-
     current = current_revision(app.extensions["minxin.engine"])
     if current != head_revision():
         _fail(f"数据库未初始化或不是最新版本，请先运行 minxin init "
@@ -43,8 +42,6 @@ def _require_schema(app) -> None:
 
 
 def _upgrade(app) -> str:
-    from ops.migrate import current_revision, upgrade
-
     engine = app.extensions["minxin.engine"]
     upgrade(engine)
     return current_revision(engine) or ""
@@ -70,8 +67,6 @@ FINAL = tuple(s for s in CaptureStatus if s not in IN_RECOGNITION)  # left recog
 def wait_for(capture_ids: Sequence[int], *, timeout: float = 0, interval: float = 0.5,
              out=None) -> dict[int, tuple[str, Optional[str]]]:
     """Show progress until every capture has left recognition; returns id -> (status, error)."""
-    from capture.models import Capture
-
     out = out or sys.stderr
     tty = hasattr(out, "isatty") and out.isatty()
     last: dict[int, str] = {}
@@ -98,8 +93,6 @@ def wait_for(capture_ids: Sequence[int], *, timeout: float = 0, interval: float 
 
 def _start_embedded_worker(app):
     """An in-process worker for the embedded queue (None when another queue runs the jobs)."""
-    from jobs import operations as jobs
-
     if app.config.get("QUEUE", "embedded") != "embedded":
         return None
     queue = jobs.active_queue()

@@ -8,16 +8,23 @@ from typing import Optional
 
 import click
 
+from capture.intake import DuplicateCapture, IntakeError
+from capture.models import Capture
+from capture.sniff import kind_of, sniff_file
 from capture.states import CaptureStatus
+from capture.storage import get_storage
+from capture.submit import submit
+from diary.models import DiaryEntry
+from jobs import operations as jobs
+from ops.demo import add_demo_units
 from ops.demo_county import load as load_demo_county
+from org.users import create_user, find_user, set_password
 from webapp.commands.common import REPO_ROOT, STATUS_LABELS, _app, _session, _start_embedded_worker, _upgrade, wait_for
 from webapp.commands.run import _serve
 
 
 def demo_samples(folder: Path) -> list[tuple[Path, str]]:
     """Every accepted media file under `folder` (by sniffed type, not by name), sorted."""
-    from capture.sniff import kind_of, sniff_file
-
     found = []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         media_type = sniff_file(path)
@@ -37,15 +44,6 @@ def demo_samples(folder: Path) -> list[tuple[Path, str]]:
 def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset_passwords: bool,
          timeout: float) -> None:
     from sqlalchemy import select
-
-    from capture.intake import DuplicateCapture, IntakeError
-    from capture.storage import get_storage
-    from capture.submit import submit
-    from jobs import operations as jobs
-    from ops.demo import add_demo_units
-    from capture.models import Capture
-    from diary.models import DiaryEntry
-    from org.users import create_user, find_user, set_password
 
     app = _app()
     click.echo(f"实例目录 (instance folder): {app.instance_path}")
@@ -78,8 +76,8 @@ def demo(no_serve: bool, host: str, port: int, samples_dir: Optional[str], reset
 
         # A ledger with items in every state, so the dashboard and public pages show
         # something real; only on the first run.
-        from ops.demo import seed_ledger
         from ledger.models import LedgerItem
+        from ops.demo import seed_ledger
 
         if s.scalars(select(LedgerItem).limit(1)).first() is None:
             all_users = [find_user(s, login) for login, *_ in county.people]

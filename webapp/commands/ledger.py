@@ -10,6 +10,9 @@ from pathlib import Path
 
 import click
 
+from core.db import session_scope
+from ledger import deadlines, exports
+from org.users import find_unit
 from webapp.commands.common import _app
 
 
@@ -20,10 +23,6 @@ from webapp.commands.common import _app
 @click.option("--public", is_flag=True, help="公示版：只含已销号事项，隐去个人信息 (closed items, PII redacted)")
 def export_ledger(unit_name: str, fmt: str, out: Path, public: bool) -> None:
     """导出台账 (export the ledger of a unit and the units under it)."""
-    from ledger import exports
-    from core.db import session_scope
-    from org.users import find_unit
-
     app = _app()
     with app.app_context(), session_scope() as session:
         unit = find_unit(session, unit_name.strip())
@@ -43,9 +42,6 @@ def export_ledger(unit_name: str, fmt: str, out: Path, public: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="只列出，不发送通知 (list only, send nothing)")
 def ledger_daily(date_: str | None, dry_run: bool) -> None:
     """台账每日提醒：逾期和3日内到期的事项，按单位发送通知 (daily due/overdue notices)."""
-    from ledger import deadlines
-    from core.db import session_scope
-
     try:
         today = dt.date.fromisoformat(date_) if date_ else None
     except ValueError:

@@ -6,7 +6,13 @@ from typing import Optional
 
 import click
 
-from webapp.commands.common import _fail, _require_schema, _session, _upgrade, _app
+from capture import housekeeping
+from core.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
+from core.models import AuditEvent
+from ops.backup import BackupError
+from ops.backup import backup as do_backup
+from ops.backup import restore as do_restore
+from webapp.commands.common import _app, _fail, _require_schema, _session, _upgrade
 
 
 @click.command(help="创建或升级数据库 (create or upgrade the database)")
@@ -21,8 +27,6 @@ def init() -> None:
 @click.option("--sweep", "do_sweep", is_flag=True, help="删除超过宽限期的残留文件 (remove leftovers past the grace period)")
 @click.option("--grace-minutes", type=float, default=None, help="宽限期，分钟 (grace period; default LEFTOVER_GRACE_SECONDS)")
 def doctor(do_sweep: bool, grace_minutes: Optional[float]) -> None:
-    from capture import housekeeping
-
     app = _app()
     _require_schema(app)
     grace = grace_minutes * 60 if grace_minutes is not None else float(app.config["LEFTOVER_GRACE_SECONDS"])
@@ -56,9 +60,6 @@ def doctor(do_sweep: bool, grace_minutes: Optional[float]) -> None:
               help="升级一次：检查旧版未加密钥的链，完好则用本实例的审计密钥重新签名 "
                    "(once, after upgrading: check the unkeyed chain of earlier versions and re-sign it with the key)")
 def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bool) -> None:
-    from core.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
-    from core.models import AuditEvent
-
     app = _app()
     _require_schema(app)
     anchors_path = anchors_path or Path(app.config["DATA_DIR"]) / "audit-anchors.tsv"
@@ -91,8 +92,6 @@ def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bo
 @click.command(help="备份数据库和全部原件到新目录 OUT，运行中也可执行 (back up database and originals)")
 @click.argument("out", type=click.Path(file_okay=False))
 def backup(out: str) -> None:
-    from ops.backup import BackupError, backup as do_backup
-
     app = _app()
     _require_schema(app)
     try:
@@ -108,8 +107,6 @@ def backup(out: str) -> None:
 @click.command(help="把备份目录 IN 恢复到一个空实例 (restore a backup into an empty instance)")
 @click.argument("source", metavar="IN", type=click.Path(exists=True, file_okay=False))
 def restore(source: str) -> None:
-    from ops.backup import BackupError, restore as do_restore
-
     app = _app()
     try:
         result = do_restore(app.config, source)

@@ -10,7 +10,6 @@ import click
 from core.errors import DomainError
 from org.importing import import_units
 from org.users import create_user, find_unit
-
 from webapp.commands.common import _app, _fail, _require_schema, _session
 
 

@@ -6,8 +6,9 @@ from typing import Optional
 
 import click
 
+from capture.sniff import kind_of, sniff_file
+from ops.compose import settings_from_environment
 from webapp.commands.common import _bar, _fail
-
 
 
 @click.command(help="直接识别文件，不入库 (recognize files without storing them)")
@@ -16,7 +17,6 @@ from webapp.commands.common import _bar, _fail
 @click.option("--model", default=None, help="语音模型 (speech model)")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON (print JSON)")
 def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[str], as_json: bool) -> None:
-    from capture.sniff import kind_of, sniff_file
     from recognize.transcript import RecognitionError
 
     kinds = set()
@@ -30,7 +30,6 @@ def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[st
     kind = kinds.pop()
     if kind == "audio" and len(files) > 1:
         _fail("一次只能识别一段录音 (one recording at a time)", code=2)
-    from ops.compose import settings_from_environment
     from recognize.options import PageOptions, SpeechOptions
 
     config = settings_from_environment().as_config()

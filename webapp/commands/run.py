@@ -6,6 +6,7 @@ from typing import Optional
 
 import click
 
+from jobs import operations as jobs
 from webapp.commands.common import LOOPBACK, _app, _require_schema, _start_embedded_worker
 from webapp.commands.diary import start_daily_training
 
@@ -35,8 +36,6 @@ def worker(threads: Optional[int], queues: tuple[str, ...], once: bool, use_cele
            celery_queues: str, concurrency: int) -> None:
     import logging
     import signal
-
-    from jobs import operations as jobs
 
     if use_celery:
         from jobs.celery_app import run_worker

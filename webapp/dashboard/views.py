@@ -5,7 +5,6 @@ export, the same rows); the 督办 list; recurring problems across villages, eac
 key project."""
 from __future__ import annotations
 
-
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -13,14 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ledger import notifications, rates, recurring, stats
-from ledger.models import LedgerItem
-from org.scope import can_see_item
-from core.errors import DomainError
 from core.db import db_session
+from core.errors import DomainError
+from ledger import notifications, rates, recurring, stats
 from ledger.deadlines import due_report, local_today
-from org.models import OrgUnit
+from ledger.models import LedgerItem
 from ledger.workflow import STATUS_LABELS
+from org.models import OrgUnit
+from org.scope import can_see_item
 from webapp.dashboard import bp
 from webapp.params import month_arg
 

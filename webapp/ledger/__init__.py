@@ -2,5 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger" or None)
 
-from webapp.ledger import views  # noqa: E402,F401
-from webapp.ledger import publish  # noqa: E402,F401  (公开审核, ledger/publication.py)
+from webapp.ledger import (
+    publish,  # noqa: E402,F401  (公开审核, ledger/publication.py)
+    views,  # noqa: E402,F401
+)

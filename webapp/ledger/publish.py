@@ -8,11 +8,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ledger import publication
 from core.db import db_session
+from core.errors import DomainError
+from ledger import publication
 from ledger.models import LedgerItem
 from org.scope import can_act_on_item, can_see_item
-from core.errors import DomainError
 from webapp.ledger import bp
 
 LABELS = {"problem": "反映问题", "result": "办理结果"}

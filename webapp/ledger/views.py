@@ -12,17 +12,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import ratings, exports, notifications, replies, workflow as wf
 from core.db import db_session
-from ledger.deadlines import days_left, days_overdue, local_today
+from core.errors import DomainError
 from diary.models import DiaryEntry
+from ledger import exports, notifications, ratings, replies
+from ledger import workflow as wf
+from ledger.deadlines import days_left, days_overdue, local_today
 from ledger.models import EVALUATION_RATINGS, OUTCOMES, KeyProject, LedgerItem
 from org.models import OrgUnit, User
-from recognize.extract.vocab import CATEGORIES
 from org.scope import can_see_entry, can_see_item, held_by
-from core.errors import DomainError
-from webapp.ledger import bp
+from recognize.extract.vocab import CATEGORIES
 from webapp.config import public_base_url
+from webapp.ledger import bp
 from webapp.params import month_arg
 
 

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import ratings, exports
 from core.db import db_session
+from core.errors import DomainError
+from ledger import exports, ratings
 from ledger.models import EVALUATION_RATINGS
 from org.models import OrgUnit
-from core.errors import DomainError
 from webapp.auth import ratelimit
 from webapp.config import public_base_url
 from webapp.extensions import limiter

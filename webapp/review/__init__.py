@@ -2,5 +2,7 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/review" or None)
 
-from webapp.review import views  # noqa: E402,F401
-from webapp.review import transcript  # noqa: E402,F401
+from webapp.review import (
+    transcript,  # noqa: E402,F401
+    views,  # noqa: E402,F401
+)

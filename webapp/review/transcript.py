@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
-from flask_login import login_required
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from diary import transcript_edits
 from core.db import db_session
-from core.errors import NotAllowed
+from core.errors import DomainError, NotAllowed
+from diary import transcript_edits
 from diary.review import NotReviewable, ReviewConflict
-from core.errors import DomainError
 from webapp.review import bp
 from webapp.review.views import _capture_for_review, _int_or_none, _run, _versions
 

@@ -10,18 +10,16 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from diary import review as svc
-from core.db import db_session
 from capture.models import Capture, CaptureFile
+from core.db import db_session
+from core.errors import DomainError, NotAllowed
+from diary import review as svc
 from diary.models import ENTRY_FIELDS
-from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from ledger.deadlines import local_today
-from core.errors import NotAllowed
 from org.scope import can_review, can_see_capture, scope_captures
-from core.errors import DomainError
+from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
 from webapp.catalogue import message as localized
 from webapp.review import bp
-
 
 
 def N_(message: str) -> str:
