@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
@@ -66,7 +67,12 @@ class TranscriptPiece(Base):
 # defined once for the project, in recognize/extract/data/{methods,categories}.toml
 
 
-ENTRY_STATUSES = ("draft", "confirmed")
+class EntryStatus(enum.StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+
+
+ENTRY_STATUSES = tuple(EntryStatus)
 # Fields a reviewer edits; each change is audited field by field.
 ENTRY_FIELDS = (
     "visit_date", "visit_time", "place", "interviewee", "visit_method",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import TYPE_CHECKING, Optional
 
 from sqlalchemy import DateTime, Float, ForeignKey, Index, Integer, String, Text
@@ -16,7 +17,14 @@ if TYPE_CHECKING:  # related tables of other areas, named by string at run time
 
 # --- jobs ---------------------------------------------------------------------------
 
-JOB_STATUSES = ("queued", "running", "done", "failed")
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+JOB_STATUSES = tuple(JobStatus)
 
 
 class Job(Base):

@@ -3,7 +3,21 @@ between the states are ledger/workflow.py's RULES; deadlines, notifications and 
 the states from here without importing the workflow."""
 from __future__ import annotations
 
-STATUSES = ("open", "in_progress", "escalated", "done", "closed", "reopened", "merged")
+import enum
+
+
+class ItemStatus(enum.StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    ESCALATED = "escalated"
+    DONE = "done"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    MERGED = "merged"
+
+
+S = ItemStatus
+STATUSES = tuple(ItemStatus)
 STATUS_LABELS = {
     "open": "待办理",
     "in_progress": "限期办理中",
@@ -21,5 +35,5 @@ FLAGS = {
     "pain_point": "痛点难点",
     "legacy": "历史遗留",
 }
-ACTIVE = ("open", "in_progress", "escalated", "reopened")  # somebody still has to act
-ALL_LIVE = ("open", "in_progress", "escalated", "done", "closed", "reopened")
+ACTIVE = (S.OPEN, S.IN_PROGRESS, S.ESCALATED, S.REOPENED)  # somebody still has to act
+ALL_LIVE = (S.OPEN, S.IN_PROGRESS, S.ESCALATED, S.DONE, S.CLOSED, S.REOPENED)
