@@ -35,10 +35,11 @@ def scope_captures(query: Select, user: User) -> Select:
     return query.where(Capture.org_unit_id.in_(unit_ids_under(user.org_unit)))
 
 
-def scope_entries(query: Select, user: User) -> Select:
+def scope_entries(query: Select, user: User, session: Optional[Session] = None) -> Select:
+    """With a session, the units are sent as a list of ids (scope_ids)."""
     if user.role == "cadre":
         return query.where(DiaryEntry.cadre_id == user.id)
-    return query.where(DiaryEntry.org_unit_id.in_(unit_ids_under(user.org_unit)))
+    return query.where(DiaryEntry.org_unit_id.in_(scope_ids(session, user.org_unit)))
 
 
 def scope_ledger(query: Select, user: User) -> Select:
