@@ -168,8 +168,10 @@ def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_vill
     wanted = {i for _c, ids, _v, _w in found for i in ids}
     items = {i.id: i for i in session.scalars(select(LedgerItem).where(LedgerItem.id.in_(wanted))
                                                 .options(selectinload(LedgerItem.key_project)))} if wanted else {}
+    places = {v for _c, _i, villages, _w in found for v in villages}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(places)))} if places else {}
     return [Cluster(cat, tuple(items[i] for i in ids if i in items),
-                    tuple(session.get(OrgUnit, v) for v in villages), words)
+                    tuple(units[v] for v in villages if v in units), words)
             for cat, ids, villages, words in found]
 
 
