@@ -123,10 +123,15 @@ def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, tod
             select(LedgerItem.org_unit_id, func.count())
             .where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < day, LedgerItem.org_unit_id.in_(list(ids)))
             .group_by(LedgerItem.org_unit_id)).all())
-    # An earlier day: each item's state then, from its history, counted in the database. The
-    # state at the end of `day` is its last transition (by id) up to then: status and holder;
-    # its deadline counts once one was set by then, the current one unless an extension
-    # approved after the day moved it (then the first such extension's old deadline).
+    return overdue_from_history(session, ids, day)
+
+
+def overdue_from_history(session: Session, ids: set[int], day: dt.date) -> dict[int, int]:
+    """Items overdue at the end of an earlier `day`, per unit of `ids` holding them then, each
+    item's state then read from its history and counted in the database. The state is its
+    last transition (by id) up to then: status and holder; its deadline counts once one was
+    set by then, the current one unless an extension approved after the day moved it (then
+    the first such extension's old deadline)."""
     end = end_of_day_utc(day)
     T, E = LedgerTransition, DeadlineExtension
     held = list(ids)
