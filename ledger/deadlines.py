@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from typing import Mapping, NamedTuple, Optional, Protocol, Sequence
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from ledger import audit
 from ledger.models import LedgerItem, OrgUnit
@@ -160,12 +160,16 @@ def due_summary(session: Session, today: dt.date, *, within: OrgUnit, days: int 
         return []
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_([c[0] for c in counts])))}
     by_unit = {unit_id: UnitDueHead(units[unit_id], int(n_late), n - int(n_late)) for unit_id, n_late, n in counts}
-    ranked = select(LedgerItem.id, LedgerItem.code, LedgerItem.deadline, LedgerItem.org_unit_id, late.label("late"),
+    # Ranked from the (unit, status, deadline, …, id) index alone; only the rows shown are read
+    # for their code.
+    ranked = select(LedgerItem.id, LedgerItem.deadline, LedgerItem.org_unit_id, late.label("late"),
                     func.row_number().over(partition_by=(LedgerItem.org_unit_id, late),
                                            order_by=(LedgerItem.deadline, LedgerItem.id)).label("n")
                     ).where(*where).subquery()
+    shown = aliased(LedgerItem)
     for item_id, code, deadline, unit_id, is_late in session.execute(
-            select(ranked.c.id, ranked.c.code, ranked.c.deadline, ranked.c.org_unit_id, ranked.c.late)
+            select(ranked.c.id, shown.code, ranked.c.deadline, ranked.c.org_unit_id, ranked.c.late)
+            .join(shown, shown.id == ranked.c.id)
             .where(ranked.c.n <= head).order_by(ranked.c.deadline, ranked.c.id)):
         slot = by_unit[unit_id]
         (slot.overdue if is_late else slot.due_soon).append(DueLine(item_id, code, deadline))

@@ -20,7 +20,7 @@ from ledger.deadlines import local_today
 from ledger.evaluation import Satisfaction, satisfaction
 from ledger.exports import month_range
 from ledger.models import DeadlineExtension, DiaryEntry, Evaluation, LedgerItem, LedgerTransition, OrgUnit, User
-from ledger.scope import scope_ids
+from ledger.scope import id_list, scope_ids
 from ledger.workflow import ACTIVE
 
 DEFAULT_QUOTA = 4
@@ -121,7 +121,7 @@ def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, tod
         # 只看逾期 filters it, instead of replaying every deadline item's history.
         return dict(session.execute(
             select(LedgerItem.org_unit_id, func.count())
-            .where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < day, LedgerItem.org_unit_id.in_(list(ids)))
+            .where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < day, LedgerItem.org_unit_id.in_(id_list(ids)))
             .group_by(LedgerItem.org_unit_id)).all())
     return overdue_from_history(session, ids, day)
 
@@ -134,7 +134,7 @@ def overdue_from_history(session: Session, ids: set[int], day: dt.date) -> dict[
     the first such extension's old deadline)."""
     end = end_of_day_utc(day)
     T, E = LedgerTransition, DeadlineExtension
-    held = list(ids)
+    held = id_list(ids)
 
     def last_step(column):
         return (select(column).where(T.item_id == LedgerItem.id, T.at < end)

@@ -1,0 +1,24 @@
+"""A served app takes its start-up objects out of the cyclic collector; a test app does not."""
+from __future__ import annotations
+
+import gc
+
+from webapp.gcfreeze import freeze_start_up_objects, wanted
+
+
+def test_a_served_app_freezes_its_start_up_objects_and_a_test_app_does_not(app, monkeypatch):
+    assert not wanted(app)  # TESTING, and MINXIN_GC_FREEZE=0 (conftest)
+    monkeypatch.delenv("MINXIN_GC_FREEZE")
+    assert not wanted(app)
+    app.config["TESTING"] = False
+    assert wanted(app)  # served
+    monkeypatch.setenv("MINXIN_GC_FREEZE", "0")
+    assert not wanted(app)
+    app.config["GC_FREEZE"] = True  # asked for (bench/scale.py measures a served app)
+    assert wanted(app)
+    before = gc.get_freeze_count()
+    try:
+        freeze_start_up_objects(app)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
