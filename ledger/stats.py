@@ -15,6 +15,7 @@ from typing import Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ledger.deadlines import local_today
 from ledger.evaluation import Satisfaction, satisfaction
@@ -64,15 +65,17 @@ def visits_per_cadre(session: Session, unit: OrgUnit, year: int, month: int,
         .where(DiaryEntry.status == "confirmed", DiaryEntry.visit_date >= start, DiaryEntry.visit_date < end,
                DiaryEntry.cadre_id.in_(there))
         .group_by(DiaryEntry.cadre_id)).all())
-    # with their units (held here, so that user.org_unit is found in the session rather than
-    # asked for one by one)
-    rows = session.execute(
-        select(User, OrgUnit).join(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(unit.path))
-        .order_by(OrgUnit.path, User.id)).all()
-    out = [CadreVisits(u, counts.get(u.id, 0), quota) for u, _unit in rows
-           if (u.role == "cadre" and u.active) or counts.get(u.id)]
-    out.sort(key=lambda c: (c.visits, c.user.org_unit.path, c.user.id))
+    # with their units, set on them as loaded: a county's thousand cadres, not a thousand lookups
+    out = []
+    for user, user_unit in session.execute(
+            select(User, OrgUnit).join(OrgUnit, User.org_unit_id == OrgUnit.id)
+            .where(OrgUnit.path.startswith(unit.path))
+            .order_by(OrgUnit.path, User.id)):
+        if (user.role == "cadre" and user.active) or counts.get(user.id):
+            set_committed_value(user, "org_unit", user_unit)
+            out.append(CadreVisits(user, counts.get(user.id, 0), quota))
+    # the query's order (unit path, id) kept among equal visits
+    out.sort(key=lambda c: c.visits)
     return out
 
 
