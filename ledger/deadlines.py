@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 
 from ledger import audit
 from ledger.models import LedgerItem, OrgUnit
-from ledger.scope import scope_ids
+from ledger.scope import id_list, scope_ids
 from ledger.workflow import ACTIVE, STATUS_LABELS
 
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -158,7 +158,7 @@ def due_summary(session: Session, today: dt.date, *, within: OrgUnit, days: int 
                              .group_by(LedgerItem.org_unit_id)).all()
     if not counts:
         return []
-    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_([c[0] for c in counts])))}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(c[0] for c in counts))))}
     by_unit = {unit_id: UnitDueHead(units[unit_id], int(n_late), n - int(n_late)) for unit_id, n_late, n in counts}
     # Ranked from the (unit, status, deadline, …, id) index alone; only the rows shown are read
     # for their code.

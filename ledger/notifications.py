@@ -39,7 +39,7 @@ from ledger.deadlines import (
     working_days_between,
 )
 from ledger.models import DeadlineExtension, LedgerItem, Notification, OrgUnit, utcnow
-from ledger.scope import scope_ids
+from ledger.scope import id_list, scope_ids
 from ledger.workflow import ACTIVE, STATUS_LABELS
 
 DEFAULT_SUPERVISE_AFTER = 3  # working days overdue before an item rises to the 督办 list
@@ -237,7 +237,7 @@ def _supervised(session: Session, today: dt.date, after: int,
 
 def _load_supervised(session: Session, chosen: Sequence[tuple[int, int]]) -> list[Supervised]:
     items = {i.id: i for i in session.scalars(
-        select(LedgerItem).where(LedgerItem.id.in_([i for i, _ in chosen]))
+        select(LedgerItem).where(LedgerItem.id.in_(id_list(i for i, _ in chosen)))
         .options(selectinload(LedgerItem.org_unit).selectinload(OrgUnit.parent)))} if chosen else {}
     return [Supervised(items[i], n, supervising_unit(items[i])) for i, n in chosen]
 

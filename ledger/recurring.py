@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, load_only, selectinload
 
 from ledger import workflow as wf
 from ledger.models import KeyProject, LedgerItem, OrgUnit, User
-from ledger.scope import unit_ids_under
+from ledger.scope import id_list, unit_ids_under
 from ledger.similarity import features, similarity_of_features
 from ledger.users import DomainError
 
@@ -168,11 +168,11 @@ def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_vill
     wanted = {i for _c, ids, _v, _w in found for i in ids}
     # only what the dashboard prints of them: a county's ten clusters hold hundreds of items
     items = {i.id: i for i in session.scalars(
-        select(LedgerItem).where(LedgerItem.id.in_(wanted))
+        select(LedgerItem).where(LedgerItem.id.in_(id_list(wanted)))
         .options(load_only(LedgerItem.code, LedgerItem.problem, LedgerItem.key_project_id),
                  selectinload(LedgerItem.key_project)))} if wanted else {}
     places = {v for _c, _i, villages, _w in found for v in villages}
-    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(places)))} if places else {}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(places))))} if places else {}
     return [Cluster(cat, tuple(items[i] for i in ids if i in items),
                     tuple(units[v] for v in villages if v in units), words)
             for cat, ids, villages, words in found]
