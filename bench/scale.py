@@ -17,6 +17,7 @@ is shared and noisy, so read the numbers as a ranking, and rerun.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -137,9 +138,12 @@ def seed(url: str, args) -> Province:
     statuses = ("open", "in_progress", "in_progress", "escalated", "done", "closed", "closed", "closed", "reopened")
     today = now.date()
 
+    items_of: dict[int, list[int]] = {}  # the items about each village, for the entries' links
+
     def items():
         for i in range(args.items):
             vid = prov.villages[rnd.randrange(len(prov.villages))]
+            items_of.setdefault(vid, []).append(i + 1)
             held = vid if rnd.random() < 0.85 else (prov.parent[vid] if rnd.random() < 0.67 else prov.parent[prov.parent[vid]])
             level = "village" if held == vid else ("township" if held == prov.parent[vid] else "county")
             status = statuses[rnd.randrange(len(statuses))]
@@ -182,12 +186,21 @@ def seed(url: str, args) -> Province:
                    "received_at": now - dt.timedelta(minutes=rnd.randrange(60 * 24 * 365)),
                    "progress": 1.0, "version": 1}
 
+    links: list[dict] = []
+    next_entry = 1
+
     def entries(rows):
+        nonlocal next_entry
         for c in rows:
             if c["status"] not in ("ready_for_review", "confirmed"):
                 continue
             conf = round(rnd.uniform(0.4, 1.0), 2)
-            yield {"capture_id": c["id"], "cadre_id": c["uploader_id"], "org_unit_id": c["org_unit_id"],
+            entry_id, next_entry = next_entry, next_entry + 1
+            # Most confirmed visits are in the ledger: an item about the village links them.
+            about = items_of.get(c["org_unit_id"])
+            if c["status"] == "confirmed" and about and rnd.random() < 0.9:
+                links.append({"ledger_item_id": about[rnd.randrange(len(about))], "diary_entry_id": entry_id})
+            yield {"id": entry_id, "capture_id": c["id"], "cadre_id": c["uploader_id"], "org_unit_id": c["org_unit_id"],
                    "status": "confirmed" if c["status"] == "confirmed" else "draft",
                    "visit_date": c["received_at"].date(), "place": "第村", "interviewee": "",
                    "visit_method": "入户走访", "problem": PROBLEMS[c["id"] % len(PROBLEMS)], "solution": "",
@@ -201,15 +214,20 @@ def seed(url: str, args) -> Province:
             e = list(entries(b))
             if e:
                 conn.execute(insert(DiaryEntry), e)
+            if links:
+                conn.execute(insert(ledger_item_entries), links)
+                links.clear()
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
             for table in ("ledger_items", "ledger_transitions", "captures", "diary_entries"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-            conn.exec_driver_sql("ANALYZE")
+        # A database in service has been vacuumed (the visibility map lets index-only scans
+        # skip the table); this server runs without autovacuum, so the bench does it.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
     else:
         with engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
-    _ = ledger_item_entries
     engine.dispose()
     return prov
 
@@ -268,7 +286,12 @@ def pages_for(prov: Province, role: str) -> dict[str, str]:
              "ledger 饮水": "/ledger/?category=%E9%A5%AE%E6%B0%B4", "ledger overdue": "/ledger/?overdue=1",
              "ledger page 2": "NEXT:/ledger/", "public unit": f"/public/{unit_id}", "captures": "/capture/"}
     if role != "village cadre":
-        pages |= {"dashboard": "/dashboard/", "review queue": "/review/", "review low first": "/review/?low_first=1"}
+        from ledger.deadlines import local_today
+
+        first = local_today().replace(day=1)
+        last_month = (first - dt.timedelta(days=1)).strftime("%Y-%m")  # its 逾期 read from the history
+        pages |= {"dashboard": "/dashboard/", "dashboard -1 month": f"/dashboard/?month={last_month}",
+                  "review queue": "/review/", "review low first": "/review/?low_first=1"}
     return pages
 
 
@@ -284,7 +307,8 @@ def measure(url: str, prov: Province, repeat: int, plans: bool) -> dict:
 
     inst = Path(tempfile.mkdtemp(prefix="minxin-scale-"))
     os.environ["MINXIN_INSTANCE_PATH"] = str(inst)
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "WTF_CSRF_ENABLED": False, "RECOGNIZER": "fake",
+    # GC_FREEZE: as when served (webapp/gcfreeze.py); TESTING would leave it off.
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "GC_FREEZE": True, "WTF_CSRF_ENABLED": False, "RECOGNIZER": "fake",
                       "DATA_DIR": str(inst / "data"), "RATELIMIT_ENABLED": False,
                       "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False})
     engine = app.extensions["minxin.engine"]
@@ -334,6 +358,7 @@ def _rss_mb() -> float:
 
 
 def _export_child(url: str, unit_id: int, fmt: str, conn) -> None:
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from core import db
@@ -343,22 +368,40 @@ def _export_child(url: str, unit_id: int, fmt: str, conn) -> None:
     engine = db.make_engine(url)
     with Session(engine) as s:
         unit = s.get(OrgUnit, unit_id)
-        base = _rss_mb()
+        # A warm-up export of one village first: imports, compiled statements and the
+        # allocator's first arenas are not the export's growth.
+        village = s.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path), OrgUnit.level == "village")
+                            .order_by(OrgUnit.id).limit(1)).first() or unit
+        for _chunk in exports.stream_export(s, village, fmt=fmt):
+            pass
+        s.expunge_all()
+        base = peak = _rss_mb()
+        done = threading.Event()
+
+        def watch():  # the export's own peak: RSS sampled while it runs
+            nonlocal peak
+            while not done.wait(0.02):
+                peak = max(peak, _rss_mb())
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         t0 = time.perf_counter()
         size = sum(len(chunk) for chunk in exports.stream_export(s, unit, fmt=fmt))
         secs = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    conn.send((secs, max(0.0, peak - base), size))
+        done.set()
+        watcher.join()
+        peak = max(peak, _rss_mb())
+    conn.send((secs, peak - base, size))
 
 
-def export_cost(url: str, prov: Province, fmt: str) -> tuple[float, float, int]:
-    """Seconds, growth of peak RSS (MB) and bytes of the county's 台账 export, in a fresh
-    process so the peak is the export's own."""
+def export_cost(url: str, prov: Province, fmt: str, unit_id: int | None = None) -> tuple[float, float, int]:
+    """Seconds, growth of RSS at its peak over the start (MB) and bytes of the county's 台账
+    export, in a fresh process so the memory is the export's own."""
     import multiprocessing as mp
 
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    p = ctx.Process(target=_export_child, args=(url, prov.logins["county admin"][1], fmt, child))
+    p = ctx.Process(target=_export_child, args=(url, unit_id or prov.logins["county admin"][1], fmt, child))
     p.start()
     result = parent.recv()
     p.join()
@@ -384,54 +427,96 @@ def main(argv=None) -> int:
     ap.add_argument("--no-plans", action="store_true")
     ap.add_argument("--no-export", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the databases (their URLs are printed)")
+    ap.add_argument("--no-pages", action="store_true", help="no province: only the --export-sizes counties")
+    ap.add_argument("--export-sizes", type=lambda v: [int(x) for x in v.split(",") if x], default=[],
+                    metavar="ROWS,ROWS", help="also export one county of each size, e.g. 100000,1000000")
     args = ap.parse_args(argv)
     os.environ.setdefault("MINXIN_RECOGNIZER", "fake")
     os.environ["MINXIN_QUEUE"] = "embedded"
     os.environ["MINXIN_EMBEDDED_WORKERS"] = "0"
 
-    dbs: list[tuple[str, str]] = []
     tmp = Path(tempfile.mkdtemp(prefix="minxin-scale-db-"))
-    pg_name = None
-    if args.db in ("both", "pg"):
-        import psycopg
-
-        pg_name = f"minxin_scale_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
-            c.execute(f'CREATE DATABASE "{pg_name}" ENCODING \'UTF8\' TEMPLATE template0')
-        dbs.append(("PostgreSQL", f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"))
-    if args.db in ("both", "sqlite"):
-        dbs.append(("SQLite", f"sqlite:///{tmp / 'scale.sqlite'}"))
-
-    results, exports_out, provs = {}, {}, {}
-    try:
-        for name, url in dbs:
-            t0 = time.monotonic()
-            provs[name] = prov = seed(url, args)
-            print(f"{name}: seeded {args.counties * (1 + args.townships * (1 + args.villages))} units, "
-                  f"{args.items} items, {args.captures} captures in {time.monotonic() - t0:.0f} s", flush=True)
-            results[name] = measure(url, prov, args.repeat, not args.no_plans)
-            if not args.no_export:
+    wanted = [n for n in ("PostgreSQL", "SQLite") if args.db in ("both", {"PostgreSQL": "pg", "SQLite": "sqlite"}[n])]
+    dbs: list[tuple[str, str]] = []
+    results, exports_out, sized = {}, {}, {}
+    if not args.no_pages:
+        for name in wanted:
+            with database(name, tmp, "scale", args.keep) as url:
+                dbs.append((name, url))
+                t0 = time.monotonic()
+                prov = seed(url, args)
+                print(f"{name}: seeded {args.counties * (1 + args.townships * (1 + args.villages))} units, "
+                      f"{args.items} items, {args.captures} captures in {time.monotonic() - t0:.0f} s", flush=True)
+                results[name] = measure(url, prov, args.repeat, not args.no_plans)
+                if not args.no_export:
+                    for fmt in ("csv", "xlsx"):
+                        exports_out[(name, fmt)] = export_cost(url, prov, fmt)
+    # One county of each size (15 × 15 villages, no captures): the export's memory should not
+    # grow with its rows.
+    for rows in args.export_sizes:
+        one = argparse.Namespace(**{**vars(args), "counties": 1, "items": rows, "captures": 0})
+        for name in wanted:
+            with database(name, tmp, f"export{rows}", False) as url:
+                t0 = time.monotonic()
+                prov = seed(url, one)
+                print(f"{name}: seeded one county of {rows:,} items in {time.monotonic() - t0:.0f} s", flush=True)
                 for fmt in ("csv", "xlsx"):
-                    exports_out[(name, fmt)] = export_cost(url, prov, fmt)
-            if args.keep:
-                print(f"  kept: {url}")
-    finally:
-        if pg_name and not args.keep:
-            import psycopg
+                    sized[(name, rows, fmt)] = export_cost(url, prov, fmt)
 
+    if results:
+        print_pages(args, dbs, results)
+    if exports_out:
+        print(f"\ncounty 台账 export (about {args.items // max(1, args.counties):,} rows), streamed")
+        for (n, fmt), (secs, peak, size) in exports_out.items():
+            print(f"  {n:<10} {fmt:<5} {secs:6.1f} s  peak RSS +{peak:6.1f} MB  {size / 1e6:6.1f} MB written")
+    if sized:
+        print("\none county's 台账 export by its size, streamed (RSS growth at its peak over the start)")
+        for (n, rows, fmt), (secs, peak, size) in sized.items():
+            print(f"  {n:<10} {rows:>9,} rows {fmt:<5} {secs:7.1f} s  {rows / max(secs, 1e-9):7.0f} rows/s"
+                  f"  peak RSS +{peak:6.1f} MB  {size / 1e6:7.1f} MB written")
+    print(f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+@contextlib.contextmanager
+def database(name: str, tmp: Path, label: str, keep: bool):
+    """A fresh, empty database (PostgreSQL: created on the local server; SQLite: a file), dropped
+    afterwards unless kept."""
+    if name == "SQLite":
+        url = f"sqlite:///{tmp / (label + '.sqlite')}"
+        yield url
+        if keep:
+            print(f"  kept: {url}")
+        else:
+            (tmp / (label + ".sqlite")).unlink(missing_ok=True)
+        return
+    import psycopg
+
+    pg_name = f"minxin_{label}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
+        c.execute(f'CREATE DATABASE "{pg_name}" ENCODING \'UTF8\' TEMPLATE template0')
+    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{pg_name}"
+    try:
+        yield url
+    finally:
+        if keep:
+            print(f"  kept: {url}")
+        else:
             with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as c:
                 c.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
+
+def print_pages(args, dbs, results) -> None:
     names = [n for n, _ in dbs]
     print(f"\nserver time per page (ms, {args.repeat} requests each, in process), "
           f"{args.counties}×{args.townships}×{args.villages} units, {args.items:,} items, {args.captures:,} captures")
-    head = f"{'role':<20} {'page':<17}" + "".join(f" {n + ' p50':>15} {'p95':>7} {'p99':>7}" for n in names)
+    head = f"{'role':<20} {'page':<19}" + "".join(f" {n + ' p50':>15} {'p95':>7} {'p99':>7}" for n in names)
     print(head)
     first = results[names[0]]
     worst = {n: 0.0 for n in names}
     for key in first:
         role, page = key
-        line = f"{role:<20} {page:<17}"
+        line = f"{role:<20} {page:<19}"
         for n in names:
             r = results[n].get(key, {"times": []})
             t = r["times"]
@@ -446,13 +531,7 @@ def main(argv=None) -> int:
         print("\nslowest statement of each page (PostgreSQL: EXPLAIN ANALYZE BUFFERS; SQLite: EXPLAIN QUERY PLAN)")
         for n in names:
             for (role, page), r in results[n].items():
-                print(f"  {n:<10} {role:<20} {page:<17} {r['plan']}")
-    if exports_out:
-        print(f"\ncounty 台账 export (about {args.items // max(1, args.counties):,} rows), streamed")
-        for (n, fmt), (secs, peak, size) in exports_out.items():
-            print(f"  {n:<10} {fmt:<5} {secs:6.1f} s  peak RSS +{peak:6.1f} MB  {size / 1e6:6.1f} MB written")
-    print(f"max RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    return 0
+                print(f"  {n:<10} {role:<20} {page:<19} {r['plan']}")
 
 
 if __name__ == "__main__":

@@ -194,6 +194,10 @@ class Settings:
     insecure_cookies: Optional[bool] = knob("MINXIN_INSECURE_COOKIES", None,
                                             "1: cookies without Secure (plain HTTP); unset: `minxin serve` on loopback allows it",
                                             parse=_on_if_1, shown_default="unset")
+    gc_freeze: Optional[bool] = knob("MINXIN_GC_FREEZE", None,
+                                     "0: a served app leaves its start-up objects in the cyclic collector "
+                                     "(webapp/gcfreeze.py); unset: frozen, except in tests",
+                                     key="GC_FREEZE", parse=_off_if_0, shown_default="unset")
     timezone: str = knob("MINXIN_TIMEZONE", "Asia/Shanghai", "the one zone pages show and take times in (stored UTC)",
                          key="TIMEZONE")
     session_idle_minutes: float = knob("MINXIN_SESSION_IDLE_MINUTES", 120.0, "a session unused this long ends",

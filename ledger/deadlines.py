@@ -16,10 +16,10 @@ import smtplib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from functools import lru_cache
-from typing import Mapping, Optional, Protocol, Sequence
+from typing import Mapping, NamedTuple, Optional, Protocol, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from core import audit
 from core.clock import china_today
@@ -27,6 +27,7 @@ from core.settings import config_value
 from ledger.models import LedgerItem
 from ledger.states import ACTIVE, STATUS_LABELS
 from org.models import OrgUnit
+from org.scope import id_list, scope_ids
 
 DUE_SOON_DAYS = 3
 
@@ -117,6 +118,53 @@ def due_report(session: Session, today: dt.date, *, within: Optional[OrgUnit] = 
             slot.overdue.append(item)
         elif is_due_soon(item, today, days):
             slot.due_soon.append(item)
+    return sorted(by_unit.values(), key=lambda u: u.unit.path)
+
+
+class DueLine(NamedTuple):
+    id: int
+    code: str
+    deadline: dt.date
+
+
+@dataclass
+class UnitDueHead:
+    """A unit's line of the dashboard's 到期提醒: how many are overdue and due soon, and the
+    first `head` of each by deadline (what the page prints of them)."""
+    unit: OrgUnit
+    overdue_count: int = 0
+    due_soon_count: int = 0
+    overdue: list[DueLine] = field(default_factory=list)
+    due_soon: list[DueLine] = field(default_factory=list)
+
+
+def due_summary(session: Session, today: dt.date, *, within: OrgUnit, days: int = DUE_SOON_DAYS,
+                head: int = 10) -> list[UnitDueHead]:
+    """due_report's units and counts, with only the first `head` items of each list: counted
+    and chosen in the database (a county has thousands; the ledger lists the rest)."""
+    late = case((LedgerItem.deadline < today, 1), else_=0)
+    where = (LedgerItem.status.in_(ACTIVE), LedgerItem.deadline.is_not(None),
+             LedgerItem.deadline <= today + dt.timedelta(days=days),
+             LedgerItem.org_unit_id.in_(scope_ids(session, within)))
+    counts = session.execute(select(LedgerItem.org_unit_id, func.sum(late), func.count()).where(*where)
+                             .group_by(LedgerItem.org_unit_id)).all()
+    if not counts:
+        return []
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(c[0] for c in counts))))}
+    by_unit = {unit_id: UnitDueHead(units[unit_id], int(n_late), n - int(n_late)) for unit_id, n_late, n in counts}
+    # Ranked from the (unit, status, deadline, …, id) index alone; only the rows shown are read
+    # for their code.
+    ranked = select(LedgerItem.id, LedgerItem.deadline, LedgerItem.org_unit_id, late.label("late"),
+                    func.row_number().over(partition_by=(LedgerItem.org_unit_id, late),
+                                           order_by=(LedgerItem.deadline, LedgerItem.id)).label("n")
+                    ).where(*where).subquery()
+    shown = aliased(LedgerItem)
+    for item_id, code, deadline, unit_id, is_late in session.execute(
+            select(ranked.c.id, shown.code, ranked.c.deadline, ranked.c.org_unit_id, ranked.c.late)
+            .join(shown, shown.id == ranked.c.id)
+            .where(ranked.c.n <= head).order_by(ranked.c.deadline, ranked.c.id)):
+        slot = by_unit[unit_id]
+        (slot.overdue if is_late else slot.due_soon).append(DueLine(item_id, code, deadline))
     return sorted(by_unit.values(), key=lambda u: u.unit.path)
 
 

@@ -182,8 +182,10 @@ def _public_where(unit: OrgUnit, session: Optional[Session] = None):
     place where they are held; an item about another township's village is on that township's
     page, not on the page of the cadre who wrote it down."""
     under = scope_ids(session, unit)  # the ids as a list: the planner takes the place index
+    # A closed item always has closed_at (workflow's checks); said here, a walk of the closed_at
+    # index newest first starts at the newest closed item, not among every open item's NULL.
     return (LedgerItem.place_unit_id.in_(under) | (LedgerItem.place_unit_id.is_(None) & LedgerItem.org_unit_id.in_(under)),
-            LedgerItem.status == "closed")
+            LedgerItem.status == "closed", LedgerItem.closed_at.is_not(None))
 
 
 def public_items_page(session: Session, unit: OrgUnit, *, after: str = "",

@@ -28,6 +28,7 @@ ledger_item_entries = Table(
     Base.metadata,
     Column("ledger_item_id", ForeignKey("ledger_items.id"), primary_key=True),
     Column("diary_entry_id", ForeignKey("diary_entries.id"), primary_key=True),
+    Index("ix_ledger_item_entries_diary_entry_id", "diary_entry_id"),
 )
 
 
@@ -52,7 +53,9 @@ class LedgerItem(Base):
     # active items (overdue and due-soon lists); a place's closed items (public pages).
     __table_args__ = (Index("ix_ledger_items_unit_opened", "org_unit_id", "opened_at", "id"),
                       Index("ix_ledger_items_status_deadline", "status", "deadline"),
-                      Index("ix_ledger_items_place_status", "place_unit_id", "status", "closed_at"))
+                      Index("ix_ledger_items_place_status", "place_unit_id", "status", "closed_at"),
+                      Index("ix_ledger_items_unit_status_deadline", "org_unit_id", "status", "deadline", "opened_at", "id"),
+                      Index("ix_ledger_items_unit_version", "org_unit_id", "version", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Short public code printed with the QR code for villager evaluation.
@@ -108,7 +111,8 @@ class LedgerTransition(Base):
     __tablename__ = "ledger_transitions"
     # The month's counts (at, action); what a unit sent up (from_unit_id, action).
     __table_args__ = (Index("ix_ledger_transitions_at_action", "at", "action"),
-                      Index("ix_ledger_transitions_from_unit_action", "from_unit_id", "action"))
+                      Index("ix_ledger_transitions_from_unit_action", "from_unit_id", "action"),
+                      Index("ix_ledger_transitions_to_unit_action_at", "to_unit_id", "action", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("ledger_items.id"), index=True)

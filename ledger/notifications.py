@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core import audit
 from core.clock import utcnow
@@ -37,11 +37,12 @@ from ledger.deadlines import (
     channel_from_config,
     days_overdue,
     recipients_from_config,
-    working_days_overdue,
+    working_days_between,
 )
 from ledger.models import DeadlineExtension, LedgerItem, Notification
 from ledger.states import ACTIVE, STATUS_LABELS
 from org.models import OrgUnit
+from org.scope import id_list, scope_ids
 
 # working days overdue before an item rises to the 督办 list
 DEFAULT_SUPERVISE_AFTER = default("SUPERVISE_AFTER_WORKING_DAYS")
@@ -211,22 +212,49 @@ def supervising_unit(item: LedgerItem) -> OrgUnit:
     return item.org_unit.parent or item.org_unit
 
 
+def _supervised(session: Session, today: dt.date, after: int,
+                unit: Optional[OrgUnit]) -> list[tuple[int, int]]:
+    """(item id, working days overdue) of the 督办 list, most overdue first: chosen in the
+    database from the items' ids and deadlines, the working days worked out once per deadline."""
+    q = select(LedgerItem.id, LedgerItem.deadline).where(
+        LedgerItem.status.in_(ACTIVE), LedgerItem.deadline.is_not(None), LedgerItem.deadline < today)
+    if unit is not None:
+        # The level above the holder must be within `unit`: every holder under it, and the
+        # unit itself only when it has no level above (its own items rise out of its view).
+        q = q.where(LedgerItem.org_unit_id.in_(scope_ids(session, unit)))
+        if unit.parent_id is not None:
+            q = q.where(LedgerItem.org_unit_id != unit.id)
+    days: dict[dt.date, int] = {}
+    out = []
+    for item_id, deadline in session.execute(q):
+        if deadline not in days:
+            days[deadline] = working_days_between(deadline, today)
+        if days[deadline] > after:
+            out.append((item_id, days[deadline]))
+    out.sort(key=lambda x: (-x[1], x[0]))
+    return out
+
+
+def _load_supervised(session: Session, chosen: Sequence[tuple[int, int]]) -> list[Supervised]:
+    items = {i.id: i for i in session.scalars(
+        select(LedgerItem).where(LedgerItem.id.in_(id_list(i for i, _ in chosen)))
+        .options(selectinload(LedgerItem.org_unit).selectinload(OrgUnit.parent)))} if chosen else {}
+    return [Supervised(items[i], n, supervising_unit(items[i])) for i, n in chosen]
+
+
 def supervision_list(session: Session, today: dt.date, after: int = DEFAULT_SUPERVISE_AFTER, *,
                      unit: Optional[OrgUnit] = None) -> list[Supervised]:
     """Items overdue by more than `after` working days; with `unit`, those whose level above
     is at or under it (a township sees its villages', the county everybody's)."""
-    out = []
-    # An item whose level above is within `unit` is itself within it.
-    for item in overdue_items(session, today, within=unit):
-        n = working_days_overdue(item, today)
-        if n <= after:
-            continue
-        sup = supervising_unit(item)
-        if unit is not None and not sup.is_within(unit):
-            continue
-        out.append(Supervised(item, n, sup))
-    out.sort(key=lambda s: (-s.working_days, s.item.id))
-    return out
+    return _load_supervised(session, _supervised(session, today, after, unit))
+
+
+def supervision_head(session: Session, today: dt.date, after: int = DEFAULT_SUPERVISE_AFTER, *,
+                     unit: Optional[OrgUnit] = None, limit: int = 100) -> tuple[list[Supervised], int]:
+    """The first `limit` of supervision_list (the most overdue) and how many it has: what the
+    dashboard shows of a county's thousands, without loading the rest."""
+    chosen = _supervised(session, today, after, unit)
+    return _load_supervised(session, chosen[:limit]), len(chosen)
 
 
 def supervise(session: Session, today: dt.date, routes: Sequence[Route], after: int) -> list[Supervised]:

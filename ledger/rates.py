@@ -19,14 +19,15 @@ from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased
 
 from core.settings import config_value, default
 from ledger.deadlines import add_working_days, local_today
 from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition
 from ledger.stats import _to_local, utc_bounds
 from org.models import OrgUnit
-from org.scope import unit_ids_under
+from org.scope import scope_ids
+from ledger.exports import neutralise
 
 HANDLING = ("solve_now", "set_deadline", "escalate", "accept", "complete", "feedback", "merge")
 DEFAULT_RESPONSE_DAYS = default("RESPONSE_WORKING_DAYS")
@@ -45,8 +46,12 @@ class RateRules:
 
 def outcome_of(tr: LedgerTransition) -> str:
     """The outcome a completion recorded (its reason starts with it; older ones: 已解决)."""
+    return outcome_in(tr.reason)
+
+
+def outcome_in(reason: str) -> str:
     for o in OUTCOMES:
-        if tr.reason.startswith(o + "："):
+        if reason.startswith(o + "："):
             return o
     return "已解决"
 
@@ -94,11 +99,11 @@ class UnitRates:
             self.ratings[k] = self.ratings.get(k, 0) + v
 
 
-def _responded(item: LedgerItem, opened: LedgerTransition, rules: RateRules, today: dt.date) -> Optional[bool]:
+def _responded(opened_at: dt.datetime, first_handled_at: Optional[dt.datetime], rules: RateRules,
+               today: dt.date) -> Optional[bool]:
     """True/False once the response time has run out or the item was acted on; None before."""
-    limit = add_working_days(_to_local(opened.at), rules.response_working_days)
-    first = next((t for t in item.transitions if t.id > opened.id and t.action in HANDLING), None)
-    if first is not None and _to_local(first.at) <= limit:
+    limit = add_working_days(_to_local(opened_at), rules.response_working_days)
+    if first_handled_at is not None and _to_local(first_handled_at) <= limit:
         return True
     if today <= limit:
         return None  # still within its response time
@@ -112,25 +117,25 @@ def three_rates(session: Session, unit: OrgUnit, year: int, month: int, *, rules
     units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path)).order_by(OrgUnit.path)))
     rows = {u.id: UnitRates(u, weight=rules.basic_satisfied_weight) for u in units}
     start, end = utc_bounds(year, month)
-    under = unit_ids_under(unit)
-    trs = session.scalars(select(LedgerTransition).where(
-        LedgerTransition.at >= start, LedgerTransition.at < end,
-        LedgerTransition.action.in_(("open", "solve_now", "complete")),
-        LedgerTransition.to_unit_id.in_(under))
-        .options(selectinload(LedgerTransition.item).selectinload(LedgerItem.transitions))
-        .order_by(LedgerTransition.id))
-    for tr in trs:
-        row = rows.get(tr.to_unit_id)
-        if row is None:
-            continue
-        if tr.action == "open":
-            answered = _responded(tr.item, tr, rules, today)
-            if answered is not None:
-                row.due_response += 1
-                row.responded += answered
-        else:
-            row.completed += 1
-            row.outcomes[outcome_of(tr)] += 1
+    under = scope_ids(session, unit)  # as a list of ids: each unit's own (to_unit_id, action, at) range
+    T, step = LedgerTransition, aliased(LedgerTransition)
+    # Each opening with the time of the item's first handling step after it, read in the
+    # database: the items and their histories are not loaded.
+    first_handled = (select(step.at).where(step.item_id == T.item_id, step.id > T.id, step.action.in_(HANDLING))
+                     .order_by(step.id).limit(1).correlate(T).scalar_subquery())
+    for unit_id, opened_at, handled_at in session.execute(
+            select(T.to_unit_id, T.at, first_handled)
+            .where(T.at >= start, T.at < end, T.action == "open", T.to_unit_id.in_(under))):
+        answered = _responded(opened_at, handled_at, rules, today) if unit_id in rows else None
+        if answered is not None:
+            rows[unit_id].due_response += 1
+            rows[unit_id].responded += answered
+    for unit_id, reason in session.execute(
+            select(T.to_unit_id, T.reason)
+            .where(T.at >= start, T.at < end, T.action.in_(("solve_now", "complete")), T.to_unit_id.in_(under))):
+        if unit_id in rows:
+            rows[unit_id].completed += 1
+            rows[unit_id].outcomes[outcome_in(reason)] += 1
     evs = session.execute(select(Evaluation.rating, LedgerItem.org_unit_id)
                           .join(LedgerItem, Evaluation.item_id == LedgerItem.id)
                           .where(Evaluation.at >= start, Evaluation.at < end,
@@ -175,8 +180,6 @@ def export_csv(rows: list[UnitRates]) -> str:
 
 def export_xlsx(rows: list[UnitRates], title: str) -> bytes:
     from openpyxl import Workbook
-
-    from ledger.exports import neutralise
 
     wb = Workbook()
     ws = wb.active

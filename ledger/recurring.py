@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from core.errors import DomainError
 from ledger import workflow as wf
 from ledger.models import KeyProject, LedgerItem
 from ledger.similarity import features, similarity_of_features
 from org.models import OrgUnit, User
-from org.scope import unit_ids_under
+from org.scope import id_list, unit_ids_under
 
 CLUSTER_TEXT_BAR = 0.4
 RECENT_DAYS = 90
@@ -167,10 +167,15 @@ def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_vill
         _CACHE[key] = found
     found = found[:limit]
     wanted = {i for _c, ids, _v, _w in found for i in ids}
-    items = {i.id: i for i in session.scalars(select(LedgerItem).where(LedgerItem.id.in_(wanted))
-                                                .options(selectinload(LedgerItem.key_project)))} if wanted else {}
+    # only what the dashboard prints of them: a county's ten clusters hold hundreds of items
+    items = {i.id: i for i in session.scalars(
+        select(LedgerItem).where(LedgerItem.id.in_(id_list(wanted)))
+        .options(load_only(LedgerItem.code, LedgerItem.problem, LedgerItem.key_project_id),
+                 selectinload(LedgerItem.key_project)))} if wanted else {}
+    places = {v for _c, _i, villages, _w in found for v in villages}
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(places))))} if places else {}
     return [Cluster(cat, tuple(items[i] for i in ids if i in items),
-                    tuple(session.get(OrgUnit, v) for v in villages), words)
+                    tuple(units[v] for v in villages if v in units), words)
             for cat, ids, villages, words in found]
 
 

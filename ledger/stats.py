@@ -14,17 +14,18 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import CHINA_TZ, to_china_date
 from diary.models import DiaryEntry
 from ledger.deadlines import local_today
 from ledger.exports import month_range
-from ledger.models import Evaluation, LedgerItem, LedgerTransition
+from ledger.models import DeadlineExtension, Evaluation, LedgerItem, LedgerTransition
 from ledger.ratings import Satisfaction, satisfaction
 from ledger.states import ACTIVE
 from org.models import OrgUnit, User
-from org.scope import unit_ids_under
+from org.scope import id_list, scope_ids
 
 DEFAULT_QUOTA = 4
 
@@ -60,17 +61,24 @@ def visits_per_cadre(session: Session, unit: OrgUnit, year: int, month: int,
     """Confirmed visits in the month of every active cadre at or under `unit` (and anyone else
     there who recorded visits), fewest first."""
     start, end = month_range(year, month)
+    there = (select(User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id)
+             .where(OrgUnit.path.startswith(unit.path)))
     counts = dict(session.execute(
         select(DiaryEntry.cadre_id, func.count(DiaryEntry.id))
-        .where(DiaryEntry.status == "confirmed", DiaryEntry.visit_date >= start, DiaryEntry.visit_date < end)
+        .where(DiaryEntry.status == "confirmed", DiaryEntry.visit_date >= start, DiaryEntry.visit_date < end,
+               DiaryEntry.cadre_id.in_(there))
         .group_by(DiaryEntry.cadre_id)).all())
-    people = session.scalars(
-        select(User).join(OrgUnit, User.org_unit_id == OrgUnit.id)
-        .where(OrgUnit.path.startswith(unit.path))
-        .order_by(OrgUnit.path, User.id)).all()
-    out = [CadreVisits(u, counts.get(u.id, 0), quota) for u in people
-           if (u.role == "cadre" and u.active) or counts.get(u.id)]
-    out.sort(key=lambda c: (c.visits, c.user.org_unit.path, c.user.id))
+    # with their units, set on them as loaded: a county's thousand cadres, not a thousand lookups
+    out = []
+    for user, user_unit in session.execute(
+            select(User, OrgUnit).join(OrgUnit, User.org_unit_id == OrgUnit.id)
+            .where(OrgUnit.path.startswith(unit.path))
+            .order_by(OrgUnit.path, User.id)):
+        if (user.role == "cadre" and user.active) or counts.get(user.id):
+            set_committed_value(user, "org_unit", user_unit)
+            out.append(CadreVisits(user, counts.get(user.id, 0), quota))
+    # the query's order (unit path, id) kept among equal visits
+    out.sort(key=lambda c: c.visits)
     return out
 
 
@@ -104,20 +112,11 @@ def as_of(year: int, month: int, today: dt.date) -> dt.date:
     return min(today, end - dt.timedelta(days=1))
 
 
-def _state_on(item: LedgerItem, day: dt.date) -> Optional[tuple[str, int, Optional[dt.date]]]:
-    """(status, holding unit, deadline) of the item at the end of `day` (China time), from its
-    history; None when it did not exist yet."""
-    trs = [t for t in item.transitions if _to_local(t.at) <= day]
-    if not trs:
-        return None
-    if not any(t.action == "set_deadline" for t in trs):
-        return trs[-1].to_status, trs[-1].to_unit_id, None
-    deadline = item.deadline
-    for ext in item.extensions:  # an extension granted later did not count yet
-        if ext.status == "approved" and ext.decided_at is not None and _to_local(ext.decided_at) > day:
-            deadline = ext.old_deadline
-            break
-    return trs[-1].to_status, trs[-1].to_unit_id, deadline
+def end_of_day_utc(day: dt.date) -> dt.datetime:
+    """The end of `day` in China time as a naive UTC datetime: what happened on or before the
+    day happened before it."""
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=CHINA_TZ)
+    return end.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
 def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, today: dt.date) -> dict[int, int]:
@@ -128,26 +127,47 @@ def _overdue_by_unit(session: Session, ids: set[int], year: int, month: int, tod
         # Today's state is the items' state now: counted in the database, as the ledger's
         # 只看逾期 filters it, instead of replaying every deadline item's history.
         return dict(session.execute(
-            select(LedgerItem.org_unit_id, func.count(LedgerItem.id))
-            .where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < day, LedgerItem.org_unit_id.in_(list(ids)))
+            select(LedgerItem.org_unit_id, func.count())
+            .where(LedgerItem.status.in_(ACTIVE), LedgerItem.deadline < day, LedgerItem.org_unit_id.in_(id_list(ids)))
             .group_by(LedgerItem.org_unit_id)).all())
-    out: dict[int, int] = {}
+    return overdue_from_history(session, ids, day)
+
+
+def overdue_from_history(session: Session, ids: set[int], day: dt.date) -> dict[int, int]:
+    """Items overdue at the end of an earlier `day`, per unit of `ids` holding them then, each
+    item's state then read from its history and counted in the database. The state is its
+    last transition (by id) up to then: status and holder; its deadline counts once one was
+    set by then, the current one unless an extension approved after the day moved it (then
+    the first such extension's old deadline)."""
+    end = end_of_day_utc(day)
+    T, E = LedgerTransition, DeadlineExtension
+    held = id_list(ids)
+
+    def last_step(column):
+        return (select(column).where(T.item_id == LedgerItem.id, T.at < end)
+                .order_by(T.id.desc()).limit(1).correlate(LedgerItem).scalar_subquery())
+
+    deadline_set = (select(T.id).where(T.item_id == LedgerItem.id, T.action == "set_deadline", T.at < end)
+                    .correlate(LedgerItem).exists())
+    moved_later = (select(E.old_deadline).where(E.item_id == LedgerItem.id, E.status == "approved",
+                                                E.decided_at.is_not(None), E.decided_at >= end)
+                   .order_by(E.id).limit(1).correlate(LedgerItem).scalar_subquery())
+
+    def count(*which) -> dict[int, int]:
+        state = (select(last_step(T.to_unit_id).label("unit_id"), last_step(T.to_status).label("status"))
+                 .where(*which, LedgerItem.deadline.is_not(None), LedgerItem.status != "merged", deadline_set,
+                        func.coalesce(moved_later, LedgerItem.deadline) < day).subquery())
+        return dict(session.execute(
+            select(state.c.unit_id, func.count()).where(state.c.status.in_(ACTIVE), state.c.unit_id.in_(held))
+            .group_by(state.c.unit_id)).all())
+
     # Only items that were ever held in the subtree can have been held there on `day`: those
-    # held there now, and those sent up from it (the ledger list's scope), each with its history.
-    under = select(OrgUnit.id).where(OrgUnit.id.in_(ids))
-    sent_up = select(LedgerTransition.item_id).where(LedgerTransition.action == "escalate",
-                                                     LedgerTransition.from_unit_id.in_(under))
-    items = session.scalars(select(LedgerItem).where(
-        LedgerItem.deadline.is_not(None), LedgerItem.status != "merged",
-        LedgerItem.org_unit_id.in_(under) | LedgerItem.id.in_(sent_up))
-        .options(selectinload(LedgerItem.transitions), selectinload(LedgerItem.extensions)))
-    for item in items:
-        state = _state_on(item, day)
-        if state is None:
-            continue
-        status, unit_id, deadline = state
-        if status in ACTIVE and deadline is not None and deadline < day and unit_id in ids:
-            out[unit_id] = out.get(unit_id, 0) + 1
+    # held there now, and those sent up from it (the ledger list's scope), each set found by
+    # its own index rather than a walk of every deadline item.
+    out = count(LedgerItem.org_unit_id.in_(held))
+    sent_up = select(T.item_id).where(T.action == "escalate", T.from_unit_id.in_(held))
+    for unit_id, n in count(LedgerItem.id.in_(sent_up), LedgerItem.org_unit_id.not_in(held)).items():
+        out[unit_id] = out.get(unit_id, 0) + n
     return out
 
 
@@ -159,18 +179,26 @@ def unit_month_stats(session: Session, unit: OrgUnit, year: int, month: int,
     ids = {u.id for u in units}
     rows = {u.id: UnitMonth(u) for u in units}
     start, end = utc_bounds(year, month)
-    under = unit_ids_under(unit)
-    trs = session.scalars(select(LedgerTransition).where(
-        LedgerTransition.at >= start, LedgerTransition.at < end,
-        LedgerTransition.action.in_(("open", "solve_now", "complete", "escalate")),
-        LedgerTransition.to_unit_id.in_(under) | LedgerTransition.from_unit_id.in_(under)))
-    for tr in trs:
-        if tr.action == "open" and tr.to_unit_id in ids:
-            rows[tr.to_unit_id].opened += 1
-        elif tr.action in ("solve_now", "complete") and tr.to_unit_id in ids:
-            rows[tr.to_unit_id].solved += 1
-        elif tr.action == "escalate" and tr.from_unit_id in ids:
-            rows[tr.from_unit_id].escalated += 1
+    under = scope_ids(session, unit)  # as a list of ids: each unit's own (to_unit_id, action, at) range
+    T = LedgerTransition
+    in_month = (T.at >= start, T.at < end)
+    # The month's history counted in the database: opened and solved by the unit the step left
+    # the item with, escalated by the unit it was sent up from.
+    for action, unit_id, n in session.execute(
+            select(T.action, T.to_unit_id, func.count())
+            .where(*in_month, T.action.in_(("open", "solve_now", "complete")), T.to_unit_id.in_(under))
+            .group_by(T.action, T.to_unit_id)):
+        if unit_id in rows:
+            if action == "open":
+                rows[unit_id].opened += n
+            else:
+                rows[unit_id].solved += n
+    for unit_id, n in session.execute(
+            select(T.from_unit_id, func.count())
+            .where(*in_month, T.action == "escalate", T.from_unit_id.in_(under))
+            .group_by(T.from_unit_id)):
+        if unit_id in rows:
+            rows[unit_id].escalated += n
     for unit_id, n in _overdue_by_unit(session, ids, year, month, today).items():
         rows[unit_id].overdue += n
     evs = session.execute(select(Evaluation.rating, LedgerItem.org_unit_id, Evaluation.by_responsible)

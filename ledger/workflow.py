@@ -28,7 +28,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -847,8 +847,15 @@ def find_items_page(session: Session, unit: OrgUnit, *, after: str = "", per_pag
             when, ident = cursor
             # a range on opened_at (an index can serve it), the tie broken by id
             q = q.where(LedgerItem.opened_at <= when, ~((LedgerItem.opened_at == when) & (LedgerItem.id >= ident)))
+        newest_first = (LedgerItem.opened_at.desc(), LedgerItem.id.desc())
+        if filters.get("overdue_on") is not None:
+            # The page's ids first, from the (unit, status, deadline, opened_at, id) index alone:
+            # a county's overdue items are a few thousand of a million, which a walk of every
+            # item newest first would filter one by one.
+            q = select(LedgerItem).where(LedgerItem.id.in_(
+                q.with_only_columns(LedgerItem.id).order_by(*newest_first).limit(per_page + 1).scalar_subquery()))
         rows += session.scalars(q.options(selectinload(LedgerItem.org_unit), selectinload(LedgerItem.entries))
-                                .order_by(LedgerItem.opened_at.desc(), LedgerItem.id.desc()).limit(per_page + 1))
+                                .order_by(*newest_first).limit(per_page + 1))
     rows.sort(key=lambda r: (r.opened_at, r.id), reverse=True)
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -865,9 +872,22 @@ def count_items(session: Session, unit: OrgUnit, **filters) -> int:
     return session.scalar(select(func.count()).select_from(_items_query(unit, session, **filters).subquery())) or 0
 
 
+def _unlinked(session: Session, user: User, what) -> Select:
+    # Per entry, through the link table's index on the entry: not a walk of every link.
+    linked = (select(ledger_item_entries.c.diary_entry_id)
+              .join(LedgerItem, LedgerItem.id == ledger_item_entries.c.ledger_item_id)
+              .where(ledger_item_entries.c.diary_entry_id == DiaryEntry.id, LedgerItem.status != "merged")
+              .exists())
+    return scope_entries(select(what), user, session).where(DiaryEntry.status == "confirmed", ~linked)
+
+
 def unlinked_entries(session: Session, user: User, limit: int = 200) -> list[DiaryEntry]:
     """Confirmed entries the user may see that are not in the ledger yet."""
-    linked = select(ledger_item_entries.c.diary_entry_id).join(
-        LedgerItem, LedgerItem.id == ledger_item_entries.c.ledger_item_id).where(LedgerItem.status != "merged")
-    q = scope_entries(select(DiaryEntry), user).where(DiaryEntry.status == "confirmed", DiaryEntry.id.not_in(linked))
+    q = _unlinked(session, user, DiaryEntry)
     return list(session.scalars(q.order_by(DiaryEntry.visit_date.desc(), DiaryEntry.id.desc()).limit(limit)))
+
+
+def count_unlinked_entries(session: Session, user: User, cap: int = 200) -> int:
+    """How many unlinked_entries there are, counted up to `cap` (the list shows no more)."""
+    return session.scalar(select(func.count()).select_from(_unlinked(session, user, DiaryEntry.id).limit(cap)
+                                                           .subquery())) or 0

@@ -42,6 +42,13 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr("org.users.PASSWORD_METHOD", "scrypt:1024:8:1")
 
 
+@pytest.fixture(autouse=True)
+def _no_gc_freeze(monkeypatch):
+    """Apps made by CLI commands in tests do not freeze the collector (webapp/gcfreeze.py): each
+    would stay in memory for the rest of the run."""
+    monkeypatch.setenv("MINXIN_GC_FREEZE", "0")
+
+
 @pytest.fixture(scope="session")
 def migrated_db(tmp_path_factory):
     """A SQLite file brought to the newest schema by the Alembic migrations, once per run;

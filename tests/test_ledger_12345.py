@@ -362,6 +362,9 @@ def test_county_dashboard_lists_recurring_problems_and_makes_one_a_key_project(c
     assert all(session.get(LedgerItem, i.id).key_project_id == project.id for i in items)
     listing = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert all(i.code in listing for i in items)
+    again = client.get("/dashboard/").get_data(as_text=True)
+    again = again[again.index('id="recurring"'):]
+    assert again.count('<span class="badge flag">冬季饮水管网防冻</span>') == 3 and all(i.code in again for i in items)
     # A township's supervisor sees only its villages' part and cannot pull in another township's item.
     login(users["sup_gulouzi"])
     assert client.post("/dashboard/cluster", data={"csrf_token": token, "name": "x",

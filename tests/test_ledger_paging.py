@@ -55,6 +55,29 @@ def test_keyset_pages_list_every_item_once_newest_first(session, org):
     assert find_items_page(session, org["古楼子乡"], after="garbage", per_page=5).items == expected[:5]
 
 
+def test_the_overdue_list_pages_the_same_way(session, org):
+    from ledger.workflow import find_items_page
+
+    rows = _items(session, org)
+    # every third item late (a deadline passed), some of them closed since: not overdue then
+    for i, row in enumerate(rows):
+        if i % 3 == 0:
+            row.deadline = dt.date(2026, 3, 1) + dt.timedelta(days=i % 7)
+            row.status = "in_progress" if row.status == "open" else row.status
+    session.commit()
+    on = dt.date(2026, 3, 5)
+    expected = [r.id for r in sorted(rows, key=lambda r: (r.opened_at, r.id), reverse=True)
+                if r.status == "in_progress" and r.deadline < on]
+    seen, after = [], ""
+    while True:
+        page = find_items_page(session, org["古楼子乡"], after=after, per_page=7, overdue_on=on)
+        seen += [r.id for r in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    assert seen == expected and len(expected) > 14
+
+
 def test_ledger_page_links_walk_the_whole_list(session, org, users, login):
     _items(session, org, n=120)
     client = login(users["sup_gulouzi"])

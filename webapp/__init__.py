@@ -143,4 +143,7 @@ def create_app(test_config: Optional[dict] = None) -> Flask:
                     links.append((endpoint, label))
         return {"current_locale": str(get_locale()), "locales": LOCALES, "nav_links": links}
 
+    from webapp.gcfreeze import freeze_start_up_objects
+
+    freeze_start_up_objects(app)
     return app

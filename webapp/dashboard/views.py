@@ -15,13 +15,21 @@ from sqlalchemy import select
 from core.db import db_session
 from core.errors import DomainError
 from ledger import notifications, rates, recurring, stats
-from ledger.deadlines import due_report, local_today
+from ledger.deadlines import due_summary, local_today
 from ledger.models import LedgerItem
 from ledger.workflow import STATUS_LABELS
 from org.models import OrgUnit
 from org.scope import can_see_item
 from webapp.dashboard import bp
 from webapp.params import month_arg
+
+
+def _href(endpoint: str, key: str, **args):
+    """url_for(endpoint, key=id, **args) for id after id at the cost of one url_for: a county's
+    dashboard links thousands of items and cadres."""
+    mark = "987654321"
+    head, tail = url_for(endpoint, **args, **{key: mark}).split(mark)
+    return lambda value: f"{head}{int(value)}{tail}"
 
 
 def _unit_and_month():
@@ -43,7 +51,9 @@ def index():
     quota = int(current_app.config.get("VISIT_QUOTA", stats.DEFAULT_QUOTA))
     visits = stats.visits_per_cadre(db_session, unit, year, month, quota)
     rows = stats.unit_month_stats(db_session, unit, year, month, today)
-    due = due_report(db_session, today, within=unit)
+    # a province's lists run to thousands: the page shows the head, the ledger the rest
+    list_rows, cell_rows, list_clusters = 100, 10, 10
+    due = due_summary(db_session, today, within=unit, head=cell_rows)
     total = rows[-1]
     chart = {
         "units": [r.label for r in rows[:-1]],
@@ -59,9 +69,9 @@ def index():
     }
     three = rates.three_rates(db_session, unit, year, month, rules=rates.RateRules.from_config(current_app.config),
                               today=today)
-    supervised = notifications.supervision_list(db_session, today, notifications.supervise_after(current_app.config),
-                                                unit=unit)
-    recurring_clusters = recurring.cached_clusters(db_session, unit, today)
+    supervised, supervised_total = notifications.supervision_head(
+        db_session, today, notifications.supervise_after(current_app.config), unit=unit, limit=list_rows)
+    recurring_clusters = recurring.cached_clusters(db_session, unit, today, limit=list_clusters)
     choices = db_session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(current_user.org_unit.path))
                                  .order_by(OrgUnit.path)).all()
     return render_template(
@@ -69,10 +79,12 @@ def index():
         months=stats.month_choices(today), visits=visits, rows=rows, due=due, chart=chart, quota=quota,
         today=today, status_labels=STATUS_LABELS, as_of=stats.as_of(year, month, today),
         three=three, rate_columns=rates.COLUMNS, table_row=rates.table_row, rate_percent=rates.percent,
-        supervised=supervised,
+        supervised=supervised, supervised_total=supervised_total,
         supervise_after=notifications.supervise_after(current_app.config), clusters=recurring_clusters,
-        # a province's lists run to thousands: the page shows the head, the ledger the rest
-        list_rows=100, cell_rows=10, list_clusters=10)
+        list_rows=list_rows, cell_rows=cell_rows, list_clusters=list_clusters,
+        item_href=_href("ledger.item", "item_id"),
+        diary_href=_href("ledger.diary", "cadre", month=f"{year}-{month:02d}"),
+        behind_labels={n: _("落后，差 %(n)s 次", n=n) for n in range(1, quota + 1)})
 
 
 @bp.route("/rates.<fmt>")

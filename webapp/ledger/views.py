@@ -83,7 +83,7 @@ def index():
     next_args = {k: v for k, v in args.items() if k != "after"} | {"after": page.next_after} if page.next_after else None
     projects = db_session.scalars(select(KeyProject).join(OrgUnit, KeyProject.org_unit_id == OrgUnit.id)
                                   .where(OrgUnit.path.startswith(current_user.org_unit.path))).all()
-    waiting = len(wf.unlinked_entries(db_session, current_user))
+    waiting = wf.count_unlinked_entries(db_session, current_user)
     return render_template(
         "ledger/index.html", unit=unit, units=_units_in_scope(), items=items, today=today,
         statuses=wf.STATUSES, status_labels=wf.STATUS_LABELS, level_labels=wf.LEVEL_LABELS,
