@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ledger import evaluation, exports
+from ledger import evaluation, exports, publication
 from ledger.db import db_session
 from ledger.models import EVALUATION_RATINGS, OrgUnit
 from ledger.users import DomainError
@@ -37,7 +37,8 @@ def unit(unit_id: int):
     if u is None:
         abort(404)
     items, next_after, total = exports.public_items_page(db_session, u, after=request.args.get("after", "")[:64])
-    rows = [exports.public_item(i) for i in items]
+    newest = publication.newest_for(db_session, items)
+    rows = [exports.public_item(i, newest=newest.get(i.id)) for i in items]
     return render_template("public/unit.html", unit=u, rows=rows, children=u.children, total=total,
                            next_after=next_after, paged=bool(request.args.get("after")))
 
