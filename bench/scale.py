@@ -308,8 +308,8 @@ def measure(url: str, prov: Province, repeat: int, plans: bool) -> dict:
     inst = Path(tempfile.mkdtemp(prefix="minxin-scale-"))
     os.environ["MINXIN_INSTANCE_PATH"] = str(inst)
     # GC_FREEZE: as when served (webapp/gcfreeze.py); TESTING would leave it off.
-    app = create_app({"DATABASE_URL": url, "TESTING": True, "GC_FREEZE": True, "WTF_CSRF_ENABLED": False, "RECOGNIZER": "fake",
-                      "DATA_DIR": str(inst / "data"), "RATELIMIT_ENABLED": False,
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "GC_FREEZE": True, "WTF_CSRF_ENABLED": False,
+                      "RECOGNIZER": "fake", "DATA_DIR": str(inst / "data"), "RATELIMIT_ENABLED": False,
                       "SESSION_COOKIE_SECURE": False, "REMEMBER_COOKIE_SECURE": False})
     engine = app.extensions["minxin.engine"]
     log = StatementLog(engine)

@@ -127,10 +127,11 @@ def public_row(item: LedgerItem, number: int) -> list:
             _time_limit(item), result, r(feedback), ratings]
 
 
-def public_item(item: LedgerItem) -> dict:
+def public_item(item: LedgerItem, **newest) -> dict:
     """What the public page shows of a closed item: category, place down to the village, dates,
-    the problem and the result, all redacted; ratings without comments."""
-    problem, result, approved = public_texts(item)  # only what a supervisor approved for the public
+    the problem and the result, all redacted; ratings without comments. `newest=`: the item's
+    newest approval, read already for a page of items (publication.newest_for)."""
+    problem, result, approved = public_texts(item, **newest)  # only what a supervisor approved
     return {
         "approved": approved,
         "code": item.code,
@@ -197,8 +198,10 @@ def public_items_page(session: Session, unit: OrgUnit, *, after: str = "",
     cursor = parse_cursor(after)  # (closed_at, id): the ledger list's cursor format
     if cursor is not None:
         q = q.where((LedgerItem.closed_at < cursor[0]) | ((LedgerItem.closed_at == cursor[0]) & (LedgerItem.id < cursor[1])))
-    rows = list(session.scalars(q.options(*_ROW_LOADS).order_by(LedgerItem.closed_at.desc(), LedgerItem.id.desc())
-                                .limit(per_page + 1)))
+    # with the places' townships and county (a place is printed with its full name)
+    places = selectinload(LedgerItem.place_unit).selectinload(OrgUnit.parent).selectinload(OrgUnit.parent)
+    rows = list(session.scalars(q.options(*_ROW_LOADS, places)
+                                .order_by(LedgerItem.closed_at.desc(), LedgerItem.id.desc()).limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]
     nxt = f"{rows[-1].closed_at.isoformat()}_{rows[-1].id}" if more and rows and rows[-1].closed_at else None

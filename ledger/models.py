@@ -54,7 +54,8 @@ class LedgerItem(Base):
     __table_args__ = (Index("ix_ledger_items_unit_opened", "org_unit_id", "opened_at", "id"),
                       Index("ix_ledger_items_status_deadline", "status", "deadline"),
                       Index("ix_ledger_items_place_status", "place_unit_id", "status", "closed_at"),
-                      Index("ix_ledger_items_unit_status_deadline", "org_unit_id", "status", "deadline", "opened_at", "id"),
+                      Index("ix_ledger_items_unit_status_deadline",
+                            "org_unit_id", "status", "deadline", "opened_at", "id"),
                       Index("ix_ledger_items_unit_version", "org_unit_id", "version", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

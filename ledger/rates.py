@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session, aliased
 
 from core.settings import config_value, default
 from ledger.deadlines import add_working_days, local_today
+from ledger.exports import neutralise
 from ledger.models import OUTCOMES, Evaluation, LedgerItem, LedgerTransition
 from ledger.stats import _to_local, utc_bounds
 from org.models import OrgUnit
 from org.scope import scope_ids
-from ledger.exports import neutralise
 
 HANDLING = ("solve_now", "set_deadline", "escalate", "accept", "complete", "feedback", "merge")
 DEFAULT_RESPONSE_DAYS = default("RESPONSE_WORKING_DAYS")

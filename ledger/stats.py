@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -143,9 +143,11 @@ def overdue_from_history(session: Session, ids: set[int], day: dt.date) -> dict[
     T, E = LedgerTransition, DeadlineExtension
     held = id_list(ids)
 
-    def last_step(column):
-        return (select(column).where(T.item_id == LedgerItem.id, T.at < end)
-                .order_by(T.id.desc()).limit(1).correlate(LedgerItem).scalar_subquery())
+    # The unit the item's last step by then left it with, when that step left somebody to act
+    # (one lookup per item: its status and holder together).
+    holder_then = (select(case((T.to_status.in_(ACTIVE), T.to_unit_id)))
+                   .where(T.item_id == LedgerItem.id, T.at < end)
+                   .order_by(T.id.desc()).limit(1).correlate(LedgerItem).scalar_subquery())
 
     deadline_set = (select(T.id).where(T.item_id == LedgerItem.id, T.action == "set_deadline", T.at < end)
                     .correlate(LedgerItem).exists())
@@ -154,12 +156,11 @@ def overdue_from_history(session: Session, ids: set[int], day: dt.date) -> dict[
                    .order_by(E.id).limit(1).correlate(LedgerItem).scalar_subquery())
 
     def count(*which) -> dict[int, int]:
-        state = (select(last_step(T.to_unit_id).label("unit_id"), last_step(T.to_status).label("status"))
+        state = (select(holder_then.label("unit_id"))
                  .where(*which, LedgerItem.deadline.is_not(None), LedgerItem.status != "merged", deadline_set,
                         func.coalesce(moved_later, LedgerItem.deadline) < day).subquery())
         return dict(session.execute(
-            select(state.c.unit_id, func.count()).where(state.c.status.in_(ACTIVE), state.c.unit_id.in_(held))
-            .group_by(state.c.unit_id)).all())
+            select(state.c.unit_id, func.count()).where(state.c.unit_id.in_(held)).group_by(state.c.unit_id)).all())
 
     # Only items that were ever held in the subtree can have been held there on `day`: those
     # held there now, and those sent up from it (the ledger list's scope), each set found by

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import DateField
 from wtforms.validators import Optional as OptionalValue
 
@@ -53,7 +54,8 @@ class UploadForm(FlaskForm):
 
 def _own_captures():
     return db_session.scalars(
-        scope_captures(select(Capture), current_user).order_by(Capture.received_at.desc()).limit(50)
+        scope_captures(select(Capture), current_user).options(selectinload(Capture.files))
+        .order_by(Capture.received_at.desc()).limit(50)
     ).all()
 
 

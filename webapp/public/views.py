@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from core.db import db_session
 from core.errors import DomainError
-from ledger import exports, ratings
+from ledger import exports, publication, ratings
 from ledger.models import EVALUATION_RATINGS
 from org.models import OrgUnit
 from webapp.auth import ratelimit
@@ -38,7 +38,8 @@ def unit(unit_id: int):
     if u is None:
         abort(404)
     items, next_after, total = exports.public_items_page(db_session, u, after=request.args.get("after", "")[:64])
-    rows = [exports.public_item(i) for i in items]
+    newest = publication.newest_for(db_session, items)
+    rows = [exports.public_item(i, newest=newest.get(i.id)) for i in items]
     return render_template("public/unit.html", unit=u, rows=rows, children=u.children, total=total,
                            next_after=next_after, paged=bool(request.args.get("after")))
 
