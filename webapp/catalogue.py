@@ -16,7 +16,7 @@ from typing import Mapping
 from flask import Flask
 from flask_babel import get_locale, gettext
 
-from capture.states import CaptureStatus
+from capture.states import IN_RECOGNITION, CaptureStatus
 from ledger import workflow
 from ledger.models import EVALUATION_RATINGS
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
@@ -94,3 +94,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(label, "label")
     app.add_template_filter(message, "message")
     app.add_template_global(choices, "label_choices")
+    # Templates compare a capture's status with the states' own names, never a spelled string.
+    app.add_template_global(CaptureStatus, "CaptureStatus")
+    app.add_template_global(IN_RECOGNITION, "IN_RECOGNITION")
