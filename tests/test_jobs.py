@@ -106,6 +106,18 @@ def test_unrecognizable_input_fails_at_once_with_the_reason(app, session, users,
     assert get_storage(app.config).exists(capture.files[0].sha256)
 
 
+def test_a_missing_original_fails_with_the_reason_said_once(app, session, users, make_capture):
+    from capture.storage import get_storage
+
+    capture = make_capture(users["cadre_a"])
+    storage = get_storage(app.config)
+    storage.delete(capture.files[0].sha256)
+    job = jobs.enqueue_recognition(session, capture)
+    assert jobs.run_job(job.id, "w1") == "failed"
+    capture = _fresh(session, capture)
+    assert capture.status == "failed" and capture.error.count("原件缺失") == 1, capture.error
+
+
 def test_recognizer_crash_is_retried_then_fails(app, session, users, make_capture, media):
     capture = make_capture(users["cadre_a"], [("p.png", media.image(text="FAKE-CRASH"))])
     job = jobs.enqueue_recognition(session, capture, max_attempts=2)
