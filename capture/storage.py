@@ -76,7 +76,7 @@ class LocalStorage:
     def local_path(self, sha256: str) -> Path:
         path = self._path(sha256)
         if not path.exists():
-            raise FileNotFoundError(f"原件缺失 (original missing): {sha256}")
+            raise FileNotFoundError(f"original {sha256} not in the store")  # the job says 原件缺失
         return path
 
     def exists(self, sha256: str) -> bool:

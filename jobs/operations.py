@@ -479,8 +479,8 @@ def run_job(job_id: int, worker_name: str, *, config: Optional[Mapping[str, Any]
     except RecognitionError as exc:
         return _release_for_retry_or_fail(job_id, worker_name, str(exc), permanent=True)
     except FileNotFoundError as exc:
-        said = str(exc) if str(exc).startswith("原件缺失") else f"原件缺失 (original missing): {exc}"
-        return _release_for_retry_or_fail(job_id, worker_name, said, permanent=True)
+        return _release_for_retry_or_fail(job_id, worker_name, f"原件缺失 (original missing): {exc}",
+                                          permanent=True)
     except Exception as exc:
         log.exception("job %s failed on attempt %s", job_id, attempt)
         return _release_for_retry_or_fail(
