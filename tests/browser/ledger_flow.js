@@ -16,12 +16,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const common = require('./common');
+const { check, env } = common;
 
-const env = (name, dflt) => {
-  const v = process.env[name] || dflt;
-  if (v === undefined) throw new Error(`missing ${name}`);
-  return v;
-};
 const BASE = env('BASE_URL');
 const OUT = env('OUT_DIR');
 const PHASE = env('PHASE');
@@ -33,11 +30,6 @@ fs.mkdirSync(SHOTS, { recursive: true });
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const pageErrors = [];
-
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 
 async function browser(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minxin-ledger-'));
@@ -54,19 +46,9 @@ async function browser(options) {
 
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
-async function shot(page, name, opts) {
-  const file = path.join(SHOTS, name);
-  await page.screenshot({ path: file, ...(opts || {}) });
-  console.log('screenshot', file);
-}
+const shot = (page, name, opts) => common.shot(page, SHOTS, name, opts);
 
-async function login(page, who) {
-  await page.goto(BASE + '/login');
-  await page.fill('input[name="login"]', who);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
-  check(!page.url().includes('/login'), `${who} logged in`);
-}
+const login = (page, who) => common.login(page, BASE, who, PASSWORD);
 
 const main_ = (page) => page.textContent('main');
 

@@ -16,12 +16,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { check, env } = require('./common');
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`missing ${name}`);
-  return v;
-};
 const BASE = env('BASE_URL');
 const SHOTS = path.join(env('OUT_DIR'), 'screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -30,10 +26,6 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '
 const PHONE = { locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 390, height: 844 }, isMobile: true,
   hasTouch: true, permissions: ['microphone'] };
 
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 async function login(page) {
   await page.fill('input[name="login"]', env('CADRE'));
   await page.fill('input[name="password"]', env('PASSWORD'));

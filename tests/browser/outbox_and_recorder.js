@@ -12,20 +12,11 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { check, env } = require('./common');
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) throw new Error(`missing ${name}`);
-  return v;
-};
 const BASE = env('BASE_URL');
 const SHOTS = path.join(env('OUT_DIR'), 'screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
-
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 
 const serverCaptures = (page) => page.evaluate(async () => {
   const res = await fetch('/api/captures', { headers: { Accept: 'application/json' } });

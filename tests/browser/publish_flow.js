@@ -8,20 +8,11 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { check, env } = require('./common');
 
-const env = (name) => {
-  const v = process.env[name];
-  if (v === undefined) throw new Error(`missing ${name}`);
-  return v;
-};
 const BASE = env('BASE_URL');
 const SHOTS = path.join(env('OUT_DIR'), 'screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
-
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 
 (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minxin-publish-'));

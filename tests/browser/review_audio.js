@@ -10,6 +10,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const { check } = require('./common');
 
 const BASE = process.env.BASE_URL;
 const OUT = process.env.OUT_DIR;
@@ -17,11 +18,6 @@ const ID = process.env.CAPTURE_ID;
 const SHOTS = path.join(OUT, 'screenshots');
 fs.mkdirSync(SHOTS, { recursive: true });
 const LEAD = 0.3;
-
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 
 (async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minxin-chromium-'));

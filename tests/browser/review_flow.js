@@ -10,12 +10,9 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const common = require('./common');
+const { check, env } = common;
 
-const env = (name, dflt) => {
-  const v = process.env[name] || dflt;
-  if (v === undefined) throw new Error(`missing ${name}`);
-  return v;
-};
 const BASE = env('BASE_URL');
 const OUT = env('OUT_DIR');
 const SHOTS = path.join(OUT, 'screenshots');
@@ -30,11 +27,6 @@ fs.mkdirSync(SHOTS, { recursive: true });
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
   '--autoplay-policy=no-user-gesture-required'];
-
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 
 async function browser(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minxin-chromium-'));
@@ -55,19 +47,9 @@ async function browser(options) {
 }
 const pageErrors = [];
 
-async function shot(page, name, opts) {
-  const file = path.join(SHOTS, name);
-  await page.screenshot({ path: file, ...(opts || {}) });
-  console.log('screenshot', file);
-}
+const shot = (page, name, opts) => common.shot(page, SHOTS, name, opts);
 
-async function login(page, who) {
-  await page.goto(BASE + '/login');
-  await page.fill('input[name="login"]', who);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
-  check(!page.url().includes('/login'), `${who} logged in`);
-}
+const login = (page, who) => common.login(page, BASE, who, PASSWORD);
 
 async function upload(page, file) {
   await page.setInputFiles('#files-input', file);

@@ -7,19 +7,15 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
+const common = require('./common');
+const { check, env } = common;
 
-const env = (name) => { const v = process.env[name]; if (!v) throw new Error(`missing ${name}`); return v; };
 const BASE = env('BASE_URL');
 const SHOTS = path.join(env('OUT_DIR'), 'screenshots');
 const PASSWORD = env('PASSWORD');
 const ID = Object.fromEntries(['PAGES', 'VALIDATE', 'RETURN', 'REJECT', 'BULK_A', 'BULK_B'].map((k) => [k, env(k)]));
 fs.mkdirSync(SHOTS, { recursive: true });
 const pageErrors = [];
-
-function check(cond, message) {
-  if (!cond) throw new Error('CHECK FAILED: ' + message);
-  console.log('ok -', message);
-}
 
 async function browser(options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minxin-chromium-'));
@@ -34,18 +30,9 @@ async function browser(options) {
   return { ctx, page };
 }
 
-async function shot(page, name, opts) {
-  await page.screenshot({ path: path.join(SHOTS, name), ...(opts || {}) });
-  console.log('screenshot', name);
-}
+const shot = (page, name, opts) => common.shot(page, SHOTS, name, opts);
 
-async function login(page, who) {
-  await page.goto(BASE + '/login');
-  await page.fill('input[name="login"]', who);
-  await page.fill('input[name="password"]', PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.click('main button[type="submit"]')]);
-  check(!page.url().includes('/login'), `${who} logged in`);
-}
+const login = (page, who) => common.login(page, BASE, who, PASSWORD);
 
 async function main() {
   let b = await browser({ viewport: { width: 1440, height: 900 } });
