@@ -20,10 +20,8 @@ THRESHOLDS = (20_000, 20, 20)
 
 
 def wanted(app: Flask) -> bool:
-    setting = app.config.get("GC_FREEZE")  # MINXIN_GC_FREEZE, through core.settings
-    if setting is None:
-        return not app.config.get("TESTING")
-    return str(setting).lower() not in ("0", "false", "no", "")
+    setting = app.config.get("GC_FREEZE")  # MINXIN_GC_FREEZE, read by core.settings as a bool
+    return not app.config.get("TESTING") if setting is None else bool(setting)
 
 
 def freeze_start_up_objects(app: Flask) -> None:
