@@ -1,7 +1,7 @@
 # Two commands for a new user: `make demo` and `make test`.
 VENV ?= .venv
 
-.PHONY: setup demo test test-fast serve
+.PHONY: setup demo test test-fast serve lock
 
 setup:
 	bash scripts/setup.sh
@@ -23,3 +23,8 @@ test-fast:
 
 serve:
 	$(VENV)/bin/minxin serve
+
+# After changing a dependency in pyproject.toml (or to take newer releases on purpose):
+# regenerate requirements.lock, then `make test`, and commit both files together.
+lock:
+	bash scripts/lock.sh

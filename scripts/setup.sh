@@ -26,15 +26,18 @@ fi
 if [ ! -x "$VENV/bin/python" ]; then
   echo "==> creating $VENV"
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
 fi
 
+# Every package at the version and hash requirements.lock names (made by `make lock` from
+# pyproject.toml): the same install on every machine, today and in a year. torch is the local
+# CPU build (a bare `torch` requirement would pull a multi-GB CUDA build).
 stamp="$VENV/.minxin-installed"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  # The CPU wheel first: a bare `torch` requirement would pull a multi-GB CUDA build.
-  echo "==> pip install torch (CPU) and the project"
-  "$VENV/bin/pip" install -q "torch==2.13.0"
-  "$VENV/bin/pip" install -q -e ".[test]"
+if [ ! -f "$stamp" ] || [ requirements.lock -nt "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> pip install -r requirements.lock, then the project"
+  "$VENV/bin/python" -m pip install -q "pip==26.3"
+  "$VENV/bin/pip" install -q --require-hashes -r requirements.lock
+  "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e .
+  "$VENV/bin/pip" check
   touch "$stamp"
 fi
 
