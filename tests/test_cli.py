@@ -307,3 +307,41 @@ def test_serve_runs_the_app_and_the_embedded_worker(ready, tmp_path, media):
         finally:
             proc.terminate()
             proc.wait(15)
+
+
+# --- a CLI that starts fast: the index, and what the app-less commands import ----------------
+
+
+def test_the_command_index_names_every_command_with_its_own_summary():
+    from webapp.cli import index, load_command
+    from webapp.commands import area_modules
+
+    app_commands = {command.name for area in area_modules() for command in area.COMMANDS}
+    assert set(index()) == app_commands | {"extract", "redact", "transcribe"}
+    for name, entry in index().items():
+        command = load_command(name)
+        assert command.name == name
+        assert entry["summary"] == command.get_short_help_str(200), name
+
+
+@pytest.mark.parametrize("argv,stdin", [
+    (["--help"], ""),
+    (["redact"], "王德顺同意拆除违建仓房，电话13904156677。"),
+    (["extract", "--now", "2025-06-03T18:00:00", "--json"], "今天上午到南荒沟村走访村民李树，他反映自来水管冻裂了。"),
+])
+def test_app_less_commands_neither_build_the_app_nor_import_the_areas(argv, stdin):
+    probe = (
+        "import sys\n"
+        "from webapp.cli import cli\n"
+        f"try:\n    cli({argv!r}, prog_name='minxin')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "loaded = sorted(m for m in ('webapp.factory', 'flask', 'sqlalchemy', 'core.db', 'ledger.models',"
+        " 'diary.models', 'jobs.operations') if m in sys.modules)\n"
+        "print('LOADED', loaded, file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], input=stdin, capture_output=True, text=True,
+                          cwd=REPO, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "LOADED []" in proc.stderr, proc.stderr
+    assert proc.stdout.strip()
+    if argv[0] == "redact":
+        assert "王德顺" not in proc.stdout and "13904156677" not in proc.stdout

@@ -15,6 +15,7 @@ from capture.states import IN_RECOGNITION, CaptureStatus
 from core import db
 from jobs import operations as jobs
 from ops.migrate import current_revision, head_revision, upgrade
+from webapp.commands.output import _bar, _fail  # noqa: F401 (the commands' shared names)
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -29,11 +30,6 @@ def _session():
     return db.SessionFactory()
 
 
-def _fail(message: str, code: int = 1):
-    click.echo(message, err=True)
-    sys.exit(code)
-
-
 def _require_schema(app) -> None:
     current = current_revision(app.extensions["minxin.engine"])
     if current != head_revision():
@@ -45,11 +41,6 @@ def _upgrade(app) -> str:
     engine = app.extensions["minxin.engine"]
     upgrade(engine)
     return current_revision(engine) or ""
-
-
-def _bar(fraction: float, width: int = 20) -> str:
-    done = int(round(fraction * width))
-    return "[" + "#" * done + "-" * (width - done) + f"] {fraction * 100:5.1f}%"
 
 
 STATUS_LABELS = {

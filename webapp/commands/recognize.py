@@ -7,8 +7,8 @@ from typing import Optional
 import click
 
 from capture.sniff import kind_of, sniff_file
-from ops.compose import settings_from_environment
-from webapp.commands.common import _bar, _fail
+from core.settings import Settings
+from webapp.commands.output import _bar, _fail
 
 
 @click.command(help="直接识别文件，不入库 (recognize files without storing them)")
@@ -32,7 +32,7 @@ def transcribe(files: tuple[str, ...], engine: Optional[str], model: Optional[st
         _fail("一次只能识别一段录音 (one recording at a time)", code=2)
     from recognize.options import PageOptions, SpeechOptions
 
-    config = settings_from_environment().as_config()
+    config = Settings.from_env().as_config()
     options: dict = {}
     if kind == "audio":
         options["speech"] = SpeechOptions.from_config(config)
