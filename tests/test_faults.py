@@ -475,13 +475,13 @@ def test_leftovers_of_a_kill_mid_write_are_reported_and_swept(app, session, user
     monkeypatch.setenv("MINXIN_INSTANCE_PATH", str(tmp_path / "instance"))
     runner = CliRunner()
     before_young = data_files(app)
-    young = runner.invoke(cli, ["doctor", "--sweep"])  # within the grace period: reported, kept
+    young = runner.invoke(cli, ["doctor", "--no-install", "--sweep"])  # within the grace period: reported, kept
     kept_young = data_files(app) == before_young
     old = time.time() - 2 * 3600
     for f in left:
         os.utime(Path(app.config["DATA_DIR"]) / f, (old, old))
-    report = runner.invoke(cli, ["doctor"])
-    swept = runner.invoke(cli, ["doctor", "--sweep"])
+    report = runner.invoke(cli, ["doctor", "--no-install"])
+    swept = runner.invoke(cli, ["doctor", "--no-install", "--sweep"])
     remaining = {f for f in data_files(app) if f.startswith("originals/")}
     session.expire_all()
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "storage.sweep")).first()

@@ -12,6 +12,8 @@ from core.models import AuditEvent
 from ops.backup import BackupError
 from ops.backup import backup as do_backup
 from ops.backup import restore as do_restore
+from ops.installation import check_installation
+from ops.migrate import current_revision
 from webapp.commands.common import _app, _fail, _require_schema, _session, _upgrade
 
 
@@ -23,11 +25,27 @@ def init() -> None:
     click.echo(f"实例目录 (instance folder): {app.instance_path}")
 
 
-@click.command(help="体检：残留临时文件、无记录的原件、缺失的原件、无任务的采集 (report loose ends; --sweep removes leftovers)")
+@click.command(help="体检：安装是否完整（解码器、模型、测试工具），残留临时文件、无记录的原件、缺失的原件、无任务的采集 "
+                    "(check the installation, then report loose ends; --sweep removes leftovers)")
 @click.option("--sweep", "do_sweep", is_flag=True, help="删除超过宽限期的残留文件 (remove leftovers past the grace period)")
 @click.option("--grace-minutes", type=float, default=None, help="宽限期，分钟 (grace period; default LEFTOVER_GRACE_SECONDS)")
-def doctor(do_sweep: bool, grace_minutes: Optional[float]) -> None:
+@click.option("--install/--no-install", "check_install", default=True,
+              help="检查安装：每种上传格式的解码器、模型能否加载、测试所需的浏览器和字体 (check the installation)")
+@click.option("--no-models", is_flag=True, help="不加载模型 (skip loading the models)")
+def doctor(do_sweep: bool, grace_minutes: Optional[float], check_install: bool, no_models: bool) -> None:
     app = _app()
+    if check_install:
+        checks = check_installation(models=not no_models, cache=app.config.get("MODEL_CACHE"))
+        for check in checks:
+            click.echo(check.line())
+        missing = [c for c in checks if not c.ok]
+        click.echo(f"安装检查 (installation): {len(checks) - len(missing)}/{len(checks)} ok")
+        if missing:
+            _fail(f"安装不完整，缺 {len(missing)} 项，见上 (the installation lacks {len(missing)} things: see above)",
+                  code=3)
+    if current_revision(app.extensions["minxin.engine"]) is None:
+        click.echo("实例：数据库还未创建，运行 minxin init (no database yet: run `minxin init`)")
+        return
     _require_schema(app)
     grace = grace_minutes * 60 if grace_minutes is not None else float(app.config["LEFTOVER_GRACE_SECONDS"])
     with _session() as s:
