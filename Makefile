@@ -15,7 +15,7 @@ demo: setup
 # group against PostgreSQL, Redis and Celery.
 test: setup
 	bash .ci/services.sh
-	$(VENV)/bin/python -m pytest -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -p no:cacheprovider -n auto --dist loadfile
 
 # Without the real models, the browser and the services: a quick check while coding.
 test-fast:
