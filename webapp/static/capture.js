@@ -348,6 +348,8 @@
         f.offset = r.body.offset;
       } else if (r.status === 409 && r.body && typeof r.body.offset === 'number') {
         f.offset = r.body.offset; // resume from where the server stands
+        // An earlier try of this chunk is still being written there: give it a moment.
+        if (r.body.code === 'busy') await new Promise((ok) => setTimeout(ok, 1000 + Math.random() * 1000));
       } else if (r.status === 404) {
         f.upload = null; f.offset = 0; await saveProgress(rec); // expired there: start again
         return sendFile(rec, f, onBytes);
