@@ -55,6 +55,29 @@ def month_arg(text: Optional[str]) -> Optional[tuple[int, int]]:
     return year, month
 
 
+# --- request bodies -------------------------------------------------------------------------
+# Forms and the JSON API take kilobytes; only the upload doors take files (MAX_CONTENT_LENGTH).
+BODY_BYTES = 256 * 1024
+CHUNK_BODY_BYTES = 8 * 1024 * 1024 + 64 * 1024  # capture.uploads.MAX_CHUNK_BYTES and headroom
+
+
+def takes_files(view):
+    """A view whose body may be a whole upload (multipart files)."""
+    view.body_limit = "files"
+    return view
+
+
+def takes_chunk(view):
+    """A view whose body is one chunk of a resumable upload."""
+    view.body_limit = CHUNK_BODY_BYTES
+    return view
+
+
+def body_limit(app, endpoint: Optional[str]) -> int:
+    limit = getattr(app.view_functions.get(endpoint or ""), "body_limit", BODY_BYTES)
+    return int(app.config["MAX_CONTENT_LENGTH"]) if limit == "files" else int(limit)
+
+
 def install(app) -> None:
     """Before any blueprint registers its rules."""
     app.url_map.converters["int"] = BoundedIntConverter
@@ -65,5 +88,9 @@ def install(app) -> None:
         @property
         def values(self):
             return BoundedValues([self.args, self.form] if self.method != "GET" else [self.args])
+
+        @property
+        def max_content_length(self):  # per route: a 100 MB JSON body is refused unread (413)
+            return body_limit(app, self.url_rule.endpoint if self.url_rule is not None else None)
 
     app.request_class = Request

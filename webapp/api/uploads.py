@@ -15,6 +15,7 @@ from webapp.api import bp
 from webapp.api.views import api_login_required
 from core.db import db_session
 from webapp.capture.service import upload_chunks
+from webapp.params import takes_chunk
 
 
 def _refused(exc: uploads.UploadError):
@@ -57,6 +58,7 @@ def upload_state(upload_id: str):
 
 
 @bp.route("/uploads/<upload_id>", methods=["PATCH"])
+@takes_chunk
 @api_login_required
 def upload_chunk(upload_id: str):
     raw = request.headers.get("Upload-Offset", "")

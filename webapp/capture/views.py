@@ -20,6 +20,7 @@ from capture.storage import get_storage
 from core.db import db_session
 from org.scope import can_see_capture, scope_captures
 from webapp.capture import bp
+from webapp.params import takes_files
 from webapp.capture.service import UploadRefused, upload_from_request
 from webapp.catalogue import CAPTURE_STATUS_LABELS as STATUS_LABELS
 
@@ -60,6 +61,7 @@ def _own_captures():
 
 
 @bp.route("/", methods=["GET", "POST"])
+@takes_files
 @login_required
 def index():
     form = UploadForm()
