@@ -6,14 +6,13 @@ instead of overflowing in the driver (a 500). Months: a year the calendar can st
 both directions."""
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # Integer columns on PostgreSQL
-MIN_YEAR, MAX_YEAR = 1900, 9998  # a month's range and its neighbours stay valid dates
+from core import params as parse
+from core.params import MAX_ID, MAX_YEAR, MIN_YEAR  # noqa: F401 - the bounds, named where used
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -45,14 +44,8 @@ class BoundedValues(CombinedMultiDict):
 
 
 def month_arg(text: Optional[str]) -> Optional[tuple[int, int]]:
-    """"YYYY-MM" as (year, month), or None when malformed or outside MIN_YEAR..MAX_YEAR."""
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text or "")
-    if not m:
-        return None
-    year, month = int(m.group(1)), int(m.group(2))
-    if not (1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR):
-        return None
-    return year, month
+    """"YYYY-MM" as (year, month), or None (core.params.month)."""
+    return parse.month(text)
 
 
 # --- request bodies -------------------------------------------------------------------------
