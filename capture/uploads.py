@@ -34,6 +34,7 @@ from typing import BinaryIO, Iterator, Optional, Protocol
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from capture.checks import clean_name
 from capture.models import ResumableUpload
 from capture.storage_s3 import S3Chunks
 from core.clock import utcnow
@@ -187,7 +188,7 @@ def start(session: Session, store: ChunkStore, user_id: int, name: str, size, sh
           max_bytes: int) -> Upload:
     """A new upload of `size` bytes hashing to `sha256`. The same user starting the same file
     again (a reloaded page) gets the unfinished upload back, to resume it."""
-    name = (name or "").strip()[:255] or "未命名"
+    name = clean_name(name)
     sha256 = (sha256 or "").lower()
     if not isinstance(sha256, str) or not _SHA256.match(sha256):
         raise UploadError("缺少或错误的文件校验值 sha256 (sha256 must be 64 hex digits)", "bad_sha256")

@@ -35,6 +35,28 @@ class BadParameter(DomainError):
     status = 400
 
 
+# Controls nobody types on purpose: NUL (PostgreSQL refuses it in text, a 500), the other C0/C1
+# controls but tab and line breaks, and the bidi overrides and isolates that make a stored reason
+# read differently from what it says (U+202E turns "txt.exe" around).
+_UNTYPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: str) -> str:
+    """Free text as a person typed it, without the controls above."""
+    return _UNTYPED.sub("", value)
+
+
+def clean_json(value: Any) -> Any:
+    """clean_text over every string (keys too) of a parsed JSON value."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k) if isinstance(k, str) else k: clean_json(v) for k, v in value.items()}
+    return value
+
+
 def integer(value: Any, *, lo: int = -MAX_ID, hi: int = MAX_ID) -> Optional[int]:
     """An integer in [lo, hi] from ASCII digits (an int as is), else None."""
     if isinstance(value, bool):
@@ -128,7 +150,7 @@ def json_object(raw: Any) -> Optional[dict]:
         return None
     if not isinstance(raw, dict):
         raise BadParameter("请求内容应为 JSON 对象 (the body must be a JSON object)")
-    return raw
+    return clean_json(raw)
 
 
 def _no_constants(name: str):
