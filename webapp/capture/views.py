@@ -111,7 +111,7 @@ def original(capture_id: int, position: int):
                      max_age=3600, etag=f.sha256)
     # Served as the type sniffed at intake, never re-sniffed by the browser (polyglot uploads).
     resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["Cache-Control"] = "private, no-store"  # not in a shared computer's cache after logout
     return resp
 
 

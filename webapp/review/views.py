@@ -113,7 +113,7 @@ def original(file_id: int):
 
     path = get_storage(current_app.config).local_path(cf.sha256)
     resp = send_file(path, mimetype=cf.media_type, conditional=True, max_age=3600, etag=cf.sha256)
-    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["Cache-Control"] = "private, no-store"  # not in a shared computer's cache after logout
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
