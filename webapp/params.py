@@ -60,8 +60,11 @@ def month_arg(text: Optional[str]) -> Optional[tuple[int, int]]:
 
 
 # --- request bodies -------------------------------------------------------------------------
-# Forms and the JSON API take kilobytes; only the upload doors take files (MAX_CONTENT_LENGTH).
-BODY_BYTES = 256 * 1024
+# The JSON API takes kilobytes, a form at most a long diary text (20,000 characters, percent-
+# encoded, with room for the field's own "too long" answer); only the upload doors take files
+# (MAX_CONTENT_LENGTH).
+API_BODY_BYTES = 64 * 1024
+BODY_BYTES = 1024 * 1024
 CHUNK_BODY_BYTES = 8 * 1024 * 1024 + 64 * 1024  # capture.uploads.MAX_CHUNK_BYTES and headroom
 
 
@@ -78,7 +81,8 @@ def takes_chunk(view):
 
 
 def body_limit(app, endpoint: Optional[str]) -> int:
-    limit = getattr(app.view_functions.get(endpoint or ""), "body_limit", BODY_BYTES)
+    default = API_BODY_BYTES if (endpoint or "").startswith("api.") else BODY_BYTES
+    limit = getattr(app.view_functions.get(endpoint or ""), "body_limit", default)
     return int(app.config["MAX_CONTENT_LENGTH"]) if limit == "files" else int(limit)
 
 
