@@ -251,13 +251,17 @@ def claim(session: Session, user_id: int, upload_id: str, offset: int, token: st
                       "busy", 409, row.offset)
 
 
-def receive(store: ChunkStore, up: Upload, token: str, chunk_sha256: str, stream: BinaryIO,
-            length: Optional[int]) -> tuple[int, str]:
+def receive(store: ChunkStore, up: Upload, token: str, chunk_sha256: Optional[str], stream: BinaryIO,
+            length: Optional[int], checksum: Optional[tuple[str, bytes]] = None) -> tuple[int, str, str]:
     """Read the claimed chunk from `stream`, check it, and keep it under a key of its own.
-    Returns (length, key). Nothing of a chunk too long, cut off or corrupt is kept."""
-    chunk_sha256 = (chunk_sha256 or "").lower()
-    if not _SHA256.match(chunk_sha256):
-        raise UploadError("缺少分块校验值 (X-Chunk-SHA256 required)", "bad_sha256", 400, up.offset)
+    Returns (length, key, the chunk's SHA-256). Nothing of a chunk too long, cut off or corrupt
+    is kept. `chunk_sha256` is required by this app's protocol; tus (`chunk_sha256=None`)
+    checks `checksum` (algorithm, digest) when the client sends one: the whole file's hash is
+    checked at the end either way."""
+    if chunk_sha256 is not None:
+        chunk_sha256 = chunk_sha256.lower()
+        if not _SHA256.match(chunk_sha256):
+            raise UploadError("缺少分块校验值 (X-Chunk-SHA256 required)", "bad_sha256", 400, up.offset)
     room = min(MAX_CHUNK_BYTES, up.size - up.offset)
     if length is not None and length > room:
         raise UploadError("分块过大 (chunk too large)", "chunk_too_large", 413, up.offset)
@@ -272,12 +276,15 @@ def receive(store: ChunkStore, up: Upload, token: str, chunk_sha256: str, stream
             raise UploadError("分块过大 (chunk too large)", "chunk_too_large", 413, up.offset)
         pieces.append(piece)
     data = b"".join(pieces)
-    if got == 0 or (length is not None and got != length) or hashlib.sha256(data).hexdigest() != chunk_sha256:
+    actual = hashlib.sha256(data).hexdigest()
+    if got == 0 or (length is not None and got != length) or (chunk_sha256 is not None and actual != chunk_sha256):
         raise UploadError("分块不完整或校验不符，请重发 (chunk incomplete or corrupt)", "chunk_corrupt", 400,
                           up.offset)
+    if checksum is not None and hashlib.new(checksum[0], data).digest() != checksum[1]:
+        raise UploadError("分块校验不符，请重发 (checksum mismatch)", "checksum", 460, up.offset)
     key = f"{up.id}/{up.offset:012d}-{token}"
     store.put(key, data)
-    return got, key
+    return got, key, actual
 
 
 def settle(session: Session, store: ChunkStore, user_id: int, upload_id: str, token: str, length: int,
@@ -388,3 +395,15 @@ def sweep(session: Session, store: ChunkStore, now: Optional[dt.datetime] = None
                         .execution_options(synchronize_session=False))
         session.flush()
     return len(stale)
+
+
+def terminate(session: Session, store: ChunkStore, user_id: int, upload_id: str) -> None:
+    """The client gives the upload up (tus termination): its row and chunks go. One that
+    already made a capture is kept (a retry is told which capture it made)."""
+    row = _row(session, user_id, upload_id)
+    if row.capture_id is not None:
+        raise UploadError("这个文件已经传完 (upload already complete)", "complete", 409, row.size)
+    session.execute(delete(ResumableUpload).where(ResumableUpload.id == row.id)
+                    .execution_options(synchronize_session=False))
+    session.flush()
+    store.drop(row.id)

@@ -172,7 +172,7 @@ def test_sweep_removes_only_stale_uploads(session, users, chunks):
     stale = uploads.start(session, chunks, uid, "b.wav", 10, "b" * 64, 100)
     tok = uploads.new_claim()
     up = uploads.claim(session, uid, stale.id, 0, tok)
-    length, key = uploads.receive(chunks, up, tok, _sha(b"01234"), io.BytesIO(b"01234"), 5)
+    length, key, _ = uploads.receive(chunks, up, tok, _sha(b"01234"), io.BytesIO(b"01234"), 5)
     uploads.settle(session, chunks, uid, stale.id, tok, length, _sha(b"01234"), key)
     session.execute(update(ResumableUpload).where(ResumableUpload.id == stale.id)
                     .values(updated_at=dt.datetime.utcnow() - dt.timedelta(seconds=uploads.KEEP_SECONDS + 60)))
@@ -189,7 +189,7 @@ def _send(session, chunks, uid, upload_id, offset, piece, stream=None, length=No
     up = uploads.claim(session, uid, upload_id, offset, tok)
     session.commit()
     try:
-        got, key = uploads.receive(chunks, up, tok, _sha(piece), stream or io.BytesIO(piece),
+        got, key, _ = uploads.receive(chunks, up, tok, _sha(piece), stream or io.BytesIO(piece),
                                    len(piece) if length is None else length)
         up = uploads.settle(session, chunks, uid, upload_id, tok, got, _sha(piece), key)
         session.commit()
@@ -249,7 +249,7 @@ def test_a_writer_whose_lease_ran_out_loses_the_upload_to_the_next(session, user
     with pytest.raises(uploads.UploadError) as busy:
         uploads.claim(session, uid, up.id, 0, uploads.new_claim())
     assert busy.value.code == "busy" and busy.value.status == 409
-    late_len, late_key = uploads.receive(chunks, claimed, dead, _sha(data[:10]), io.BytesIO(data[:10]), 10)
+    late_len, late_key, _ = uploads.receive(chunks, claimed, dead, _sha(data[:10]), io.BytesIO(data[:10]), 10)
     session.execute(update(ResumableUpload).where(ResumableUpload.id == up.id).values(
         writer_since=dt.datetime.utcnow() - dt.timedelta(seconds=uploads.LEASE_SECONDS + 1)))
     assert _send(session, chunks, uid, up.id, 0, data).complete
