@@ -75,8 +75,8 @@ def upload_chunk(upload_id: str):
         db_session.rollback()
         return _refused(exc)
     try:
-        length, key = uploads.receive(store, up, token, chunk_sha, request.stream, request.content_length)
-        up = uploads.settle(db_session, store, current_user.id, upload_id, token, length, chunk_sha, key)
+        length, key, sha = uploads.receive(store, up, token, chunk_sha, request.stream, request.content_length)
+        up = uploads.settle(db_session, store, current_user.id, upload_id, token, length, sha, key)
         db_session.commit()
     except uploads.UploadError as exc:
         # What the refusal changed stays (a whole that failed its hash is reset); the claim goes.
