@@ -160,7 +160,8 @@ def service_worker():
 
 
 # What the capture page needs to open with no signal.
-OFFLINE_STATIC = ("app.css", "capture.js", "capture-store.js", "icons/icon-192.png")
+OFFLINE_STATIC = ("app.css", "capture.js", "capture-store.js", "icons/icon-192.png",
+                  "vendor/tus-js-client-4.3.1/tus.min.js")
 
 
 def _static_version() -> int:
