@@ -181,6 +181,10 @@ def exif_time(data: bytes) -> Optional[dt.datetime]:
         from PIL import Image
 
         with Image.open(io.BytesIO(data)) as img:
+            if img.format == "PNG" and "exif" not in img.info:
+                # Pillow decodes the whole picture looking for an eXIf chunk after the pixels;
+                # a camera's PNG (rare) has it before them, where the header read finds it.
+                return None
             exif = img.getexif()
             sub = exif.get_ifd(0x8769)  # Exif IFD
             original = sub.get(36867) or sub.get(36868) or exif.get(306)
@@ -273,6 +277,10 @@ def _store(session: Session, storage: Storage, uploader: User, files: Sequence[t
            captured_at: Optional[dt.datetime], visit_date_hint: Optional[dt.date],
            max_bytes: int) -> tuple[Capture, list[str]]:
     kind, checked = check_files(files, max_bytes)
+    # The same bytes again are known by their hash: no decoding for a duplicate.
+    existing = _own_duplicate(session, uploader, [f.sha256 for f in checked])
+    if existing is not None:
+        raise DuplicateCapture(existing)
     metadata_time: Optional[dt.datetime] = None
     if kind == "pages":
         for f in checked:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -75,3 +76,32 @@ class CaptureFile(Base):
     original_name: Mapped[str] = mapped_column(String(255), default="")
 
     capture: Mapped[Capture] = relationship(back_populates="files")
+
+
+# --- resumable uploads --------------------------------------------------------------
+
+class ResumableUpload(Base):
+    """One file being sent in chunks (capture/uploads.py). The row is what every app server
+    shares: where the upload stands, the chunks it holds, and who is writing it now."""
+
+    __tablename__ = "resumable_uploads"
+    __table_args__ = (Index("ix_resumable_uploads_user_sha", "user_id", "sha256", "size"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    offset: Mapped[int] = mapped_column(BigInteger, default=0)
+    # sha256(previous chain + chunk sha256) over the acknowledged chunks, moved with `offset`.
+    chain: Mapped[str] = mapped_column(String(64), default="")
+    # [[offset, length, sha256, key], ...]: the chunks in the shared store, in order.
+    parts: Mapped[list] = mapped_column(JSON, default=list)
+    # The one request writing a chunk now (a lease: a dead server's claim runs out).
+    writer: Mapped[Optional[str]] = mapped_column(String(64))
+    writer_since: Mapped[Optional[dt.datetime]] = mapped_column(DateTime)
+    # The whole file hashed to `sha256`: only then is it complete.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    capture_id: Mapped[Optional[int]] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)

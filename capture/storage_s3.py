@@ -176,4 +176,39 @@ class S3Storage:
             pass
 
 
-__all__ = ["S3Storage", "shard"]
+class S3Chunks:
+    """The chunks of unfinished resumable uploads (capture/uploads.py) as objects under
+    `uploads/<upload id>/` in the bucket of originals, where every app server reaches them.
+
+    Not S3's multipart upload: its parts must be at least 5 MiB (all but the last), and a phone
+    on a weak link sends 256 KiB chunks; each chunk is one all-or-nothing object instead, and the
+    finished file is read back in order (intake reads it whole anyway)."""
+
+    def __init__(self, client, bucket: str, prefix: str = "") -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = (prefix.strip("/") + "/" if prefix.strip("/") else "") + "uploads/"
+
+    @classmethod
+    def from_config(cls, config) -> "S3Chunks":
+        store = S3Storage.from_config(config)
+        return cls(store.client, store.bucket, config.get("S3_PREFIX") or "")
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.prefix + key, Body=data, ContentLength=len(data),
+                               ContentType="application/octet-stream")
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=self.prefix + key)["Body"].read()
+
+    def delete(self, keys: list[str]) -> None:
+        for key in keys:
+            self.client.delete_object(Bucket=self.bucket, Key=self.prefix + key)
+
+    def drop(self, upload_id: str) -> None:
+        listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{self.prefix}{upload_id}/")
+        for obj in listed.get("Contents", []):
+            self.client.delete_object(Bucket=self.bucket, Key=obj["Key"])
+
+
+__all__ = ["S3Chunks", "S3Storage", "shard"]

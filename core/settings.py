@@ -147,6 +147,9 @@ class Settings:
     s3_endpoint_url: Optional[str] = knob("MINXIN_S3_ENDPOINT_URL", None, "any S3-compatible server (MinIO, Ceph, a cloud's)",
                                           key="S3_ENDPOINT_URL")
     s3_bucket: str = knob("MINXIN_S3_BUCKET", "minxin-originals", "the bucket of originals", key="S3_BUCKET")
+    uploads_dir: Optional[Path] = knob("MINXIN_UPLOADS_DIR", why="unfinished chunked uploads when not on S3: a folder "
+                                       "every app server mounts", key="UPLOADS_DIR", parse=_path,
+                                       shown_default="instance/uploads")
     s3_region: str = knob("AWS_DEFAULT_REGION", "us-east-1", "the S3 client's region (boto3's own variable)",
                           key="S3_REGION")
 

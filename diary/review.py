@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from capture import states
 from capture.models import Capture
 from capture.states import IN_RECOGNITION, CaptureStatus
-from core import audit
+from core import audit, params
 from core.clock import utcnow
 from core.errors import DomainError, NotAllowed
 from diary.models import ENTRY_FIELDS, DiaryEntry, Transcript
@@ -85,8 +85,7 @@ class QueueFilters:
     @classmethod
     def from_args(cls, args) -> "QueueFilters":
         def _int(name):
-            value = (args.get(name) or "").strip()
-            return int(value) if value.isdigit() else None
+            return params.ident(args.get(name))
 
         category = (args.get("category") or "").strip()
         return cls(

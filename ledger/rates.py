@@ -174,7 +174,7 @@ def export_csv(rows: list[UnitRates]) -> str:
     writer = csv.writer(buf)
     writer.writerow(COLUMNS)
     for r in rows:
-        writer.writerow(table_row(r))
+        writer.writerow([neutralise(v) for v in table_row(r)])  # as the ledger exports: no live formulas
     return buf.getvalue()
 
 

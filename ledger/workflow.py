@@ -32,7 +32,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from core import audit
+from core import audit, params
 from core.clock import utcnow
 from core.errors import DomainError
 from diary.models import DiaryEntry
@@ -783,11 +783,7 @@ def _cursor(item: LedgerItem) -> str:
 
 def parse_cursor(value: str) -> Optional[tuple[dt.datetime, int]]:
     """(opened_at, id) from a cursor; None for anything else (a bad cursor is page one)."""
-    when, _, ident = (value or "").rpartition("_")
-    try:
-        return dt.datetime.fromisoformat(when), int(ident)
-    except ValueError:
-        return None
+    return params.cursor(value)  # bounded: a 20-digit id or year 1 is page one, not a 500
 
 
 def _filtered(q, *, status: str = "", category: str = "", flag: str = "", overdue_on: Optional[dt.date] = None,

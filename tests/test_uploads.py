@@ -6,10 +6,10 @@ import hashlib
 import io
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from capture import uploads
-from capture.models import Capture
+from capture.models import Capture, ResumableUpload
 
 
 def _sha(data: bytes) -> str:
@@ -159,25 +159,53 @@ def test_an_oversized_form_file_is_refused_by_its_length_before_it_is_read(app, 
     assert storage.files() == []
 
 
-def test_sweep_removes_only_stale_uploads(tmp_path):
-    fresh = uploads.start(tmp_path, 1, "a.wav", 10, "a" * 64, 100)
-    stale = uploads.start(tmp_path, 1, "b.wav", 10, "b" * 64, 100)
-    import os
-    import time
+@pytest.fixture
+def chunks(tmp_path):
+    return uploads.FolderChunks(tmp_path / "chunks")
 
-    old = time.time() - uploads.KEEP_SECONDS - 60
-    for p in (tmp_path / "1" / stale.id).iterdir():
-        os.utime(p, (old, old))
-    assert uploads.sweep(tmp_path) == 1
-    assert uploads.get(tmp_path, 1, fresh.id).offset == 0
+
+def test_sweep_removes_only_stale_uploads(session, users, chunks):
+    import datetime as dt
+
+    uid = users["cadre_a"].id
+    fresh = uploads.start(session, chunks, uid, "a.wav", 10, "a" * 64, 100)
+    stale = uploads.start(session, chunks, uid, "b.wav", 10, "b" * 64, 100)
+    tok = uploads.new_claim()
+    up = uploads.claim(session, uid, stale.id, 0, tok)
+    length, key, _ = uploads.receive(chunks, up, tok, _sha(b"01234"), io.BytesIO(b"01234"), 5)
+    uploads.settle(session, chunks, uid, stale.id, tok, length, _sha(b"01234"), key)
+    session.execute(update(ResumableUpload).where(ResumableUpload.id == stale.id)
+                    .values(updated_at=dt.datetime.utcnow() - dt.timedelta(seconds=uploads.KEEP_SECONDS + 60)))
+    assert (chunks.root / stale.id).is_dir()
+    assert uploads.sweep(session, chunks) == 1
+    assert uploads.get(session, uid, fresh.id).offset == 0
     with pytest.raises(uploads.UploadError):
-        uploads.get(tmp_path, 1, stale.id)
+        uploads.get(session, uid, stale.id)
+    assert not (chunks.root / stale.id).exists()
 
 
-def test_a_connection_dropped_mid_chunk_keeps_what_was_acknowledged(tmp_path):
+def _send(session, chunks, uid, upload_id, offset, piece, stream=None, length=None):
+    tok = uploads.new_claim()
+    up = uploads.claim(session, uid, upload_id, offset, tok)
+    session.commit()
+    try:
+        got, key, _ = uploads.receive(chunks, up, tok, _sha(piece), stream or io.BytesIO(piece),
+                                   len(piece) if length is None else length)
+        up = uploads.settle(session, chunks, uid, upload_id, tok, got, _sha(piece), key)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        uploads.release(session, upload_id, tok)
+        session.commit()
+        raise
+    return up
+
+
+def test_a_connection_dropped_mid_chunk_keeps_what_was_acknowledged(session, users, chunks):
+    uid = users["cadre_a"].id
     data = bytes(range(256)) * 100
-    up = uploads.start(tmp_path, 1, "a.wav", len(data), _sha(data), 10**6)
-    uploads.append(tmp_path, 1, up.id, 0, _sha(data[:10000]), io.BytesIO(data[:10000]), 10000)
+    up = uploads.start(session, chunks, uid, "a.wav", len(data), _sha(data), 10**6)
+    _send(session, chunks, uid, up.id, 0, data[:10000])
 
     class Dropped(io.RawIOBase):
         sent = 0
@@ -189,19 +217,43 @@ def test_a_connection_dropped_mid_chunk_keeps_what_was_acknowledged(tmp_path):
             return data[10000:12000]
 
     with pytest.raises(ConnectionResetError):
-        uploads.append(tmp_path, 1, up.id, 10000, _sha(data[10000:]), Dropped(), len(data) - 10000)
-    assert uploads.get(tmp_path, 1, up.id).offset == 10000
-    assert not list((tmp_path / "1" / up.id).glob(".chunk*"))
-    done = uploads.append(tmp_path, 1, up.id, 10000, _sha(data[10000:]), io.BytesIO(data[10000:]), None)
-    assert done.complete and uploads.read_complete(tmp_path, 1, up.id)[1] == data
+        _send(session, chunks, uid, up.id, 10000, data[10000:], stream=Dropped())
+    assert uploads.get(session, uid, up.id).offset == 10000
+    # The claim was given back: the next try goes through at once.
+    done = _send(session, chunks, uid, up.id, 10000, data[10000:])
+    assert done.complete and uploads.read_complete(session, chunks, uid, up.id)[1] == data
 
 
-def test_one_user_holds_a_bounded_number_of_unfinished_uploads(tmp_path):
+def test_one_user_holds_a_bounded_number_of_unfinished_uploads(session, users, chunks):
+    a, b = users["cadre_a"].id, users["cadre_b"].id
     for i in range(uploads.MAX_OPEN):
-        uploads.start(tmp_path, 1, "a.wav", 10, f"{i:064x}", 100)
+        uploads.start(session, chunks, a, "a.wav", 10, f"{i:064x}", 100)
     with pytest.raises(uploads.UploadError) as err:
-        uploads.start(tmp_path, 1, "b.wav", 10, "f" * 64, 100)
+        uploads.start(session, chunks, a, "b.wav", 10, "f" * 64, 100)
     assert err.value.status == 429
     # The same file again still resumes; another user is not affected.
-    assert uploads.start(tmp_path, 1, "a.wav", 10, f"{0:064x}", 100).offset == 0
-    assert uploads.start(tmp_path, 2, "b.wav", 10, "f" * 64, 100).offset == 0
+    assert uploads.start(session, chunks, a, "a.wav", 10, f"{0:064x}", 100).offset == 0
+    assert uploads.start(session, chunks, b, "b.wav", 10, "f" * 64, 100).offset == 0
+
+
+def test_a_writer_whose_lease_ran_out_loses_the_upload_to_the_next(session, users, chunks):
+    """A server that died mid-chunk holds the upload only for the lease; its late settle is
+    refused and its chunk dropped."""
+    import datetime as dt
+
+    uid = users["cadre_a"].id
+    data = b"x" * 1000
+    up = uploads.start(session, chunks, uid, "a.wav", len(data), _sha(data), 10**6)
+    dead = uploads.new_claim()
+    claimed = uploads.claim(session, uid, up.id, 0, dead)
+    with pytest.raises(uploads.UploadError) as busy:
+        uploads.claim(session, uid, up.id, 0, uploads.new_claim())
+    assert busy.value.code == "busy" and busy.value.status == 409
+    late_len, late_key, _ = uploads.receive(chunks, claimed, dead, _sha(data[:10]), io.BytesIO(data[:10]), 10)
+    session.execute(update(ResumableUpload).where(ResumableUpload.id == up.id).values(
+        writer_since=dt.datetime.utcnow() - dt.timedelta(seconds=uploads.LEASE_SECONDS + 1)))
+    assert _send(session, chunks, uid, up.id, 0, data).complete
+    with pytest.raises(uploads.UploadError) as lost:
+        uploads.settle(session, chunks, uid, up.id, dead, late_len, _sha(data[:10]), late_key)
+    assert lost.value.code == "busy"
+    assert uploads.read_complete(session, chunks, uid, up.id)[1] == data

@@ -6,14 +6,14 @@ instead of overflowing in the driver (a 500). Months: a year the calendar can st
 both directions."""
 from __future__ import annotations
 
-import re
 from typing import Optional
 
+from flask import jsonify, request
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # Integer columns on PostgreSQL
-MIN_YEAR, MAX_YEAR = 1900, 9998  # a month's range and its neighbours stay valid dates
+from core import params as parse
+from core.params import MAX_ID, MAX_YEAR, MIN_YEAR  # noqa: F401 - the bounds, named where used
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -31,7 +31,17 @@ def _bounded(value, default, type):  # noqa: A002
 
 
 class BoundedArgs(ImmutableMultiDict):
-    """args/form whose `get(key, type=int)` treats an out-of-range number like a bad one."""
+    """args/form whose `get(key, type=int)` treats an out-of-range number like a bad one, and
+    whose text comes without NUL, stray controls or bidi overrides (core.params.clean_text):
+    what any route or form reads, once for all of them."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None:
+            pairs = mapping.items(multi=True) if hasattr(mapping, "items") and hasattr(mapping, "getlist") \
+                else (mapping.items() if isinstance(mapping, dict) else mapping)
+            mapping = [(parse.clean_text(k) if isinstance(k, str) else k,
+                        parse.clean_text(v) if isinstance(v, str) else v) for k, v in pairs]
+        super().__init__(mapping)
 
     def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's name)
         return _bounded(super().get(key, default, type), default, type)
@@ -45,14 +55,35 @@ class BoundedValues(CombinedMultiDict):
 
 
 def month_arg(text: Optional[str]) -> Optional[tuple[int, int]]:
-    """"YYYY-MM" as (year, month), or None when malformed or outside MIN_YEAR..MAX_YEAR."""
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})", text or "")
-    if not m:
-        return None
-    year, month = int(m.group(1)), int(m.group(2))
-    if not (1 <= month <= 12 and MIN_YEAR <= year <= MAX_YEAR):
-        return None
-    return year, month
+    """"YYYY-MM" as (year, month), or None (core.params.month)."""
+    return parse.month(text)
+
+
+# --- request bodies -------------------------------------------------------------------------
+# The JSON API takes kilobytes, a form at most a long diary text (20,000 characters, percent-
+# encoded, with room for the field's own "too long" answer); only the upload doors take files
+# (MAX_CONTENT_LENGTH).
+API_BODY_BYTES = 64 * 1024
+BODY_BYTES = 1024 * 1024
+CHUNK_BODY_BYTES = 8 * 1024 * 1024 + 64 * 1024  # capture.uploads.MAX_CHUNK_BYTES and headroom
+
+
+def takes_files(view):
+    """A view whose body may be a whole upload (multipart files)."""
+    view.body_limit = "files"
+    return view
+
+
+def takes_chunk(view):
+    """A view whose body is one chunk of a resumable upload."""
+    view.body_limit = CHUNK_BODY_BYTES
+    return view
+
+
+def body_limit(app, endpoint: Optional[str]) -> int:
+    default = API_BODY_BYTES if (endpoint or "").startswith("api.") else BODY_BYTES
+    limit = getattr(app.view_functions.get(endpoint or ""), "body_limit", default)
+    return int(app.config["MAX_CONTENT_LENGTH"]) if limit == "files" else int(limit)
 
 
 def install(app) -> None:
@@ -66,4 +97,19 @@ def install(app) -> None:
         def values(self):
             return BoundedValues([self.args, self.form] if self.method != "GET" else [self.args])
 
+        @property
+        def max_content_length(self):  # per route: a 100 MB JSON body is refused unread (413)
+            return body_limit(app, self.url_rule.endpoint if self.url_rule is not None else None)
+
     app.request_class = Request
+
+    @app.before_request
+    def _json_bodies_are_objects():
+        # Every JSON door reads an object; [1, 2], "abc" or 5 is refused here, once, for all of
+        # them (a form route given one crashed in Flask-WTF).
+        if request.method in ("POST", "PATCH", "PUT") and request.is_json:
+            try:
+                parse.json_object(request.get_json(silent=True))
+            except parse.BadParameter as exc:
+                return jsonify(error=str(exc), code="bad_request"), 400
+        return None

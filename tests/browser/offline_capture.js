@@ -181,15 +181,15 @@ async function throttledAndLost(browser, errors) {
   await cdp.send('Network.emulateNetworkConditions', slow);
   const patches = []; // {offset, length, acked}
   page.on('request', (r) => {
-    if (r.method() === 'PATCH' && r.url().includes('/api/uploads/')) {
+    if (r.method() === 'PATCH' && /\/api\/(uploads|tus)\//.test(r.url())) {
       patches.push({ offset: Number(r.headers()['upload-offset']), length: (r.postDataBuffer() || Buffer.alloc(0)).length, acked: null });
     }
   });
   page.on('response', async (r) => {
-    if (r.request().method() === 'PATCH' && r.url().includes('/api/uploads/') && r.status() === 200) {
+    if (r.request().method() === 'PATCH' && /\/api\/(uploads|tus)\//.test(r.url()) && [200, 204].includes(r.status())) {
       const off = Number(r.request().headers()['upload-offset']);
       const p = patches.find((x) => x.offset === off && x.acked === null);
-      if (p) p.acked = (await r.json()).offset;
+      if (p) p.acked = Number(r.headers()['upload-offset']); // the server's offset after the chunk
     }
   });
   await page.setInputFiles('#files-input', env('BIG_AUDIO'));

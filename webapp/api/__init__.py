@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api" or None)
 
-from webapp.api import uploads, views  # noqa: E402,F401
+from webapp.api import tus, uploads, views  # noqa: E402,F401

@@ -13,7 +13,9 @@ from flask_login import current_user
 from capture import uploads
 from webapp.api import bp
 from webapp.api.views import api_login_required
-from webapp.capture.service import uploads_root
+from core.db import db_session
+from webapp.capture.service import upload_chunks
+from webapp.params import takes_chunk
 
 
 def _refused(exc: uploads.UploadError):
@@ -37,9 +39,11 @@ def start_upload():
     if not isinstance(body, dict):
         return jsonify(error="请求应为 JSON：name、size、sha256 (JSON body required)", code="bad_request"), 400
     try:
-        up = uploads.start(uploads_root(), current_user.id, str(body.get("name") or ""), body.get("size"),
-                           str(body.get("sha256") or ""), current_app.config["MAX_UPLOAD_BYTES"])
+        up = uploads.start(db_session, upload_chunks(), current_user.id, str(body.get("name") or ""),
+                           body.get("size"), str(body.get("sha256") or ""), current_app.config["MAX_UPLOAD_BYTES"])
+        db_session.commit()
     except uploads.UploadError as exc:
+        db_session.rollback()
         return _refused(exc)
     return _answer(up, 201 if up.offset == 0 else 200)
 
@@ -48,21 +52,40 @@ def start_upload():
 @api_login_required
 def upload_state(upload_id: str):
     try:
-        return _answer(uploads.get(uploads_root(), current_user.id, upload_id))
+        return _answer(uploads.get(db_session, current_user.id, upload_id))
     except uploads.UploadError as exc:
         return _refused(exc)
 
 
 @bp.route("/uploads/<upload_id>", methods=["PATCH"])
+@takes_chunk
 @api_login_required
 def upload_chunk(upload_id: str):
-    try:
-        offset = int(request.headers.get("Upload-Offset", ""))
-    except ValueError:
+    raw = request.headers.get("Upload-Offset", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 15):
         return jsonify(error="缺少 Upload-Offset (Upload-Offset required)", code="offset"), 400
+    offset, chunk_sha = int(raw), request.headers.get("X-Chunk-SHA256", "")
+    store, token = upload_chunks(), uploads.new_claim()
+    # Claim, receive, settle: each step committed, so every app server sees who writes the
+    # upload while the chunk's bytes arrive (capture/uploads.py).
     try:
-        up = uploads.append(uploads_root(), current_user.id, upload_id, offset,
-                            request.headers.get("X-Chunk-SHA256", ""), request.stream, request.content_length)
+        up = uploads.claim(db_session, current_user.id, upload_id, offset, token)
+        db_session.commit()
     except uploads.UploadError as exc:
+        db_session.rollback()
         return _refused(exc)
+    try:
+        length, key, sha = uploads.receive(store, up, token, chunk_sha, request.stream, request.content_length)
+        up = uploads.settle(db_session, store, current_user.id, upload_id, token, length, sha, key)
+        db_session.commit()
+    except uploads.UploadError as exc:
+        # What the refusal changed stays (a whole that failed its hash is reset); the claim goes.
+        uploads.release(db_session, upload_id, token)
+        db_session.commit()
+        return _refused(exc)
+    except BaseException:
+        db_session.rollback()
+        uploads.release(db_session, upload_id, token)
+        db_session.commit()
+        raise
     return _answer(up)

@@ -18,6 +18,7 @@ from core.db import db_session
 from jobs import operations as jobs
 from org.scope import can_see_capture, scope_captures
 from webapp.api import bp
+from webapp.params import takes_files
 from webapp.capture.service import UploadRefused, capture_from_uploads, upload_from_request
 
 
@@ -46,6 +47,7 @@ def capture_json(capture: Capture) -> dict:
 
 
 @bp.route("/captures", methods=["POST"])
+@takes_files
 @api_login_required
 def create_capture():
     """Multipart `files` (see module docstring), or JSON `{"uploads": [id, ...], "visit_date",

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
 from flask import current_app, request
@@ -102,8 +101,9 @@ def _ingest(user: User, files, visit_date, captured_at) -> Capture:
     return capture
 
 
-def uploads_root() -> Path:
-    return Path(current_app.config.get("UPLOADS_DIR") or Path(current_app.instance_path) / "uploads")
+def upload_chunks() -> uploads.ChunkStore:
+    """Where unfinished uploads' chunks live, the same for every app server (capture/uploads.py)."""
+    return uploads.chunk_store(current_app.config, current_app.instance_path)
 
 
 def capture_from_uploads(user: User, upload_ids: list, visit_date: str, captured_at: str) -> Capture:
@@ -116,15 +116,16 @@ def capture_from_uploads(user: User, upload_ids: list, visit_date: str, captured
         raise UploadRefused("没有选择文件 (no uploads named)", "no_files", 400)
     visit = _parse_date(visit_date or "")
     at = _parse_time(captured_at or "")
-    root = uploads_root()
+    store = upload_chunks()
     try:
-        states = [uploads.get(root, user.id, u) for u in upload_ids]
+        states = [uploads.get(db_session, user.id, u) for u in upload_ids]
         made = {s.capture_id for s in states}
         if len(made) == 1 and None not in made:
             capture = db_session.get(Capture, made.pop())
             if capture is not None and capture.uploader_id == user.id:
                 raise UploadRefused(f"已上传 #{capture.id} (already uploaded)", "duplicate", 409, capture.id)
-        files = [(up.name, data) for up, data in (uploads.read_complete(root, user.id, u) for u in upload_ids)]
+        files = [(up.name, data) for up, data in (uploads.read_complete(db_session, store, user.id, u)
+                                                    for u in upload_ids)]
     except uploads.UploadError as exc:
         raise UploadRefused(str(exc), exc.code, exc.status) from exc
     try:
@@ -132,8 +133,10 @@ def capture_from_uploads(user: User, upload_ids: list, visit_date: str, captured
     except UploadRefused as exc:
         if exc.existing_id is not None:
             for u in upload_ids:
-                uploads.mark_used(root, user.id, u, exc.existing_id)
+                uploads.mark_used(db_session, store, user.id, u, exc.existing_id)
+            db_session.commit()
         raise
     for u in upload_ids:
-        uploads.mark_used(root, user.id, u, capture.id)
+        uploads.mark_used(db_session, store, user.id, u, capture.id)
+    db_session.commit()
     return capture

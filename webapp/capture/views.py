@@ -20,6 +20,7 @@ from capture.storage import get_storage
 from core.db import db_session
 from org.scope import can_see_capture, scope_captures
 from webapp.capture import bp
+from webapp.params import takes_files
 from webapp.capture.service import UploadRefused, upload_from_request
 from webapp.catalogue import CAPTURE_STATUS_LABELS as STATUS_LABELS
 
@@ -60,6 +61,7 @@ def _own_captures():
 
 
 @bp.route("/", methods=["GET", "POST"])
+@takes_files
 @login_required
 def index():
     form = UploadForm()
@@ -109,7 +111,7 @@ def original(capture_id: int, position: int):
                      max_age=3600, etag=f.sha256)
     # Served as the type sniffed at intake, never re-sniffed by the browser (polyglot uploads).
     resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["Cache-Control"] = "private, no-store"  # not in a shared computer's cache after logout
     return resp
 
 
@@ -158,7 +160,8 @@ def service_worker():
 
 
 # What the capture page needs to open with no signal.
-OFFLINE_STATIC = ("app.css", "capture.js", "capture-store.js", "icons/icon-192.png")
+OFFLINE_STATIC = ("app.css", "capture.js", "capture-store.js", "icons/icon-192.png",
+                  "vendor/tus-js-client-4.3.1/tus.min.js")
 
 
 def _static_version() -> int:

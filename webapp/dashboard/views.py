@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from core import params
 from core.db import db_session
 from core.errors import DomainError
 from ledger import notifications, rates, recurring, stats
@@ -113,7 +114,7 @@ def export_rates(fmt: str):
 def cluster_to_project():
     """One step: a recurring problem's items become a key project held by the dashboard's unit."""
     today, unit, year, month = _unit_and_month()
-    ids = [int(x) for x in request.form.getlist("item_id") if x.isdigit()]
+    ids = params.idents(request.form.getlist("item_id"))
     items = [db_session.get(LedgerItem, x) for x in ids]
     if any(i is None or not can_see_item(current_user, i) for i in items):
         abort(404)  # ids outside one's scope answer like missing ones

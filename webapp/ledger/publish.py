@@ -2,12 +2,12 @@
 unmasks a false positive, and approves what public pages will show (ledger/publication.py)."""
 from __future__ import annotations
 
-import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from core import params
 from core.db import db_session
 from core.errors import DomainError
 from ledger import publication
@@ -33,9 +33,7 @@ def publish(item_id: int):
     item = _item(item_id)
     if request.method == "POST":
         try:
-            masks = json.loads(request.form.get("masks", "") or "{}")
-            if not isinstance(masks, dict):
-                raise ValueError
+            masks = params.spans(request.form.get("masks", ""), publication.FIELDS)
             publication.approve(db_session, item, current_user, masks, request.form.get("digest", ""))
             db_session.commit()
         except (ValueError, TypeError):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from core import params
 from core.db import db_session
 from core.errors import DomainError
 from diary.models import DiaryEntry
@@ -129,21 +130,18 @@ def _merge_rights(it: LedgerItem) -> list[str]:
 
 
 def _date(value: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        raise DomainError(_("请填写有效的日期：%(what)s", what=what)) from None
+    parsed = params.date(value or "")
+    if parsed is None:
+        raise DomainError(_("请填写有效的日期：%(what)s", what=what))
+    return parsed
 
 
 def _datetime(value: str) -> dt.datetime:
     value = (value or "").strip()
-    try:
-        if "T" in value:
-            local = dt.datetime.fromisoformat(value)
-        else:
-            local = dt.datetime.combine(dt.date.fromisoformat(value), dt.time(12, 0))
-    except ValueError:
-        raise DomainError(_("请填写有效的反馈时间")) from None
+    day = params.date(value) if "T" not in value else None
+    local = params.moment(value) if "T" in value else day and dt.datetime.combine(day, dt.time(12, 0))
+    if local is None:
+        raise DomainError(_("请填写有效的反馈时间"))
     from webapp.timefmt import to_utc
 
     return to_utc(local)  # entered in the county's zone, stored in UTC

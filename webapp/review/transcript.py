@@ -11,6 +11,7 @@ from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from core import params
 from core.db import db_session
 from core.errors import DomainError, NotAllowed
 from diary import transcript_edits
@@ -23,7 +24,10 @@ from webapp.review.views import _capture_for_review, _int_or_none, _run, _versio
 @login_required
 def correct_transcript(capture_id: int):
     capture = _capture_for_review(capture_id)
-    data = request.get_json(silent=True) or request.form
+    try:
+        data = params.json_object(request.get_json(silent=True)) or request.form
+    except params.BadParameter as exc:
+        return jsonify(error=str(exc)), 400
     try:
         fixed = transcript_edits.correct_span(
             db_session, capture, current_user,

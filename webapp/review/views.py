@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from capture.models import Capture, CaptureFile
+from core import params
 from core.db import db_session
 from core.errors import DomainError, NotAllowed
 from diary import review as svc
@@ -62,10 +63,7 @@ def _capture_for_review(capture_id: int) -> Capture:
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return params.integer(value)
 
 
 @bp.route("/")
@@ -73,7 +71,7 @@ def _int_or_none(value):
 def queue():
     _require_reviewer()
     filters = svc.QueueFilters.from_args(request.args)
-    page = max(1, _int_or_none(request.args.get("page")) or 1)
+    page = params.page(request.args.get("page"))
     q = svc.review_queue(db_session, current_user, filters, limit=50, offset=(page - 1) * 50)
     low = {c.id: svc.low_fields(c.entry) for c in q.captures}
     confident = {c.id for c in q.captures if svc.is_confident(c.entry)}
@@ -94,7 +92,7 @@ def queue():
 @login_required
 def progress():
     """Status and progress of captures the user may see: {"captures": [{id, status, progress, error}]}."""
-    ids = [int(x) for x in (request.args.get("ids") or "").split(",") if x.strip().isdigit()][:100]
+    ids = params.idents(request.args.get("ids"))
     rows = db_session.scalars(scope_captures(select(Capture), current_user).where(Capture.id.in_(ids))).all()
     return jsonify(
         captures=[
@@ -115,7 +113,7 @@ def original(file_id: int):
 
     path = get_storage(current_app.config).local_path(cf.sha256)
     resp = send_file(path, mimetype=cf.media_type, conditional=True, max_age=3600, etag=cf.sha256)
-    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["Cache-Control"] = "private, no-store"  # not in a shared computer's cache after logout
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
@@ -360,7 +358,7 @@ def confirm_selected():
     """Bulk accept from the queue: the ticked captures whose fields are all confident, each
     confirmed (and audited) on its own; a problem goes into the ledger as 待办理."""
     _require_reviewer()
-    ids = [i for i in (_int_or_none(x) for x in request.form.getlist("ids")) if i is not None][:100]
+    ids = params.idents(request.form.getlist("ids"))
     captures, versions = [], {}
     for capture_id in ids:
         capture = svc.load_for_review(db_session, capture_id)

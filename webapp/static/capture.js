@@ -249,7 +249,7 @@
   }
 
   // --- sending: resumable uploads ---------------------------------------------------------
-  const canResume = !!(window.crypto && crypto.subtle && window.fetch);
+  const canResume = !!(window.crypto && crypto.subtle && window.fetch && window.tus && tus.isSupported);
   async function sha256(blob) {
     const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
     return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -318,46 +318,56 @@
     return recs;
   }
 
+  // One file through tus 1.0 (/api/tus/, docs/UPLOADS.md) with tus-js-client, the maintained
+  // client: the upload's id and how far it got are kept in the outbox (IndexedDB), so a reload,
+  // a crashed tab or a day offline continues from where the server stands.
+  const tusStatus = (err) => (err && err.originalResponse ? err.originalResponse.getStatus() : 0);
+  const tusBody = (err) => {
+    try { return JSON.parse(err.originalResponse.getBody()); } catch (e) { return null; }
+  };
+  function tusSend(rec, f, onBytes) {
+    return new Promise((resolve) => {
+      const upload = new tus.Upload(f.blob, {
+        endpoint: cfg.tusUrl,
+        uploadUrl: f.upload ? cfg.tusUrl + f.upload : null,
+        chunkSize: f.chunk || 262144,
+        metadata: { filename: f.name, sha256: f.sha256 },
+        headers: { 'X-CSRFToken': csrf },
+        // Tried again with growing pauses while the network is flaky (also 423: a try of this
+        // chunk is still being written on the server).
+        retryDelays: [1000, 2000, 4000, 8000, 16000, 30000],
+        storeFingerprintForResuming: false, // the outbox keeps the upload's URL itself
+        onUploadUrlAvailable() { f.upload = upload.url.split('/').pop(); saveProgress(rec); },
+        onChunkComplete(_size, accepted) {
+          f.upload = upload.url.split('/').pop(); f.offset = accepted; saveProgress(rec);
+        },
+        onProgress(sent) { onBytes(sent); },
+        onSuccess() { f.upload = upload.url.split('/').pop(); f.offset = f.blob.size; resolve(null); },
+        onError(err) { resolve(err); },
+      });
+      upload.start();
+    });
+  }
   async function sendFile(rec, f, onBytes) {
     if (!f.sha256) { f.sha256 = await sha256(f.blob); await saveProgress(rec); }
-    if (!f.upload) {
-      const r = await withRetry(() => request('POST', cfg.uploadsUrl, JSON.stringify({ name: f.name, size: f.blob.size, sha256: f.sha256 }),
-        { 'Content-Type': 'application/json' }));
-      if (r.status !== 201 && r.status !== 200) throw new Refused((r.body && r.body.error) || String(r.status), r.body);
-      f.upload = r.body.id; f.offset = r.body.offset; f.chunk = r.body.chunk_size;
-      await saveProgress(rec);
-    }
-    const chunkSize = f.chunk || 262144;
-    while (true) {
-      if (f.offset >= f.blob.size) return;
-      const piece = f.blob.slice(f.offset, Math.min(f.blob.size, f.offset + chunkSize));
-      const digest = await sha256(piece);
-      const at = f.offset;
-      const r = await withRetry(async () => {
-        const res = await request('PATCH', `${cfg.uploadsUrl}/${f.upload}`, piece,
-          { 'Content-Type': 'application/offset+octet-stream', 'Upload-Offset': String(f.offset), 'X-Chunk-SHA256': digest },
-          (n) => onBytes(at + n));
-        if (res.status === 0) {
-          // The answer may have been lost after the bytes arrived: ask where the server stands.
-          const where = await request('GET', `${cfg.uploadsUrl}/${f.upload}`);
-          if (where.status === 200 && where.body) { f.offset = where.body.offset; await saveProgress(rec); }
-        }
-        return res;
-      });
-      if (r.status === 200) {
-        f.offset = r.body.offset;
-      } else if (r.status === 409 && r.body && typeof r.body.offset === 'number') {
-        f.offset = r.body.offset; // resume from where the server stands
-      } else if (r.status === 404) {
-        f.upload = null; f.offset = 0; await saveProgress(rec); // expired there: start again
-        return sendFile(rec, f, onBytes);
-      } else if (r.status === 400 && r.body && r.body.code === 'file_corrupt') {
-        f.offset = 0;
-      } else if (r.status !== 400 || !r.body || r.body.code !== 'chunk_corrupt') {
-        throw new Refused((r.body && r.body.error) || String(r.status), r.body);
+    for (let attempt = 0; ; attempt++) {
+      if (!navigator.onLine) throw new Offline();
+      const err = await tusSend(rec, f, onBytes);
+      if (!err) { await saveProgress(rec); return; }
+      const status = tusStatus(err);
+      const body = tusBody(err);
+      if (status === 401) throw new SignIn();
+      if (status === 400 && body && body.code === 'csrf') { await refreshSession(); continue; }
+      if (status === 404 || (status === 400 && body && body.code === 'file_corrupt')) {
+        // Expired there, or the whole did not hash right: start the file again.
+        f.upload = null; f.offset = 0; await saveProgress(rec); continue;
       }
-      await saveProgress(rec);
-      onBytes(f.offset);
+      if (status === 0 || status >= 500 || status === 408 || status === 423 || status === 429 || status === 409) {
+        if (attempt >= 3) throw new Offline();
+        await sleep(Math.min(30000, 1000 * 2 ** attempt) * (0.75 + Math.random() / 2));
+        continue;
+      }
+      throw new Refused((body && body.error) || String(status), body);
     }
   }
 
