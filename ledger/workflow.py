@@ -239,13 +239,25 @@ def _text(value: Optional[str], what: str, *, required: bool = True, limit: int 
     return value
 
 
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no look-alikes (0/O, 1/I/L)
+EVAL_CODE_LENGTH = 10  # 31^10 ≈ 8·10^14: not guessed, even before the per-client rate limit
+
+
 def new_code(session: Session) -> str:
-    """A short code for the public evaluation page: 8 characters, no look-alikes (0/O, 1/I/L)."""
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    """The item's number: 8 characters, its public reference for life."""
     while True:
-        code = "".join(secrets.choice(alphabet) for _ in range(8))
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if session.scalars(select(LedgerItem.id).where(LedgerItem.code == code)).first() is None:
             return code
+
+
+def _draw_eval_code(session: Session, item: LedgerItem) -> None:
+    """The villager's secret code for this result: new at each closing, never the number."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(EVAL_CODE_LENGTH))
+        if session.scalars(select(LedgerItem.id).where(LedgerItem.eval_code == code)).first() is None:
+            item.eval_code = code
+            return
 
 
 # --- opening and linking ------------------------------------------------------------
@@ -437,6 +449,7 @@ def solve_now(session: Session, item: LedgerItem, actor: User, result: str, *,
     item.triage = "now"
     item.status = "closed"
     item.closed_at = utcnow()
+    _draw_eval_code(session, item)
     _record(session, item, "solve_now", actor, f"{item.outcome}：{item.result}"
             + (f"（{item.outcome_reason}）" if item.outcome_reason else ""), before, status, unit_id)
     return item
@@ -646,6 +659,7 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
     why = _text(note, "销号意见", required=False) or "销号"
     item.status = "closed"
     item.closed_at = utcnow()
+    _draw_eval_code(session, item)
     _record(session, item, "close", actor, why, before, status, unit_id)
     return item
 
@@ -653,8 +667,9 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
 def reopen(session: Session, item: LedgerItem, actor: Optional[User], reason: str, *,
            version: Optional[int] = None, system: bool = False) -> LedgerItem:
     """Back to work: a supervisor rejects a result, or a villager was dissatisfied (system=True,
-    called by ledger.ratings). The item keeps its number: the villager's code now answers
-    "already used" until the item is closed again, then takes one evaluation of the new result."""
+    called by ledger.ratings). The item keeps its number; the villager's evaluation code of the
+    old result now answers "already used" (or "being worked on"), and closing again draws a new
+    one for the new result, void for the old slip."""
     before, status, unit_id = _begin(item, "reopen", actor, version, check_actor=not system)
     why = _text(reason, "重新办理的理由")
     item.status = "reopened"

@@ -140,6 +140,8 @@ ROUTES = {
     ("ledger.act", "POST", "close"): ("/ledger/item/{done}/close", "note", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "reopen"): ("/ledger/item/{closed}/reopen", "reason", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "merge"): ("/ledger/item/{item}/merge", "merge", SUPERVISOR_ACT, None),
+    # The feedback slip carries the secret evaluation code: those who answer for the item.
+    ("ledger.slip", "GET", ""): ("/ledger/item/{closed}/slip", None, SEE_ITEM, None),
     ("ledger.merge_confirm", "GET", ""): ("/ledger/item/{item}/merge?target={target}", None, SEE_ITEM, None),
     ("ledger.act", "POST", "key_project"): ("/ledger/item/{item}/key_project", "key_project", SUPERVISOR_ACT,
                                             None),
@@ -181,6 +183,7 @@ ROUTES = {
     # One evaluation per code: the second is sent back to the page, which says the code is used.
     ("public.evaluate", "POST", "code already used"): ("/public/e/{used_code}", "rating", {a: 302 for a in ACTORS},
                                                        None),
+    ("public.find_code", "GET", ""): ("/public/code?code={code}", None, {a: 302 for a in ACTORS}, None),
     ("public.qr", "GET", ""): ("/public/qr/{code}.png", None, EVERYONE, None),
     ("public.qr", "GET", "unknown code"): ("/public/qr/ZZZZ2222.png", None, PUBLIC_404, None),
 }
@@ -284,7 +287,7 @@ def world(app, session, org, users):
             wf.close(session, it, sup, "验收合格")
             publication.approve_as_drafted(session, it, sup)  # what public pages may show
         if state == "used":
-            ratings.submit_public_evaluation(session, it.code, "满意")
+            ratings.submit_public_evaluation(session, it.eval_code, "满意")
         session.commit()
         assert it.status == {"used": "closed"}.get(state, state)
         return it
@@ -316,7 +319,7 @@ class _Ids(dict):
             from ledger.models import LedgerItem
 
             db = self.world["session"]
-            value = db.get(LedgerItem, self[{"code": "closed", "used_code": "used"}[key]]).code
+            value = db.get(LedgerItem, self[{"code": "closed", "used_code": "used"}[key]]).eval_code
         else:
             value = self.world["static"][key]
         self[key] = value
@@ -511,7 +514,7 @@ def test_csrf_is_enforced_on_every_state_changing_route(app, session, users, wor
     # would succeed with the data below and a valid token.
     real = {"/ledger/item/<int:item_id>/<action>": f"/ledger/item/{closed.id}/reopen",
             "/ledger/entries/<int:entry_id>/<how>": f"/ledger/entries/{entry.id}/open",
-            "/public/e/<code>": f"/public/e/{closed.code}"}
+            "/public/e/<code>": f"/public/e/{closed.eval_code}"}
     engine = app.extensions["minxin.engine"]
     checked, wrong = 0, []
     for rule in app.url_map.iter_rules():

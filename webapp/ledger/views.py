@@ -112,7 +112,7 @@ def item(item_id: int):
         rules=wf.RULES, flags=wf.FLAGS, units=units, ratings=EVALUATION_RATINGS,
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=ratings.satisfaction(it.evaluations),
-        eval_url=ratings.evaluation_url(it.code, public_base_url(current_app.config)),
+        can_print_slip=_may_print_slip(it),
         origin=wf.escalation_origin(it),
         held_here=it.org_unit.is_within(current_user.org_unit), held_by=held_by(it),
         entries=entries, hidden_entries=len(it.entries) - len(entries),
@@ -122,6 +122,27 @@ def item(item_id: int):
         pending=wf.pending_extension(it), notices=notifications.item_notices(db_session, it),
         can_decide=wf.can_decide_extension(current_user, it), can_merge=bool(_merge_rights(it)),
         reply_text=replies.render(db_session, it))
+
+
+def _may_print_slip(it: LedgerItem) -> bool:
+    """The feedback slip carries the villager's secret code: printed by those who answer for the
+    item (its holder's unit and above), not by everyone who can read it."""
+    return it.status == "closed" and it.eval_code is not None and it.org_unit.is_within(current_user.org_unit)
+
+
+@bp.route("/item/<int:item_id>/slip")
+@login_required
+def slip(item_id: int):
+    """The printable feedback slip for the villager: the result, the reply, and the secret
+    evaluation code with its QR code (the only place the code is shown)."""
+    it = _item_or_404(item_id)
+    if not _may_print_slip(it):
+        abort(404)
+    resp = Response(render_template(
+        "ledger/slip.html", item=it, reply_text=replies.render(db_session, it),
+        eval_url=ratings.evaluation_url(it.eval_code, public_base_url(current_app.config))))
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def _merge_rights(it: LedgerItem) -> list[str]:
@@ -344,7 +365,8 @@ def diary():
     if ym is None:
         abort(400)
     html = exports.printable_diary(db_session, cadre, ym[0], ym[1],
-                                   quota=current_app.config.get("VISIT_QUOTA", 4))
+                                   quota=current_app.config.get("VISIT_QUOTA", 4),
+                                   script_url=url_for("static", filename="print.js"))
     return Response(html, mimetype="text/html")
 
 

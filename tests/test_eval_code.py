@@ -1,0 +1,115 @@
+"""The villager's secret evaluation code (issue 29): its own random code per result, apart from the
+item's number; shown on the printable feedback slip alone; the number opens no evaluation form.
+Also the public box to type a code, the public logo, the print buttons and the reply template's
+full stops."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+from sqlalchemy import select
+
+from ledger import exports, replies
+from ledger import workflow as wf
+from ledger.deadlines import local_today
+from ledger.models import Evaluation, LedgerItem
+from tests.ledger_helpers import make_entry
+
+
+def _closed(session, users, text="南荒沟村3组道路冲毁，已修好。"):
+    entry = make_entry(session, users["cadre_a"], text, visit_date=local_today())
+    item = wf.open_item_from_entry(session, entry, users["cadre_a"])
+    wf.solve_now(session, item, users["cadre_a"], "已铺设碎石路面，完工。")
+    session.commit()
+    return item
+
+
+def _token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_each_closing_draws_a_secret_code_apart_from_the_number(session, users):
+    item = _closed(session, users)
+    first = item.eval_code
+    assert first and len(first) >= 8 and first != item.code
+    wf.reopen(session, item, users["sup_gulouzi"], "复查不合格")
+    wf.solve_now(session, item, users["sup_gulouzi"], "重新铺设")
+    session.commit()
+    assert item.eval_code and item.eval_code != first and item.eval_code != item.code
+    codes = {_closed(session, users, f"第{i}个问题").eval_code for i in range(20)}
+    assert len(codes) == 20  # random, not counted up
+
+
+def test_the_item_number_opens_no_evaluation_form(client, session, users):
+    item = _closed(session, users)
+    by_number = client.get(f"/public/e/{item.code}")
+    html = by_number.get_data(as_text=True)
+    assert by_number.status_code == 200 and 'name="rating"' not in html and "评议码" in html
+    token = _token(client.get("/public/").get_data(as_text=True))
+    assert client.post(f"/public/e/{item.code}", data={"csrf_token": token, "rating": "满意"}).status_code == 404
+    assert session.scalars(select(Evaluation).where(Evaluation.item_id == item.id)).all() == []
+    assert client.get(f"/public/qr/{item.code}.png").status_code == 404
+    # The villager's code does open it, typed into the box on /public/ in lower case too.
+    page = client.get("/public/").get_data(as_text=True)
+    assert 'name="code"' in page
+    resp = client.get(f"/public/code?code={item.eval_code.lower()}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/public/e/{item.eval_code}")
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'name="rating"' in html
+    qr = client.get(f"/public/qr/{item.eval_code}.png")
+    assert qr.status_code == 200 and "no-store" in qr.headers["Cache-Control"]
+
+
+def test_the_code_is_on_the_slip_alone(client, session, users, login):
+    item = _closed(session, users)
+    code = item.eval_code
+    login(users["sup_gulouzi"])
+    seen = {
+        "the item page": client.get(f"/ledger/item/{item.id}").get_data(as_text=True),
+        "the ledger list": client.get("/ledger/").get_data(as_text=True),
+        "the csv export": client.get("/ledger/export?format=csv").get_data(as_text=True),
+        "the reply template": replies.render(session, item),
+        "the printable diary": exports.printable_diary(session, users["cadre_a"], local_today().year,
+                                                       local_today().month),
+    }
+    xlsx = client.get("/ledger/export?format=xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.data))
+    seen["the xlsx export"] = " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row)
+    for where, text in seen.items():
+        assert code not in text, where
+    assert item.code in seen["the ledger list"] and item.code in seen["the reply template"]
+    slip = client.get(f"/ledger/item/{item.id}/slip")
+    assert slip.status_code == 200 and code in slip.get_data(as_text=True)
+    assert "no-store" in slip.headers["Cache-Control"]
+    login(users["cadre_c"])  # another township's cadre
+    assert client.get(f"/ledger/item/{item.id}/slip").status_code == 404
+    # A reopened item offers no slip of the old result.
+    wf.reopen(session, session.get(LedgerItem, item.id), users["sup_gulouzi"], "复查不合格")
+    session.commit()
+    login(users["sup_gulouzi"])
+    assert client.get(f"/ledger/item/{item.id}/slip").status_code == 404
+
+
+def test_the_public_logo_leads_to_the_public_pages(client, users):
+    html = client.get("/public/").get_data(as_text=True)
+    brand = re.search(r'<a class="brand" href="([^"]+)"', html).group(1)
+    assert brand == "/public/"
+
+
+def test_the_print_buttons_work_under_the_csp(client, session, users, login):
+    """Bug 4: no inline onclick (the CSP blocks it), and the label in one language."""
+    login(users["cadre_a"])
+    html = client.get("/ledger/diary").get_data(as_text=True)
+    assert "onclick" not in html and "(Print)" not in html
+    assert 'class="js-print"' in html and "/static/print.js" in html
+    assert "window.print" in client.get("/static/print.js").get_data(as_text=True)
+
+
+def test_reply_template_has_no_double_full_stop(session, users):
+    """Bug 11: a result ending in 。 before the template's 。 gave 完工。。."""
+    item = _closed(session, users)
+    text = replies.render(session, item)
+    assert "完工。" in text and "。。" not in text
+    assert replies._fill("{result}，{x}", {"result": "好了！", "x": "y"}) == "好了，y"
+    assert replies._fill("结果：{result}", {"result": "完工。"}) == "结果：完工。"  # no stop after: kept
