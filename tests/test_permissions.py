@@ -89,10 +89,34 @@ ROUTES = {
     ("auth.logout", "POST", ""): ("/logout", "plain", {"anonymous": LOGIN, **{a: 302 for a in ACTORS[1:]}}, None),
     ("auth.set_locale", "POST", ""): ("/locale/en", "plain", {a: 302 for a in ACTORS}, None),
     ("auth.users", "GET", ""): ("/admin/users", None, ADMIN_ONLY, None),
-    ("auth.deactivate_user", "POST", "own"): ("/admin/users/{victim}/deactivate", "plain",
+    ("auth.deactivate_user", "POST", "own"): ("/admin/users/{victim}/deactivate", "confirm",
                                               _with(ADMIN_ONLY, admin=302), None),
-    ("auth.deactivate_user", "POST", "other county"): ("/admin/users/{outsider}/deactivate", "plain",
+    ("auth.deactivate_user", "POST", "other county"): ("/admin/users/{outsider}/deactivate", "confirm",
                                                        _with(ADMIN_ONLY, admin=404), None),
+    # Deactivation asks first (a page); a POST without the confirmation deactivates nobody.
+    ("auth.deactivate_user", "GET", ""): ("/admin/users/{cadre_a}/deactivate", None, ADMIN_ONLY, None),
+    ("auth.deactivate_user", "POST", "unconfirmed"): ("/admin/users/{victim}/deactivate", "plain",
+                                                      ADMIN_ONLY, None),
+    # People and units (the county admin, of that county only).
+    ("auth.users", "POST", ""): ("/admin/users", "new_user", ADMIN_ONLY, None),
+    ("auth.edit_user", "GET", ""): ("/admin/users/{cadre_a}", None, ADMIN_ONLY, None),
+    ("auth.edit_user", "GET", "other county"): ("/admin/users/{outsider}", None, _with(ADMIN_ONLY, admin=404), None),
+    ("auth.edit_user", "POST", ""): ("/admin/users/{victim}", "user_edit", _with(ADMIN_ONLY, admin=302), None),
+    ("auth.edit_user", "POST", "other county"): ("/admin/users/{outsider}", "user_edit",
+                                                 _with(ADMIN_ONLY, admin=404), None),
+    ("auth.reset_password", "POST", ""): ("/admin/users/{victim}/reset", "plain", ADMIN_ONLY, None),
+    ("auth.reset_password", "POST", "other county"): ("/admin/users/{outsider}/reset", "plain",
+                                                      _with(ADMIN_ONLY, admin=404), None),
+    ("auth.activate_user", "POST", ""): ("/admin/users/{victim}/activate", "plain", _with(ADMIN_ONLY, admin=302),
+                                         None),
+    ("auth.change_password", "GET", ""): ("/account/password", None, SIGNED_IN, None),
+    ("auth.change_password", "POST", "wrong current password"): ("/account/password", "own_password",
+                                                                 {"anonymous": LOGIN, **{a: 400 for a in ACTORS[1:]}},
+                                                                 None),
+    ("auth.units", "GET", ""): ("/admin/units", None, ADMIN_ONLY, None),
+    ("auth.units", "POST", ""): ("/admin/units", "unit", _with(ADMIN_ONLY, admin=302), None),
+    ("auth.unit_action", "POST", "rename to the same name"): ("/admin/units/{village}/rename", "unit_name",
+                                                              _with(ADMIN_ONLY, admin=302), None),
     ("capture.index", "GET", ""): ("/capture/", None, SIGNED_IN, None),
     ("capture.index", "POST", ""): ("/capture/", "upload_form", {"anonymous": LOGIN, **{a: 302 for a in ACTORS[1:]}},
                                     None),
@@ -344,6 +368,18 @@ def _form(kind, token, n, ids=None):
     }
     if kind in ledger_forms:
         return {**data, **ledger_forms[kind]()}
+    if kind == "confirm":
+        return {**data, "confirmed": "1"}
+    if kind == "new_user":
+        return {**data, "login": f"matrix{n}", "display_name": "新干部", "role": "cadre", "unit": ids["village"]}
+    if kind == "user_edit":
+        return {**data, "display_name": f"改名{n}"}
+    if kind == "own_password":
+        return {**data, "current": "not-my-password", "new": "a-new-long-password-9", "repeat": "a-new-long-password-9"}
+    if kind == "unit":
+        return {**data, "parent": ids["township"], "name": f"新村{n}"}
+    if kind == "unit_name":
+        return {**data, "name": "南荒沟村"}
     if kind == "wrong_password":
         return {**data, "login": f"nobody{n}", "password": "wrong-password"}
     if kind == "upload_form":
@@ -483,7 +519,7 @@ def test_permission_matrix(app, session, users, world, request):
             if ok and key in FOLLOW_MARKERS and resp.status_code == 302:
                 if FOLLOW_MARKERS[key] not in client.get(resp.headers["Location"]).get_data(as_text=True):
                     ok, why = False, f"; the page it leads to does not say {FOLLOW_MARKERS[key]}"
-            if ok and victim is not None:
+            if ok and victim is not None and endpoint == "auth.deactivate_user":
                 session.expire_all()
                 deactivated = not session.get(User, victim.id).active
                 if deactivated != (expected[actor] == 302):
@@ -606,7 +642,7 @@ def test_admin_deactivates_a_user_and_their_sessions_end(app, session, users):
     admin, token = login_client(app, "admin")
     page = admin.get("/admin/users").get_data(as_text=True)
     assert "cadre_a" in page and f"/admin/users/{users['cadre_a'].id}/deactivate" in page
-    resp = admin.post(f"/admin/users/{users['cadre_a'].id}/deactivate", data={"csrf_token": token})
+    resp = admin.post(f"/admin/users/{users['cadre_a'].id}/deactivate", data={"csrf_token": token, "confirmed": "1"})
     assert resp.status_code == 302
     # The open session ends at its next request; logging in again is refused.
     assert "/login" in victim_client.get("/capture/").headers["Location"]

@@ -175,7 +175,7 @@ async function before() {
 
 async function after() {
   const SUP = env('SUPERVISOR'), ADMIN = env('ADMIN');
-  const { code, itemUrl } = JSON.parse(fs.readFileSync(STATE, 'utf8'));
+  const { code, itemId, itemUrl } = JSON.parse(fs.readFileSync(STATE, "utf8"));
   let text;
   // The county's 督办 list.
   let b = await browser();

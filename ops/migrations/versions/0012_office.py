@@ -1,5 +1,6 @@
 """the villager's secret evaluation code, apart from the item's number: a new random code for
-each closing (closed items get one now, so their villagers can still rate)
+each closing (closed items get one now, so their villagers can still rate); a user's
+must-change-password mark (a one-time password from the admin)
 
 Revision ID: 0012_office
 Revises: 0011
@@ -21,6 +22,8 @@ _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("must_change_password", sa.Boolean(), server_default="0", nullable=False))
     with op.batch_alter_table("ledger_items") as batch:
         batch.add_column(sa.Column("eval_code", sa.String(16), nullable=True))
         batch.create_unique_constraint("uq_ledger_items_eval_code", ["eval_code"])
@@ -38,3 +41,5 @@ def downgrade() -> None:
     with op.batch_alter_table("ledger_items") as batch:
         batch.drop_constraint("uq_ledger_items_eval_code", type_="unique")
         batch.drop_column("eval_code")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("must_change_password")
