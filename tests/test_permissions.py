@@ -188,6 +188,8 @@ ROUTES = {
     ("ledger.reply_templates", "GET", ""): ("/ledger/replies", None, SIGNED_IN, None),
     ("ledger.reply_templates", "POST", ""): ("/ledger/replies", "reply", _with(ADMIN_ONLY, admin=302), None),
     ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, SEE_DIARY, None),
+    # Search: everyone signed in, within their own scope (tests/test_search.py).
+    ("search.index", "GET", ""): ("/search/?q=南荒沟村", None, SIGNED_IN, None),
     # The dashboard: supervisors and admins only (as the navigation shows it).
     ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
     ("dashboard.index", "GET", "the village"): ("/dashboard/?unit={village}", None,

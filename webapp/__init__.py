@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "webapp.capture",
     "webapp.review",
     "webapp.ledger",
+    "webapp.search",
     "webapp.dashboard",
     "webapp.public",
     "webapp.api",

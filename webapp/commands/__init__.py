@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from webapp.commands import capture, demo, diary, ledger, ops, org, run
+from webapp.commands import capture, demo, diary, ledger, ops, org, run, search
 
-AREAS = (ops, org, capture, run, demo, diary, ledger)
+AREAS = (ops, org, capture, run, demo, diary, ledger, search)
 
 
 def init_app(app: Flask) -> None:
