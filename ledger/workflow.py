@@ -84,6 +84,8 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     Rule("evaluate", "群众评议", ("closed",), KEEP),
     Rule("request_extension", "申请延期", ("in_progress",), KEEP),
     Rule("decide_extension", "延期审批", ("in_progress",), KEEP, supervisor_only=True),
+    # A live item's facts set right by the supervisor who holds it (ledger.corrections).
+    Rule("correct", "更正", ("open", "in_progress", "escalated", "done", "reopened"), KEEP, supervisor_only=True),
 )}
 # Actions a user picks on the item page (the rest happen through other screens).
 USER_ACTIONS = ("solve_now", "set_deadline", "request_extension", "decide_extension", "escalate", "accept",

@@ -1,6 +1,7 @@
-"""The one place that keeps the search index current: a listener on every flush re-reads the
-diary entries, ledger items (with their feedback) and transcripts the flush wrote and rewrites
-their rows of `search_docs` (and, on SQLite, of the FTS5 table), in the same transaction.
+"""The one place that keeps the search index current: listeners on every flush note the diary
+entries, ledger items (with their feedback) and transcripts the flush wrote, then read them back
+and rewrite their rows of `search_docs` (and, on SQLite, of the FTS5 table), in the same
+transaction.
 
 `reindex_all` rebuilds everything (after an upgrade, or a bulk load that went around the ORM)."""
 from __future__ import annotations
@@ -83,46 +84,61 @@ def _write(conn: Connection, kind: str, ref_id: int, doc: Optional[dict]) -> Non
         conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, words) VALUES (:id, :w)"), {"id": new_id, "w": doc["words"]})
 
 
-def _touched(session: Session) -> Iterable[tuple[str, object, bool]]:
-    """(kind, record, deleted) for every indexed record this flush wrote."""
+_MODELS = {"entry": DiaryEntry, "item": LedgerItem, "transcript": Transcript}
+_PENDING = "search_index_pending"
+
+
+def _touched(session: Session) -> Iterable[tuple[str, int, bool]]:
+    """(kind, id, deleted) of every indexed record this flush wrote. Nothing is loaded here: the
+    flushed objects are not in the identity map yet (search.index reads them after the flush)."""
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, DiaryEntry):
-            yield "entry", obj, False
+            yield "entry", obj.id, False
         elif isinstance(obj, LedgerItem):
-            yield "item", obj, False
-        elif isinstance(obj, Feedback) and obj.item is not None:
-            yield "item", obj.item, False
+            yield "item", obj.id, False
+        elif isinstance(obj, Feedback):
+            yield "item", obj.item_id, False
         elif isinstance(obj, Transcript):
-            yield "transcript", obj, False
+            yield "transcript", obj.id, False
     for obj in session.deleted:
         kind = {DiaryEntry: "entry", LedgerItem: "item", Transcript: "transcript"}.get(type(obj))
         if kind:
-            yield kind, obj, True
+            yield kind, obj.id, True
 
 
 def _after_flush(session: Session, _context) -> None:
-    seen = set()
-    work = []
+    pending = session.info.setdefault(_PENDING, {})
+    for kind, ref_id, deleted in _touched(session):
+        if ref_id is not None:
+            pending[(kind, ref_id)] = deleted or pending.get((kind, ref_id), False)
+
+
+def _doc(session: Session, kind: str, obj) -> Optional[dict]:
+    if kind == "entry":
+        return _entry_doc(obj)
+    if kind == "item":
+        return _item_doc(obj)
+    return _transcript_doc(obj, session.get(Capture, obj.capture_id))
+
+
+def _after_flush_postexec(session: Session, _context) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    conn = session.connection()
     with session.no_autoflush:
-        for kind, obj, deleted in _touched(session):
-            if obj.id is None or (kind, obj.id) in seen:
-                continue
-            seen.add((kind, obj.id))
-            if deleted:
-                work.append((kind, obj.id, None))
-            elif kind == "entry":
-                work.append((kind, obj.id, _entry_doc(obj)))
-            elif kind == "item":
-                work.append((kind, obj.id, _item_doc(obj)))
-            else:
-                work.append((kind, obj.id, _transcript_doc(obj, session.get(Capture, obj.capture_id))))
-    if work:
-        conn = session.connection()
-        for kind, ref_id, doc in work:
-            _write(conn, kind, ref_id, doc)
+        for (kind, ref_id), deleted in pending.items():
+            obj = None if deleted else session.get(_MODELS[kind], ref_id)
+            _write(conn, kind, ref_id, None if obj is None else _doc(session, kind, obj))
+
+
+def _forget(session: Session, _previous_transaction=None) -> None:
+    session.info.pop(_PENDING, None)  # a flush that failed half-way: its rows were rolled back too
 
 
 event.listen(Session, "after_flush", _after_flush)
+event.listen(Session, "after_flush_postexec", _after_flush_postexec)
+event.listen(Session, "after_soft_rollback", _forget)
 
 
 def reindex_all(session: Session, *, batch: int = 500) -> int:
@@ -140,9 +156,7 @@ def reindex_all(session: Session, *, batch: int = 500) -> int:
             if not rows:
                 break
             for obj in rows:
-                doc = (_entry_doc(obj) if kind == "entry" else _item_doc(obj) if kind == "item"
-                       else _transcript_doc(obj, session.get(Capture, obj.capture_id)))
-                _write(conn, kind, obj.id, doc)
+                _write(conn, kind, obj.id, _doc(session, kind, obj))
                 n += 1
             last = rows[-1].id
             session.expire_all()

@@ -166,6 +166,14 @@ ROUTES = {
     ("ledger.act", "POST", "merge"): ("/ledger/item/{item}/merge", "merge", SUPERVISOR_ACT, None),
     # The feedback slip carries the secret evaluation code: those who answer for the item.
     ("ledger.slip", "GET", ""): ("/ledger/item/{closed}/slip", None, SEE_ITEM, None),
+    # Corrections after confirming: supervisors and admins over the item or entry; the cadre sees
+    # the item but may not correct it (403); an entry out of reach answers 404.
+    ("ledger.correct_item", "POST", ""): ("/ledger/item/{item}/correct", "correct", SUPERVISOR_ACT, None),
+    ("ledger.correct_entry", "GET", ""): ("/ledger/entry/{entry}/correct", None, _with(SEE_ITEM, cadre_a=404), None),
+    ("ledger.correct_entry", "POST", ""): ("/ledger/entry/{entry}/correct", "correct",
+                                           _with(SEE_ITEM, cadre_a=404, sup_gulouzi=302, admin=302), None),
+    ("ledger.unconfirm_entry", "POST", ""): ("/ledger/entry/{entry}/unconfirm", "plain",
+                                             _with(SEE_ITEM, cadre_a=404, sup_gulouzi=302, admin=302), None),
     ("ledger.merge_confirm", "GET", ""): ("/ledger/item/{item}/merge?target={target}", None, SEE_ITEM, None),
     ("ledger.act", "POST", "key_project"): ("/ledger/item/{item}/key_project", "key_project", SUPERVISOR_ACT,
                                             None),
@@ -230,6 +238,7 @@ EFFECTS = {
     ("ledger.take_entry", "POST", "open"): ("entry_in_ledger", 302),
     ("ledger.take_entry", "POST", "link"): ("entry_in_ledger", 302),
     ("ledger.projects", "POST", ""): ("projects", 302),
+    ("ledger.correct_item", "POST", ""): ITEM_CHANGED,
     ("dashboard.cluster_to_project", "POST", ""): ("projects", 302),
     ("public.evaluate", "POST", ""): ("evaluations", 200),
     ("public.evaluate", "POST", "code already used"): ("evaluations", None),
@@ -372,6 +381,8 @@ def _form(kind, token, n, ids=None):
         return {**data, **ledger_forms[kind]()}
     if kind == "confirm":
         return {**data, "confirmed": "1"}
+    if kind == "correct":
+        return {**data, "category": "饮水"}
     if kind == "new_user":
         return {**data, "login": f"matrix{n}", "display_name": "新干部", "role": "cadre", "unit": ids["village"]}
     if kind == "user_edit":

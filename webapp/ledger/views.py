@@ -113,6 +113,8 @@ def item(item_id: int):
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=ratings.satisfaction(it.evaluations),
         can_print_slip=_may_print_slip(it),
+        can_correct=it.status in wf.RULES["correct"].sources and wf.can(current_user, it, "correct"),
+        categories=CATEGORIES,
         origin=wf.escalation_origin(it),
         held_here=it.org_unit.is_within(current_user.org_unit), held_by=held_by(it),
         entries=entries, hidden_entries=len(it.entries) - len(entries),
