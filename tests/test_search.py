@@ -73,6 +73,7 @@ def test_search_page_links_and_highlights(client, session, users, login):
     login(users["sup_gulouzi"])
     html = client.get("/search/?q=王秀英").get_data(as_text=True)
     assert f"/ledger/item/{item.id}" in html and "<mark>王秀英</mark>" in html
+    assert f"/ledger/entry/{a.id}/correct" in html  # an entry without an upload links its page
     assert 'href="/search/"' in html  # in the navigation
     login(users["cadre_c"])
     html = client.get("/search/?q=冲毁").get_data(as_text=True)

@@ -17,8 +17,10 @@ def _link(hit, captures: dict[int, int]) -> str:
     if hit.kind == "item":
         return url_for("ledger.item", item_id=hit.ref_id)
     capture_id = captures.get((hit.kind, hit.ref_id))
-    if capture_id is None:
-        return ""
+    if capture_id is None:  # an entry typed in, with no upload behind it
+        if current_user.role == "cadre":
+            return url_for("ledger.diary")
+        return url_for("ledger.correct_entry", entry_id=hit.ref_id)
     if current_user.role == "cadre":
         return url_for("capture.detail", capture_id=capture_id)
     return url_for("review.screen", capture_id=capture_id)
