@@ -168,3 +168,12 @@ def test_only_the_admin_of_the_county_acts_on_it(client, session, users, org, lo
     # Without the CSRF token nothing happens.
     login(users["admin"])
     assert client.post(f"/admin/users/{users['cadre_a'].id}/reset").status_code == 400
+
+
+def test_admin_pages_in_english(client, users, login):
+    """Bug 10: /admin/users stayed Chinese in English."""
+    login(users["admin"])
+    client.post("/locale/en", data={"csrf_token": _token(client, "/admin/users")})
+    html = client.get("/admin/users").get_data(as_text=True)
+    assert "New user" in html and "Create with a one-time password" in html and "用户管理" not in html
+    assert "Supervisor" in html or "supervisor" in html.lower()
