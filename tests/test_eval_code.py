@@ -113,3 +113,38 @@ def test_reply_template_has_no_double_full_stop(session, users):
     assert "完工。" in text and "。。" not in text
     assert replies._fill("{result}，{x}", {"result": "好了！", "x": "y"}) == "好了，y"
     assert replies._fill("结果：{result}", {"result": "完工。"}) == "结果：完工。"  # no stop after: kept
+
+
+def test_public_rows_say_visit_date_and_speak_english(client, session, users):
+    """Bugs 13 and 10: the visit date was labelled 受理 ("Accept" in English); category and
+    ratings stayed Chinese on the English public pages."""
+    from ledger import publication, ratings
+
+    item = _closed(session, users)
+    publication.approve_as_drafted(session, item, users["sup_gulouzi"])
+    ratings.submit_public_evaluation(session, item.eval_code, "满意")
+    session.commit()
+    page = f"/public/{item.place_unit_id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "走访日期" in html and "受理" not in html
+    client.post("/locale/en", data={"csrf_token": _token(client.get("/public/").get_data(as_text=True))})
+    html = client.get(page).get_data(as_text=True)
+    assert "Accept" not in html and "道路桥梁" not in html and "满意" not in html.replace("基本满意", "")
+
+
+def test_the_extension_notice_says_where_it_was_posted(client, session, users, login):
+    """Bug 12: "延期告知 · 群众 · 已发送" with no SMS or e-mail configured."""
+    import datetime as dt
+
+    entry = make_entry(session, users["cadre_a"], "南荒沟村3组道路冲毁", visit_date=local_today())
+    item = wf.open_item_from_entry(session, entry, users["cadre_a"])
+    wf.set_deadline(session, item, users["cadre_a"], local_today() + dt.timedelta(days=3), "村委会")
+    wf.request_extension(session, item, users["cadre_a"], local_today() + dt.timedelta(days=20), "等材料")
+    wf.decide_extension(session, item, users["sup_gulouzi"], True)
+    session.commit()
+    login(users["sup_gulouzi"])
+    html = client.get(f"/ledger/item/{item.id}").get_data(as_text=True)
+    notices = html[html.index('class="notices"'):]
+    notices = notices[:notices.index("</ul>")]
+    assert "公开页" in notices and "群众 · 已发送" not in notices
+    assert "办理时限已延至" in client.get(f"/public/e/{item.code}").get_data(as_text=True)  # where it was posted
