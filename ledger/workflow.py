@@ -606,6 +606,12 @@ def has_current_feedback(item: LedgerItem) -> bool:
     return _last_index(item, ("feedback",)) > _last_index(item, ("reopen",))
 
 
+def needs_feedback_first(item: LedgerItem) -> bool:
+    """A villager's problem whose result cannot be recorded before they were told (shown on
+    the item page before the click, not only after a refusal)."""
+    return _from_villager(item) and not has_current_feedback(item)
+
+
 def _require_feedback(item: LedgerItem) -> None:
     if _from_villager(item) and not has_current_feedback(item):
         raise DomainError("该问题由群众反映，办结前须登记反馈情况（如何、何时告知群众）"

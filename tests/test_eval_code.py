@@ -148,3 +148,22 @@ def test_the_extension_notice_says_where_it_was_posted(client, session, users, l
     notices = notices[:notices.index("</ul>")]
     assert "公开页" in notices and "群众 · 已发送" not in notices
     assert "办理时限已延至" in client.get(f"/public/e/{item.code}").get_data(as_text=True)  # where it was posted
+
+
+def test_a_refused_completion_keeps_what_was_typed(client, session, users, login):
+    """Bug 2: a failed 办结 (feedback not yet recorded) emptied the typed result; the page now
+    says before the click that the feedback comes first."""
+    entry = make_entry(session, users["cadre_a"], "南荒沟村3组道路冲毁", interviewee="王秀英", visit_date=local_today())
+    item = wf.open_item_from_entry(session, entry, users["cadre_a"])
+    session.commit()
+    login(users["cadre_a"])
+    page = f"/ledger/item/{item.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "请先在「反馈群众」登记" in html
+    typed = "已组织村民清理塌方，铺了碎石"
+    client.post(f"{page}/solve_now", data={"csrf_token": _token(html), "version": item.version, "result": typed,
+                                          "outcome": "部分解决", "outcome_reason": "还差一段没修"})
+    html = client.get(page).get_data(as_text=True)
+    assert "办结前须登记反馈情况" in html and typed in html and "还差一段没修" in html
+    assert '<option value="部分解决" selected>' in html
+    assert typed not in client.get(page).get_data(as_text=True)  # once: a reload shows the item as saved

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as web_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -113,6 +114,8 @@ def item(item_id: int):
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=ratings.satisfaction(it.evaluations),
         can_print_slip=_may_print_slip(it),
+        typed=web_session.pop(f"typed-{it.id}", None) or {},
+        feedback_first=wf.needs_feedback_first(it),
         can_correct=it.status in wf.RULES["correct"].sources and wf.can(current_user, it, "correct"),
         categories=CATEGORIES,
         origin=wf.escalation_origin(it),
@@ -170,6 +173,9 @@ def _datetime(value: str) -> dt.datetime:
     from webapp.timefmt import to_utc
 
     return to_utc(local)  # entered in the county's zone, stored in UTC
+
+
+_TYPED = ("result", "outcome", "outcome_reason", "reason", "note", "guidance")
 
 
 @bp.route("/item/<int:item_id>/<action>", methods=["POST"])
@@ -240,6 +246,8 @@ def act(item_id: int, action: str):
     except DomainError as exc:
         s.rollback()
         flash(str(exc), "error")
+        # What was typed comes back into the form (a refused 办结 kept nothing before).
+        web_session[f"typed-{it.id}"] = {"action": action, **{k: f.get(k, "")[:4000] for k in _TYPED if k in f}}
         return _after_action(it)
     if _commit_or_flash(done_msg) and not it.org_unit.is_within(me.org_unit):
         flash(_("事项现由%(unit)s办理，您可继续查看办理情况", unit=it.org_unit.full_name), "ok")
