@@ -167,3 +167,19 @@ def test_a_refused_completion_keeps_what_was_typed(client, session, users, login
     assert "办结前须登记反馈情况" in html and typed in html and "还差一段没修" in html
     assert '<option value="部分解决" selected>' in html
     assert typed not in client.get(page).get_data(as_text=True)  # once: a reload shows the item as saved
+
+
+def test_links_follow_the_port_served_without_a_base_url(app, session, users):
+    """Bug 5: QR codes and links said port 5000 when served on another port."""
+    from webapp.commands.run import served_base_url
+
+    app.config["PUBLIC_BASE_URL"] = ""
+    assert served_base_url(app, "127.0.0.1", 8123) == "http://127.0.0.1:8123"
+    item = _closed(session, users)
+    client = app.test_client()
+    client.post("/login", data={"login": "sup_gulouzi", "password": "correct-horse-42",
+                                "csrf_token": _token(client.get("/login").get_data(as_text=True))})
+    slip = client.get(f"/ledger/item/{item.id}/slip").get_data(as_text=True)
+    assert f"http://127.0.0.1:8123/public/e/{item.eval_code}" in slip and ":5000" not in slip
+    app.config["PUBLIC_BASE_URL"] = "https://minxin.example.gov.cn"
+    assert served_base_url(app, "0.0.0.0", 8123) == "https://minxin.example.gov.cn"  # configured wins
