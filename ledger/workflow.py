@@ -505,6 +505,16 @@ def request_extension(session: Session, item: LedgerItem, actor: User, new_deadl
     return ext
 
 
+def _other_deciders(session: Session, item: LedgerItem, actor: User) -> bool:
+    """Anyone else who may decide this item's extension (an active supervisor or admin of the
+    deciding unit, or above it)."""
+    others = session.scalars(select(User).where(User.active.is_(True), User.id != actor.id,
+                                                User.role.in_(("supervisor", "admin")))
+                             .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                             .where(OrgUnit.id.in_([u.id for u in [actor.org_unit, *actor.org_unit.ancestors()]])))
+    return any(can_decide_extension(u, item) for u in others)
+
+
 def decide_extension(session: Session, item: LedgerItem, actor: User, approve: bool, note: str = "", *,
                      version: Optional[int] = None) -> DeadlineExtension:
     """The level above approves (the deadline moves; the villager is told the new date) or
@@ -514,6 +524,11 @@ def decide_extension(session: Session, item: LedgerItem, actor: User, approve: b
     if ext is None:
         raise DomainError("没有待审批的延期申请 (no extension waiting for a decision)")
     why = _text(note, "不同意延期的理由", required=not approve, limit=2000)
+    self_decided = ext.requested_by_id == actor.id
+    if self_decided and _other_deciders(session, item, actor):
+        raise DomainError("延期须由申请人以外的人审批 (another supervisor or admin decides an extension you asked for)")
+    if self_decided:  # the county's only decider: allowed, and said so wherever it is read
+        why = f"本人审批（无其他审批人）{'：' + why if why else ''}"
     ext.status = "approved" if approve else "refused"
     ext.decided_by_id = actor.id
     ext.decided_at = utcnow()
@@ -522,7 +537,7 @@ def decide_extension(session: Session, item: LedgerItem, actor: User, approve: b
         item.deadline = ext.new_deadline
     text = (f"同意延期至 {ext.new_deadline.isoformat()}" if approve else "不同意延期") + (f"：{why}" if why else "")
     _record(session, item, "decide_extension", actor, text, before, status, unit_id,
-            extra={"extension": ext.status})
+            extra={"extension": ext.status, "self_approved": self_decided})
     if approve:
         from ledger import notifications
 

@@ -117,3 +117,32 @@ def test_item_page_corrects_and_links_entry_and_original(client, session, users,
     login(users["cadre_a"])
     assert 'id="correct-item"' not in client.get(f"/ledger/item/{item.id}").get_data(as_text=True)
     assert client.get(f"/ledger/entry/{entry.id}/correct").status_code == 404
+
+
+def test_an_extension_is_not_approved_by_who_asked_for_it(session, users, org):
+    """Bug 19: at county level the same admin asked for and approved an extension."""
+    import datetime as dt
+
+    from org.users import create_user
+    from tests.conftest import PASSWORD
+
+    entry = make_entry(session, users["cadre_a"], "县道桥梁需要加固", visit_date=local_today())
+    item = wf.open_item_from_entry(session, entry, users["cadre_a"])
+    wf.escalate(session, item, users["cadre_a"], "村里修不了")
+    wf.accept_escalation(session, item, users["sup_gulouzi"])
+    wf.escalate(session, item, users["sup_gulouzi"], "乡里修不了")
+    wf.accept_escalation(session, item, users["admin"])
+    wf.set_deadline(session, item, users["admin"], local_today() + dt.timedelta(days=5), "交通局")
+    wf.request_extension(session, item, users["admin"], local_today() + dt.timedelta(days=30), "等汛期过去")
+    session.commit()
+    # Alone at the county: allowed, and marked as self-approved.
+    ext = wf.decide_extension(session, item, users["admin"], True)
+    assert ext.decision_note.startswith("本人审批") and item.transitions[-1].reason.count("本人审批") == 1
+    session.rollback()
+    # With another admin at the county: that one decides.
+    other = create_user(session, "admin_2", PASSWORD, "第二管理员", "admin", org["宽甸县"])
+    session.flush()
+    with pytest.raises(DomainError, match="申请人以外"):
+        wf.decide_extension(session, item, users["admin"], True)
+    ext = wf.decide_extension(session, item, other, True)
+    assert ext.status == "approved" and "本人" not in ext.decision_note
