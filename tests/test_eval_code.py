@@ -183,3 +183,11 @@ def test_links_follow_the_port_served_without_a_base_url(app, session, users):
     assert f"http://127.0.0.1:8123/public/e/{item.eval_code}" in slip and ":5000" not in slip
     app.config["PUBLIC_BASE_URL"] = "https://minxin.example.gov.cn"
     assert served_base_url(app, "0.0.0.0", 8123) == "https://minxin.example.gov.cn"  # configured wins
+
+
+def test_csv_is_sent_with_one_charset(client, session, users, login):
+    """Bug 10: the ledger CSV was sent as `charset=utf-8; charset=utf-8`."""
+    _closed(session, users)
+    login(users["sup_gulouzi"])
+    resp = client.get("/ledger/export?format=csv")
+    assert resp.headers["Content-Type"].lower().count("charset") == 1

@@ -355,7 +355,7 @@ def export():
         with Session(engine) as session:
             yield from exports.stream_export(session, session.get(OrgUnit, unit_id), fmt=fmt, public=public)
 
-    resp = Response(chunks(), mimetype=mime)
+    resp = Response(chunks(), content_type=mime)  # mimetype= would add a second charset
     resp.headers["Content-Disposition"] = (
         f"attachment; filename=ledger-{unit.id}-{stamp}.{ext}; filename*=UTF-8''{quote(name)}.{ext}")
     return resp
