@@ -38,6 +38,9 @@ PASSWORD = "Bench-province-2026!"
 PG_ADMIN = os.environ.get("MINXIN_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 CATEGORIES = ("道路桥梁", "饮水", "住房", "邻里纠纷", "产业发展", "农业技术", "医疗卫生", "教育",
               "社会保障", "环境卫生", "就业", "基础设施", "其他")
+# Villagers' names for the search index: about 8,000 names, each reported a few hundred times.
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+GIVEN = "秀英桂兰建国志强玉梅海燕德明春华淑珍国庆凤霞永福宝山文军丽娟"
 PROBLEMS = ("村里的路一下雨就泥泞，孩子上学不方便", "自来水冬天冻管，一组十几户吃水难", "老房子后墙裂缝，怕雨季塌",
             "香菇收购款迟迟没结清", "村卫生室缺常用药", "垃圾点没人清运，夏天有味", "低保申请不知道找谁",
             "桥面护栏坏了，晚上走路危险", "蓝莓苗子黄叶，想请技术员来看看", "路灯坏了半年没人修")
@@ -51,6 +54,7 @@ class Province:
     parent: dict[int, int] = field(default_factory=dict)
     # one login per role to measure with: (login, unit id)
     logins: dict[str, tuple[str, int]] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)  # villagers' names (search)
 
 
 def _batches(rows, size=5000):
@@ -135,6 +139,8 @@ def seed(url: str, args) -> Province:
             for table in ("org_units", "users"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
+    names = [s + a + b for s in SURNAMES for a in GIVEN for b in GIVEN[::3]]
+    prov.names = names
     statuses = ("open", "in_progress", "in_progress", "escalated", "done", "closed", "closed", "closed", "reopened")
     today = now.date()
 
@@ -151,7 +157,7 @@ def seed(url: str, args) -> Province:
             deadline = (today + dt.timedelta(days=rnd.randrange(-40, 30))) if status in ("in_progress", "reopened") else None
             closed = opened + dt.timedelta(days=rnd.randrange(1, 40)) if status == "closed" else None
             yield {"id": i + 1, "code": f"P{i + 1:07d}", "org_unit_id": held, "level": level, "place_unit_id": vid,
-                   "place": "第村", "reporter": "", "problem": f"{PROBLEMS[i % len(PROBLEMS)]}（{i}）",
+                   "place": "第村", "reporter": names[i % len(names)], "problem": f"{PROBLEMS[i % len(PROBLEMS)]}（{i}）",
                    "category": CATEGORIES[rnd.randrange(len(CATEGORIES))], "status": status, "deadline": deadline,
                    "triage": "deadline" if deadline else None, "result": "已修好" if closed else "",
                    "opened_at": opened, "closed_at": closed, "version": 1, "pii": []}
@@ -167,12 +173,28 @@ def seed(url: str, args) -> Province:
                 yield {"item_id": r["id"], "action": "complete", "from_status": "open", "to_status": "done",
                        "to_unit_id": r["org_unit_id"], "at": r["closed_at"], "reason": ""}
 
+    # The search index as search.index writes it, in bulk: each problem template and name
+    # segmented once (LAC), not once a row.
+    from search.models import SearchDoc
+    from search.words import index_words
+
+    template_words = [index_words([p]) for p in PROBLEMS]
+    name_words = {n: index_words([], names=[n]) for n in names}
+
+    def item_docs(rows):
+        for r in rows:
+            words = f"{template_words[(r['id'] - 1) % len(PROBLEMS)]} {name_words[r['reporter']]} {r['code'].lower()}"
+            yield {"kind": "item", "ref_id": r["id"], "org_unit_id": r["org_unit_id"], "owner_id": None,
+                   "at": r["opened_at"], "title": f"{r['code']} · 第村 · {r['reporter']}",
+                   "body": r["problem"] + ("\n" + r["result"] if r["result"] else ""), "words": words}
+
     t_cols = {c.name for c in LedgerTransition.__table__.columns}
     with engine.begin() as conn:
         for b in _batches(items(), 10_000):
             conn.execute(insert(LedgerItem), b)
             conn.execute(insert(LedgerTransition), [{k: v for k, v in t.items() if k in t_cols}
                                                     for t in transitions(b)])
+            conn.execute(insert(SearchDoc), list(item_docs(b)))
 
     cap_status = ("ready_for_review",) * 2 + ("confirmed",) * 15 + ("returned", "rejected", "failed")
 
@@ -214,19 +236,26 @@ def seed(url: str, args) -> Province:
             e = list(entries(b))
             if e:
                 conn.execute(insert(DiaryEntry), e)
+                conn.execute(insert(SearchDoc), [
+                    {"kind": "entry", "ref_id": x["id"], "org_unit_id": x["org_unit_id"], "owner_id": x["cadre_id"],
+                     "at": x["created_at"], "title": f"{x['visit_date']} · 第村", "body": x["problem"],
+                     "words": template_words[x["capture_id"] % len(PROBLEMS)]} for x in e])
             if links:
                 conn.execute(insert(ledger_item_entries), links)
                 links.clear()
     if engine.dialect.name == "postgresql":
         with engine.begin() as conn:
-            for table in ("ledger_items", "ledger_transitions", "captures", "diary_entries"):
+            for table in ("ledger_items", "ledger_transitions", "captures", "diary_entries", "search_docs"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         # A database in service has been vacuumed (the visibility map lets index-only scans
         # skip the table); this server runs without autovacuum, so the bench does it.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
     else:
+        from search.index import ensure_fts
+
         with engine.begin() as conn:
+            ensure_fts(conn)  # the FTS5 table, filled from search_docs (else the first search does it)
             conn.exec_driver_sql("ANALYZE")
     engine.dispose()
     return prov
@@ -281,10 +310,15 @@ def _plan_summary(engine, statement: str, parameters) -> str:
 
 
 def pages_for(prov: Province, role: str) -> dict[str, str]:
+    from urllib.parse import quote
+
     login, unit_id = prov.logins[role]
     pages = {"ledger list": "/ledger/", "ledger open": "/ledger/?status=open",
              "ledger 饮水": "/ledger/?category=%E9%A5%AE%E6%B0%B4", "ledger overdue": "/ledger/?overdue=1",
-             "ledger page 2": "NEXT:/ledger/", "public unit": f"/public/{unit_id}", "captures": "/capture/"}
+             "ledger page 2": "NEXT:/ledger/", "public unit": f"/public/{unit_id}", "captures": "/capture/",
+             # /search: a villager's name, a common word (many hits: newest 50), an item's number
+             "search name": f"/search/?q={quote(prov.names[len(prov.names) // 3])}",
+             "search word": f"/search/?q={quote('自来水')}", "search number": "/search/?q=P0000001"}
     if role != "village cadre":
         from ledger.deadlines import local_today
 
@@ -527,6 +561,10 @@ def print_pages(args, dbs, results) -> None:
             line += f" {pct(t, .5):>15.1f} {pct(t, .95):>7.1f} {pct(t, .99):>7.1f}"
         print(line)
     print("worst p95: " + ", ".join(f"{n} {worst[n]:.0f} ms" for n in names) + " (target < 200 ms on PostgreSQL)")
+    for n in names:  # search alone: every role's search pages together
+        t = [x for (role, page), r in results[n].items() if page.startswith("search") for x in r["times"]]
+        if t:
+            print(f"search ({n}): p50 {pct(t, .5):.1f} ms, p95 {pct(t, .95):.1f} ms over {len(t)} requests")
     if not args.no_plans:
         print("\nslowest statement of each page (PostgreSQL: EXPLAIN ANALYZE BUFFERS; SQLite: EXPLAIN QUERY PLAN)")
         for n in names:

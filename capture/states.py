@@ -56,6 +56,7 @@ TRANSITIONS: dict[tuple[Optional[CaptureStatus], CaptureStatus], str] = {
     (S.READY_FOR_REVIEW, S.RETURNED): "capture.return",
     (S.READY_FOR_REVIEW, S.REJECTED): "capture.reject",
     (S.RETURNED, S.READY_FOR_REVIEW): "capture.resubmit",
+    (S.CONFIRMED, S.READY_FOR_REVIEW): "capture.unconfirm",  # a confirm undone (diary.corrections)
 }
 # Still with the recognizer: the review queue lists them as 识别中, the CLI waits for them.
 IN_RECOGNITION = (S.RECEIVED, S.RECOGNIZING)

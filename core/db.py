@@ -27,7 +27,9 @@ class Base(DeclarativeBase):
 # area's models must be loaded before the first query. Loading them by name keeps core/ below
 # the areas in the import graph (Indico's import_all_models does the same).
 MODEL_MODULES = ("org.models", "capture.models", "diary.models", "ledger.models", "jobs.models", "core.models",
-                 "capture.states")  # the states module's guard listeners go with the tables they guard
+                 "search.models",
+                 "capture.states",  # the states module's guard listeners go with the tables they guard
+                 "search.index")  # the listener that keeps the search index current on every flush
 
 
 def import_all_models() -> None:

@@ -406,7 +406,7 @@ td.long { height: 4em; white-space: pre-wrap; }
 .behind { color: #b00; }
 @media print { body { margin: 0; } .noprint { display: none; } }
 </style></head><body>
-<p class="noprint"><button onclick="window.print()">打印 (Print)</button></p>
+<p class="noprint"><button type="button" class="js-print">打印</button></p>
 <h1>民心日记</h1>
 <p class="meta">{{ cadre.org_unit.full_name }}　{{ cadre.display_name }}　{{ year }}年{{ month }}月　
 走访 {{ entries|length }} 次（任务 {{ quota }} 次{% if entries|length < quota %}，<span class="behind">未完成</span>{% endif %}）</p>
@@ -423,6 +423,7 @@ td.long { height: 4em; white-space: pre-wrap; }
 {% else %}
 <p>本月没有已确认的走访记录。</p>
 {% endfor %}
+{% if script_url %}<script src="{{ script_url }}"></script>{% endif %}
 </body></html>
 """
 
@@ -442,11 +443,13 @@ def diary_entries(session: Session, cadre: User, year: int, month: int) -> list[
         .order_by(DiaryEntry.visit_date, DiaryEntry.id)))
 
 
-def printable_diary(session: Session, cadre: User, year: int, month: int, *, quota: int = 4) -> str:
-    """The cadre's confirmed entries of the month as a printable HTML page (internal: not redacted)."""
+def printable_diary(session: Session, cadre: User, year: int, month: int, *, quota: int = 4,
+                    script_url: str = "") -> str:
+    """The cadre's confirmed entries of the month as a printable HTML page (internal: not redacted).
+    `script_url`: the script that wires the print button (the CSP refuses inline handlers)."""
     from jinja2 import Environment
 
     env = Environment(autoescape=True)
     return env.from_string(_DIARY_TEMPLATE).render(
-        cadre=cadre, year=year, month=month, quota=quota,
+        cadre=cadre, year=year, month=month, quota=quota, script_url=script_url,
         entries=diary_entries(session, cadre, year, month), status_labels=STATUS_LABELS)

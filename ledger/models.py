@@ -59,8 +59,11 @@ class LedgerItem(Base):
                       Index("ix_ledger_items_unit_version", "org_unit_id", "version", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Short public code printed with the QR code for villager evaluation.
+    # The item's number: the public reference (lists, exports, the reply told to the villager).
     code: Mapped[str] = mapped_column(String(16), unique=True)
+    # The villager's secret evaluation code for the current result: drawn at each closing, gone
+    # on reopening, printed only on the feedback slip (never in lists, exports or the audit).
+    eval_code: Mapped[Optional[str]] = mapped_column(String(16), unique=True)
     org_unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
     level: Mapped[str] = mapped_column(String(16))  # village | township | county
     place_unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("org_units.id"), index=True)

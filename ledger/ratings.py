@@ -1,8 +1,9 @@
-"""群众评议: villagers rate a closed item's result through its short code (QR code to a phone
-page, no account), once per code; a cadre can record an evaluation taken in person.
-不满意 reopens the item for the supervisor. The item keeps its number and code: a code is good
-for one evaluation per closing, and a used code says so (and thanks the villager) until the item
-is closed again with a new result."""
+"""群众评议: villagers rate a closed item's result through its secret evaluation code (printed with
+a QR code on the feedback slip handed to them; no account), once per code; a cadre can record an
+evaluation taken in person. 不满意 reopens the item for the supervisor. The item's number is its
+public reference and opens nothing; each closing draws a new evaluation code
+(`LedgerItem.eval_code`), good for one evaluation, and a used code says so (and thanks the
+villager)."""
 from __future__ import annotations
 
 import io
@@ -20,18 +21,27 @@ from org.models import User
 
 SATISFIED = ("满意", "基本满意")
 DISSATISFIED = "不满意"
-CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_ALPHABET = workflow.CODE_ALPHABET
 
 
 def normalise_code(code: str) -> str:
     return "".join(ch for ch in (code or "").upper() if ch.isalnum())[:16]
 
 
-def item_by_code(session: Session, code: str) -> Optional[LedgerItem]:
+def item_by_eval_code(session: Session, code: str) -> Optional[LedgerItem]:
+    """The item whose current evaluation code this is (never by the item's number)."""
     code = normalise_code(code)
-    if not code or any(ch not in CODE_ALPHABET for ch in code):
+    if len(code) < 8 or any(ch not in CODE_ALPHABET for ch in code):
         return None
-    return session.scalars(select(LedgerItem).where(LedgerItem.code == code)).first()
+    return session.scalars(select(LedgerItem).where(LedgerItem.eval_code == code)).first()
+
+
+def item_by_number(session: Session, number: str) -> Optional[LedgerItem]:
+    """The item of a public reference number (for reading how it stands, never for rating)."""
+    number = normalise_code(number)
+    if not number or any(ch not in CODE_ALPHABET for ch in number):
+        return None
+    return session.scalars(select(LedgerItem).where(LedgerItem.code == number)).first()
 
 
 def _last_closing(item: LedgerItem):
@@ -87,7 +97,7 @@ def _add(session: Session, item: LedgerItem, rating: str, comment: str, source: 
 def submit_public_evaluation(session: Session, code: str, rating: str, comment: str = "") -> Evaluation:
     """From the public page: one evaluation per code, only for a closed item. The item's
     version column makes a second evaluation racing this one fail at commit."""
-    item = item_by_code(session, code)
+    item = item_by_eval_code(session, code)
     if item is None:
         raise DomainError("评议码无效 (unknown evaluation code)")
     if public_evaluation_used(item):

@@ -2,11 +2,13 @@
 villager is told, prefilled into the feedback form and editable by the county admin.
 
 The shipped wording lives in ledger/reply_templates.json; an edited one is a ReplyTemplate row
-(audited). Placeholders: {problem} {result} {reason} {unit} {code}.
+(audited). Placeholders: {problem} {result} {reason} {unit} {code} ({code} is the item's number,
+the public reference; the villager's evaluation code is printed only on the feedback slip).
 """
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -61,6 +63,23 @@ def render(session: Session, item: LedgerItem, outcome: Optional[str] = None) ->
     values = {"problem": item.problem, "result": item.result or GAP, "reason": item.outcome_reason or GAP,
               "unit": item.org_unit.name, "code": item.code}
     try:
-        return text.format(**values)
+        return _fill(text, values)
     except (KeyError, IndexError, ValueError):
         return text  # a county's template with a stray brace is shown as written
+
+
+_STOPS = "。．.！!？?；;，,、"
+_PLACEHOLDER = re.compile(r"\{(\w+)\}(?=([%s]?))" % re.escape(_STOPS))
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """str.format, except that a value ending in a stop right before the template's own stop
+    drops its own ("完工。" in "{result}。" gives "完工。", not "完工。。")."""
+    formatted = text.format(**values)  # a stray brace or an unknown name raises as before
+    if "{{" in text or "}}" in text:
+        return formatted  # escaped braces: leave str.format's answer alone
+
+    def one(m: re.Match) -> str:
+        value = str(values[m.group(1)])
+        return value.rstrip(_STOPS) if m.group(2) else value
+    return _PLACEHOLDER.sub(one, text)

@@ -84,6 +84,8 @@ RULES: dict[str, Rule] = {r.action: r for r in (
     Rule("evaluate", "群众评议", ("closed",), KEEP),
     Rule("request_extension", "申请延期", ("in_progress",), KEEP),
     Rule("decide_extension", "延期审批", ("in_progress",), KEEP, supervisor_only=True),
+    # A live item's facts set right by the supervisor who holds it (ledger.corrections).
+    Rule("correct", "更正", ("open", "in_progress", "escalated", "done", "reopened"), KEEP, supervisor_only=True),
 )}
 # Actions a user picks on the item page (the rest happen through other screens).
 USER_ACTIONS = ("solve_now", "set_deadline", "request_extension", "decide_extension", "escalate", "accept",
@@ -239,13 +241,25 @@ def _text(value: Optional[str], what: str, *, required: bool = True, limit: int 
     return value
 
 
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no look-alikes (0/O, 1/I/L)
+EVAL_CODE_LENGTH = 10  # 31^10 ≈ 8·10^14: not guessed, even before the per-client rate limit
+
+
 def new_code(session: Session) -> str:
-    """A short code for the public evaluation page: 8 characters, no look-alikes (0/O, 1/I/L)."""
-    alphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+    """The item's number: 8 characters, its public reference for life."""
     while True:
-        code = "".join(secrets.choice(alphabet) for _ in range(8))
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
         if session.scalars(select(LedgerItem.id).where(LedgerItem.code == code)).first() is None:
             return code
+
+
+def _draw_eval_code(session: Session, item: LedgerItem) -> None:
+    """The villager's secret code for this result: new at each closing, never the number."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(EVAL_CODE_LENGTH))
+        if session.scalars(select(LedgerItem.id).where(LedgerItem.eval_code == code)).first() is None:
+            item.eval_code = code
+            return
 
 
 # --- opening and linking ------------------------------------------------------------
@@ -437,6 +451,7 @@ def solve_now(session: Session, item: LedgerItem, actor: User, result: str, *,
     item.triage = "now"
     item.status = "closed"
     item.closed_at = utcnow()
+    _draw_eval_code(session, item)
     _record(session, item, "solve_now", actor, f"{item.outcome}：{item.result}"
             + (f"（{item.outcome_reason}）" if item.outcome_reason else ""), before, status, unit_id)
     return item
@@ -490,6 +505,16 @@ def request_extension(session: Session, item: LedgerItem, actor: User, new_deadl
     return ext
 
 
+def _other_deciders(session: Session, item: LedgerItem, actor: User) -> bool:
+    """Anyone else who may decide this item's extension (an active supervisor or admin of the
+    deciding unit, or above it)."""
+    others = session.scalars(select(User).where(User.active.is_(True), User.id != actor.id,
+                                                User.role.in_(("supervisor", "admin")))
+                             .join(OrgUnit, OrgUnit.id == User.org_unit_id)
+                             .where(OrgUnit.id.in_([u.id for u in [actor.org_unit, *actor.org_unit.ancestors()]])))
+    return any(can_decide_extension(u, item) for u in others)
+
+
 def decide_extension(session: Session, item: LedgerItem, actor: User, approve: bool, note: str = "", *,
                      version: Optional[int] = None) -> DeadlineExtension:
     """The level above approves (the deadline moves; the villager is told the new date) or
@@ -499,6 +524,11 @@ def decide_extension(session: Session, item: LedgerItem, actor: User, approve: b
     if ext is None:
         raise DomainError("没有待审批的延期申请 (no extension waiting for a decision)")
     why = _text(note, "不同意延期的理由", required=not approve, limit=2000)
+    self_decided = ext.requested_by_id == actor.id
+    if self_decided and _other_deciders(session, item, actor):
+        raise DomainError("延期须由申请人以外的人审批 (another supervisor or admin decides an extension you asked for)")
+    if self_decided:  # the county's only decider: allowed, and said so wherever it is read
+        why = f"本人审批（无其他审批人）{'：' + why if why else ''}"
     ext.status = "approved" if approve else "refused"
     ext.decided_by_id = actor.id
     ext.decided_at = utcnow()
@@ -507,7 +537,7 @@ def decide_extension(session: Session, item: LedgerItem, actor: User, approve: b
         item.deadline = ext.new_deadline
     text = (f"同意延期至 {ext.new_deadline.isoformat()}" if approve else "不同意延期") + (f"：{why}" if why else "")
     _record(session, item, "decide_extension", actor, text, before, status, unit_id,
-            extra={"extension": ext.status})
+            extra={"extension": ext.status, "self_approved": self_decided})
     if approve:
         from ledger import notifications
 
@@ -591,6 +621,12 @@ def has_current_feedback(item: LedgerItem) -> bool:
     return _last_index(item, ("feedback",)) > _last_index(item, ("reopen",))
 
 
+def needs_feedback_first(item: LedgerItem) -> bool:
+    """A villager's problem whose result cannot be recorded before they were told (shown on
+    the item page before the click, not only after a refusal)."""
+    return _from_villager(item) and not has_current_feedback(item)
+
+
 def _require_feedback(item: LedgerItem) -> None:
     if _from_villager(item) and not has_current_feedback(item):
         raise DomainError("该问题由群众反映，办结前须登记反馈情况（如何、何时告知群众）"
@@ -646,6 +682,7 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
     why = _text(note, "销号意见", required=False) or "销号"
     item.status = "closed"
     item.closed_at = utcnow()
+    _draw_eval_code(session, item)
     _record(session, item, "close", actor, why, before, status, unit_id)
     return item
 
@@ -653,8 +690,9 @@ def close(session: Session, item: LedgerItem, actor: User, note: str = "", *,
 def reopen(session: Session, item: LedgerItem, actor: Optional[User], reason: str, *,
            version: Optional[int] = None, system: bool = False) -> LedgerItem:
     """Back to work: a supervisor rejects a result, or a villager was dissatisfied (system=True,
-    called by ledger.ratings). The item keeps its number: the villager's code now answers
-    "already used" until the item is closed again, then takes one evaluation of the new result."""
+    called by ledger.ratings). The item keeps its number; the villager's evaluation code of the
+    old result now answers "already used" (or "being worked on"), and closing again draws a new
+    one for the new result, void for the old slip."""
     before, status, unit_id = _begin(item, "reopen", actor, version, check_actor=not system)
     why = _text(reason, "重新办理的理由")
     item.status = "reopened"

@@ -70,6 +70,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on deactivation or password change; sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A one-time password from the admin: the user chooses their own at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     org_unit: Mapped[OrgUnit] = relationship()

@@ -9,7 +9,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ("core", "org", "capture", "recognize", "diary", "ledger", "jobs", "ops", "webapp")
+AREAS = ("core", "org", "capture", "recognize", "diary", "ledger", "search", "jobs", "ops", "webapp")
 # What each area may import (besides itself): whole areas, or single modules of one. recognize
 # has no database (the settings are plain values); core is below all.
 ALLOWED = {
@@ -19,9 +19,10 @@ ALLOWED = {
     "capture": {"core", "org", "recognize", "jobs"},
     "diary": {"core", "org", "capture", "recognize", "ledger"},
     "ledger": {"core", "org", "diary", "recognize"},
+    "search": {"core", "org", "capture", "diary", "ledger", "recognize"},  # indexes and finds every area's records
     "jobs": {"core", "org", "capture", "diary", "recognize",
              "ops.compose"},  # the Celery worker process is wired by the composition root, as the app is
-    "ops": {"core", "org", "capture", "diary", "ledger", "jobs", "recognize"},
+    "ops": {"core", "org", "capture", "diary", "ledger", "search", "jobs", "recognize"},
     "webapp": set(AREAS),
 }
 # Function-local imports of the project's own modules left, each for a reason written beside it

@@ -43,7 +43,7 @@ def _pii_county(c):
         item = wf.open_item_from_entry(s, entry, cadre)
         wf.record_feedback(s, item, cadre, "电话告知", NOW, f"已电话告知{who}，电话13841512345")
         wf.solve_now(s, item, cadre, f"已为{who}解决，{who}（{place}）表示满意，回访电话0415-5123456")
-        ratings.submit_public_evaluation(s, item.code, "满意", f"我是{who}，谢谢")
+        ratings.submit_public_evaluation(s, item.eval_code, "满意", f"我是{who}，谢谢")
         publication.approve_as_drafted(s, item, c.users["sup_gulouzi"])  # 公开审核
         items.append(item)
     return items

@@ -32,4 +32,4 @@ def test_every_page_renders_on_the_demo_ledger(client, session, org, users, logi
     for unit in org.values():
         assert client.get(f"/public/{unit.id}").status_code == 200
     closed = [i for i in items if i.status == "closed"]
-    assert closed and all(client.get(f"/public/e/{i.code}").status_code == 200 for i in closed)
+    assert closed and all(client.get(f"/public/e/{i.eval_code}").status_code == 200 for i in closed)

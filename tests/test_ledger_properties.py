@@ -55,7 +55,7 @@ def _act(c, action, item, actor, other, rating, flag):
     elif action == "link":
         wf.link_entry(s, item, make_entry(s, actor, "又有人反映同一问题"), actor)
     elif action == "evaluate_public":
-        ratings.submit_public_evaluation(s, item.code, rating)
+        ratings.submit_public_evaluation(s, item.eval_code or item.code, rating)
     elif action == "evaluate_in_person":
         ratings.record_in_person(s, item, actor, rating)
 

@@ -64,7 +64,7 @@ def test_unit_month_counts(county):
     other = new("步达远村的事", cadre=c.users["cadre_c"])
     wf.solve_now(s, other, c.users["cadre_c"], "已办")
     _at(other, "solve_now", feb)
-    ratings.submit_public_evaluation(s, other.code, "不满意")
+    ratings.submit_public_evaluation(s, other.eval_code, "不满意")
     other.evaluations[-1].at = feb
     s.flush()
     rows = stats.unit_month_stats(s, c.units["宽甸县"], 2024, 2, today=dt.date(2024, 3, 10))

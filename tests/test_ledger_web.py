@@ -67,15 +67,19 @@ def test_cadre_works_the_item_through_forms(client, session, users, login):
     _post(client, f"{page}/complete", {"result": "已修复", "version": session.get(LedgerItem, item.id).version}, page)
     session.expire_all()
     assert session.get(LedgerItem, item.id).status == "done"
-    # The township supervisor closes it; the page then offers the QR code.
+    # The township supervisor closes it; the page then offers the feedback slip with the QR code.
     login(users["sup_gulouzi"])
     _post(client, f"{page}/close", {"note": "验收合格", "version": session.get(LedgerItem, item.id).version}, page)
     session.expire_all()
     item = session.get(LedgerItem, item.id)
     assert item.status == "closed"
     html = client.get(page).get_data(as_text=True)
-    assert f"/public/qr/{item.code}.png" in html and "验收合格" in html and "孙建国" in html  # history: who, why
-    png = client.get(f"/public/qr/{item.code}.png")
+    assert f"/ledger/item/{item.id}/slip" in html and "验收合格" in html and "孙建国" in html  # history: who, why
+    assert item.eval_code not in html  # the secret code is on the slip alone
+    slip = client.get(f"/ledger/item/{item.id}/slip").get_data(as_text=True)
+    assert f"/public/qr/{item.eval_code}.png" in slip and item.eval_code in slip
+    assert client.get(f"/public/qr/{item.code}.png").status_code == 404  # the number is no code
+    png = client.get(f"/public/qr/{item.eval_code}.png")
     assert png.status_code == 200 and png.mimetype == "image/png" and png.data[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -142,7 +146,7 @@ def test_public_pages_show_no_pii(client, session, users, org):
     items = _closed_pii_items(session, users)
     open_item = _new_item(session, users, text="未办结的问题：张大山电话13841512345")
     pages = ["/public/", *(f"/public/{u.id}" for u in org.values()),
-             *(f"/public/e/{i.code}" for i in items), f"/public/e/{open_item.code}"]
+             *(f"/public/e/{i.eval_code}" for i in items)]
     seen = ""
     for path in pages:
         resp = client.get(path)
@@ -162,7 +166,7 @@ def test_one_public_evaluation_per_code(client, session, users):
     item = _new_item(session, users)
     wf.solve_now(session, item, users["cadre_a"], "已修复")
     session.commit()
-    page = f"/public/e/{item.code}"
+    page = f"/public/e/{item.eval_code}"
     html = client.get(page).get_data(as_text=True)
     assert "满意" in html and "提交评价" in html
     assert client.post(page, data={"rating": "满意"}).status_code == 400  # CSRF required
@@ -174,11 +178,11 @@ def test_one_public_evaluation_per_code(client, session, users):
     from core.errors import DomainError
 
     with pytest.raises(DomainError, match="已使用"):
-        ratings.submit_public_evaluation(session, item.code, "不满意")
+        ratings.submit_public_evaluation(session, item.eval_code, "不满意")
     session.rollback()
     assert [e.rating for e in session.scalars(select(Evaluation).where(Evaluation.item_id == item.id))] == ["满意"]
     # Codes are case-insensitive on the phone; unknown ones are a 404.
-    assert client.get(f"/public/e/{item.code.lower()}").status_code == 200
+    assert client.get(f"/public/e/{item.eval_code.lower()}").status_code == 200
     assert client.get("/public/e/ZZZZ0000").status_code == 404
 
 
@@ -186,12 +190,12 @@ def test_dissatisfied_villager_reopens_the_item(client, session, users, login):
     item = _new_item(session, users)
     wf.solve_now(session, item, users["cadre_a"], "已修复")
     session.commit()
-    old_code = item.code
+    old_code, number = item.eval_code, item.code
     page = f"/public/e/{old_code}"
     _post(client, page, {"rating": "不满意", "comment": "根本没修"}, page)
     session.expire_all()
     item = session.get(LedgerItem, item.id)
-    assert item.status == "reopened" and item.code == old_code and item.closed_at is None  # same number
+    assert item.status == "reopened" and item.code == number and item.closed_at is None  # same number
     assert item.transitions[-1].action == "reopen" and item.transitions[-1].actor_id is None
     assert "根本没修" in item.transitions[-1].reason
     # The used code says so and thanks the villager, on the page and when tried again.

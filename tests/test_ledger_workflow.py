@@ -86,6 +86,10 @@ def do(c, action, item):
                                     today=TODAY)
     if action == "decide_extension":
         return wf.decide_extension(s, item, admin, True)
+    if action == "correct":
+        from ledger.corrections import correct_item
+
+        return correct_item(s, item, admin, {"category": "饮水"})
     raise AssertionError(action)
 
 

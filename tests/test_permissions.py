@@ -89,10 +89,34 @@ ROUTES = {
     ("auth.logout", "POST", ""): ("/logout", "plain", {"anonymous": LOGIN, **{a: 302 for a in ACTORS[1:]}}, None),
     ("auth.set_locale", "POST", ""): ("/locale/en", "plain", {a: 302 for a in ACTORS}, None),
     ("auth.users", "GET", ""): ("/admin/users", None, ADMIN_ONLY, None),
-    ("auth.deactivate_user", "POST", "own"): ("/admin/users/{victim}/deactivate", "plain",
+    ("auth.deactivate_user", "POST", "own"): ("/admin/users/{victim}/deactivate", "confirm",
                                               _with(ADMIN_ONLY, admin=302), None),
-    ("auth.deactivate_user", "POST", "other county"): ("/admin/users/{outsider}/deactivate", "plain",
+    ("auth.deactivate_user", "POST", "other county"): ("/admin/users/{outsider}/deactivate", "confirm",
                                                        _with(ADMIN_ONLY, admin=404), None),
+    # Deactivation asks first (a page); a POST without the confirmation deactivates nobody.
+    ("auth.deactivate_user", "GET", ""): ("/admin/users/{cadre_a}/deactivate", None, ADMIN_ONLY, None),
+    ("auth.deactivate_user", "POST", "unconfirmed"): ("/admin/users/{victim}/deactivate", "plain",
+                                                      ADMIN_ONLY, None),
+    # People and units (the county admin, of that county only).
+    ("auth.users", "POST", ""): ("/admin/users", "new_user", ADMIN_ONLY, None),
+    ("auth.edit_user", "GET", ""): ("/admin/users/{cadre_a}", None, ADMIN_ONLY, None),
+    ("auth.edit_user", "GET", "other county"): ("/admin/users/{outsider}", None, _with(ADMIN_ONLY, admin=404), None),
+    ("auth.edit_user", "POST", ""): ("/admin/users/{victim}", "user_edit", _with(ADMIN_ONLY, admin=302), None),
+    ("auth.edit_user", "POST", "other county"): ("/admin/users/{outsider}", "user_edit",
+                                                 _with(ADMIN_ONLY, admin=404), None),
+    ("auth.reset_password", "POST", ""): ("/admin/users/{victim}/reset", "plain", ADMIN_ONLY, None),
+    ("auth.reset_password", "POST", "other county"): ("/admin/users/{outsider}/reset", "plain",
+                                                      _with(ADMIN_ONLY, admin=404), None),
+    ("auth.activate_user", "POST", ""): ("/admin/users/{victim}/activate", "plain", _with(ADMIN_ONLY, admin=302),
+                                         None),
+    ("auth.change_password", "GET", ""): ("/account/password", None, SIGNED_IN, None),
+    ("auth.change_password", "POST", "wrong current password"): ("/account/password", "own_password",
+                                                                 {"anonymous": LOGIN, **{a: 400 for a in ACTORS[1:]}},
+                                                                 None),
+    ("auth.units", "GET", ""): ("/admin/units", None, ADMIN_ONLY, None),
+    ("auth.units", "POST", ""): ("/admin/units", "unit", _with(ADMIN_ONLY, admin=302), None),
+    ("auth.unit_action", "POST", "rename to the same name"): ("/admin/units/{village}/rename", "unit_name",
+                                                              _with(ADMIN_ONLY, admin=302), None),
     ("capture.index", "GET", ""): ("/capture/", None, SIGNED_IN, None),
     ("capture.index", "POST", ""): ("/capture/", "upload_form", {"anonymous": LOGIN, **{a: 302 for a in ACTORS[1:]}},
                                     None),
@@ -140,6 +164,16 @@ ROUTES = {
     ("ledger.act", "POST", "close"): ("/ledger/item/{done}/close", "note", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "reopen"): ("/ledger/item/{closed}/reopen", "reason", SUPERVISOR_ACT, None),
     ("ledger.act", "POST", "merge"): ("/ledger/item/{item}/merge", "merge", SUPERVISOR_ACT, None),
+    # The feedback slip carries the secret evaluation code: those who answer for the item.
+    ("ledger.slip", "GET", ""): ("/ledger/item/{closed}/slip", None, SEE_ITEM, None),
+    # Corrections after confirming: supervisors and admins over the item or entry; the cadre sees
+    # the item but may not correct it (403); an entry out of reach answers 404.
+    ("ledger.correct_item", "POST", ""): ("/ledger/item/{item}/correct", "correct", SUPERVISOR_ACT, None),
+    ("ledger.correct_entry", "GET", ""): ("/ledger/entry/{entry}/correct", None, _with(SEE_ITEM, cadre_a=404), None),
+    ("ledger.correct_entry", "POST", ""): ("/ledger/entry/{entry}/correct", "correct",
+                                           _with(SEE_ITEM, cadre_a=404, sup_gulouzi=302, admin=302), None),
+    ("ledger.unconfirm_entry", "POST", ""): ("/ledger/entry/{entry}/unconfirm", "plain",
+                                             _with(SEE_ITEM, cadre_a=404, sup_gulouzi=302, admin=302), None),
     ("ledger.merge_confirm", "GET", ""): ("/ledger/item/{item}/merge?target={target}", None, SEE_ITEM, None),
     ("ledger.act", "POST", "key_project"): ("/ledger/item/{item}/key_project", "key_project", SUPERVISOR_ACT,
                                             None),
@@ -162,6 +196,8 @@ ROUTES = {
     ("ledger.reply_templates", "GET", ""): ("/ledger/replies", None, SIGNED_IN, None),
     ("ledger.reply_templates", "POST", ""): ("/ledger/replies", "reply", _with(ADMIN_ONLY, admin=302), None),
     ("ledger.diary", "GET", "cadre_a's diary"): ("/ledger/diary?cadre={cadre_a}", None, SEE_DIARY, None),
+    # Search: everyone signed in, within their own scope (tests/test_search.py).
+    ("search.index", "GET", ""): ("/search/?q=南荒沟村", None, SIGNED_IN, None),
     # The dashboard: supervisors and admins only (as the navigation shows it).
     ("dashboard.index", "GET", ""): ("/dashboard/", None, REVIEWERS, None),
     ("dashboard.index", "GET", "the village"): ("/dashboard/?unit={village}", None,
@@ -181,6 +217,7 @@ ROUTES = {
     # One evaluation per code: the second is sent back to the page, which says the code is used.
     ("public.evaluate", "POST", "code already used"): ("/public/e/{used_code}", "rating", {a: 302 for a in ACTORS},
                                                        None),
+    ("public.find_code", "GET", ""): ("/public/code?code={code}", None, {a: 302 for a in ACTORS}, None),
     ("public.qr", "GET", ""): ("/public/qr/{code}.png", None, EVERYONE, None),
     ("public.qr", "GET", "unknown code"): ("/public/qr/ZZZZ2222.png", None, PUBLIC_404, None),
 }
@@ -201,6 +238,7 @@ EFFECTS = {
     ("ledger.take_entry", "POST", "open"): ("entry_in_ledger", 302),
     ("ledger.take_entry", "POST", "link"): ("entry_in_ledger", 302),
     ("ledger.projects", "POST", ""): ("projects", 302),
+    ("ledger.correct_item", "POST", ""): ITEM_CHANGED,
     ("dashboard.cluster_to_project", "POST", ""): ("projects", 302),
     ("public.evaluate", "POST", ""): ("evaluations", 200),
     ("public.evaluate", "POST", "code already used"): ("evaluations", None),
@@ -284,7 +322,7 @@ def world(app, session, org, users):
             wf.close(session, it, sup, "验收合格")
             publication.approve_as_drafted(session, it, sup)  # what public pages may show
         if state == "used":
-            ratings.submit_public_evaluation(session, it.code, "满意")
+            ratings.submit_public_evaluation(session, it.eval_code, "满意")
         session.commit()
         assert it.status == {"used": "closed"}.get(state, state)
         return it
@@ -316,7 +354,7 @@ class _Ids(dict):
             from ledger.models import LedgerItem
 
             db = self.world["session"]
-            value = db.get(LedgerItem, self[{"code": "closed", "used_code": "used"}[key]]).code
+            value = db.get(LedgerItem, self[{"code": "closed", "used_code": "used"}[key]]).eval_code
         else:
             value = self.world["static"][key]
         self[key] = value
@@ -341,6 +379,20 @@ def _form(kind, token, n, ids=None):
     }
     if kind in ledger_forms:
         return {**data, **ledger_forms[kind]()}
+    if kind == "confirm":
+        return {**data, "confirmed": "1"}
+    if kind == "correct":
+        return {**data, "category": "饮水"}
+    if kind == "new_user":
+        return {**data, "login": f"matrix{n}", "display_name": "新干部", "role": "cadre", "unit": ids["village"]}
+    if kind == "user_edit":
+        return {**data, "display_name": f"改名{n}"}
+    if kind == "own_password":
+        return {**data, "current": "not-my-password", "new": "a-new-long-password-9", "repeat": "a-new-long-password-9"}
+    if kind == "unit":
+        return {**data, "parent": ids["township"], "name": f"新村{n}"}
+    if kind == "unit_name":
+        return {**data, "name": "南荒沟村"}
     if kind == "wrong_password":
         return {**data, "login": f"nobody{n}", "password": "wrong-password"}
     if kind == "upload_form":
@@ -480,7 +532,7 @@ def test_permission_matrix(app, session, users, world, request):
             if ok and key in FOLLOW_MARKERS and resp.status_code == 302:
                 if FOLLOW_MARKERS[key] not in client.get(resp.headers["Location"]).get_data(as_text=True):
                     ok, why = False, f"; the page it leads to does not say {FOLLOW_MARKERS[key]}"
-            if ok and victim is not None:
+            if ok and victim is not None and endpoint == "auth.deactivate_user":
                 session.expire_all()
                 deactivated = not session.get(User, victim.id).active
                 if deactivated != (expected[actor] == 302):
@@ -511,7 +563,7 @@ def test_csrf_is_enforced_on_every_state_changing_route(app, session, users, wor
     # would succeed with the data below and a valid token.
     real = {"/ledger/item/<int:item_id>/<action>": f"/ledger/item/{closed.id}/reopen",
             "/ledger/entries/<int:entry_id>/<how>": f"/ledger/entries/{entry.id}/open",
-            "/public/e/<code>": f"/public/e/{closed.code}"}
+            "/public/e/<code>": f"/public/e/{closed.eval_code}"}
     engine = app.extensions["minxin.engine"]
     checked, wrong = 0, []
     for rule in app.url_map.iter_rules():
@@ -603,7 +655,7 @@ def test_admin_deactivates_a_user_and_their_sessions_end(app, session, users):
     admin, token = login_client(app, "admin")
     page = admin.get("/admin/users").get_data(as_text=True)
     assert "cadre_a" in page and f"/admin/users/{users['cadre_a'].id}/deactivate" in page
-    resp = admin.post(f"/admin/users/{users['cadre_a'].id}/deactivate", data={"csrf_token": token})
+    resp = admin.post(f"/admin/users/{users['cadre_a'].id}/deactivate", data={"csrf_token": token, "confirmed": "1"})
     assert resp.status_code == 302
     # The open session ends at its next request; logging in again is refused.
     assert "/login" in victim_client.get("/capture/").headers["Location"]

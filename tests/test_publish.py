@@ -85,7 +85,7 @@ def _public_surfaces(client, org, items, users, login):
     for name in ("南荒沟村", "古楼子乡", "宽甸县"):
         pages[f"/public/{org[name].id}"] = client.get(f"/public/{org[name].id}").get_data(as_text=True)
     for it in items:
-        pages[f"/public/e/{it.code}"] = client.get(f"/public/e/{it.code}").get_data(as_text=True)
+        pages[f"/public/e/{it.eval_code}"] = client.get(f"/public/e/{it.eval_code}").get_data(as_text=True)
     login(users["sup_gulouzi"])
     unit = users["sup_gulouzi"].org_unit_id
     csv_resp = client.get(f"/ledger/export?unit={unit}&format=csv&public=1")
@@ -196,12 +196,12 @@ def test_error_pages_never_echo_submitted_text(client, session, users, org):
     item = _closed(session, users, "3组路灯不亮", "已更换灯泡")
     publication.approve_as_drafted(session, item, users["sup_gulouzi"])
     session.commit()
-    page = client.get(f"/public/e/{item.code}").get_data(as_text=True)
+    page = client.get(f"/public/e/{item.eval_code}").get_data(as_text=True)
     secret = "我叫周玉梅，电话13912345678"
-    resp = client.post(f"/public/e/{item.code}", data={"rating": "bogus", "comment": secret,
+    resp = client.post(f"/public/e/{item.eval_code}", data={"rating": "bogus", "comment": secret,
                                                        "csrf_token": _token(page)}, follow_redirects=True)
     assert "周玉梅" not in resp.get_data(as_text=True) and "13912345678" not in resp.get_data(as_text=True)
-    resp = client.post(f"/public/e/{item.code}", data={"rating": "满意", "comment": secret + "x" * 600,
+    resp = client.post(f"/public/e/{item.eval_code}", data={"rating": "满意", "comment": secret + "x" * 600,
                                                        "csrf_token": _token(page)}, follow_redirects=True)
     assert "周玉梅" not in resp.get_data(as_text=True)
     for path in ("/public/e/13912345678", "/public/qr/13912345678.png", "/public/13912345678"):

@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "webapp.capture",
     "webapp.review",
     "webapp.ledger",
+    "webapp.search",
     "webapp.dashboard",
     "webapp.public",
     "webapp.api",
@@ -32,6 +33,9 @@ NAV = (
     ("review.queue", "审核", ("supervisor", "admin")),
     ("ledger.index", "台账", ("cadre", "supervisor", "admin")),
     ("dashboard.index", "统计", ("supervisor", "admin")),
+    ("search.index", "搜索", ("cadre", "supervisor", "admin")),
+    ("auth.users", "用户管理", ("admin",)),
+    ("auth.change_password", "修改密码", ("cadre", "supervisor", "admin")),
 )
 
 

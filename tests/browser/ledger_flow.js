@@ -175,7 +175,7 @@ async function before() {
 
 async function after() {
   const SUP = env('SUPERVISOR'), ADMIN = env('ADMIN');
-  const { code, itemUrl } = JSON.parse(fs.readFileSync(STATE, 'utf8'));
+  const { code, itemId, itemUrl } = JSON.parse(fs.readFileSync(STATE, "utf8"));
   let text;
   // The county's 督办 list.
   let b = await browser();
@@ -231,15 +231,29 @@ async function after() {
   check(text.includes('部分解决') && text.includes('冬季无法施工'), 'completed 部分解决 with the reason');
   await act(sup, 'close', { note: '阶段验收' });
 
-  // The villager rates 不满意 with the code, once.
+  // The supervisor prints the feedback slip: the villager's secret code is on it, not the number.
+  await sup.goto(itemUrl);
+  check(!(await main_(sup)).includes('评议码 '), 'the item page shows no evaluation code');
+  await sup.goto(`${BASE}/ledger/item/${itemId}/slip`);
+  const evalCode = (await sup.textContent('#eval-code')).trim();
+  check(evalCode.length >= 8 && evalCode !== code, `the slip carries its own code (${evalCode}), not the number`);
+  check(await sup.locator('img[src*="/public/qr/"]').count() === 1, 'and its QR code');
+
+  // The item number does not open the evaluation form.
   b = await browser(PHONE);
   const villager = b.page;
   await villager.goto(`${BASE}/public/e/${code}`);
+  check(await villager.locator('input[name="rating"]').count() === 0, 'the item number opens no evaluation form');
+  // The villager types the code from the slip into the box on /public/ and rates 不满意, once.
+  await villager.goto(`${BASE}/public/`);
+  check((await villager.getAttribute('a.brand', 'href')) === '/public/', 'the logo stays on the public pages');
+  await villager.fill('#eval-code', evalCode.toLowerCase());
+  await Promise.all([villager.waitForNavigation(), villager.click('form.eval-code-box button')]);
   await villager.check('input[name="rating"][value="不满意"]');
   await villager.fill('textarea[name="comment"]', '还有三户没水');
   await Promise.all([villager.waitForNavigation(), villager.click('main button[type="submit"]')]);
   check((await main_(villager)).includes('感谢'), 'the villager is thanked');
-  await villager.goto(`${BASE}/public/e/${code}`);
+  await villager.goto(`${BASE}/public/e/${evalCode}`);
   text = await main_(villager);
   check(text.includes('此评议码已使用') && text.includes('感谢'), 'the used code says so and thanks the villager');
   check(await villager.locator('input[name="rating"]').count() === 0, 'and offers no second rating');

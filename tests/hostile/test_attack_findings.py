@@ -370,13 +370,13 @@ def test_qr_codes_and_links_use_the_configured_base_url_not_host(app, session, u
     app.config["PUBLIC_BASE_URL"] = "https://minxin.example.gov.cn"
     item = _closed_item(session, users)
     client = app.test_client()
-    png = client.get(f"/public/qr/{item.code}.png", headers={"Host": "evil.example"})
-    expected = ratings.qr_png(f"https://minxin.example.gov.cn/public/e/{item.code}")
+    png = client.get(f"/public/qr/{item.eval_code}.png", headers={"Host": "evil.example"})
+    expected = ratings.qr_png(f"https://minxin.example.gov.cn/public/e/{item.eval_code}")
     sup, _ = login_client(app, "sup_gulouzi")
-    page = sup.get(f"/ledger/item/{item.id}").get_data(as_text=True)
+    page = sup.get(f"/ledger/item/{item.id}/slip").get_data(as_text=True)
     tally(request, {
         "the QR image encodes the configured URL": png.status_code == 200 and png.data == expected,
-        "the item page shows the configured URL": f"https://minxin.example.gov.cn/public/e/{item.code}" in page,
+        "the feedback slip shows the configured URL": f"https://minxin.example.gov.cn/public/e/{item.eval_code}" in page,
         "the request's host appears nowhere": "http://localhost" not in page,
     })
 
@@ -399,9 +399,9 @@ def test_the_evaluation_page_is_rate_limited_per_client(app, session, users, req
     client = app.test_client()
     codes = [client.get(f"/public/e/{c}", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code
              for c in [f"ZZZZ{i:04d}" for i in range(10)]]
-    guessed = client.get(f"/public/e/{item.code}", environ_base={"REMOTE_ADDR": "192.0.2.1"})
-    qr = client.get(f"/public/qr/{item.code}.png", environ_base={"REMOTE_ADDR": "192.0.2.1"})
-    other = client.get(f"/public/e/{item.code}", environ_base={"REMOTE_ADDR": "192.0.2.2"})
+    guessed = client.get(f"/public/e/{item.eval_code}", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    qr = client.get(f"/public/qr/{item.eval_code}.png", environ_base={"REMOTE_ADDR": "192.0.2.1"})
+    other = client.get(f"/public/e/{item.eval_code}", environ_base={"REMOTE_ADDR": "192.0.2.2"})
     tally(request, {
         "guessing codes answers 404 at first": set(codes) == {404},
         "then the client waits (429), on the QR image too": guessed.status_code == 429 and qr.status_code == 429,
@@ -574,7 +574,7 @@ def test_a_cadre_cannot_rate_their_own_item_again_and_again(app, session, users,
     evs = session.scalars(select(Evaluation).where(Evaluation.item_id == item.id)).all()
     refused_page = cadre.get(page).get_data(as_text=True)
     public = app.test_client()
-    code_page = public.get(f"/public/e/{item.code}").get_data(as_text=True)
+    code_page = public.get(f"/public/e/{item.eval_code}").get_data(as_text=True)
     sup, _t = login_client(app, "sup_gulouzi")
     dash = sup.get("/dashboard/").get_data(as_text=True)
     units_table = dash[dash.index('id="table-units"'):dash.index("</table>", dash.index('id="table-units"'))]

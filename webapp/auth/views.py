@@ -14,8 +14,7 @@ from wtforms.validators import DataRequired, Length
 
 from core.db import db_session
 from org.models import User
-from org.scope import unit_ids_under
-from org.users import set_active, verify_login
+from org.users import verify_login
 from webapp.auth import bp, ratelimit, sessions
 from webapp.extensions import limiter, login_manager
 from webapp.locales import LOCALES
@@ -74,6 +73,23 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+# Pages a user with a one-time password may open before choosing their own.
+_BEFORE_NEW_PASSWORD = {"auth.change_password", "auth.logout", "auth.set_locale", "auth.login", "static"}
+
+
+@bp.before_app_request
+def _must_change_password():
+    """A one-time password (a new user, or one the admin reset) opens one page: choosing one's own."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in _BEFORE_NEW_PASSWORD and not (request.endpoint or "").startswith("public.")):
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error="请先修改初始密码 (choose your own password first)", code="password"), 403
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
@@ -103,6 +119,8 @@ def login():
             user._session_key = sessions.open_session(db_session, user, request.remote_addr or "", _idle())
             db_session.commit()
             login_user(user)
+            if user.must_change_password:
+                return redirect(url_for("auth.change_password"))
             return redirect(target)
         flash(_("用户名或密码错误"), "error")
         return render_template("auth/login.html", form=form), 401
@@ -135,45 +153,3 @@ def set_locale(code: str):
         abort(404)
     session["locale"] = code
     return redirect(_safe_next(request.form.get("next")) or url_for("auth.index"))
-
-
-# --- user administration (county admin) ---------------------------------------------------------
-
-
-def _require_admin() -> None:
-    if current_user.role != "admin":
-        abort(403)
-
-
-def _managed_user(user_id: int) -> User:
-    """A user at or under the admin's unit; anyone else answers like a missing one."""
-    user = db_session.get(User, user_id)
-    if user is None or not user.org_unit.is_within(current_user.org_unit):
-        abort(404)
-    return user
-
-
-@bp.route("/admin/users")
-@login_required
-def users():
-    _require_admin()
-    rows = db_session.scalars(
-        select(User).where(User.org_unit_id.in_(unit_ids_under(current_user.org_unit))).order_by(User.login)
-    ).all()
-    return render_template("auth/users.html", users=rows)
-
-
-@bp.route("/admin/users/<int:user_id>/deactivate", methods=["POST"])
-@login_required
-def deactivate_user(user_id: int):
-    """Deactivate a user: they cannot log in, and their open sessions end (audited)."""
-    _require_admin()
-    user = _managed_user(user_id)
-    if user.id == current_user.id:
-        flash(_("不能停用自己的账号 (you cannot deactivate yourself)"), "error")
-        return redirect(url_for("auth.users"))
-    if user.active:
-        set_active(db_session, user, False, actor=current_user)
-        db_session.commit()
-        flash(_("已停用 %(login)s，其登录会话已全部失效", login=user.login), "ok")
-    return redirect(url_for("auth.users"))

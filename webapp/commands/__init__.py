@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-AREAS = ("ops", "org", "capture", "run", "demo", "diary", "ledger")
+AREAS = ("ops", "org", "capture", "run", "demo", "diary", "ledger", "search")
 
 
 def area_modules() -> list[ModuleType]:

@@ -68,12 +68,25 @@ def worker(threads: Optional[int], queues: tuple[str, ...], once: bool, use_cele
     queue.stop(timeout=10)
 
 
+def served_base_url(app, host: str, port: int) -> str:
+    """Without MINXIN_PUBLIC_BASE_URL, printed links and QR codes point at the address served
+    (not port 5000 whatever the port); said aloud, since villagers' phones cannot reach 127.0.0.1."""
+    if app.config.get("PUBLIC_BASE_URL"):
+        return app.config["PUBLIC_BASE_URL"]
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    app.config["PUBLIC_BASE_URL"] = f"http://{shown}:{port}"
+    click.echo(f"注意：未设置 MINXIN_PUBLIC_BASE_URL，二维码和链接指向 {app.config['PUBLIC_BASE_URL']} "
+               f"(MINXIN_PUBLIC_BASE_URL is not set: QR codes and links point at the address served)", err=True)
+    return app.config["PUBLIC_BASE_URL"]
+
+
 def _serve(app, host: str, port: int, worker: bool = True) -> None:
     from werkzeug.serving import run_simple
 
     if host in LOOPBACK and app.extensions["minxin.settings"].insecure_cookies is None:
         # Plain HTTP on this machine only: cookies cannot be marked Secure, or login would not stick.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
+    served_base_url(app, host, port)
     queue = _start_embedded_worker(app) if worker else None
     trainer = None
     if queue is not None:

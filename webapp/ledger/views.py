@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import session as web_session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -113,7 +114,11 @@ def item(item_id: int):
         rules=wf.RULES, flags=wf.FLAGS, units=units, ratings=EVALUATION_RATINGS,
         feedback_methods=wf.FEEDBACK_METHODS, today=today, overdue=days_overdue(it, today),
         satisfaction=ratings.satisfaction(it.evaluations),
-        eval_url=ratings.evaluation_url(it.code, public_base_url(current_app.config)),
+        can_print_slip=_may_print_slip(it),
+        typed=web_session.pop(f"typed-{it.id}", None) or {},
+        feedback_first=wf.needs_feedback_first(it),
+        can_correct=it.status in wf.RULES["correct"].sources and wf.can(current_user, it, "correct"),
+        categories=CATEGORIES,
         origin=wf.escalation_origin(it),
         held_here=it.org_unit.is_within(current_user.org_unit), held_by=held_by(it),
         entries=entries, hidden_entries=len(it.entries) - len(entries),
@@ -123,6 +128,27 @@ def item(item_id: int):
         pending=wf.pending_extension(it), notices=notifications.item_notices(db_session, it),
         can_decide=wf.can_decide_extension(current_user, it), can_merge=bool(_merge_rights(it)),
         reply_text=replies.render(db_session, it))
+
+
+def _may_print_slip(it: LedgerItem) -> bool:
+    """The feedback slip carries the villager's secret code: printed by those who answer for the
+    item (its holder's unit and above), not by everyone who can read it."""
+    return it.status == "closed" and it.eval_code is not None and it.org_unit.is_within(current_user.org_unit)
+
+
+@bp.route("/item/<int:item_id>/slip")
+@login_required
+def slip(item_id: int):
+    """The printable feedback slip for the villager: the result, the reply, and the secret
+    evaluation code with its QR code (the only place the code is shown)."""
+    it = _item_or_404(item_id)
+    if not _may_print_slip(it):
+        abort(404)
+    resp = Response(render_template(
+        "ledger/slip.html", item=it, reply_text=replies.render(db_session, it),
+        eval_url=ratings.evaluation_url(it.eval_code, public_base_url(current_app.config))))
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
 
 
 def _merge_rights(it: LedgerItem) -> list[str]:
@@ -145,6 +171,9 @@ def _datetime(value: str) -> dt.datetime:
     from webapp.timefmt import to_utc
 
     return to_utc(local)  # entered in the county's zone, stored in UTC
+
+
+_TYPED = ("result", "outcome", "outcome_reason", "reason", "note", "guidance")
 
 
 @bp.route("/item/<int:item_id>/<action>", methods=["POST"])
@@ -215,6 +244,8 @@ def act(item_id: int, action: str):
     except DomainError as exc:
         s.rollback()
         flash(str(exc), "error")
+        # What was typed comes back into the form (a refused 办结 kept nothing before).
+        web_session[f"typed-{it.id}"] = {"action": action, **{k: f.get(k, "")[:4000] for k in _TYPED if k in f}}
         return _after_action(it)
     if _commit_or_flash(done_msg) and not it.org_unit.is_within(me.org_unit):
         flash(_("事项现由%(unit)s办理，您可继续查看办理情况", unit=it.org_unit.full_name), "ok")
@@ -322,7 +353,7 @@ def export():
         with Session(engine) as session:
             yield from exports.stream_export(session, session.get(OrgUnit, unit_id), fmt=fmt, public=public)
 
-    resp = Response(chunks(), mimetype=mime)
+    resp = Response(chunks(), content_type=mime)  # mimetype= would add a second charset
     resp.headers["Content-Disposition"] = (
         f"attachment; filename=ledger-{unit.id}-{stamp}.{ext}; filename*=UTF-8''{quote(name)}.{ext}")
     return resp
@@ -342,7 +373,8 @@ def diary():
     if ym is None:
         abort(400)
     html = exports.printable_diary(db_session, cadre, ym[0], ym[1],
-                                   quota=current_app.config.get("VISIT_QUOTA", 4))
+                                   quota=current_app.config.get("VISIT_QUOTA", 4),
+                                   script_url=url_for("static", filename="print.js"))
     return Response(html, mimetype="text/html")
 
 

@@ -1,5 +1,6 @@
 """Public pages, no login: closed items per unit with nothing identifying a person (公开), and the
-villager's evaluation page reached through the item's code or QR code (群众评议)."""
+villager's evaluation page reached through the secret evaluation code of the feedback slip, typed
+or scanned as a QR code (群众评议); the item's number opens nothing here."""
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -54,13 +55,35 @@ _per_client = limiter.shared_limit(ratelimit.limit("PUBLIC_EVAL_LIMIT"), key_fun
                                    scope="public-evaluate")
 
 
+@bp.route("/code")
+@_per_client
+def find_code():
+    """The box on /public/: a typed code goes to its evaluation page (normalised, so spaces and
+    lower case typed from the slip still work)."""
+    code = ratings.normalise_code(request.args.get("code", ""))
+    if not code:
+        return redirect(url_for("public.index"))
+    return redirect(url_for("public.evaluate", code=code))
+
+
 @bp.route("/e/<code>", methods=["GET", "POST"])
 @_per_client
 def evaluate(code: str):
-    item = ratings.item_by_code(db_session, code)
-    if item is None or item.status == "merged":
+    item = ratings.item_by_eval_code(db_session, code)
+    by_number = None
+    if item is None:
+        # The item's number is its public reference: it shows how the item stands (a new
+        # deadline, its result) and never the evaluation form.
+        by_number = ratings.item_by_number(db_session, code)
+    if (item or by_number) is None or (item or by_number).status == "merged":
         g.no_echo = True  # an error page never repeats what was submitted (the code may be anything)
         return render_template("public/evaluate.html", item=None, row=None), 404
+    if by_number is not None:
+        if request.method == "POST":
+            abort(404)
+        row = exports.public_item(by_number) if by_number.status == "closed" else None
+        return render_template("public/evaluate.html", item=by_number, row=row, by_number=True,
+                               open_for_rating=False, code_used=False)
     if request.method == "POST":
         try:
             ratings.submit_public_evaluation(db_session, code, request.form.get("rating", ""),
@@ -84,9 +107,9 @@ def evaluate(code: str):
 @bp.route("/qr/<code>.png")
 @_per_client
 def qr(code: str):
-    item = ratings.item_by_code(db_session, code)
+    item = ratings.item_by_eval_code(db_session, code)
     if item is None:
         abort(404)
-    resp = Response(ratings.qr_png(_evaluation_url(item.code)), mimetype="image/png")
-    resp.headers["Cache-Control"] = "public, max-age=86400"
+    resp = Response(ratings.qr_png(_evaluation_url(item.eval_code)), mimetype="image/png")
+    resp.headers["Cache-Control"] = "private, no-store"  # the code is a secret of one villager
     return resp

@@ -15,6 +15,8 @@ from core import params
 from core.db import db_session
 from core.errors import DomainError, NotAllowed
 from diary import review as svc
+from diary.duplicates import find_duplicates
+from diary.resubmissions import resubmission
 from diary.models import ENTRY_FIELDS
 from ledger.deadlines import local_today
 from org.scope import can_review, can_see_capture, scope_captures
@@ -234,6 +236,8 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=No
             prev_id=prev_id,
             next_id=next_id,
             today=local_today(),
+            duplicates=find_duplicates(db_session, capture, current_user),
+            resubmitted=resubmission(db_session, capture),
         ),
         status,
     )

@@ -229,7 +229,13 @@
       i = i < 0 ? (step > 0 ? 0 : order.length - 1) : (i + step + order.length) % order.length;
       order[i].focus();
       if (order[i].select && order[i].type === 'text') order[i].select();
+      // Reached by the shortcut, not by the reviewer: until they type or click, letters stay
+      // shortcuts here (a second N moves on instead of typing "n" into the field).
+      navFocused = order[i];
     }
+    let navFocused = null;
+    const leaveNav = () => { navFocused = null; };
+    fieldEls.forEach((el) => { el.addEventListener('input', leaveNav); el.addEventListener('mousedown', leaveNav); });
 
     $$('[data-use-mine]').forEach((btn) => btn.addEventListener('click', () => {
       const el = $(`#f-${btn.dataset.useMine}`);
@@ -335,7 +341,7 @@
       if ((e.ctrlKey || e.metaKey) && e.key === 'Enter') { e.preventDefault(); openConfirm(); return; }
       if ((e.ctrlKey || e.metaKey) && keyOf(e) === 's') { e.preventDefault(); save(); return; }
       if (e.key === 'Escape' && isTyping(e.target)) { e.target.blur(); return; }
-      const typing = isTyping(e.target);
+      const typing = isTyping(e.target) && e.target !== navFocused;
       // In a text field only Alt+key works, so typing J or N stays typing.
       if (typing && !e.altKey) return;
       if (e.ctrlKey || e.metaKey) return;

@@ -2,7 +2,7 @@
 hash, chunks, the one writer's lease), the bytes in the shared store (S3 or a shared folder)
 
 Revision ID: 0013_uploads
-Revises: 0011
+Revises: 0012_office
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_uploads"
-down_revision: Union[str, Sequence[str], None] = "0011"
+down_revision: Union[str, Sequence[str], None] = "0012_office"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
