@@ -18,6 +18,8 @@ login rate limit, scrypt, deactivation ending sessions, and the CLI commands tha
 """
 from __future__ import annotations
 
+import base64
+
 import datetime as dt
 import io
 import re
@@ -137,6 +139,10 @@ ROUTES = {
                                       None),
     ("api.upload_chunk", "PATCH", ""): ("/api/uploads/" + "x" * 24, None, {**API, **{a: 404 for a in ACTORS[1:]}},
                                         None),
+    # tus 1.0 over the same uploads (webapp/api/tus.py; HEAD and OPTIONS answer what POST/PATCH do).
+    ("api.tus_create", "POST", ""): ("/api/tus/", "tus_start", {**API, **{a: 201 for a in ACTORS[1:]}}, None),
+    ("api.tus_patch", "PATCH", ""): ("/api/tus/" + "x" * 24, None, {**API, **{a: 404 for a in ACTORS[1:]}}, None),
+    ("api.tus_delete", "DELETE", ""): ("/api/tus/" + "x" * 24, None, {**API, **{a: 404 for a in ACTORS[1:]}}, None),
     ("review.queue", "GET", ""): ("/review/", None, REVIEWERS, {"sup_gulouzi", "admin"}),
     ("review.progress", "GET", ""): ("/review/progress.json?ids={capture}", None, SIGNED_IN, SEES_SUBJECT),
     ("review.original", "GET", ""): ("/review/original/{file}", None, SEE_CAPTURE, None),
@@ -502,7 +508,14 @@ def test_permission_matrix(app, session, users, world, request):
                 resp = client.get(url)
             elif method == "PATCH":
                 resp = client.patch(url, data=b"x", headers={"X-CSRFToken": token or "", "Upload-Offset": "0",
-                                                             "X-Chunk-SHA256": "0" * 64})
+                                                             "X-Chunk-SHA256": "0" * 64, "Tus-Resumable": "1.0.0",
+                                                             "Content-Type": "application/offset+octet-stream"})
+            elif method == "DELETE":
+                resp = client.delete(url, headers={"X-CSRFToken": token or "", "Tus-Resumable": "1.0.0"})
+            elif form_kind == "tus_start":
+                meta = "filename bWVtby53YXY=,sha256 " + base64.b64encode(f"{cells:064x}".encode()).decode()
+                resp = client.post(url, headers={"X-CSRFToken": token or "", "Tus-Resumable": "1.0.0",
+                                                 "Upload-Length": str(100 + cells), "Upload-Metadata": meta})
             elif form_kind == "upload_start":
                 resp = client.post(url, json={"name": "memo.wav", "size": 100 + cells, "sha256": f"{cells:064x}"},
                                    headers={"X-CSRFToken": token or ""})

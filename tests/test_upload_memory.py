@@ -113,3 +113,30 @@ def test_the_json_api_takes_kilobytes_not_megabytes(api_client):
     ok = client.post("/api/uploads", json={"name": "a.wav", "size": 10, "sha256": "a" * 64},
                      headers={"X-CSRFToken": token})
     assert ok.status_code == 201
+
+
+def test_at_most_n_decodes_at_once(monkeypatch):
+    """Four uploads' pages checked at the same moment hold at most DECODES_AT_ONCE pictures."""
+    import threading
+    import time
+
+    now, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow(_data):
+        with lock:
+            now[0] += 1
+            most[0] = max(most[0], now[0])
+        time.sleep(0.2)
+        with lock:
+            now[0] -= 1
+        return None
+
+    monkeypatch.setattr(checks, "_png_rows_problem", slow)
+    page = _png(64)
+    threads = [threading.Thread(target=checks.decode_image, args=(page,)) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == checks.DECODES_AT_ONCE
