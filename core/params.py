@@ -35,15 +35,18 @@ class BadParameter(DomainError):
     status = 400
 
 
-# Controls nobody types on purpose: NUL (PostgreSQL refuses it in text, a 500), the other C0/C1
-# controls but tab and line breaks, and the bidi overrides and isolates that make a stored reason
-# read differently from what it says (U+202E turns "txt.exe" around).
-_UNTYPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Controls nobody types on purpose: NUL (PostgreSQL refuses it in text, a 500) and the other C0/C1
+# controls but tab and line breaks become U+FFFD, so a value that carried one still reads as
+# damaged (a date with a NUL at its end is refused, not silently taken as the date); the bidi
+# overrides and isolates, which make a stored reason read differently from what it says (U+202E
+# turns "txt.exe" around), are formatting and are dropped.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(value: str) -> str:
-    """Free text as a person typed it, without the controls above."""
-    return _UNTYPED.sub("", value)
+    """Free text as a person typed it: controls shown as U+FFFD, bidi overrides dropped."""
+    return _CONTROLS.sub("\ufffd", _BIDI.sub("", value))
 
 
 def clean_json(value: Any) -> Any:

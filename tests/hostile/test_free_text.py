@@ -40,11 +40,11 @@ def test_a_flag_reason_with_nul_and_bidi_is_stored_clean(app, session, users):
     reasons = session.scalars(select(LedgerTransition.reason).where(LedgerTransition.item_id == item.id,
                                                                     LedgerTransition.action == "flag")).all()
     assert len(reasons) == 1
-    assert "桥坏了txt.exe 见附件" in reasons[0]
+    assert "桥\ufffd坏了txt.exe 见附件\ufffd" in reasons[0]
     assert not any(ch in reasons[0] for ch in "\x00\u202e\u2066\u0007")
 
 
 def test_line_breaks_and_tabs_are_kept():
     from core.params import clean_text
 
-    assert clean_text("一\n二\r\n三\t四\x00\u202e") == "一\n二\r\n三\t四"
+    assert clean_text("一\n二\r\n三\t四\x00\u202e") == "一\n二\r\n三\t四\ufffd"

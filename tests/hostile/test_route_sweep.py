@@ -31,6 +31,8 @@ JSON_BODIES = [[1, 2], "abc", 5, None, {"piece": HUGE, "char_start": 1e300, "cha
                {"uploads": [HUGE], "visit_date": "0001-01-01"}, {"name": "a", "size": 2**70, "sha256": "x"},
                {"masks": {"problem": [[0, 1e300]]}}, {"a": {"b": [None, True, 1.5]}}]
 SKIP = {"auth.logout", "static"}  # signing out and static files change nothing worth sweeping
+# An admin's actions on a user that end that user's sessions (the sweep's own users are small ids).
+ENDS_SESSIONS = {"auth.deactivate_user", "auth.reset_password", "auth.edit_user"}
 ROLES = (None, "cadre_a", "sup_gulouzi", "admin")
 
 
@@ -85,9 +87,8 @@ class Sweep:
         return path
 
     def send(self, role, rule, method, path, query: dict, form: dict, body=None) -> int:
-        if rule.endpoint == "auth.deactivate_user" and re.fullmatch(r"[0-9]{1,4}", path.rstrip("/").split("/")[-2]) \
-                and int(path.rstrip("/").split("/")[-2]) < 10_000:
-            return 0  # deactivating the sweep's own users would end its sessions
+        if rule.endpoint in ENDS_SESSIONS and method == "POST" and re.search(r"/admin/users/[0-9]{1,4}(/|$)", path):
+            return 0  # deactivating, resetting or re-roling the sweep's own users would end its sessions
         client, token = self.clients[role]
         before = len(self.crashes)
         kw = {"query_string": query, "headers": {"X-CSRFToken": token}}

@@ -173,7 +173,7 @@ def change_password():
             db_session.rollback()
             flash(str(exc), "error")
             return render_template("auth/password.html"), 400
-        login_user(current_user)
+        login_user(current_user._get_current_object())  # the user, not the proxy (it would point at itself)
         flash(_("密码已修改"), "ok")
         return redirect(url_for("auth.index"))
     return render_template("auth/password.html")
