@@ -4,7 +4,7 @@
 Every text cell is neutralised against formula injection: text starting with = + - @ (or a tab
 or carriage return) gets a leading apostrophe, so a spreadsheet never evaluates it.
 Public output goes through `public_row`, which uses the one PII detector
-(`recognize.pii.redact`) with the item's own known PII strings (reporter, interviewees,
+(`recognize.privacy.redact`) with the item's own known PII strings (reporter, interviewees,
 strings extraction flagged) as extra, and shows the place only down to the village. The
 problem and the result are shown only as a supervisor approved them (`ledger.publication`).
 """
@@ -29,7 +29,7 @@ from ledger.states import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS
 from ledger.workflow import parse_cursor
 from org.models import OrgUnit, User
 from org.scope import scope_ids, unit_ids_under
-from recognize.pii import redact
+from recognize.privacy import redact
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.
 COLUMNS = ("序号", "走访日期", "地点", "反映人", "反映问题", "类别", "办理层级", "责任单位",

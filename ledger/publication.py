@@ -1,7 +1,7 @@
 """The publish step (公开审核): what the public sees of an item is approved by a supervisor.
 
 When an item has its result, ``draft`` shows the public version of its problem and result beside
-the original, with every part the redactor (``recognize.pii``) would mask; the supervisor masks
+the original, with every part the redactor (``recognize.privacy``) would mask or ask about; the supervisor masks
 more (a selection) or unmasks a false positive (a place name) and approves.  ``approve`` stores
 the public text with the masks and a digest of the original it was made from; the original
 stays on the item.  A later change to the item's text makes the approval stale (``current`` then
@@ -21,7 +21,7 @@ from core.errors import DomainError
 from diary.models import DiaryEntry
 from ledger.models import ItemPublication, LedgerItem
 from org.models import OrgUnit, User
-from recognize.pii import PiiHit, _looks_like_name, apply_masks, spans
+from recognize.privacy import PiiHit, apply_masks, looks_like_name, spans
 
 FIELDS = ("problem", "result")
 PENDING = "（公开内容待审核）"
@@ -93,7 +93,7 @@ def known_names(session: Session, item: LedgerItem) -> list[str]:
     for interviewee, pii in rows:
         if interviewee:
             known.add(interviewee)
-        known.update(p for p in (pii or []) if isinstance(p, str) and _looks_like_name(p))
+        known.update(p for p in (pii or []) if isinstance(p, str) and looks_like_name(p))
     known.discard("")
     return sorted(known, key=lambda s: (-len(s), s))
 

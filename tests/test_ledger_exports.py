@@ -10,7 +10,7 @@ import openpyxl
 
 from ledger import exports, publication, ratings
 from ledger import workflow as wf
-from recognize.pii import find_pii
+from recognize.privacy import find_pii
 from tests.ledger_helpers import TODAY, make_entry
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)

@@ -19,7 +19,7 @@ from ledger import publication
 from ledger import workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import ItemPublication, LedgerItem
-from recognize.pii import _copy
+from recognize.privacy.text import digits_of
 from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
@@ -51,7 +51,7 @@ def _assert_clean(blob: str, where: str) -> None:
     text = htmllib.unescape(_TOKENS.sub("", blob))
     for s in NAMES + STRINGS:
         assert s not in text, (where, s)
-    digits = "".join(ch for ch in _copy(text, digits=True).text if ch.isdigit())
+    digits = digits_of(text)
     for d in DIGITS:
         assert d not in digits, (where, d)
 
@@ -212,7 +212,7 @@ def test_error_pages_never_echo_submitted_text(client, session, users, org):
 def test_minxin_redact_reads_stdin(app):
     from click.testing import CliRunner
 
-    from recognize.pii_cli import redact_command
+    from recognize.privacy.cli import redact_command
 
     text = "陈国强同意维修，电话139  8765  4321，家住三社8号，3月12日修了5座桥，花了3万元"
     res = CliRunner().invoke(redact_command, [], input=text)

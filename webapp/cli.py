@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 
 from ops.demo_county import DEMO_COUNTY_FILE
 from recognize.extract.cli import extract_command
-from recognize.pii_cli import redact_command
+from recognize.privacy.cli import redact_command
 from webapp import create_app
 from webapp.commands import recognize
 

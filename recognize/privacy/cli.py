@@ -10,7 +10,7 @@ import click
 @click.option("--known", multiple=True, help="已知的人名或号码，也要遮盖 (a name or number known to be personal)")
 @click.option("--spans", "show_spans", is_flag=True, help="同时列出遮盖的部分 (also list what was masked)")
 def redact_command(known: tuple[str, ...], show_spans: bool) -> None:
-    from recognize.pii import apply_masks, spans
+    from recognize.privacy import apply_masks, spans
 
     raw = sys.stdin.buffer.read()
     try:

@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from recognize.extract import vocab
+from recognize.lexicon.files import SURNAMES
+
 
 # Tags of words that are not names: verbs, adjectives, adverbs, conjunctions, prepositions,
 # numerals, measure words, pronouns, particles, locatives, time words, idioms.
@@ -30,7 +31,7 @@ def _dict_path() -> Optional[Path]:
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, tuple[int, str]]:
-    surnames, _compound = vocab.surnames()
+    surnames = SURNAMES
     path = _dict_path()
     if path is None:  # a deployment without jieba reads names without the lexicon
         return {}
@@ -57,3 +58,19 @@ def is_everyday_word(word: str) -> bool:
         return False
     freq, tag = got
     return freq >= 100 and tag.startswith(_NOT_NAME_TAGS)
+
+
+@lru_cache(maxsize=1)
+def common_two_char_words() -> frozenset[str]:
+    """Frequent two-character adjectives, verbs, adverbs … of any first character (良心, 认真):
+    a given name is rarely one of them. Empty without jieba."""
+    path = _dict_path()
+    if path is None:
+        return frozenset()
+    out = set()
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) == 2 and int(parts[1]) >= 300 and parts[2][:1] in "advcpurmq":
+                out.add(parts[0])
+    return frozenset(out)
