@@ -13,5 +13,5 @@ from __future__ import annotations
 from recognize.lexicon.dictionary import common_two_char_words, is_everyday_word, lookup  # noqa: F401
 from recognize.lexicon.files import (  # noqa: F401  (the shared API)
     COMPOUND_SURNAMES, DATA_DIR, RARE_SURNAMES, SURNAMES, common_words, kin_suffixes, load, not_person_after,
-    old_not_person, place_finals, products, word_list,
+    nicknames, old_not_person, place_finals, products, word_list,
 )

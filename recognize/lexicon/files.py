@@ -58,3 +58,8 @@ def place_finals() -> str:
 
 def not_person_after() -> str:
     return load("places")["not_person_after"]
+
+
+def nicknames() -> dict:
+    """Nickname forms and the words that show a word is said as a person (nicknames.toml)."""
+    return load("nicknames")

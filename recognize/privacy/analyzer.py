@@ -11,9 +11,9 @@ import re
 from typing import Iterable
 
 from recognize.privacy.findings import Context, Finding
-from recognize.privacy.recognizers import email, house, numbers, person, plate
+from recognize.privacy.recognizers import accounts, email, house, nicknames, numbers, person, pinyin_names, plate, rural_house
 
-RECOGNIZERS = (numbers, house, plate, email, person)
+RECOGNIZERS = (numbers, house, rural_house, plate, email, accounts, person, nicknames, pinyin_names)
 NAME_KINDS = ("name", "known", "given", "cadre")
 
 

@@ -18,7 +18,8 @@ from recognize.privacy.findings import Context, Finding, cues
 from recognize.privacy.recognizers import bank_card, id_card, landline, mobile
 
 NAME = "numbers"
-_SEP = r"(?:[ ]+|[ ]*[-./_,，。·:：][ ]*)"
+# a line break inside a number: OCR and dictation break a long number over lines
+_SEP = r"(?:[ ]+|[ ]*\n[ ]*|[ ]*[-./_,，。·:：][ ]*)"
 _GROUP = r"(?:\d+|\(\s*\d+\s*\))"
 _CHAIN = re.compile(rf"(?<!\d)(?:\+\s*)?{_GROUP}(?:{_SEP}?{_GROUP})*(?:{_SEP}?[Xx](?![A-Za-z]))?(?![\d])")
 _GROUP_RE = re.compile(r"\d+|[Xx]")
@@ -133,9 +134,14 @@ def _chains(c) -> list[tuple[int, int, str, float, str]]:
                     found.append((s0, e0, "landline" if kind == "landline_bare" else kind, score, cue))
                     used[i:j] = [True] * length
         # an ID or a card is one long number: the groups left beside it belong to it (…1234 567)
+        # …but not an amount right after it (ID 2106… 3万元: the 3 is money)
         if any(f[2] in _LONG_KINDS for f in found) and len(found) == 1:
             f = found[0]
-            found = [(min(f[0], parts[0][0]), max(f[1], parts[-1][1]), *f[2:])]
+            last = parts[-1][1]
+            units = cues()["quantity_units"]
+            while last > f[1] and t[last:last + 1] in units:
+                last = max((p[1] for p in parts if p[1] < last), default=f[1])
+            found = [(min(f[0], parts[0][0]), max(f[1], last), *f[2:])]
         out.extend(found)
     return out
 
