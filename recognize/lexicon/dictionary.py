@@ -74,3 +74,22 @@ def common_two_char_words() -> frozenset[str]:
             if len(parts) == 3 and len(parts[0]) == 2 and int(parts[1]) >= 300 and parts[2][:1] in "advcpurmq":
                 out.add(parts[0])
     return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _two_char_tags() -> dict[str, str]:
+    path = _dict_path()
+    if path is None:
+        return {}
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) == 2:
+                out[parts[0]] = parts[2]
+    return out
+
+
+def word_tag(word: str) -> str:
+    """jieba's part-of-speech tag of a two-character word ("" when unknown): 去年 t, 石头 n."""
+    return _two_char_tags().get(word, "")

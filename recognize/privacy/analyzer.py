@@ -11,9 +11,12 @@ import re
 from typing import Iterable
 
 from recognize.privacy.findings import Context, Finding
-from recognize.privacy.recognizers import accounts, email, house, nicknames, numbers, person, pinyin_names, plate, rural_house
+from recognize import lexicon
+from recognize.privacy.recognizers import (
+    accounts, email, house, labelled, nicknames, numbers, person, pinyin_names, plate, rural_house,
+)
 
-RECOGNIZERS = (numbers, house, rural_house, plate, email, accounts, person, nicknames, pinyin_names)
+RECOGNIZERS = (numbers, house, rural_house, plate, email, accounts, person, labelled, nicknames, pinyin_names)
 NAME_KINDS = ("name", "known", "given", "cadre")
 
 
@@ -39,6 +42,33 @@ def merge(findings: Iterable[Finding]) -> list[Finding]:
     return out
 
 
+# after a name said as a person: speech, a home, a list, a pause
+_PERSON_NEXT = set("说讲反表同申告称提谈家他她和跟与、，,。；;：:（(）)")
+# 老边村, 阎家大院, 白家堡子村: a place shaped from a surname, not a person
+_PLACE_SHAPE = re.compile(r"(?:老[\u4e00-\u9fff]|[\u4e00-\u9fff]家)(?=村|屯|镇|乡|沟|岭|堡子|大院|窝棚|店|街|湾|营|洼|坡)"
+                          r"|[\u4e00-\u9fff]{1,3}(?:家堡子|堡子)(?:村)?")
+
+
+def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: list[tuple[int, int]]) -> bool:
+    """A name find that is an ordinary word: a crop or product (燕红桃, 红松), a common word
+    (燕子, 李子), a place shaped from a surname (老边村)."""
+    if f.kind != "name" or f.recognizer in ("nicknames", "pinyin_names", "labelled"):
+        return False
+    w = raw[f.start:f.end]
+    if w in lexicon.common_words() or w in lexicon.products():
+        return True
+    inside = any(a <= f.start and f.end <= b for a, b in products + places)
+    return inside
+
+
+def _given_alone(raw: str, f: Finding) -> bool:
+    """A two-character find without a surname and no person's context after it (山上的红梅开了):
+    a question, not a sure mask."""
+    w = raw[f.start:f.end]
+    return (f.kind in ("name", "given") and f.recognizer == "person" and len(w) == 2
+            and w[0] not in person.SURNAMES and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
+
+
 def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
             recognizers=RECOGNIZERS) -> list[Finding]:
     """Every personal candidate in ``text``, merged, in text order; offsets into ``text``."""
@@ -52,4 +82,10 @@ def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
     keep_spans = [(m.start(), m.end()) for k in keep if k for m in re.finditer(re.escape(k), raw)]
     # a word the county names (a village, a township) is never a person, whatever LAC thinks
     found = [f for f in found if not (f.kind == "name" and any(a <= f.start and f.end <= b for a, b in keep_spans))]
+    products = [(m.start(), m.end()) for w in lexicon.products() for m in re.finditer(re.escape(w), raw)] \
+        if any(w in raw for w in lexicon.products()) else []
+    places = [(m.start(), m.end()) for m in _PLACE_SHAPE.finditer(raw)]
+    found = [f for f in found if not _ordinary(raw, f, products, places)]
+    found = [Finding(f.start, f.end, f.kind, min(f.score, 0.6), f.recognizer, f.context) if _given_alone(raw, f) else f
+             for f in found]
     return merge(found)

@@ -33,10 +33,12 @@ def publish(item_id: int):
     item = _item(item_id)
     if request.method == "POST":
         try:
-            masks = json.loads(request.form.get("masks", "") or "{}")
-            if not isinstance(masks, dict):
+            masks, answers, reasons = (json.loads(request.form.get(k, "") or "{}")
+                                       for k in ("masks", "answers", "reasons"))
+            if not all(isinstance(x, dict) for x in (masks, answers, reasons)):
                 raise ValueError
-            publication.approve(db_session, item, current_user, masks, request.form.get("digest", ""))
+            publication.approve(db_session, item, current_user, masks, request.form.get("digest", ""),
+                                answers=answers, reasons=reasons)
             db_session.commit()
         except (ValueError, TypeError):
             db_session.rollback()
@@ -50,10 +52,12 @@ def publish(item_id: int):
     drafts = publication.draft(db_session, item)
     fields = [{"field": d.field, "label": _(LABELS[d.field]), "original": d.original,
                "masks": [[m.start, m.end, m.kind, publication.render(d.original[m.start:m.end],
-                                                                      [publication.Mask(0, m.end - m.start, m.kind, m.replace)])]
+                                                                      [publication.Mask(0, m.end - m.start, m.kind, m.replace)]),
+                          m.decision, m.kind in publication.NUMBER_KINDS]
                          for m in d.masks]}
               for d in drafts]
-    return render_template("ledger/publish.html", item=item, drafts=drafts, fields=fields,
+    asked = sum(1 for d in drafts for m in d.masks if m.decision == "ask")
+    return render_template("ledger/publish.html", item=item, drafts=drafts, fields=fields, asked=asked,
                            approved=publication.current(item, db_session),
                            digest=publication.source_digest(item))
 

@@ -31,6 +31,8 @@ def spans(text: str) -> list[tuple[int, int]]:
     for m in old.finditer(text):
         if text[m.start():m.start() + 2] in not_person and not m.group().endswith("头"):
             continue
+        if m.start() > 0 and is_han(text[m.start() - 1]) and m.start() not in starts:
+            continue  # 养老金, 敬老院: 老 inside a word
         out.append((m.start(), m.end()))
     for m in kinform.finditer(text):
         s = m.start()

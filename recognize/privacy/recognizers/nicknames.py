@@ -30,7 +30,8 @@ def _res() -> dict[str, re.Pattern]:
     return {
         "after": re.compile(rf"[{_SURNAMES}](?:{_alts(nk['after_surname'])})"),
         "alone": re.compile(rf"(?:{_alts(nk['alone'])})"),
-        "called": re.compile(rf"(?:{_alts(nk['called'])})[“\"「]?([\u4e00-\u9fff]{{2,3}}?)(?=[”\"」的，,。；、\s]|$)"),
+        "called": re.compile(rf"(?:{_alts(nk['called'])})[“\"「]?([\u4e00-\u9fff]{{2,3}}?)(?=[”\"」的，,。；、\s]|$)"
+                             rf"|叫[“\"「]([\u4e00-\u9fff]{{1,4}})[”\"」]"),
         "sure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['sure'])})|从[\u4e00-\u9fff]{{1,6}}回来)"),
         "unsure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['unsure'])}))"),
         "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
@@ -58,14 +59,20 @@ def recognize(ctx: Context) -> list[Finding]:
     for m in r["alone"].finditer(t):
         add(m.start(), m.end(), SCORE_SURE, "")
     for m in r["called"].finditer(t):
-        add(m.start(1), m.end(1), SCORE_SURE, t[m.start():m.start(1)])
+        g = 1 if m.group(1) else 2
+        add(m.start(g), m.end(g), SCORE_SURE, t[m.start():m.start(g)])
     for m in r["quoted"].finditer(t):
         if not _word(m.group(1)) and not lexicon.is_everyday_word(m.group(1)):
             add(m.start(1), m.end(1), SCORE_SURE, t[m.start()] + t[m.end() - 1])
     for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK)):
         for m in r[key].finditer(t):
             w = m.group(1)
-            if _word(w) or w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() for ch in w):
+            if w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() for ch in w):
+                continue
+            # 石头他家, 石头从沈阳回来: a common noun said as a person; a time word or a role is not one
+            sure_noun = key == "sure" and w not in lexicon.products() and w not in lexicon.nicknames()["not_person"] \
+                and lexicon.word_tag(w)[:1] not in ("t", "r", "d", "f", "m", "q", "p", "c", "u")
+            if _word(w) and not sure_noun:
                 continue
             add(m.start(1), m.end(1), score, t[m.end(1):m.end(1) + 3])
     return out

@@ -63,6 +63,16 @@ def _is_amount(groups: list[str], seps: list[str], after: str) -> bool:
     return bool(after) and after[0] in cues()["quantity_units"]
 
 
+_REF_CUE = re.compile(r"(?:编号|文号|案号|件号|单号|批次|序号)[是为]?\s*[:：]?\s*$")
+
+
+def _is_time(groups: list[str], seps: list[str]) -> bool:
+    """8:30, 8:30-17:00: clock times."""
+    if not any(":" in s or "：" in s for s in seps):
+        return False
+    return all(len(g) <= 2 for g in groups) and all(s.strip() in (":", "：", "-", "~", "至") for s in seps)
+
+
 def _classify(digits: str, groups: list[str], seps: list[str], before: str, after: str,
               plus: bool) -> Optional[tuple[str, float, str]]:
     """(kind, score, cue) of a run of digit groups, or None for a number a page may show."""
@@ -77,6 +87,8 @@ def _classify(digits: str, groups: list[str], seps: list[str], before: str, afte
     got = mobile.classify(digits, groups[0], plus) or id_card.classify(digits, id_cue)
     if got:
         return tagged(got)
+    if _is_time(groups, seps) or (_REF_CUE.search(before) and not (phone_cue or card_cue or id_cue)):
+        return None  # 8:30-17:00; 信访件编号2023-0456: a case's number, not a person's
     if "X" in digits.upper():
         return None
     got = bank_card.classify(digits, card_cue) or landline.with_area_code(digits)
