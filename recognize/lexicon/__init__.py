@@ -10,7 +10,9 @@ tags) is read by ``recognize.lexicon.dictionary``.  Each file is read once per p
 """
 from __future__ import annotations
 
-from recognize.lexicon.dictionary import common_two_char_words, is_everyday_word, lookup, word_tag  # noqa: F401
+from recognize.lexicon.dictionary import (  # noqa: F401
+    common_two_char_words, inside_word, is_everyday_word, lookup, word_tag,
+)
 from recognize.lexicon.files import (  # noqa: F401  (the shared API)
     COMPOUND_SURNAMES, DATA_DIR, RARE_SURNAMES, SURNAMES, common_words, kin_suffixes, load, not_person_after,
     nicknames, old_not_person, place_finals, products, word_list,

@@ -93,3 +93,28 @@ def _two_char_tags() -> dict[str, str]:
 def word_tag(word: str) -> str:
     """jieba's part-of-speech tag of a two-character word ("" when unknown): 去年 t, 石头 n."""
     return _two_char_tags().get(word, "")
+
+
+@lru_cache(maxsize=1)
+def _long_words() -> frozenset[str]:
+    path = _dict_path()
+    if path is None:
+        return frozenset()
+    out = set()
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and 3 <= len(parts[0]) <= 4 and int(parts[1]) >= 20 and not parts[2].startswith("nr"):
+                out.add(parts[0])
+    return frozenset(out)
+
+
+def inside_word(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` (two characters) is part of a frequent three- or four-character word
+    of the dictionary there (金山 in 金山银山, 建国 in 建国七十周年 is not: 建国七 is no word)."""
+    words = _long_words()
+    for n in (3, 4):
+        for a in range(max(0, end - n), start + 1):
+            if a + n <= len(text) and text[a:a + n] in words:
+                return True
+    return False

@@ -21,7 +21,7 @@ from recognize.privacy.anonymizer import PiiHit, apply_masks, mask
 from recognize.privacy.decision import ASK, KEEP, MASK, decide
 from recognize.privacy.recognizers.bank_card import luhn_ok
 from recognize.privacy.recognizers.id_card import valid_id15, valid_id18
-from recognize.privacy.recognizers.person import looks_like_name
+from recognize.privacy.recognizers.person import inside_ordinary, looks_like_name
 
 __all__ = ["PiiHit", "apply_masks", "find_pii", "looks_like_name", "luhn_ok", "mask", "pii_spans", "redact",
            "redact_with_questions", "spans", "valid_id15", "valid_id18", "ASK", "KEEP", "MASK", "NUMBER_KINDS"]
@@ -71,6 +71,8 @@ def spans(text: str, extra: Iterable[str] = (), *, cadres: Optional[Mapping[str,
     # wherever they occur
     for e in extra:
         for m in re.finditer(re.escape(e), text):
+            if len(e) == 2 and looks_like_name(e) and inside_ordinary(text, m.start(), m.end()):
+                continue  # 金山 in 金山银山
             if not any(h.start <= m.start() and m.end() <= h.end for h in hits):
                 hits.append(PiiHit(e, m.start(), m.end(), "known" if looks_like_name(e) else "extra"))
     return _merge_hits(text, hits)

@@ -52,10 +52,11 @@ _PLACE_SHAPE = re.compile(r"(?:老[\u4e00-\u9fff]|[\u4e00-\u9fff]家)(?=村|屯|
 def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: list[tuple[int, int]]) -> bool:
     """A name find that is an ordinary word: a crop or product (燕红桃, 红松), a common word
     (燕子, 李子), a place shaped from a surname (老边村)."""
-    if f.kind != "name" or f.recognizer in ("nicknames", "pinyin_names", "labelled"):
+    if f.kind not in ("name", "given") or f.recognizer in ("nicknames", "pinyin_names", "labelled"):
         return False
     w = raw[f.start:f.end]
-    if w in lexicon.common_words() or w in lexicon.products():
+    bare = w[1:] if len(w) == 3 and w[0] in "和与跟及同" else w  # 和红提: 和 is a surname too
+    if w in lexicon.common_words() or w in lexicon.products() or bare in lexicon.products():
         return True
     inside = any(a <= f.start and f.end <= b for a, b in products + places)
     return inside

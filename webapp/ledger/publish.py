@@ -40,12 +40,12 @@ def publish(item_id: int):
             publication.approve(db_session, item, current_user, masks, request.form.get("digest", ""),
                                 answers=answers, reasons=reasons)
             db_session.commit()
+        except DomainError as exc:  # first: a DomainError is a ValueError too
+            db_session.rollback()
+            flash(str(exc), "error")
         except (ValueError, TypeError):
             db_session.rollback()
             flash(_("遮盖数据无效，请重试"), "error")
-        except DomainError as exc:
-            db_session.rollback()
-            flash(str(exc), "error")
         else:
             flash(_("公开内容已审核通过"), "ok")
         return redirect(url_for("ledger.publish", item_id=item.id))

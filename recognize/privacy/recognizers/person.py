@@ -173,6 +173,19 @@ def given_of(name: str) -> Optional[str]:
     return None
 
 
+def inside_ordinary(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` lies inside a longer ordinary word there: a dictionary word (建国七十周年
+    has none, 胜利完成 neither), a common word or a product of the lexicon (金山银山)."""
+    if lexicon.inside_word(text, start, end):
+        return True
+    w = text[start:end]
+    for word in (x for x in lexicon.common_words() | lexicon.products() if w in x and len(x) > len(w)):
+        for m in re.finditer(re.escape(word), text):
+            if m.start() <= start and end <= m.end():
+                return True
+    return False
+
+
 def looks_like_name(s: str) -> bool:
     return 2 <= len(s) <= 4 and all(is_han(c) for c in s)
 
@@ -199,11 +212,19 @@ def _name_spans(c: Copy, known: list[str]) -> list[tuple[int, int, str]]:
             if e - s < 2:
                 continue
         spans.append((s, e, "name"))
+    words = None
     for k in known:
         kk = normalize(k).replace(" ", "")
         if len(kk) < 2:
             continue
         for m in re.finditer(re.escape(kk), t):
+            if len(kk) == 2:
+                # a two-character name (金山, 建国) inside a longer word (金山银山, 建国七十周年) is the word
+                words = words if words is not None else [(w.start, w.end) for w in ner.tokens(t)
+                                                         if len(w.text) > 2 and w.tag not in ("PER", "nr")]
+                if any(a <= m.start() and m.end() <= b and b - a > 2 for a, b in words) \
+                        or inside_ordinary(t, m.start(), m.end()):
+                    continue
             spans.append((m.start(), m.end(), "known"))
     spans += [(s, e, "name") for s, e in _rare_surname_names(t, spans)]
     spans += [(s, e, "name") for s, e in _list_names(t, spans)]

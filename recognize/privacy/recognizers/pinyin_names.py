@@ -1,4 +1,5 @@
-"""Names in pinyin, either order and any case: Liu Guifang, guifang liu, ZHANG GUIFANG, ZhangFenglan.
+"""Names in pinyin, either order and any case: Liu Guifang, guifang liu, ZHANG GUIFANG, ZhangFenglan;
+Korean names as romanised (Park Minji).
 
 Two words (or one CamelCase word) that split wholly into pinyin syllables, one of them a surname's
 pinyin (from the lexicon's surnames through pypinyin), the other one or two syllables."""
@@ -26,6 +27,7 @@ def _syllables() -> tuple[frozenset[str], frozenset[str]]:
     every = {s for s in every if s.isascii() and s.isalpha()}
     surnames = {s for ch in lexicon.SURNAMES | lexicon.RARE_SURNAMES for s in lazy_pinyin(ch)}
     surnames |= {"".join(lazy_pinyin(w)) for w in lexicon.COMPOUND_SURNAMES}
+    surnames |= set(lexicon.load("names")["romanized_surnames"])
     return frozenset(every), frozenset(surnames)
 
 
@@ -42,7 +44,7 @@ def _is_name(a: str, b: str) -> bool:
         return False
     every, surnames = _syllables()
     for sur, given in ((a, b), (b, a)):
-        if sur.lower() in surnames and _split(given, every) and len(given) >= 2:
+        if sur.lower() in surnames and len(given) >= 3 and _split(given, every):
             return True
     return False
 
