@@ -45,14 +45,20 @@ def pii_spans(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = ())
 def find_pii(text: str, known: Iterable[str] = ()) -> list[str]:
     """The personal strings of ``text`` in order of appearance, each once (a draft's ``pii``)."""
     known = list(known)
+    text = text or ""
     seen: list[str] = []
-    for h in pii_spans(text, known):
-        if h.decision == MASK and h.text not in seen:
+    hits = [h for h in pii_spans(text, known) if h.decision == MASK]
+    for h in hits:
+        if h.text not in seen:
             seen.append(h.text)
-    for k in known:  # names known to the caller are PII even when this text lacks them
+    for k in known:  # names known to the caller are PII wherever the detector did not list them
         k = (k or "").strip()
-        if k and k in (text or "") and k not in seen:
-            seen.append(k)
+        if not k or k not in text or k in seen:
+            continue
+        places = [m.start() for m in re.finditer(re.escape(k), text)]
+        if all(any(h.start <= p and p + len(k) <= h.end for h in hits) for p in places):
+            continue  # 王德 inside 王德 顺: the list holds the whole string, not a fragment of it
+        seen.append(k)
     return seen
 
 

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from recognize.privacy.findings import Context, Finding
 from recognize import lexicon
+from recognize.privacy.text import is_han
 from recognize.privacy.recognizers import (
     accounts, email, house, labelled, nicknames, numbers, person, pinyin_names, plate, rural_house,
 )
@@ -70,6 +71,26 @@ def _given_alone(raw: str, f: Finding) -> bool:
             and w[0] not in person.SURNAMES and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
 
 
+def _snap(raw: str, f: Finding) -> Finding | None:
+    """A name find that crosses a space must not end inside the next word of the text (村民李 秀兰
+    反映: 李 秀兰, not 李 秀兰 反; 路 坏了: nothing): its end moves back to the space, and a find left
+    shorter than two characters goes (its start may be glued to a cue: 村民李 秀兰).  Finds within
+    one word are left as they are."""
+    if f.kind not in ("name", "given") or not any(c.isspace() for c in raw[f.start:f.end]):
+        return f
+    start, end = f.start, f.end
+    if end < len(raw) and not raw[end].isspace() and not raw[end - 1].isspace() and is_han(raw[end]):
+        cut = max(i for i in range(start, end) if raw[i].isspace())
+        end = cut
+    while start < end and raw[start].isspace():
+        start += 1
+    while end > start and raw[end - 1].isspace():
+        end -= 1
+    if len(raw[start:end].replace(" ", "")) < 2:
+        return None
+    return Finding(start, end, f.kind, f.score, f.recognizer, f.context)
+
+
 def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
             recognizers=RECOGNIZERS) -> list[Finding]:
     """Every personal candidate in ``text``, merged, in text order; offsets into ``text``."""
@@ -89,4 +110,5 @@ def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
     found = [f for f in found if not _ordinary(raw, f, products, places)]
     found = [Finding(f.start, f.end, f.kind, min(f.score, 0.6), f.recognizer, f.context) if _given_alone(raw, f) else f
              for f in found]
+    found = [g for g in (_snap(raw, f) for f in found) if g is not None]
     return merge(found)

@@ -133,6 +133,8 @@ def _chains(c) -> list[tuple[int, int, str, float, str]]:
                     groups = [p[2] for p in run]
                     seps = [t[a[1]:b[0]] for a, b in zip(run, run[1:])]
                     start, end = run[0][0], run[-1][1]
+                    if length > 1 and end < len(t) and t[end] in cues()["quantity_units"]:
+                        continue  # …3013 3万元: the last group is an amount, not part of the number
                     got = _classify("".join(groups).upper(), groups, seps,
                                      t[max(0, start - 14):start].rstrip("( "), t[end:end + 2].lstrip(") "),
                                      plus and i == 0)
@@ -151,7 +153,7 @@ def _chains(c) -> list[tuple[int, int, str, float, str]]:
             f = found[0]
             last = parts[-1][1]
             units = cues()["quantity_units"]
-            while last > f[1] and t[last:last + 1] in units:
+            while last > f[1] and last < len(t) and t[last] in units:
                 last = max((p[1] for p in parts if p[1] < last), default=f[1])
             found = [(min(f[0], parts[0][0]), max(f[1], last), *f[2:])]
         out.extend(found)
