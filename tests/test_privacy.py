@@ -253,3 +253,10 @@ def test_ordinary_words_stay(text, words):
 def test_an_amount_after_an_id_is_not_swallowed():
     shown = redact(f"身份证号{VALID_ID} 3万元补贴已发放")
     assert VALID_ID not in shown and "3万元补贴已发放" in shown
+
+
+def test_what_the_publish_step_learns_is_needed():
+    """Without the county's lists (test_privacy_publish.py) the redactor asks about 红梅 and misses 单国庆."""
+    from recognize.privacy import redact_with_questions
+
+    assert redact_with_questions("冬天红梅也开了，单国庆表示感谢") == ("冬天红梅也开了，单国庆表示感谢", [(2, 4)])

@@ -129,26 +129,27 @@ def test_unmasking_a_number_needs_a_typed_reason_and_is_audited(client, session,
 
 
 def test_what_the_supervisor_masks_and_unmasks_is_used_from_the_next_draft_on(client, session, users, org, login):
-    item = _closed(session, users, "山上的红梅开了", "伊春和（满族）户人均收入超标，已书面告知")
+    item = _closed(session, users, "山上的红梅开了", "单国庆表示满意，已书面告知")
     login(users["sup_gulouzi"])
     html, data, digest = _publish_page(client, item)
     fields = {f["field"]: f for f in data["fields"]}
     problem, result = fields["problem"], fields["result"]
     asked = [m for m in problem["masks"] if m[4] == "ask"]
     assert [problem["original"][m[0]:m[1]] for m in asked] == ["红梅"]
-    assert not any("伊春和" in result["original"][m[0]:m[1]] for m in result["masks"])  # the redactor missed him
+    assert not any("单国庆" in result["original"][m[0]:m[1]] for m in result["masks"])  # the redactor missed him
     masks = {"problem": [], "result": [[m[0], m[1]] for m in result["masks"]] + [[0, 3]]}
     _approve(client, item, html, masks, digest, {"problem": {f"{asked[0][0]}:{asked[0][1]}": "n"}})
     session.expire_all()
     pub = publication.current(session.get(LedgerItem, item.id), session)
-    assert pub.problem == "山上的红梅开了" and "伊春和" not in pub.result
+    assert pub.problem == "山上的红梅开了" and "单国庆" not in pub.result
     words = dict(session.execute(select(PrivacyWord.word, PrivacyWord.kind)).all())
-    assert words == {"红梅": "not_name", "伊春和": "name"}
+    assert words == {"红梅": "not_name", "单国庆": "name"}
     learned = session.scalars(select(AuditEvent).where(AuditEvent.action == "privacy_learn")).all()
-    assert sorted(e.after["word"] for e in learned) == ["伊春和", "红梅"]
-    # the next item's draft: 伊春和 masked without a question, 红梅 neither masked nor asked
-    other = _closed(session, users, "冬天红梅也开了，伊春和又来电话", "已答复")
+    assert sorted(e.after["word"] for e in learned) == sorted(["单国庆", "红梅"])
+    # the next item's draft: 单国庆 masked without a question, 红梅 neither masked nor asked (both
+    # were missed and asked before the lessons: see test_privacy.py)
+    other = _closed(session, users, "冬天红梅也开了，单国庆表示感谢", "已答复")
     html, data, digest = _publish_page(client, other)
     problem = next(f for f in data["fields"] if f["field"] == "problem")
     found = {problem["original"][m[0]:m[1]]: m[4] for m in problem["masks"]}
-    assert found == {"伊春和": "mask"}
+    assert found == {"单国庆": "mask"}

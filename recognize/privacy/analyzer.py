@@ -86,8 +86,11 @@ def _snap(raw: str, f: Finding) -> Finding | None:
         start += 1
     while end > start and raw[end - 1].isspace():
         end -= 1
-    if len(raw[start:end].replace(" ", "")) < 2:
+    left = raw[start:end].replace(" ", "")
+    if len(left) < 2:
         return None
+    if end < f.end and len(left) == 2 and lexicon.word_tag(left)[:2] not in ("", "nr"):
+        return None  # 村民 修路 方便: what is left is a word of the dictionary (修路), not a name
     return Finding(start, end, f.kind, f.score, f.recognizer, f.context)
 
 

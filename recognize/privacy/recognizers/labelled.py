@@ -20,6 +20,14 @@ _PLACE_MIDDLE = set("岭沟山河屯堡甸岗峪洼坡泡砬台营湾")
 _AFTER = re.compile(r"(?:家|女士|先生|老人|大爷|大娘|说|讲|反映|表示|同意|两口子|夫妇|等|和|与|、|，|,|。|；|（|\(|\s|$)")
 
 
+# 伊春和（满族）: a name with the person's ethnic group after it, as forms write it
+_ETHNIC = re.compile(rf"([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})(?=\s*[（(][\u4e00-\u9fff]{{1,3}}族[）)])")
+# … hbx-1990 韩宝星 要求回电: a surname and two characters standing alone between spaces
+_ALONE = re.compile(rf"(?:(?<=\s)|^)([{_SURNAMES}][\u4e00-\u9fff]{{2}})(?=\s|$)")
+_ALONE_SURE_NEXT = re.compile(r"\s*(?:要求|说|讲|反映|表示|同意|来电|电话|手机|家|户|等)")
+_PLACE_END = set("村镇乡县屯山河沟岭区市路街站所局院校厂社")
+
+
 @lru_cache(maxsize=1)
 def _res() -> tuple[re.Pattern, re.Pattern]:
     names = lexicon.load("names")
@@ -42,6 +50,21 @@ def recognize(ctx: Context) -> list[Finding]:
             continue
         a, b = c.span(m.start(1), m.end(1))
         out.append(Finding(a, b, "name", SCORE, NAME, (t[m.start():m.start(1)].strip(),)))
+    for m in _ETHNIC.finditer(t):
+        a, b = c.span(m.start(1), m.end(1))
+        out.append(Finding(a, b, "name", SCORE, NAME, ("族",)))
+    raw = ctx.raw
+    for m in _ALONE.finditer(raw):
+        w = m.group(1)
+        if not any(ch.isspace() for ch in raw[max(0, m.start() - 1):m.end() + 1]):
+            continue  # the text is not written word by word
+        if (w in lexicon.common_words() or lexicon.lookup(w) or lexicon.is_everyday_word(w[:2])
+                or lexicon.word_tag(w[1:])[:2] not in ("", "nr")
+                or (lexicon.lookup(w[:2]) or (0,))[0] >= 100 or w[-1] in _PLACE_END or w[1:] in lexicon.products()):
+            continue
+        sure = _ALONE_SURE_NEXT.match(raw, m.end())
+        out.append(Finding(m.start(1), m.end(1), "name", SCORE_KOREAN if sure else SCORE_KOREAN_ASK, NAME,
+                           (sure.group().strip(),) if sure else ()))
     for m in korean.finditer(t):
         w = m.group()
         if (w in lexicon.common_words() or lexicon.lookup(w) or (lexicon.lookup(w[:2]) or (0,))[0] >= 200
