@@ -260,3 +260,11 @@ def test_what_the_publish_step_learns_is_needed():
     from recognize.privacy import redact_with_questions
 
     assert redact_with_questions("冬天红梅也开了，单国庆表示感谢") == ("冬天红梅也开了，单国庆表示感谢", [(2, 4)])
+
+
+def test_an_official_by_surname_and_office_is_asked_a_person_at_home_masked():
+    from recognize.privacy import redact_with_questions
+
+    public, asked = redact_with_questions("会上赵书记点名表扬了网格员于海燕。")
+    assert "赵书记" in public and [public[a:b] for a, b in asked] == ["赵书记"] and "于海燕" not in public
+    assert "于会计" not in redact("现在是于会计家在用")

@@ -94,6 +94,14 @@ def _snap(raw: str, f: Finding) -> Finding | None:
     return Finding(start, end, f.kind, f.score, f.recognizer, f.context)
 
 
+def _official(raw: str, f: Finding) -> bool:
+    """陈书记, 刘主任: a surname and an office, not at the person's home (于会计家)."""
+    w = raw[f.start:f.end]
+    titles = lexicon.load("names")["official_titles"]
+    return (f.kind == "name" and len(w) >= 3 and w[0] in person.SURNAMES and w[1:] in titles
+            and raw[f.end:f.end + 1] != "家")
+
+
 def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
             recognizers=RECOGNIZERS) -> list[Finding]:
     """Every personal candidate in ``text``, merged, in text order; offsets into ``text``."""
@@ -111,7 +119,7 @@ def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
         if any(w in raw for w in lexicon.products()) else []
     places = [(m.start(), m.end()) for m in _PLACE_SHAPE.finditer(raw)]
     found = [f for f in found if not _ordinary(raw, f, products, places)]
-    found = [Finding(f.start, f.end, f.kind, min(f.score, 0.6), f.recognizer, f.context) if _given_alone(raw, f) else f
-             for f in found]
+    found = [Finding(f.start, f.end, f.kind, min(f.score, 0.6), f.recognizer, f.context)
+             if _given_alone(raw, f) or _official(raw, f) else f for f in found]
     found = [g for g in (_snap(raw, f) for f in found) if g is not None]
     return merge(found)

@@ -1,6 +1,7 @@
 """Nicknames and words said as a person.
 
-王瘸子, 刘瞎子 (a surname and a nickname word), 二愣子, 狗剩 (a nickname alone), 小名叫X / 外号X;
+王瘸子, 刘瞎子 (a surname and a nickname word), 二愣子, 狗剩 (a nickname alone), 小名叫X / 外号X,
+于会计家 (a surname and an occupation at the person's home);
 and a word in a person's place: 金山他家, 国庆他娘, 秋菊从大连回来, 平安种了五亩 (``sure`` context:
 masked), 建国说… (``unsure`` context: asked).  Names inside 【】“”「」 are people too.  Word lists:
 ``recognize/lexicon/data/nicknames.toml``.
@@ -34,6 +35,7 @@ def _res() -> dict[str, re.Pattern]:
                              rf"|叫[“\"「]([\u4e00-\u9fff]{{1,4}})[”\"」]"),
         "sure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['sure'])})|从[\u4e00-\u9fff]{{1,6}}回来)"),
         "unsure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['unsure'])}))"),
+        "at_home": re.compile(rf"[{_SURNAMES}](?:{_alts(lexicon.load('names')['official_titles'] + lexicon.load('names')['occupations'])})(?=家)"),
         "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
     }
 
@@ -56,6 +58,8 @@ def recognize(ctx: Context) -> list[Finding]:
 
     for m in r["after"].finditer(t):
         add(m.start(), m.end(), SCORE_SURE, m.group()[1:])
+    for m in r["at_home"].finditer(t):
+        add(m.start(), m.end(), SCORE_SURE, "家")
     for m in r["alone"].finditer(t):
         add(m.start(), m.end(), SCORE_SURE, "")
     for m in r["called"].finditer(t):
