@@ -268,3 +268,11 @@ def test_an_official_by_surname_and_office_is_asked_a_person_at_home_masked():
     public, asked = redact_with_questions("会上赵书记点名表扬了网格员于海燕。")
     assert "赵书记" in public and [public[a:b] for a, b in asked] == ["赵书记"] and "于海燕" not in public
     assert "于会计" not in redact("现在是于会计家在用")
+
+
+@pytest.mark.parametrize("text", ["大棚种了草莓", "东头种了白菜", "前院种了葡萄", "二组媳妇多", "学校说要收费",
+                                  "医院说可以报销", "今天说好了", "昨天他家的牛跑了", "大伙说好"])
+def test_a_thing_or_a_time_in_a_persons_place_is_no_name(text):
+    from recognize.privacy import redact_with_questions
+
+    assert redact_with_questions(text) == (text, [])

@@ -40,10 +40,34 @@ def _res() -> dict[str, re.Pattern]:
     }
 
 
-def _word(w: str) -> bool:
+def _word(w: str) -> bool:  # noqa: D401
     """An ordinary word the sentence could mean instead (a product, a common word, a role)."""
     nk = lexicon.nicknames()
     return w in lexicon.products() or w in nk["not_person"] or w in lexicon.common_words()
+
+
+# jieba tags of words that are never a person said as one: time, place and locative words,
+# pronouns, numerals, measure words, adverbs, prepositions, conjunctions, particles
+_NEVER = ("t", "s", "f", "r", "m", "q", "d", "p", "c", "u")
+# … and, where only a thing could also stand (种了, 媳妇, 家的 …), common nouns and organisations:
+# 大棚种了, 学校说; a person's home or kin (他家, 他娘) or coming back (从…回来) allows a noun (石头他家)
+_THINGS = frozenset({"n", "nt", "nz", "vn", "ng"})
+_HOME = ("他", "她", "从")
+
+
+def _said_as_person(w: str, after: str, sure: bool) -> bool:
+    if w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() or ch in "一二三四五六七八九十百组村屯队" for ch in w):
+        return False
+    if w in lexicon.products() or w in lexicon.nicknames()["not_person"]:
+        return False
+    tag = lexicon.word_tag(w)
+    home = sure and after[:1] in _HOME
+    if w in lexicon.nicknames()["time_words"] or (tag.startswith(_NEVER) and not (home and tag == "t")):
+        return False
+    if tag in _THINGS and not home:
+        return False
+    # a common word with a sure person's context (石头他家) is a person; without one it is the word
+    return not (w in lexicon.common_words() and not sure) and not (lexicon.is_everyday_word(w) and not sure)
 
 
 def recognize(ctx: Context) -> list[Finding]:
@@ -71,12 +95,7 @@ def recognize(ctx: Context) -> list[Finding]:
     for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK)):
         for m in r[key].finditer(t):
             w = m.group(1)
-            if w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() for ch in w):
-                continue
-            # 石头他家, 石头从沈阳回来: a common noun said as a person; a time word or a role is not one
-            sure_noun = key == "sure" and w not in lexicon.products() and w not in lexicon.nicknames()["not_person"] \
-                and lexicon.word_tag(w)[:1] not in ("t", "r", "d", "f", "m", "q", "p", "c", "u")
-            if _word(w) and not sure_noun:
+            if not _said_as_person(w, t[m.end(1):m.end(1) + 3], key == "sure"):
                 continue
             add(m.start(1), m.end(1), score, t[m.end(1):m.end(1) + 3])
     return out
