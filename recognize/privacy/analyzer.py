@@ -59,6 +59,8 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
     bare = w[1:] if len(w) == 3 and w[0] in "和与跟及同" else w  # 和红提: 和 is a surname too
     if w in lexicon.common_words() or w in lexicon.products() or bare in lexicon.products():
         return True
+    if len(w) >= 3 and w[-1] in "村镇乡县屯" and f.kind == "name":
+        return True  # 江沿村: a village, whatever the cue rule read
     inside = any(a <= f.start and f.end <= b for a, b in products + places)
     return inside
 
