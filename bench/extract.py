@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from ops.demo_county import load as load_demo_county  # noqa: E402
 from recognize.extract import Gazetteer, extract_entry  # noqa: E402
 from recognize.extract.learn import char_f1  # noqa: E402  (the model's own scoring is the bench's)
-from recognize.pii import redact  # noqa: E402
+from recognize.privacy import redact  # noqa: E402
 
 FIELDS = ("visit_date", "place", "interviewee", "visit_method", "category", "problem", "solution", "reflections", "pii")
 TEXT_FIELDS = ("problem", "solution", "reflections")

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from recognize.pii import redact  # noqa: E402
+from recognize.privacy import redact  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

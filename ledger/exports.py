@@ -4,7 +4,7 @@
 Every text cell is neutralised against formula injection: text starting with = + - @ (or a tab
 or carriage return) gets a leading apostrophe, so a spreadsheet never evaluates it.
 Public output goes through `public_row`, which uses the one PII detector
-(`recognize.pii.redact`) with the item's own known PII strings (reporter, interviewees,
+(`recognize.privacy.redact`) with the item's own known PII strings (reporter, interviewees,
 strings extraction flagged) as extra, and shows the place only down to the village. The
 problem and the result are shown only as a supervisor approved them (`ledger.publication`).
 """
@@ -29,7 +29,7 @@ from ledger.states import LEVEL_LABELS, STATUS_LABELS, TRIAGE_LABELS
 from ledger.workflow import parse_cursor
 from org.models import OrgUnit, User
 from org.scope import scope_ids, unit_ids_under
-from recognize.pii import redact
+from recognize.privacy import redact
 
 # 走访日期: the earliest linked entry's visit date, as on the ledger screen.
 COLUMNS = ("序号", "走访日期", "地点", "反映人", "反映问题", "类别", "办理层级", "责任单位",
@@ -72,9 +72,14 @@ def public_place(item: LedgerItem) -> str:
 # --- rows ---------------------------------------------------------------------------------------
 
 
-def _reporter(item: LedgerItem) -> str:
+def _reporter(item: LedgerItem, scope: Optional[set[int]] = None) -> str:
+    """The item's reporter and the people its entries visited; with ``scope`` (the unit ids of the
+    export), only the entries held there: an item merged with another village's keeps that
+    village's people out of this village's export, as the item page does."""
     names = [item.reporter] if item.reporter else []
     for entry in item.entries:
+        if scope is not None and entry.org_unit_id not in scope:
+            continue
         if entry.interviewee and entry.interviewee not in names:
             names.append(entry.interviewee)
     if len(names) > 2:
@@ -106,14 +111,19 @@ def _result(item: LedgerItem) -> str:
     return item.result or f"（{STATUS_LABELS[item.status]}）"
 
 
-def ledger_row(item: LedgerItem, number: int) -> list:
-    """One row of the internal ledger, in COLUMNS order."""
+def ledger_row(item: LedgerItem, number: int, scope: Optional[set[int]] = None) -> list:
+    """One row of the internal ledger, in COLUMNS order (``scope``: see ``_reporter``)."""
     feedback = "；".join(
         f"{f.told_at:%Y-%m-%d} {f.method}" + (f"：{f.note}" if f.note else "") for f in item.feedbacks)
     ratings = "、".join(e.rating + ("（现场）" if e.source == "in_person" else "") for e in item.evaluations)
-    return [number, _visit_date(item), _place(item), _reporter(item), item.problem, item.category,
+    return [number, _visit_date(item), _place(item), _reporter(item, scope), item.problem, item.category,
             LEVEL_LABELS.get(item.level, item.level), item.responsible_unit or item.org_unit.name,
             _time_limit(item), _result(item), feedback, ratings]
+
+
+def _scoped_rows(session: Session, unit: OrgUnit):
+    scope = set(session.scalars(unit_ids_under(unit)))
+    return lambda item, number: ledger_row(item, number, scope)
 
 
 def public_row(item: LedgerItem, number: int) -> list:
@@ -299,7 +309,7 @@ def write_xlsx(out: BinaryIO, session: Session, unit: OrgUnit, *, public: bool =
     head_fill, head_font = PatternFill("solid", fgColor="DDDDDD"), Font(bold=True)
     head_align = Alignment(horizontal="center", vertical="center", wrap_text=True)
     taken: set[str] = set()
-    row_fn = public_row if public else ledger_row
+    row_fn = public_row if public else _scoped_rows(session, unit)
     total = 0
     for sheet_unit, sheet_items in iter_sheets(session, unit, public=public, items=items):
         ws = wb.create_sheet(_sheet_title(sheet_unit.name, taken))
@@ -357,7 +367,7 @@ def iter_csv(session: Session, unit: OrgUnit, *, public: bool = False,
     writer = csv.writer(buf, lineterminator="\r\n")
     buf.write("\ufeff")
     writer.writerow([*COLUMNS, "所属台账"])
-    row_fn = public_row if public else ledger_row
+    row_fn = public_row if public else _scoped_rows(session, unit)
     for sheet_unit, sheet_items in iter_sheets(session, unit, public=public, items=items):
         for n, item in enumerate(sheet_items, start=1):
             row = [v.isoformat() if isinstance(v, dt.date) else v for v in row_fn(item, n)]

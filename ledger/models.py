@@ -250,3 +250,20 @@ class ItemPublication(Base):
 
     item: Mapped[LedgerItem] = relationship()
     approved_by: Mapped[User] = relationship()
+
+
+class PrivacyWord(Base):
+    """What the county's supervisors taught the redactor on the publish step: a word that is a
+    person's name here (they masked it) or a word that is not a name (they unmasked it or answered
+    no).  Read from the next draft on (``ledger.publication``); each one is audited."""
+
+    __tablename__ = "privacy_words"
+    __table_args__ = (Index("ix_privacy_words_county_word", "county_id", "word", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    word: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(16))  # name | not_name
+    item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ledger_items.id"), nullable=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,8 +1,12 @@
 """The publish step (公开审核): what the public sees of an item is approved by a supervisor.
 
 When an item has its result, ``draft`` shows the public version of its problem and result beside
-the original, with every part the redactor (``recognize.pii``) would mask; the supervisor masks
-more (a selection) or unmasks a false positive (a place name) and approves.  ``approve`` stores
+the original, with every part the redactor (``recognize.privacy``) masks (sure) or asks about (a
+question: the supervisor answers y/n); the supervisor masks more (a selection) or unmasks a false
+positive (a place name) and approves.  Approval is refused while a question is open, and unmasking
+a number (ID, mobile, bank card, plate, WeChat …) needs a typed reason, audited.  What the
+supervisors mask and unmask becomes the county's lists (``PrivacyWord``: names, not-names), read
+from the next draft on.  ``approve`` stores
 the public text with the masks and a digest of the original it was made from; the original
 stays on the item.  A later change to the item's text makes the approval stale (``current`` then
 gives None), so public pages show nothing of the text until it is approved again.
@@ -19,9 +23,9 @@ from sqlalchemy.orm import Session, object_session
 from core import audit
 from core.errors import DomainError
 from diary.models import DiaryEntry
-from ledger.models import ItemPublication, LedgerItem
+from ledger.models import ItemPublication, LedgerItem, PrivacyWord
 from org.models import OrgUnit, User
-from recognize.pii import PiiHit, _looks_like_name, apply_masks, spans
+from recognize.privacy import ASK, MASK, NUMBER_KINDS, PiiHit, apply_masks, looks_like_name, spans
 
 FIELDS = ("problem", "result")
 PENDING = "（公开内容待审核）"
@@ -33,6 +37,11 @@ class Mask:
     end: int
     kind: str  # what the redactor found (name, mobile …), or "manual" for the supervisor's own
     replace: str = ""
+    decision: str = MASK  # mask (sure) | ask (a question for the supervisor)
+
+    @property
+    def key(self) -> str:
+        return f"{self.start}:{self.end}"
 
 
 def source_digest(item: LedgerItem) -> str:
@@ -93,7 +102,7 @@ def known_names(session: Session, item: LedgerItem) -> list[str]:
     for interviewee, pii in rows:
         if interviewee:
             known.add(interviewee)
-        known.update(p for p in (pii or []) if isinstance(p, str) and _looks_like_name(p))
+        known.update(p for p in (pii or []) if isinstance(p, str) and looks_like_name(p))
     known.discard("")
     return sorted(known, key=lambda s: (-len(s), s))
 
@@ -109,9 +118,24 @@ def place_words(session: Session) -> list[str]:
     return [n for n in session.scalars(select(OrgUnit.name)) if n]
 
 
+def county_of(unit: OrgUnit) -> OrgUnit:
+    """The county the unit lies in (its top unit when no level is a county)."""
+    chain = [unit, *unit.ancestors()]
+    return next((u for u in chain if u.level == "county"), chain[-1])
+
+
+def county_words(session: Session, item: LedgerItem) -> tuple[list[str], list[str]]:
+    """(names, not-names) the county's supervisors taught the redactor."""
+    rows = session.execute(select(PrivacyWord.word, PrivacyWord.kind)
+                           .where(PrivacyWord.county_id == county_of(item.org_unit).id)).all()
+    return [w for w, k in rows if k == "name"], [w for w, k in rows if k == "not_name"]
+
+
 def find_masks(session: Session, item: LedgerItem, text: str) -> list[Mask]:
-    hits = spans(text or "", known_names(session, item), cadres=cadre_units(session), keep=place_words(session))
-    return [Mask(h.start, h.end, h.kind, h.replace) for h in hits]
+    names, not_names = county_words(session, item)
+    known = [k for k in known_names(session, item) if k not in not_names] + names
+    hits = spans(text or "", known, cadres=cadre_units(session), keep=place_words(session) + not_names)
+    return [Mask(h.start, h.end, h.kind, h.replace, h.decision) for h in hits]
 
 
 def render(text: str, masks: list[Mask]) -> str:
@@ -139,7 +163,7 @@ def draft(session: Session, item: LedgerItem) -> list[Draft]:
     for field in FIELDS:
         text = getattr(item, field) or ""
         if pub is not None:
-            masks = tuple(Mask(*m) for m in (pub.masks or {}).get(field, []))
+            masks = tuple(Mask(*m[:4]) for m in (pub.masks or {}).get(field, []))
         else:
             masks = tuple(find_masks(session, item, text))
         out.append(Draft(field, text, masks, render(text, list(masks))))
@@ -165,31 +189,127 @@ def _clean_masks(text: str, raw: list, suggested: list[Mask]) -> list[Mask]:
     return out
 
 
-def approve(session: Session, item: LedgerItem, actor: User, masks: dict, digest: str) -> ItemPublication:
+def _keyed(raw) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise DomainError("回答数据无效 (invalid answers)")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _covered(m: Mask, masks: list[Mask]) -> bool:
+    return any(o.start <= m.start and m.end <= o.end for o in masks)
+
+
+@dataclass
+class _Lessons:
+    """What one approval teaches: words and their kind, numbers unmasked with the reason."""
+    words: dict[str, str]
+    unmasked: list[dict]
+
+
+def _decide_field(text: str, raw_masks: list, suggested: list[Mask], answers: dict[str, str],
+                  reasons: dict[str, str], lessons: _Lessons) -> tuple[list[Mask], list[str]]:
+    """The field's final masks from the supervisor's masks and answers; the questions still open."""
+    final = _clean_masks(text, raw_masks, suggested)
+    open_questions = []
+    for q in (m for m in suggested if m.decision == ASK):
+        answer = answers.get(q.key, "").strip().lower()
+        if answer not in ("y", "n"):
+            open_questions.append(text[q.start:q.end])
+            continue
+        if answer == "y" and not _covered(q, final):
+            if any(o.start < q.end and q.start < o.end for o in final):
+                raise DomainError("遮盖范围重叠 (overlapping masks)")
+            final.append(Mask(q.start, q.end, q.kind, q.replace, MASK))
+        if answer == "n":
+            final = [m for m in final if (m.start, m.end) != (q.start, q.end)]
+        if q.kind in ("name", "known", "given"):
+            lessons.words[text[q.start:q.end]] = "name" if answer == "y" else "not_name"
+    for m in (m for m in suggested if m.decision == MASK and not _covered(m, final)):
+        if m.kind in NUMBER_KINDS:
+            reason = reasons.get(m.key, "").strip()
+            if len(reason) < 2:
+                raise DomainError(f"取消遮盖号码（{m.kind}）须填写理由 (unmasking a number needs a typed reason)")
+            lessons.unmasked.append({"start": m.start, "end": m.end, "kind": m.kind, "reason": reason[:200]})
+        elif m.kind == "name":
+            lessons.words[text[m.start:m.end]] = "not_name"  # a word the redactor took for a name
+    suggested_spans = {(m.start, m.end) for m in suggested}
+    for m in final:
+        word = text[m.start:m.end]
+        if (m.start, m.end) not in suggested_spans and looks_like_name(word):
+            lessons.words[word] = "name"  # the supervisor masked a name the redactor missed
+    final.sort(key=lambda m: m.start)
+    return final, open_questions
+
+
+def learn(session: Session, item: LedgerItem, actor: User, words: dict[str, str]) -> None:
+    """The county's lists take the words the supervisor's decisions showed (each audited)."""
+    county = county_of(item.org_unit)
+    for word, kind in sorted(words.items()):
+        word = word.strip()
+        if not 2 <= len(word) <= 40:
+            continue
+        row = session.scalars(select(PrivacyWord).where(PrivacyWord.county_id == county.id,
+                                                        PrivacyWord.word == word)).first()
+        if row is not None and row.kind == kind:
+            continue
+        before = {"kind": row.kind} if row is not None else None
+        if row is None:
+            row = PrivacyWord(county_id=county.id, word=word, kind=kind, item_id=item.id, created_by_id=actor.id)
+            session.add(row)
+        else:
+            row.kind, row.item_id, row.created_by_id = kind, item.id, actor.id
+        session.flush()
+        audit.record(session, "privacy_learn", row, actor=actor, before=before,
+                     after={"word": word, "kind": kind, "item": item.id, "county": county.id})
+
+
+def approve(session: Session, item: LedgerItem, actor: User, masks: dict, digest: str, *,
+            answers: Optional[dict] = None, reasons: Optional[dict] = None) -> ItemPublication:
     """Store the public text made with ``masks`` ({field: [[start, end], …]}) for the item's text
-    whose digest the supervisor saw (a text changed meanwhile is refused)."""
+    whose digest the supervisor saw (a text changed meanwhile is refused).  ``answers``
+    ({field: {"start:end": "y" | "n"}}) answer the redactor's questions, all of which must be
+    answered; ``reasons`` ({field: {"start:end": text}}) say why a number is unmasked."""
     if actor.role not in ("supervisor", "admin") or not item.org_unit.is_within(actor.org_unit):
         raise DomainError("只有本级审核人可以审核公开内容 (only a supervisor of the unit may approve)")
     if not (item.result or "").strip():
         raise DomainError("没有办理结果，不能公开 (no result; nothing to publish)")
     if digest != source_digest(item):
         raise DomainError("事项内容已被修改，请重新审核 (the item's text changed; review it again)")
+    answers = answers or {}
+    reasons = reasons or {}
     cleaned: dict[str, list[Mask]] = {}
     public: dict[str, str] = {}
+    lessons = _Lessons({}, [])
+    still_open: list[str] = []
     for field in FIELDS:
         text = getattr(item, field) or ""
-        cleaned[field] = _clean_masks(text, masks.get(field, []), find_masks(session, item, text))
+        cleaned[field], open_here = _decide_field(text, masks.get(field, []), find_masks(session, item, text),
+                                                  _keyed(answers.get(field)), _keyed(reasons.get(field)), lessons)
+        still_open += open_here
         public[field] = render(text, cleaned[field])
+    if still_open:
+        raise DomainError(f"还有 {len(still_open)} 个问题未回答：{'、'.join(still_open[:5])} "
+                          f"(answer every question before approving)")
     pub = ItemPublication(item_id=item.id, problem=public["problem"], result=public["result"],
                           masks={f: [[m.start, m.end, m.kind, m.replace] for m in cleaned[f]] for f in FIELDS},
                           source_digest=digest, approved_by_id=actor.id)
     session.add(pub)
     session.flush()
+    for u in lessons.unmasked:
+        audit.record(session, "publish_unmask", item, actor=actor, after={"publication": pub.id, **u})
     audit.record(session, "publish_approve", item, actor=actor,
                  after={"publication": pub.id, "problem": pub.problem, "result": pub.result,
                         "masks": {f: len(cleaned[f]) for f in FIELDS}})
+    learn(session, item, actor, lessons.words)
     session.flush()
     return pub
+
+
+def questions(session: Session, item: LedgerItem) -> int:
+    """How many questions the redactor asks about the item's text (none once approved)."""
+    return sum(1 for d in draft(session, item) for m in d.masks if m.decision == ASK)
 
 
 def public_texts(item: LedgerItem, *, newest=_ASK) -> tuple[str, str, bool]:
@@ -201,6 +321,9 @@ def public_texts(item: LedgerItem, *, newest=_ASK) -> tuple[str, str, bool]:
 
 
 def approve_as_drafted(session: Session, item: LedgerItem, actor: User) -> ItemPublication:
-    """Approve the redactor's proposal unchanged (the demo; a supervisor who changes nothing)."""
-    masks = {d.field: [[m.start, m.end] for m in d.masks] for d in draft(session, item)}
-    return approve(session, item, actor, masks, source_digest(item))
+    """Approve the redactor's proposal unchanged, every question answered "mask" (the demo; a
+    supervisor who changes nothing)."""
+    drafts = draft(session, item)
+    masks = {d.field: [[m.start, m.end] for m in d.masks] for d in drafts}
+    answers = {d.field: {m.key: "y" for m in d.masks if m.decision == ASK} for d in drafts}
+    return approve(session, item, actor, masks, source_digest(item), answers=answers)

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from recognize import pii
+from recognize import privacy
 from recognize.extract import PII_CONFIDENCE, Extraction, Gazetteer, extract_entry, pii_known
 from recognize.options import PageOptions, SpeechOptions
 from recognize.transcript import ModelMissing, ProgressCallback, RecognitionError, RecognizedText
@@ -116,7 +116,7 @@ def extract(text: str, context: ExtractionContext) -> EntryFields:
 
 def find_pii(text: str, fields: EntryFields) -> tuple[str, ...]:
     """PII in the transcript; the interviewee always counts."""
-    return tuple(pii.find_pii(text, known=pii_known(fields)))
+    return tuple(privacy.find_pii(text, known=pii_known(fields)))
 
 
 def _typed(ex: Extraction) -> EntryFields:

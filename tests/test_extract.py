@@ -560,7 +560,7 @@ def test_a_number_said_for_the_record_is_neither_problem_nor_plan():
 
 
 def test_a_phone_number_read_out_in_chinese_digits_is_redacted():
-    from recognize.pii import find_pii, redact
+    from recognize.privacy import find_pii, redact
 
     text = "他留了电话一五九四一五六二二零八，还有座机电话四一二三四五六七。"
     assert find_pii(text)[:2] == ["一五九四一五六二二零八", "四一二三四五六七"]

@@ -7,7 +7,7 @@ import pytest
 
 from ops.demo_county import load as load_demo_county
 from recognize.extract import Gazetteer, extract_entry, vocab
-from recognize.pii import redact
+from recognize.privacy import redact
 
 NOW = "2025-06-10T18:00:00"
 GAZ = Gazetteer(units=load_demo_county().units)
@@ -116,8 +116,10 @@ def test_rules_are_data_with_an_example_each_and_defined_once():
 
     assert workflow.CATEGORIES is vocab.CATEGORIES and catalogue.VISIT_METHODS is vocab.VISIT_METHODS
     assert vocab.CATEGORIES[-1] == "其他" and len(vocab.VISIT_METHODS) == 3
+    from recognize import lexicon
+
     for kind in ("labels", "cues", "methods", "categories", "surnames"):
-        data = vocab.load(kind)
+        data = lexicon.load(kind) if kind == "surnames" else vocab.load(kind)
         tables = [v for v in data.values() if isinstance(v, dict)]
         tables += [t for v in data.values() if isinstance(v, list) for t in v if isinstance(t, dict)]
         tables += [t for v in data.get("field", {}).values() for t in [v]] if kind == "labels" else []

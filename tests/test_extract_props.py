@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from ops.demo_county import load as load_demo_county
 from recognize.extract import Gazetteer, extract_entry
-from recognize.pii import find_pii, redact
+from recognize.privacy import find_pii, redact
 
 GAZ = Gazetteer(units=load_demo_county().units)
 WORDS = [

@@ -10,7 +10,7 @@ import openpyxl
 
 from ledger import exports, publication, ratings
 from ledger import workflow as wf
-from recognize.pii import find_pii
+from recognize.privacy import find_pii
 from tests.ledger_helpers import TODAY, make_entry
 
 NOW = dt.datetime(2024, 3, 10, 4, 0)
@@ -150,6 +150,21 @@ def test_csv_export(county):
                        "2024-03-31", "已铺砂石", "2024-03-05 当面告知：已说明工期", "", "宽甸县古楼子乡南荒沟村"]
     assert rows[2][2:5] == ["'@南荒沟村", "'+王五", "'=HYPERLINK(\"http://evil\",\"x\")"]
     assert rows[2][9] == "'-1+2 已处理" and len(rows) == 3
+
+
+def test_a_village_export_names_no_villager_of_another_village(county):
+    """A merged item holds an entry of another village: the village's export leaves its villager
+    out, as the item page hides that entry from the village."""
+    c, s = county, county.session
+    here = make_entry(s, c.users["cadre_a"], "3组通组路冲毁了", interviewee="张大山", place="南荒沟村")
+    there = make_entry(s, c.users["cadre_b"], "通组路冲毁了", interviewee="赵外村", place="大古岭村")
+    target = wf.open_item_from_entry(s, here, c.users["cadre_a"])
+    duplicate = wf.open_item_from_entry(s, there, c.users["cadre_b"])
+    wf.merge(s, duplicate, target, c.users["sup_gulouzi"])
+    assert there in target.entries
+    village = exports.export_csv(s, c.units["南荒沟村"])
+    assert "张大山" in village and "赵外村" not in village
+    assert "赵外村" in exports.export_csv(s, c.units["古楼子乡"])  # the township sees both villages
 
 
 def test_public_export_only_closed_items(county):

@@ -17,7 +17,7 @@ from ledger import publication, ratings
 from ledger import workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import Evaluation, LedgerItem
-from recognize.pii import find_pii
+from recognize.privacy import find_pii
 from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)

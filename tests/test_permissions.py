@@ -267,7 +267,7 @@ def world(app, session, org, users):
     from ledger import workflow as wf
     from ledger.deadlines import local_today
     from org.users import add_org_unit, create_user
-    from recognize.pii import find_pii
+    from recognize.privacy import find_pii
 
     other_county = add_org_unit(session, "桓仁县", "county")
     other_village = add_org_unit(session, "二户来村", "village", add_org_unit(session, "二户来镇", "township",

@@ -19,7 +19,7 @@ from ledger import publication
 from ledger import workflow as wf
 from ledger.deadlines import local_today
 from ledger.models import ItemPublication, LedgerItem
-from recognize.pii import _copy
+from recognize.privacy.text import digits_of
 from tests.ledger_helpers import make_entry
 
 NOW = dt.datetime.utcnow().replace(microsecond=0) - dt.timedelta(hours=1)
@@ -51,7 +51,7 @@ def _assert_clean(blob: str, where: str) -> None:
     text = htmllib.unescape(_TOKENS.sub("", blob))
     for s in NAMES + STRINGS:
         assert s not in text, (where, s)
-    digits = "".join(ch for ch in _copy(text, digits=True).text if ch.isdigit())
+    digits = digits_of(text)
     for d in DIGITS:
         assert d not in digits, (where, d)
 
@@ -212,10 +212,31 @@ def test_error_pages_never_echo_submitted_text(client, session, users, org):
 def test_minxin_redact_reads_stdin(app):
     from click.testing import CliRunner
 
-    from recognize.pii_cli import redact_command
+    from recognize.privacy.cli import redact_command
 
     text = "陈国强同意维修，电话139  8765  4321，家住三社8号，3月12日修了5座桥，花了3万元"
     res = CliRunner().invoke(redact_command, [], input=text)
     assert res.exit_code == 0, res.output
     assert res.output.strip() == "陈某某同意维修，电话＊＊＊  ＊＊＊＊  ＊＊＊＊，家住＊＊＊＊，3月12日修了5座桥，花了3万元"
     assert CliRunner().invoke(redact_command, [], input=b"\xff\xfe").exit_code != 0
+
+
+def test_minxin_redact_jsonl_one_line_out_per_line_in(app):
+    import json
+
+    from click.testing import CliRunner
+
+    from recognize.privacy.cli import redact_command
+
+    lines = [{"text": "陈国强同意维修，电话13987654321"}, {"text": "建国说等他从县里回来再签字"},
+             {"text": "今年全村退耕还林200亩"}]
+    res = CliRunner().invoke(redact_command, ["--jsonl"],
+                             input="".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    assert res.exit_code == 0, res.output
+    out = [json.loads(x) for x in res.output.splitlines()]
+    assert len(out) == 3
+    assert out[0] == {"public": "陈某某同意维修，电话＊＊＊＊＊＊＊＊＊＊＊", "ask": []}
+    assert out[1] == {"public": "建国说等他从县里回来再签字", "ask": ["建国"]}  # a word said as a person: asked
+    assert out[2] == {"public": "今年全村退耕还林200亩", "ask": []}
+    bad = CliRunner().invoke(redact_command, ["--jsonl"], input='{"txt": 1}\n')
+    assert bad.exit_code != 0 and "第 1 行" in bad.output

@@ -56,3 +56,50 @@ def test_publish_step_in_chromium(tmp_path):
     assert "ALL CHECKS PASSED" in run.stdout
     for name in ("publish-before.png", "publish-edited.png", "publish-public.png"):
         assert (OUT / "screenshots" / name).stat().st_size > 5_000, name
+
+
+def _seed_question(instance) -> tuple[int, int]:
+    from core import db
+    from diary.models import DiaryEntry
+    from ledger import workflow as wf
+    from ops.migrate import upgrade
+    from org.users import add_org_unit, create_user
+
+    engine = db.make_engine(f"sqlite:///{instance / 'minxin.sqlite'}")
+    upgrade(engine)
+    with db.SessionFactory(bind=engine) as s:
+        county = add_org_unit(s, "宽甸县", "county")
+        town = add_org_unit(s, "古楼子乡", "township", county)
+        village = add_org_unit(s, "南荒沟村", "village", town)
+        cadre = create_user(s, "cadre_a", PASSWORD, "李春生", "cadre", village)
+        create_user(s, "sup_gulouzi", PASSWORD, "孙国华", "supervisor", town)
+        entry = DiaryEntry(cadre=cadre, org_unit=village, status="confirmed", visit_date=dt.date.today(),
+                           place="", place_unit=village, interviewee="", visit_method="入户走访",
+                           problem="建国说路灯坏了三天了", category="基础设施", pii=[])
+        s.add(entry)
+        s.flush()
+        item = wf.open_item_from_entry(s, entry, cadre)
+        wf.record_feedback(s, item, cadre, "电话告知", dt.datetime.utcnow() - dt.timedelta(hours=1), "已告知")
+        wf.solve_now(s, item, cadre, "已更换灯泡，回访电话13912345678")
+        s.commit()
+        ids = item.id, village.id
+    engine.dispose()
+    return ids
+
+
+def test_publish_step_with_an_open_question_in_chromium(tmp_path):
+    """Approve refused while a question is open, answer it with the y key, approve, public page."""
+    _need((CHROMIUM, "apt-get install -y chromium chromium-driver"),
+          (ROOT / "node_modules" / "playwright-core", "npm ci"))
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    item_id, village_id = _seed_question(instance)
+    with _serving(instance, "fake", "browser-question-server.log") as base:
+        run = _node("publish_question.js", base, SUPERVISOR="sup_gulouzi", ITEM_ID=str(item_id),
+                    PUBLIC_PATH=f"/public/{village_id}")
+    (OUT / "browser-question.log").write_text(run.stdout + "\n--- stderr ---\n" + run.stderr)
+    print(run.stdout[-4000:])
+    assert run.returncode == 0, run.stdout[-4000:] + "\n" + run.stderr[-4000:]
+    assert "ALL CHECKS PASSED" in run.stdout
+    for name in ("question-open.png", "question-answered.png", "question-public.png"):
+        assert (OUT / "screenshots" / name).stat().st_size > 5_000, name

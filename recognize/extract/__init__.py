@@ -475,7 +475,7 @@ def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model:
 
     # --- pii --------------------------------------------------------------------------------
     if with_pii:
-        from recognize import pii as _pii  # late: recognize.pii imports this package's modules
+        from recognize import privacy as _pii  # late: recognize.privacy imports this package's modules
 
         ex.pii = _pii.find_pii(original, known=pii_known(ex))
         conf["pii"] = PII_CONFIDENCE

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional
 
-from recognize.extract import lexicon, vocab
+from recognize import lexicon
+from recognize.extract import vocab
 from recognize.extract.textutil import correction_after, is_han
 
-# Common Chinese surnames (single character), roughly by frequency.
-SURNAMES, COMPOUND_SURNAMES = vocab.surnames()
+# Common Chinese surnames (single character), roughly by frequency: the shared lexicon's.
+SURNAMES, COMPOUND_SURNAMES = set(lexicon.SURNAMES), lexicon.COMPOUND_SURNAMES
 # Characters that end a given name early: pronouns, speech verbs, particles, kinship words.
 NAME_STOP = set(
     "他她它说讲反提想要是在和与跟同及的了家们等也都就还又再告表称向对把被给让从到去里这那哪谁啥么吗"
@@ -32,18 +33,8 @@ HONORIFICS = vocab.words("honorific")
 NAME_FOLLOW |= set("大老阿师同")
 # A name is never followed directly by a place suffix (走访了南荒沟村: no person 南荒沟)
 PLACE_SUFFIX = set("村镇乡县屯组区市")
-# Everyday words that start with a surname character: never names.
-COMMON_WORDS = set(
-    "常年 经常 时常 平时 马上 原来 原先 白天 全家 全部 全村 明年 明天 许多 关系 单独 单身 方便 安全 高兴 "
-    "和好 向来 成天 整天 东西 左右 上下 金钱 余下 毛病 都是 都有 都在 还是 有些 连续 连着 申请 周边 周末 "
-    "周围 毕业 文化 车上 路上 路边 路口 夏天 秋天 冬天 春天 房子 房屋 田里 地里 黄瓜 花钱 阳光 明显 应该 "
-    "应当 宁可 管理 管道 门口 石头 水泥 林地 林下 江水 河道 杨树 柳树 米面 苗木 苗子 叶子 牛羊 牛犊 马车 "
-    "鸡鸭 鱼塘 包括 成本 成了 成为 尚未 于是 于今 余额 齐全 易于 谷子 麦子 高血压 高龄 高低 严重 严格 "
-    "孔洞 燕子 花生 花费 钱款 钱都 温度 温室 宫殿 文件 史上 时间 时候 师傅 华北 江北 南方 南边 北边 "
-    "东边 西边 左边 右边 上边 下边 前边 后边 里边 外边 旁边 边上 边界 曾经 党员 国家 政府 干部 卫生 "
-    "房顶 房间 屋里 家里 吉利 计划 申报 相关 相互 项目 宣传 商量 生活 任何 任务 向阳 乐意 "
-    "方式 形式 对象 地点 内容 情况 记录".split()
-)
+# Everyday words that start with a surname character: never names (recognize/lexicon/data/common_words.txt).
+COMMON_WORDS = set(lexicon.common_words())
 # What a person's name is typically followed by in a note (反映, 说, 家…): with one of these
 # next, a name that is also a dictionary word (高峰, 马力) is still read as a name.
 _SURE_FOLLOW = set("反说讲告表称提谈家")

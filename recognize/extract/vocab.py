@@ -2,7 +2,7 @@
 
 labels.toml (labels per field, OCR misreadings, the cadres' shorthand), cues.toml (cue phrases
 per field, role words), methods.toml (the visit methods), categories.toml (the categories and
-their keywords), surnames.toml.  Each file is read once per process.  The visit methods and the
+their keywords); the surnames are the shared lexicon's (``recognize.lexicon``).  Each file is read once per process.  The visit methods and the
 categories are defined here for the whole project: ledger/ and webapp/ import them from here.
 """
 from __future__ import annotations
@@ -51,8 +51,3 @@ def category_keywords() -> dict[str, dict[str, float]]:
                 table[word] = float(w) if w else 1.0
         out[c["name"]] = table
     return out
-
-
-def surnames() -> tuple[set[str], tuple[str, ...]]:
-    data = load("surnames")
-    return set("".join(data["single"]["lines"])), tuple(data["compound"]["words"])

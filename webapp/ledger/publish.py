@@ -34,24 +34,29 @@ def publish(item_id: int):
     if request.method == "POST":
         try:
             masks = params.spans(request.form.get("masks", ""), publication.FIELDS)
-            publication.approve(db_session, item, current_user, masks, request.form.get("digest", ""))
+            answers, reasons = (params.json_object(params.loads(request.form.get(k, "") or "{}"))
+                                for k in ("answers", "reasons"))
+            publication.approve(db_session, item, current_user, masks, request.form.get("digest", ""),
+                                answers=answers, reasons=reasons)
             db_session.commit()
+        except DomainError as exc:  # first: a DomainError is a ValueError too
+            db_session.rollback()
+            flash(str(exc), "error")
         except (ValueError, TypeError):
             db_session.rollback()
             flash(_("遮盖数据无效，请重试"), "error")
-        except DomainError as exc:
-            db_session.rollback()
-            flash(str(exc), "error")
         else:
             flash(_("公开内容已审核通过"), "ok")
         return redirect(url_for("ledger.publish", item_id=item.id))
     drafts = publication.draft(db_session, item)
     fields = [{"field": d.field, "label": _(LABELS[d.field]), "original": d.original,
                "masks": [[m.start, m.end, m.kind, publication.render(d.original[m.start:m.end],
-                                                                      [publication.Mask(0, m.end - m.start, m.kind, m.replace)])]
+                                                                      [publication.Mask(0, m.end - m.start, m.kind, m.replace)]),
+                          m.decision, m.kind in publication.NUMBER_KINDS]
                          for m in d.masks]}
               for d in drafts]
-    return render_template("ledger/publish.html", item=item, drafts=drafts, fields=fields,
+    asked = sum(1 for d in drafts for m in d.masks if m.decision == "ask")
+    return render_template("ledger/publish.html", item=item, drafts=drafts, fields=fields, asked=asked,
                            approved=publication.current(item, db_session),
                            digest=publication.source_digest(item))
 

@@ -13,7 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-from recognize.extract import vocab
+from recognize.lexicon.files import SURNAMES
+
 
 # Tags of words that are not names: verbs, adjectives, adverbs, conjunctions, prepositions,
 # numerals, measure words, pronouns, particles, locatives, time words, idioms.
@@ -30,7 +31,7 @@ def _dict_path() -> Optional[Path]:
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, tuple[int, str]]:
-    surnames, _compound = vocab.surnames()
+    surnames = SURNAMES
     path = _dict_path()
     if path is None:  # a deployment without jieba reads names without the lexicon
         return {}
@@ -57,3 +58,63 @@ def is_everyday_word(word: str) -> bool:
         return False
     freq, tag = got
     return freq >= 100 and tag.startswith(_NOT_NAME_TAGS)
+
+
+@lru_cache(maxsize=1)
+def common_two_char_words() -> frozenset[str]:
+    """Frequent two-character adjectives, verbs, adverbs … of any first character (良心, 认真):
+    a given name is rarely one of them. Empty without jieba."""
+    path = _dict_path()
+    if path is None:
+        return frozenset()
+    out = set()
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) == 2 and int(parts[1]) >= 300 and parts[2][:1] in "advcpurmq":
+                out.add(parts[0])
+    return frozenset(out)
+
+
+@lru_cache(maxsize=1)
+def _two_char_tags() -> dict[str, str]:
+    path = _dict_path()
+    if path is None:
+        return {}
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and len(parts[0]) == 2:
+                out[parts[0]] = parts[2]
+    return out
+
+
+def word_tag(word: str) -> str:
+    """jieba's part-of-speech tag of a two-character word ("" when unknown): 去年 t, 石头 n."""
+    return _two_char_tags().get(word, "")
+
+
+@lru_cache(maxsize=1)
+def _long_words() -> frozenset[str]:
+    path = _dict_path()
+    if path is None:
+        return frozenset()
+    out = set()
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and 3 <= len(parts[0]) <= 4 and int(parts[1]) >= 20 and not parts[2].startswith("nr"):
+                out.add(parts[0])
+    return frozenset(out)
+
+
+def inside_word(text: str, start: int, end: int) -> bool:
+    """``text[start:end]`` (two characters) is part of a frequent three- or four-character word
+    of the dictionary there (金山 in 金山银山, 建国 in 建国七十周年 is not: 建国七 is no word)."""
+    words = _long_words()
+    for n in (3, 4):
+        for a in range(max(0, end - n), start + 1):
+            if a + n <= len(text) and text[a:a + n] in words:
+                return True
+    return False

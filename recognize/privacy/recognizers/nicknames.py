@@ -1,0 +1,101 @@
+"""Nicknames and words said as a person.
+
+王瘸子, 刘瞎子 (a surname and a nickname word), 二愣子, 狗剩 (a nickname alone), 小名叫X / 外号X,
+于会计家 (a surname and an occupation at the person's home);
+and a word in a person's place: 金山他家, 国庆他娘, 秋菊从大连回来, 平安种了五亩 (``sure`` context:
+masked), 建国说… (``unsure`` context: asked).  Names inside 【】“”「」 are people too.  Word lists:
+``recognize/lexicon/data/nicknames.toml``.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from recognize import lexicon
+from recognize.privacy.findings import Context, Finding
+
+NAME = "nicknames"
+SCORE_SURE = 0.85
+SCORE_ASK = 0.6
+_SURNAMES = "".join(sorted(lexicon.SURNAMES | lexicon.RARE_SURNAMES))
+_BOUNDARY = r"(?:(?<=[，,。；;：:、！？!?\s“”\"「」【】（）()])|^)"
+
+
+def _alts(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _res() -> dict[str, re.Pattern]:
+    nk = lexicon.nicknames()
+    return {
+        "after": re.compile(rf"[{_SURNAMES}](?:{_alts(nk['after_surname'])})"),
+        "alone": re.compile(rf"(?:{_alts(nk['alone'])})"),
+        "called": re.compile(rf"(?:{_alts(nk['called'])})[“\"「]?([\u4e00-\u9fff]{{2,3}}?)(?=[”\"」的，,。；、\s]|$)"
+                             rf"|叫[“\"「]([\u4e00-\u9fff]{{1,4}})[”\"」]"),
+        "sure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['sure'])})|从[\u4e00-\u9fff]{{1,6}}回来)"),
+        "unsure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['unsure'])}))"),
+        "at_home": re.compile(rf"[{_SURNAMES}](?:{_alts(lexicon.load('names')['official_titles'] + lexicon.load('names')['occupations'])})(?=家)"),
+        "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
+    }
+
+
+def _word(w: str) -> bool:  # noqa: D401
+    """An ordinary word the sentence could mean instead (a product, a common word, a role)."""
+    nk = lexicon.nicknames()
+    return w in lexicon.products() or w in nk["not_person"] or w in lexicon.common_words()
+
+
+# jieba tags of words that are never a person said as one: time, place and locative words,
+# pronouns, numerals, measure words, adverbs, prepositions, conjunctions, particles
+_NEVER = ("t", "s", "f", "r", "m", "q", "d", "p", "c", "u")
+# … and, where only a thing could also stand (种了, 媳妇, 家的 …), common nouns and organisations:
+# 大棚种了, 学校说; a person's home or kin (他家, 他娘) or coming back (从…回来) allows a noun (石头他家)
+_THINGS = frozenset({"n", "nt", "nz", "vn", "ng"})
+_HOME = ("他", "她", "从")
+
+
+def _said_as_person(w: str, after: str, sure: bool) -> bool:
+    if w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() or ch in "一二三四五六七八九十百组村屯队" for ch in w):
+        return False
+    if w in lexicon.products() or w in lexicon.nicknames()["not_person"]:
+        return False
+    tag = lexicon.word_tag(w)
+    home = sure and after[:1] in _HOME
+    if w in lexicon.nicknames()["time_words"] or (tag.startswith(_NEVER) and not (home and tag == "t")):
+        return False
+    if tag in _THINGS and not home:
+        return False
+    # a common word with a sure person's context (石头他家) is a person; without one it is the word
+    return not (w in lexicon.common_words() and not sure) and not (lexicon.is_everyday_word(w) and not sure)
+
+
+def recognize(ctx: Context) -> list[Finding]:
+    c = ctx.names
+    t = c.text
+    r = _res()
+    out = []
+
+    def add(s: int, e: int, score: float, cue: str) -> None:
+        a, b = c.span(s, e)
+        out.append(Finding(a, b, "name", score, NAME, (cue,) if cue else ()))
+
+    for m in r["after"].finditer(t):
+        add(m.start(), m.end(), SCORE_SURE, m.group()[1:])
+    for m in r["at_home"].finditer(t):
+        add(m.start(), m.end(), SCORE_SURE, "家")
+    for m in r["alone"].finditer(t):
+        add(m.start(), m.end(), SCORE_SURE, "")
+    for m in r["called"].finditer(t):
+        g = 1 if m.group(1) else 2
+        add(m.start(g), m.end(g), SCORE_SURE, t[m.start():m.start(g)])
+    for m in r["quoted"].finditer(t):
+        if not _word(m.group(1)) and not lexicon.is_everyday_word(m.group(1)):
+            add(m.start(1), m.end(1), SCORE_SURE, t[m.start()] + t[m.end() - 1])
+    for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK)):
+        for m in r[key].finditer(t):
+            w = m.group(1)
+            if not _said_as_person(w, t[m.end(1):m.end(1) + 3], key == "sure"):
+                continue
+            add(m.start(1), m.end(1), score, t[m.end(1):m.end(1) + 3])
+    return out

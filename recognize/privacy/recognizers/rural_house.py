@@ -1,0 +1,28 @@
+"""Rural house descriptions: the group or hamlet and the house's place in its row (5组第3户,
+三道岭屯第六户, 二组西头第五家, 三组前趟房东数第四户, 村东头第一家, 二组最西边那户)."""
+from __future__ import annotations
+
+import re
+
+from recognize.privacy.findings import Context, Finding
+
+NAME = "rural_house"
+KIND = "house_address"
+SCORE = 0.9
+
+_NUM = r"[\d一二三四五六七八九十两]{1,3}"
+_UNIT = rf"(?:{_NUM}\s*(?:组|队|社|排)|[\u4e00-\u9fff]{{1,3}}屯|村(?=[东西南北前后]))"
+_WHERE = r"(?:[东西南北前后中]头|[东西南北]边|最[东西南北]边?|[前后中]趟房?|最后一趟房?|那趟房|[东西南北]?数)"
+_HOUSE = re.compile(
+    rf"{_UNIT}\s*(?:{_WHERE}\s*[，,]?\s*)*(?:从?[东西南北]数\s*)?第\s*{_NUM}\s*(?:户|家)"
+    rf"|{_UNIT}\s*{_WHERE}(?:那|这)户"
+    rf"|(?:趟房|排房)\s*[，,]?\s*从?[东西南北]数\s*第\s*{_NUM}\s*(?:户|家)")
+
+
+def recognize(ctx: Context) -> list[Finding]:
+    c = ctx.names
+    out = []
+    for m in _HOUSE.finditer(c.text):
+        a, b = c.span(m.start(), m.end())
+        out.append(Finding(a, b, KIND, SCORE, NAME))
+    return out
