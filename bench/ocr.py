@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.settings import Settings  # noqa: E402
-from recognize import handwriting, pages  # noqa: E402
+from recognize.handwriting import pages  # noqa: E402
+from recognize.handwriting import read as handwriting
 from recognize.options import PageOptions  # noqa: E402
 
 # The deployment's page options (MINXIN_MODEL_CACHE, MINXIN_MAX_IMAGE_BYTES, through core.settings).

@@ -29,7 +29,7 @@ def clean_name(name: Optional[str]) -> str:
 def decode_image(data: bytes, max_bytes: Optional[int] = None) -> None:
     """Decode every pixel (a valid header over garbage fails here, not at recognition).
     Raises recognize.transcript.RecognitionError with the reason."""
-    from recognize.images import load_image
+    from recognize.handwriting.images import load_image
 
     load_image(data, max_image_bytes() if max_bytes is None else max_bytes).close()
 

@@ -1,4 +1,4 @@
-"""The county's vocabulary, gathered for the speech corrector (``recognize.vocabulary``).
+"""The county's vocabulary, gathered for the speech corrector (``recognize.speech.vocabulary``).
 
 What a county's memos name: its villages, townships and groups (the org tree), its cadres,
 the people and places of its confirmed diary entries, and the words its supervisors
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.models import AuditEvent
 from diary.models import DiaryEntry
 from org.models import OrgUnit, User
-from recognize.vocabulary import Vocabulary
+from recognize.speech.vocabulary import Vocabulary
 
 CORRECTION_ACTION = "transcript.correct"
 

@@ -294,7 +294,7 @@ def test_disk_full_while_storing_an_original(app, users, session, monkeypatch, w
 
 @pytest.mark.parametrize("fault", ["wheel not installed", "model file truncated"])
 def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_path, monkeypatch, fault, request):
-    import recognize.handwriting as hw
+    import recognize.handwriting.read as hw
     from capture.intake import ingest
     from capture.models import Capture
     from capture.storage import get_storage

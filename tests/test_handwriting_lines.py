@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from recognize import handwriting
-from recognize.handwriting import Line, order_lines
+from recognize.handwriting import read as handwriting
+from recognize.handwriting.read import Line, order_lines
 
 
 def box(x0, y0, x1, y1):

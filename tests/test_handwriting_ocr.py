@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bench.ocr import cer
-from recognize import handwriting
+from recognize.handwriting import read as handwriting
 from recognize.transcript import RecognitionError, RecognizedText
 from tests.test_handwriting_images import png_bomb
 

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from bench.ocr import REAL_DIR, cer, edit_distance, normalise, real_pages
-from recognize import handwriting
+from recognize.handwriting import read as handwriting
 from samples.make_pages import render_line_crop, render_page, to_jpeg
 
 pytestmark = pytest.mark.slow

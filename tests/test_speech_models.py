@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognize import speech, weights
-from recognize.audio import SAMPLE_RATE, decode_audio
-from recognize.speech_text import cer, edit_distance, normalize_for_cer, to_simplified
+from recognize import weights
+from recognize.speech import transcribe as speech
+from recognize.speech.audio import SAMPLE_RATE, decode_audio
+from recognize.speech.text import cer, edit_distance, normalize_for_cer, to_simplified
 from recognize.transcript import RecognitionError, RecognizedText
 
 

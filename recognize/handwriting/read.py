@@ -7,9 +7,9 @@ them (`inference.onnx` + `inference.yml`) under the model cache of `PageOptions`
 PaddleOCR runs them through PaddleX's ONNX Runtime engine, one engine per process, kept between
 jobs.
 
-Per page: decode and turn upright (`recognize.images`), clean up (`recognize.pages`: small
+Per page: decode and turn upright (`recognize.handwriting.images`), clean up (`recognize.handwriting.pages`: small
 pictures upscaled, a border of paper colour all round), OCR, turn the page if it lies
-sideways or upside down, then put the boxes in reading order (`recognize.reading_order`:
+sideways or upside down, then put the boxes in reading order (`recognize.handwriting.reading_order`:
 skew from the boxes, rows along it, two columns, printed labels kept with their cells),
 merge fragments of one written line and keep a lone label (时间：…) with what follows it.
 A picture that is a strip of one to three lines (a tight crop) is read line by line by the
@@ -31,9 +31,9 @@ import cv2
 import numpy as np
 
 from core.settings import default_environment
-from recognize import images, pages, reading_order
+from recognize.handwriting import images, pages, reading_order
 from recognize.options import PageOptions, model_cache
-from recognize.speech_text import full_width_punct, to_simplified  # shared Chinese text clean-up
+from recognize.speech.text import full_width_punct, to_simplified  # shared Chinese text clean-up
 from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, RecognizedText
 
 # Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
@@ -369,7 +369,7 @@ def _looks_like_label(text: str) -> bool:
 
 
 def group_rows(lines: list[Line], image: Optional[np.ndarray] = None) -> list[Line]:
-    """The written lines in reading order (recognize.reading_order: the page's skew from
+    """The written lines in reading order (recognize.handwriting.reading_order: the page's skew from
     the boxes, two columns, rows by overlap), each with its fragments joined left to right.
     Given the page, writing the detector missed between two fragments of a row is read too."""
     lay = reading_order.layout([ln.points for ln in lines], [ln.text for ln in lines], _looks_like_label)
