@@ -31,10 +31,10 @@ import cv2
 import numpy as np
 
 from core.settings import default_environment
-from recognize.handwriting import images, pages, reading_order
+from recognize.handwriting import flags, images, pages, ppocr_v6, reading_order
 from recognize.options import PageOptions, model_cache
 from recognize.speech.text import full_width_punct, to_simplified  # shared Chinese text clean-up
-from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, RecognizedText
+from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, RecognizedText, word
 
 # Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
 # told not to, and every model is given as a local folder, so nothing is downloaded.
@@ -224,6 +224,19 @@ class Line:
     text: str
     score: float
     points: np.ndarray  # polygon in prepared-image coordinates, (n, 2); quads run tl, tr, br, bl
+    # PP-OCRv6: each character's probability and quadrilateral (prepared-image coordinates);
+    # None where the engine gives none (PaddleOCR v5)
+    char_scores: Optional[list[float]] = None
+    char_quads: Optional[list[np.ndarray]] = None
+
+    def stripped(self) -> "Line":
+        """The line less the whitespace at either end (with its characters' scores)."""
+        lead = len(self.text) - len(self.text.lstrip())
+        keep = len(self.text.strip())
+        if lead == 0 and keep == len(self.text):
+            return self
+        cut = (lambda xs: xs[lead:lead + keep] if xs is not None else None)
+        return Line(self.text.strip(), self.score, self.points, cut(self.char_scores), cut(self.char_quads))
 
     @property
     def top(self) -> float:
@@ -277,25 +290,82 @@ class Line:
         return cy + self.slope * (x - cx)
 
 
-def _recognize_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """The recognizer alone on crops that each hold one written line (no detection): the
-    engine's own recognition model, so nothing more is loaded."""
-    if not crops:
-        return []
-    rec = get_engine().paddlex_pipeline._pipeline.text_rec_model
-    with _predict_lock:
-        res = list(rec(crops))
-    return [(str(r["rec_text"]), float(r["rec_score"])) for r in res]
+class PaddleV5:
+    """PP-OCRv5 mobile through PaddleOCR (PaddleX's ONNX Runtime engine): line scores only."""
+
+    engine = ENGINE
+    model = MODEL
+
+    def load(self, cache: Optional[Path] = None) -> None:
+        get_engine(cache)
+
+    def read(self, crops: list[np.ndarray]) -> list[ppocr_v6.Reading]:
+        """The recognizer alone on crops that each hold one written line (no detection): the
+        engine's own recognition model, so nothing more is loaded."""
+        if not crops:
+            return []
+        rec = get_engine().paddlex_pipeline._pipeline.text_rec_model
+        with _predict_lock:
+            res = list(rec(crops))
+        return [ppocr_v6.Reading(str(r["rec_text"]), float(r["rec_score"]), (), ()) for r in res]
+
+    def lines(self, image: np.ndarray, orientation: bool = True) -> tuple[list[Line], list[int]]:
+        engine = get_engine()
+        with _predict_lock:
+            res = engine.predict(image, use_textline_orientation=orientation)[0]
+        angles = list(res.get("textline_orientation_angles") or [])
+        lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
+                 for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
+        return lines, angles
 
 
-def _ocr(image: np.ndarray, *, line_orientation: bool = True) -> tuple[list[Line], list[int]]:
-    engine = get_engine()
-    with _predict_lock:
-        res = engine.predict(image, use_textline_orientation=line_orientation)[0]
-    angles = list(res.get("textline_orientation_angles") or [])
-    lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
-             for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
-    return lines, angles
+class OnnxV6:
+    """PP-OCRv6 small from the rapidocr wheel, run here (recognize.handwriting.ppocr_v6): every
+    character with its probability and its box."""
+
+    engine = "onnxruntime"
+    model = ppocr_v6.MODEL
+
+    def load(self, cache: Optional[Path] = None) -> None:
+        ppocr_v6.get_engine()
+
+    def read(self, crops: list[np.ndarray]) -> list[ppocr_v6.Reading]:
+        return ppocr_v6.get_engine().read(crops) if crops else []
+
+    def lines(self, image: np.ndarray, orientation: bool = True) -> tuple[list[Line], list[int]]:
+        eng = ppocr_v6.get_engine()
+        quads = eng.detect(image)
+        crops = [ppocr_v6.crop_quad(image, q) for q in quads]
+        angles = eng.angles(crops) if orientation else []
+        if 1 in angles:  # read a line judged upside down turned over, as PaddleOCR does
+            crops = [np.ascontiguousarray(np.rot90(c, 2)) if a == 1 else c for c, a in zip(crops, angles)]
+        out = []
+        for k, (quad, r) in enumerate(zip(quads, eng.read(crops))):
+            along = quad if not (angles and angles[k] == 1) else quad[[2, 3, 0, 1]]
+            out.append(_line_from(r, quad, along))
+        return out, angles
+
+
+def _line_from(r: ppocr_v6.Reading, points: np.ndarray, quad: Optional[np.ndarray] = None) -> Line:
+    """A Line from a reading of the crop `quad` (tl, tr, br, bl as read); `points`: its polygon."""
+    quad = points if quad is None else quad
+    if r.char_scores and len(r.char_scores) == len(r.text) and len(quad) == 4:
+        return Line(r.text, r.score, points, list(r.char_scores), ppocr_v6.char_quads(quad, r.char_spans))
+    return Line(r.text, r.score, points)
+
+
+ENGINES = {"ppocr-v6": OnnxV6, "ppocr-v5": PaddleV5}
+DEFAULT_OCR_ENGINE = "ppocr-v6"  # by measurement: bench/ocr.py (see README, Handwriting)
+_ocrs: dict[str, object] = {}
+
+
+def ocr_engine(name: str = "") -> "OnnxV6 | PaddleV5":
+    name = name or DEFAULT_OCR_ENGINE
+    if name not in ENGINES:
+        raise RecognitionError(f"未知的手写识别引擎 {name}（可选：{', '.join(ENGINES)}）(unknown handwriting engine)")
+    if name not in _ocrs:
+        _ocrs[name] = ENGINES[name]()
+    return _ocrs[name]
 
 
 def _mostly_sideways(lines: list[Line]) -> bool:
@@ -312,27 +382,27 @@ def _mostly_upside_down(lines: list[Line], angles: list[int]) -> bool:
     return flipped > 0.5 * sum(len(ln.text) for ln in lines) and flipped >= 4
 
 
-def _read_upright(prep: pages.Prepared) -> tuple[pages.Prepared, list[Line]]:
+def _read_upright(ocr, prep: pages.Prepared) -> tuple[pages.Prepared, list[Line]]:
     """OCR the page, turning it a quarter or half turn first when it lies that way."""
-    lines, angles = _ocr(prep.image)
+    lines, angles = ocr.lines(prep.image)
     if _mostly_sideways(lines):
         prep = pages.rotate(prep, 1)
-        lines, angles = _ocr(prep.image)
+        lines, angles = ocr.lines(prep.image)
     if _mostly_upside_down(lines, angles):
         prep = pages.rotate(prep, 2)
-        lines, angles = _ocr(prep.image)
+        lines, angles = ocr.lines(prep.image)
     if 1 in angles:
-        lines = _second_look_unturned(prep, lines, angles)
+        lines = _second_look_unturned(ocr, prep, lines, angles)
     return prep, lines
 
 
-def _second_look_unturned(prep: pages.Prepared, lines: list[Line], angles: list[int]) -> list[Line]:
+def _second_look_unturned(ocr, prep: pages.Prepared, lines: list[Line], angles: list[int]) -> list[Line]:
     """Read the lines the orientation model turned over once more as they lie.
 
     The page is upright by now, and a notebook page is written one way up, so a line
     judged upside down is more likely the classifier's mistake: on closely ruled pages it
     flips whole lines, which then read as nothing. Keep whichever reading is surer."""
-    plain, _ = _ocr(prep.image, line_orientation=False)
+    plain, _ = ocr.lines(prep.image, orientation=False)
     if len(plain) != len(lines):
         return lines
     out = []
@@ -358,7 +428,10 @@ def _merge(group: list[Line]) -> Line:
         return group[0]
     chars = sum(max(1, len(ln.text)) for ln in group)
     score = sum(ln.score * max(1, len(ln.text)) for ln in group) / chars
-    return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]))
+    per_char = all(ln.char_scores is not None for ln in group)
+    return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]),
+                [s for ln in group for s in ln.char_scores] if per_char else None,
+                [q for ln in group for q in ln.char_quads] if per_char else None)
 
 
 def _looks_like_label(text: str) -> bool:
@@ -368,14 +441,14 @@ def _looks_like_label(text: str) -> bool:
     return _is_label(t) or (t.endswith(("：", ":")) and len(t) <= 8)
 
 
-def group_rows(lines: list[Line], image: Optional[np.ndarray] = None) -> list[Line]:
+def group_rows(lines: list[Line], image: Optional[np.ndarray] = None, ocr=None) -> list[Line]:
     """The written lines in reading order (recognize.handwriting.reading_order: the page's skew from
     the boxes, two columns, rows by overlap), each with its fragments joined left to right.
     Given the page, writing the detector missed between two fragments of a row is read too."""
     lay = reading_order.layout([ln.points for ln in lines], [ln.text for ln in lines], _looks_like_label)
     groups = [[lines[i] for i in row] for row in lay.rows]
     if image is not None and lay.rows:
-        groups = _fill_gaps(image, lay, lines, groups)
+        groups = _fill_gaps(ocr or ocr_engine(), image, lay, lines, groups)
     return [_merge(group) for group in groups]
 
 
@@ -412,7 +485,7 @@ def _holds_writing(crop: np.ndarray, thickness: float) -> bool:
     return area >= 0.04 * thickness * thickness
 
 
-def _fill_gaps(image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
+def _fill_gaps(ocr, image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
                groups: list[list[Line]]) -> list[list[Line]]:
     thickness = float(np.median([b.thickness for b in lay.boxes]))
     todo = []  # (group index, position, crop, (u0, u1, v0, v1))
@@ -427,11 +500,10 @@ def _fill_gaps(image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
             if crop.shape[0] >= 4 and crop.shape[1] >= 4 and _holds_writing(crop, thickness):
                 todo.append((g, k + 1, crop, (a.u1, b.u0, v0, v1)))
     found: dict[int, list[tuple[int, Line]]] = {}
-    for (g, pos, _crop, (u0, u1, v0, v1)), (text, score) in zip(
-            todo, _recognize_crops([t[2] for t in todo])):
-        if any(ch.isalnum() for ch in text) and score >= MIN_LINE_SCORE:
+    for (g, pos, _crop, (u0, u1, v0, v1)), r in zip(todo, ocr.read([t[2] for t in todo])):
+        if any(ch.isalnum() for ch in r.text) and r.score >= MIN_LINE_SCORE:
             quad = np.array([lay.to_image(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))])
-            found.setdefault(g, []).append((pos, Line(text.strip(), score, quad)))
+            found.setdefault(g, []).append((pos, _line_from(r, quad).stripped()))
     out = []
     for g, group in enumerate(groups):
         group = list(group)
@@ -506,7 +578,7 @@ def _ink_bands(gray: np.ndarray) -> list[tuple[int, int]]:
     return [(max(0, a - margin), min(h, b + margin)) for a, b in bands]
 
 
-def _read_strip(image: np.ndarray, box: tuple[float, float, float, float], rows: list[Line]) -> Optional[list[Line]]:
+def _read_strip(ocr, image: np.ndarray, box: tuple[float, float, float, float], rows: list[Line]) -> Optional[list[Line]]:
     """The lines of `image` read as a strip, or None when it is not one (a page)."""
     x0, y0, x1, y1 = box
     cw, ch = x1 - x0, y1 - y0
@@ -541,13 +613,13 @@ def _read_strip(image: np.ndarray, box: tuple[float, float, float, float], rows:
             crops.append(np.ascontiguousarray(crop))
             kept.append((top, bottom))
     out, unsure = [], []
-    for i, ((text, score), (top, bottom)) in enumerate(zip(_recognize_crops(crops), kept)):
-        line = Line(text, score, _box(x0, top, x1, bottom))
-        if any(ch.isalnum() for ch in text) and score >= MIN_STRIP_SCORE:
+    for i, (r, (top, bottom)) in enumerate(zip(ocr.read(crops), kept)):
+        line = _line_from(r, _box(x0, top, x1, bottom))
+        if any(ch.isalnum() for ch in r.text) and r.score >= MIN_STRIP_SCORE:
             out.append(line)
         elif n:  # the recognizer made nothing of the band: keep what the boxes read
             out.append(rows[i])
-        elif any(ch.isalnum() for ch in text):
+        elif any(ch.isalnum() for ch in r.text):
             unsure.append(line)
     if not out and unsure:
         # a strip with ink never comes back empty: its surest reading, with its low
@@ -566,21 +638,62 @@ def _hull(points: list[list[float]]) -> list[list[float]]:
     return [[round(float(x), 1), round(float(y), 1)] for x, y in hull]
 
 
-def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_CLEANUP) -> list[Piece]:
+def _carry(before: str, after: str, items: list) -> list:
+    """Per-character `items` of `before` carried over to `after` (a clean-up that kept most
+    characters in place: t2s, label colons, full-width punctuation); a changed stretch takes
+    the first item of what it replaced."""
+    if len(before) == len(after):
+        return list(items)
+    import difflib
+
+    out: list = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.extend(items[a0:a1])
+        elif b1 > b0:
+            src = items[a0:a1] or items[max(0, a0 - 1):a0] or items[:1]
+            out.extend(src[min(k, len(src) - 1)] for k in range(b1 - b0))
+    return out
+
+
+def _char_words(ln: Line, text: str, prep: pages.Prepared, w: int, h: int) -> Optional[list[dict]]:
+    """Piece.words of a line: one entry per character with its calibrated confidence
+    ("probability") and the recognizer's own ("recognizer"); an unsure one is flagged and
+    carries its box on the photo (recognize.handwriting.flags)."""
+    if ln.char_scores is None or len(ln.char_scores) != len(ln.text):
+        return None
+    pairs = _carry(ln.text, text, list(zip(ln.char_scores, ln.char_quads)))
+    keep = [k for k, ch in enumerate(text) if not ch.isspace()]
+    model = flags.load()
+    conf = flags.confidences("".join(text[k] for k in keep), [pairs[k][0] for k in keep], ln.score, model)
+    words = []
+    for k, c in zip(keep, conf):
+        flagged = c < model.flag_below
+        extra = {"recognizer": round(pairs[k][0], 4)}
+        if flagged:
+            extra["polygon"] = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
+                                for x, y in prep.to_original(pairs[k][1])]
+        words.append(word(text[k], None, None, round(c, 4), flagged, k, k + 1, **extra))
+    return words
+
+
+def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_CLEANUP, ocr=None) -> list[Piece]:
     """The lines of one upright RGB page, as pieces with polygons on that page."""
+    ocr = ocr or ocr_engine()
     h, w = rgb.shape[:2]
-    prep, lines = _read_upright(pages.prepare(rgb, cleanup))
+    prep, lines = _read_upright(ocr, pages.prepare(rgb, cleanup))
     pieces = []
     # a "line" of punctuation alone is a stray mark (a dash of ink, a ruling fleck)
     kept = [ln for ln in lines if any(ch.isalnum() for ch in ln.text) and ln.score >= MIN_LINE_SCORE]
-    rows = group_rows(kept, prep.image)
-    strip = _read_strip(prep.image, pages.content_box(prep, w, h), rows)
+    rows = group_rows(kept, prep.image, ocr)
+    strip = _read_strip(ocr, prep.image, pages.content_box(prep, w, h), rows)
     for ln in join_labels(strip if strip is not None else rows):
-        text = full_width_punct(_fix_label_colon(to_simplified(ln.text.strip())))
+        ln = ln.stripped()
+        text = full_width_punct(_fix_label_colon(to_simplified(ln.text)))
         polygon = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
                    for x, y in prep.to_original(ln.points)]
         pieces.append(Piece(text=text, confidence=round(ln.score, 4), page=page,
-                            polygon=_hull(polygon)))
+                            polygon=_hull(polygon), words=_char_words(ln, text, prep, w, h)))
     return pieces
 
 
@@ -599,17 +712,18 @@ def read_pages_with(
     started = time.perf_counter()
     for path in paths:  # a bad page fails the capture before any OCR time is spent
         images.check_image(images.read_file(path, max_bytes=limit), max_bytes=limit)
-    get_engine(options.model_cache)  # loaded once per process, from this cache
+    ocr = ocr_engine(options.engine)
+    ocr.load(options.model_cache)  # loaded once per process
     pieces: list[Piece] = []
     sizes: list[tuple[int, int]] = []
     for i, path in enumerate(paths):  # decoded one at a time: a capture may hold many photos
         rgb = np.asarray(images.load_image(path, max_bytes=limit))
         sizes.append((int(rgb.shape[1]), int(rgb.shape[0])))
-        pieces.extend(read_page(rgb, i, cleanup))
+        pieces.extend(read_page(rgb, i, cleanup, ocr))
         if progress:
             progress((i + 1) / len(paths))
     return RecognizedText.join(
-        pieces, "\n", language="zh", engine=ENGINE, model=MODEL,
+        pieces, "\n", language="zh", engine=ocr.engine, model=ocr.model,
         seconds=round(time.perf_counter() - started, 3), page_sizes=sizes,
     )
 
