@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from core.settings import Settings  # noqa: E402
 from recognize.handwriting import pages  # noqa: E402
-from recognize.handwriting import read as handwriting
+from recognize.handwriting import read as handwriting  # noqa: E402
 from recognize.options import PageOptions  # noqa: E402
 
 # The deployment's page options (MINXIN_MODEL_CACHE, MINXIN_MAX_IMAGE_BYTES, through core.settings).

@@ -94,7 +94,7 @@ def label(ref: str, result, normalise: Callable[[str], str]):
             if op != "del":
                 wrong |= near
         rows.extend(flags.features("".join(w["text"] for w in entries), [w["recognizer"] for w in entries],
-                                   piece.confidence))
+                                   piece.confidence, [w.get("margin", w["recognizer"]) for w in entries]))
         labels.extend(k in wrong for k in range(len(entries)))
         words.extend(entries)
     return rows, labels, errors, words

@@ -50,6 +50,9 @@ class Reading:
     char_scores: tuple[float, ...]  # one per character of `text`
     # each character's extent along the crop, as fractions 0..1 of its width
     char_spans: tuple[tuple[float, float], ...]
+    # per character, the gap between the recognizer's best and second-best class (mean over its
+    # frames): a character it hesitated over has a small one even when its own probability is high
+    char_margins: tuple[float, ...] = ()
 
 
 def wheel_dir() -> Path:
@@ -146,8 +149,9 @@ class Engine:
         rest is padding), to place the characters along the crop."""
         best = probs.argmax(axis=1)
         conf = probs.max(axis=1)
+        second = np.partition(probs, -2, axis=1)[:, -2]
         n = len(best)
-        text, scores, spans = [], [], []
+        text, scores, spans, margins = [], [], [], []
         t = 0
         while t < n:
             c = int(best[t])
@@ -157,6 +161,7 @@ class Engine:
             if c != 0:
                 text.append(self.characters[c] if c < len(self.characters) else "")
                 scores.append(float(conf[t:e + 1].mean()))
+                margins.append(float((conf[t:e + 1] - second[t:e + 1]).mean()))
                 spans.append((t, e + 1))
             t = e + 1
         frames = max(1.0, n * used)
@@ -167,7 +172,7 @@ class Engine:
             hi = frames if k == len(spans) - 1 else (e + spans[k + 1][0]) / 2
             bounds.append((min(1.0, lo / frames), min(1.0, hi / frames)))
         score = float(np.mean(scores)) if scores else 0.0
-        return Reading("".join(text), score, tuple(scores), tuple(bounds))
+        return Reading("".join(text), score, tuple(scores), tuple(bounds), tuple(margins))
 
     # --- orientation (the v2 angle classifier): 1 where a line reads upside down
     def angles(self, crops: Sequence[np.ndarray]) -> list[int]:

@@ -228,6 +228,7 @@ class Line:
     # None where the engine gives none (PaddleOCR v5)
     char_scores: Optional[list[float]] = None
     char_quads: Optional[list[np.ndarray]] = None
+    char_margins: Optional[list[float]] = None  # best minus second-best class, per character
 
     def stripped(self) -> "Line":
         """The line less the whitespace at either end (with its characters' scores)."""
@@ -236,7 +237,8 @@ class Line:
         if lead == 0 and keep == len(self.text):
             return self
         cut = (lambda xs: xs[lead:lead + keep] if xs is not None else None)
-        return Line(self.text.strip(), self.score, self.points, cut(self.char_scores), cut(self.char_quads))
+        return Line(self.text.strip(), self.score, self.points, cut(self.char_scores), cut(self.char_quads),
+                    cut(self.char_margins))
 
     @property
     def top(self) -> float:
@@ -350,7 +352,8 @@ def _line_from(r: ppocr_v6.Reading, points: np.ndarray, quad: Optional[np.ndarra
     """A Line from a reading of the crop `quad` (tl, tr, br, bl as read); `points`: its polygon."""
     quad = points if quad is None else quad
     if r.char_scores and len(r.char_scores) == len(r.text) and len(quad) == 4:
-        return Line(r.text, r.score, points, list(r.char_scores), ppocr_v6.char_quads(quad, r.char_spans))
+        margins = list(r.char_margins) if len(r.char_margins) == len(r.text) else list(r.char_scores)
+        return Line(r.text, r.score, points, list(r.char_scores), ppocr_v6.char_quads(quad, r.char_spans), margins)
     return Line(r.text, r.score, points)
 
 
@@ -431,7 +434,8 @@ def _merge(group: list[Line]) -> Line:
     per_char = all(ln.char_scores is not None for ln in group)
     return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]),
                 [s for ln in group for s in ln.char_scores] if per_char else None,
-                [q for ln in group for q in ln.char_quads] if per_char else None)
+                [q for ln in group for q in ln.char_quads] if per_char else None,
+                [m for ln in group for m in ln.char_margins] if per_char else None)
 
 
 def _looks_like_label(text: str) -> bool:
@@ -662,14 +666,15 @@ def _char_words(ln: Line, text: str, prep: pages.Prepared, w: int, h: int) -> Op
     carries its box on the photo (recognize.handwriting.flags)."""
     if ln.char_scores is None or len(ln.char_scores) != len(ln.text):
         return None
-    pairs = _carry(ln.text, text, list(zip(ln.char_scores, ln.char_quads)))
+    pairs = _carry(ln.text, text, list(zip(ln.char_scores, ln.char_quads, ln.char_margins or ln.char_scores)))
     keep = [k for k, ch in enumerate(text) if not ch.isspace()]
     model = flags.load()
-    conf = flags.confidences("".join(text[k] for k in keep), [pairs[k][0] for k in keep], ln.score, model)
+    conf = flags.confidences("".join(text[k] for k in keep), [pairs[k][0] for k in keep], ln.score, model,
+                             [pairs[k][2] for k in keep])
     words = []
     for k, c in zip(keep, conf):
         flagged = c < model.flag_below
-        extra = {"recognizer": round(pairs[k][0], 4)}
+        extra = {"recognizer": round(pairs[k][0], 4), "margin": round(pairs[k][2], 4)}
         if flagged:
             extra["polygon"] = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
                                 for x, y in prep.to_original(pairs[k][1])]
