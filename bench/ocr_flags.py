@@ -5,14 +5,17 @@ Used by ``bench/ocr.py`` (its table) and ``bench/ocr.py --fit-flags`` (the fit).
 a substituted or inserted character of the output, or a reference character the output lost;
 a lost one counts as caught when a character next to where it was lost is flagged. Each
 output line is aligned with its best-matching stretch of the reference, so reading order
-does not count here (the CER does), and lines the reference leaves out (printed text) are
-not scored. The fit
+does not count here (the CER does): a run of wrong characters is aligned again on its own
+(a fragment of another line joined by the reading order) and a run of lost ones is left out
+(text read elsewhere, or missed by the detector: no character to flag); lines the reference
+leaves out (printed text) are not scored. The fit
 is a logistic regression (recognize.handwriting.flags.FEATURES) on the development lines and
 pages; its threshold is the largest that flags at most TARGET of the characters in 5-fold
 cross-validation (folds by image), so the figures it prints are for images the fold never saw.
 """
 from __future__ import annotations
 
+import collections
 import json
 import math
 from pathlib import Path
@@ -67,6 +70,38 @@ def _semi_global(ref: str, hyp: str):
     return ops, dist
 
 
+MIN_FRAGMENT = 3  # wrong characters in a row that may be a piece of another line
+
+
+def _line_ops(ref: str, hyp: str):
+    """`_semi_global`, and a run of MIN_FRAGMENT or more wrong characters aligned again on its
+    own, kept where it matches better there: reading order joined it from elsewhere on the page (two columns read as one row),
+    which the CER counts, not a misreading. Returns (ops, distance)."""
+    ops, dist = _semi_global(ref, hyp)
+    # (a tie between inserting a character and substituting it for a neighbour's: both are runs)
+    ins = sorted(j for op, j in ops if op in ("ins", "sub"))
+    runs, start = [], None
+    for k, j in enumerate(ins):
+        if start is None:
+            start = j
+        if k + 1 == len(ins) or ins[k + 1] != j + 1:
+            if j + 1 - start >= MIN_FRAGMENT:
+                runs.append((start, j + 1))
+            start = None
+    for a, b in runs:
+        sub_ops, sub_dist = _semi_global(ref, hyp[a:b])
+        inside = [o for o in ops if o[0] in ("ins", "sub") and a <= o[1] < b]
+        if sub_dist < len(inside) and sub_dist <= MAX_LINE_CER * (b - a):
+            ops = [o for o in ops if o not in inside] + [(op, j + a) for op, j in sub_ops]
+            dist -= len(inside) - sub_dist
+    # MIN_FRAGMENT or more reference characters lost at one place: a label or a line the reading
+    # order put elsewhere, or writing the detector missed: no character to flag either way
+    lost = collections.Counter(j for op, j in ops if op == "del")
+    skip = {j for j, n in lost.items() if n >= MIN_FRAGMENT}
+    kept = [o for o in ops if not (o[0] == "del" and o[1] in skip)]
+    return kept, dist - (len(ops) - len(kept))
+
+
 def label(ref: str, result, normalise: Callable[[str], str]):
     """Per character with a word entry: (feature row, wrong), the errors (each a set of entry
     indices: any of them flagged catches it) and the entries; lines not in the reference (a
@@ -83,7 +118,7 @@ def label(ref: str, result, normalise: Callable[[str], str]):
         hyp = "".join(c for c, _ in chars)
         if not hyp:
             continue
-        ops, dist = _semi_global(refn, hyp)
+        ops, dist = _line_ops(refn, hyp)
         if dist > MAX_LINE_CER * len(hyp):
             continue
         base = len(words)
