@@ -461,6 +461,9 @@ def group_rows(lines: list[Line], image: Optional[np.ndarray] = None, ocr=None) 
 # detector misses thin characters (一, 二, 三) and ones a writer circled.
 MAX_GAP = 6.0
 MIN_GAP = 0.8
+# What a lone vertical stroke in a gap reads as: PP-OCRv6 reads a form's cell border between
+# a label and the writing as 1 where its rule test let it through (a tilted, blurred border).
+VERTICAL_STROKES = frozenset("1lI|丨!")
 
 
 def _gap_crop(image: np.ndarray, lay: reading_order.Layout, u0: float, u1: float, v0: float, v1: float):
@@ -505,6 +508,8 @@ def _fill_gaps(ocr, image: np.ndarray, lay: reading_order.Layout, lines: list[Li
                 todo.append((g, k + 1, crop, (a.u1, b.u0, v0, v1)))
     found: dict[int, list[tuple[int, Line]]] = {}
     for (g, pos, _crop, (u0, u1, v0, v1)), r in zip(todo, ocr.read([t[2] for t in todo])):
+        if r.text.strip() in VERTICAL_STROKES:
+            continue  # a cell border between a printed label and its writing, not a character
         if any(ch.isalnum() for ch in r.text) and r.score >= MIN_LINE_SCORE:
             quad = np.array([lay.to_image(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))])
             found.setdefault(g, []).append((pos, _line_from(r, quad).stripped()))
