@@ -1,30 +1,34 @@
-"""Handwriting OCR benchmark: character error rate and seconds per image, per route.
+"""Handwriting OCR benchmark: character error rate and seconds per image, per route, and
+how well the photo flags point at the wrong characters.
 
-    python bench/ocr.py [--pages 6] [--cleanup-study]
+    python bench/ocr.py [--pages 4] [--all-rendered] [--cleanup-study] [--fit-flags] [--routes NAMES]
 
 Routes, all on the same images in the same run:
-- `project v6 (production)`: recognize.handwriting.read_pages as shipped, PP-OCRv6 small (padding, strips,
-  reading order, merging, page turning; the cleanup steps that measured to help);
-- `project + all cleanup`: the same with every cleanup step of recognize.pages switched on;
+- `project v6 (production)`: recognize.handwriting.read_pages as shipped, PP-OCRv6 small from
+  the rapidocr wheel run by recognize.handwriting.ppocr_v6 (padding, strips, reading order,
+  merging, page turning; the cleanup steps that measured to help);
+- `project v5 (before)`: the same pipeline on PaddleOCR PP-OCRv5 mobile (MINXIN_HANDWRITING_ENGINE=ppocr-v5);
 - `stock PaddleOCR v5`: PaddleOCR det + rec constructed as plainly as runs offline (same v5
   model folders, its own defaults otherwise: no resizing limit, text-line orientation on);
-- `stock v5 rec alone`: PaddleOCR's TextRecognition on the whole picture, for the line
-  images only (on a page it has no meaning);
-- `PP-OCRv4 (rapidocr)`: rapidocr-onnxruntime with its bundled PP-OCRv4 mobile models.
+- `stock rapidocr v6`: rapidocr 3.10.0's own pipeline on its PP-OCRv6 small models (longest
+  side 960, classifier off: its defaults read nothing on tight line crops).
 
 Inputs: pages rendered by samples/make_pages.py into a temporary folder (seeds and texts
-other than the samples'), as a regression set: ruled as most are, ruled closely (1.25
-character heights), skewed 11-15 degrees (every other one on squared paper) and printed
-forms with a header and a label column (every other one tilted); and the real,
-camera-captured handwritten lines in ../shared/eval/handwriting/ (`NAME.jpg` with its
-reference text in `NAME.txt`). `--cleanup-study` also runs each cleanup step against production
-(switched on alone, or pad/upscale left out) on the ordinary rendered pages and the real
-lines, plus pages turned 90° and 180°.
+other than the samples'), as a regression set (`--all-rendered` adds closely ruled, skewed
+and printed-form pages); the real, camera-captured handwritten lines in
+../shared/eval/handwriting/ (`NAME.jpg` with its reference text in `NAME.txt`); and the real
+photographed pages of ../shared/eval/pages/ (manifest.tsv), also CER per page. Both real sets
+are development data (their READMEs: evaluation only, never copied into the project).
+`--cleanup-study` also runs each cleanup step against production (switched on alone, or
+pad/upscale left out) on the rendered pages and the real lines, plus pages turned 90° and 180°.
 
 CER = edit distance / reference length, after NFKC (full-width punctuation becomes
-ASCII), traditional -> simplified and removing all whitespace (the real lines also ignore
-punctuation, as their README says); each route's lines are joined in the order it returns
-them, so reading order counts. `empty`: images with text that came back with none.
+ASCII), traditional -> simplified and removing all whitespace (the real lines and pages also
+ignore punctuation, as their READMEs suggest); each route's lines are joined in the order it
+returns them, so reading order counts. `empty`: images with text that came back with none.
+Flags (bench/ocr_flags.py): the share of wrong characters inside flagged ones against the
+share of characters flagged, for production on the real lines and pages; `--fit-flags` fits
+recognize/data/handwriting_flags.json on them first (5-fold cross-validation by image).
 """
 from __future__ import annotations
 
