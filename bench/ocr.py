@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.settings import Settings  # noqa: E402
-from recognize.handwriting import pages  # noqa: E402
+from recognize.handwriting import paddle_v5, pages  # noqa: E402
 from recognize.handwriting import read as handwriting  # noqa: E402
 from recognize.options import PageOptions  # noqa: E402
 
@@ -125,14 +125,14 @@ def route_project(cleanup: pages.Cleanup, engine: str = ""):
 def route_stock():
     from paddleocr import PaddleOCR
 
-    dirs = handwriting.ensure_models(OPTIONS.model_cache)
+    dirs = paddle_v5.ensure_models(OPTIONS.model_cache)
     ocr = PaddleOCR(
-        text_detection_model_name=handwriting.DET_MODEL,
-        text_detection_model_dir=str(dirs[handwriting.DET_MODEL]),
-        text_recognition_model_name=handwriting.REC_MODEL,
-        text_recognition_model_dir=str(dirs[handwriting.REC_MODEL]),
-        textline_orientation_model_name=handwriting.ORI_MODEL,
-        textline_orientation_model_dir=str(dirs[handwriting.ORI_MODEL]),
+        text_detection_model_name=paddle_v5.DET_MODEL,
+        text_detection_model_dir=str(dirs[paddle_v5.DET_MODEL]),
+        text_recognition_model_name=paddle_v5.REC_MODEL,
+        text_recognition_model_dir=str(dirs[paddle_v5.REC_MODEL]),
+        textline_orientation_model_name=paddle_v5.ORI_MODEL,
+        textline_orientation_model_dir=str(dirs[paddle_v5.ORI_MODEL]),
         # the two document models are not shipped in any wheel: off, everything else default
         use_doc_orientation_classify=False,
         use_doc_unwarping=False,
@@ -149,8 +149,8 @@ def route_stock_rec_alone():
     of PaddleOCR would run on an image that is one line. Pages get no figure."""
     from paddleocr import TextRecognition
 
-    dirs = handwriting.ensure_models(OPTIONS.model_cache)
-    rec = TextRecognition(model_name=handwriting.REC_MODEL, model_dir=str(dirs[handwriting.REC_MODEL]),
+    dirs = paddle_v5.ensure_models(OPTIONS.model_cache)
+    rec = TextRecognition(model_name=paddle_v5.REC_MODEL, model_dir=str(dirs[paddle_v5.REC_MODEL]),
                           engine="onnxruntime")
 
     def run(path: Path) -> str:
