@@ -19,7 +19,7 @@ shortest clip, then every clip is transcribed through ``transcribe_audio`` (time
   people's load on a shared machine only ever makes a run slower.
 * The stock ``whisper`` command line (openai-whisper's own CLI, its default decoding:
   beam 5, best-of 5, temperature fallback) runs as a subprocess on the checkpoint that
-  ``recognize.whisper_convert`` made, all clips in one invocation; its RTF includes its
+  ``recognize.speech.whisper_convert`` made, all clips in one invocation; its RTF includes its
   start-up and model load because a CLI cannot be timed otherwise. When no ``ffmpeg`` is
   installed, a tiny stand-in that decodes with PyAV is put on its PATH (the CLI shells out
   to ffmpeg for decoding; everything else is stock).
@@ -94,8 +94,8 @@ def worker(args: argparse.Namespace) -> None:
     t_start = time.perf_counter()
     engine_name, _, compute = args.worker.partition(":")
     options = speech_options(args, compute)
-    from recognize import speech
-    from recognize.audio import decode_audio
+    from recognize.speech import transcribe as speech
+    from recognize.speech.audio import decode_audio
 
     rows = load_manifest()
     t0 = time.perf_counter()
@@ -142,7 +142,7 @@ def run_measured(cmd: list[str], env: dict, cwd: Path) -> tuple[int, str, str, f
 
 
 def corpus_cer(pairs: list[tuple[str, str]]) -> float:
-    from recognize.speech_text import edit_distance, normalize_for_cer
+    from recognize.speech.text import edit_distance, normalize_for_cer
 
     edits = sum(edit_distance(normalize_for_cer(h), normalize_for_cer(r)) for h, r in pairs)
     chars = sum(len(normalize_for_cer(r)) for _, r in pairs)
@@ -212,7 +212,7 @@ def bench_cli(args, rows) -> dict:
             raise SystemExit(f"whisper CLI failed ({rc}):\n{err[-3000:]}")
         texts = {r["file"]: (tmp / "out" / (Path(r["file"]).stem + ".txt")).read_text("utf-8")
                  for r in rows}
-    from recognize.audio import decode_audio
+    from recognize.speech.audio import decode_audio
 
     audio_s = sum(len(decode_audio(r["path"])) / 16000 for r in rows)
     return {
@@ -242,9 +242,9 @@ def memo_lengths(args, rows) -> None:
     import numpy as np
 
     options = speech_options(args)
-    from recognize import speech
-    from recognize.audio import decode_audio
-    from recognize.speech import SAMPLE_RATE, default_engine
+    from recognize.speech import transcribe as speech
+    from recognize.speech.audio import decode_audio
+    from recognize.speech.transcribe import SAMPLE_RATE, default_engine
 
     gap = np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
     once = np.concatenate([x for r in rows for x in (decode_audio(r["path"]), gap)])
@@ -276,7 +276,7 @@ FLAG_SWEEP = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8)
 
 
 def county_vocabulary():
-    from recognize.vocabulary import Vocabulary
+    from recognize.speech.vocabulary import Vocabulary
 
     county = json.loads((ROOT / "bench" / "data" / "homophone_county.json").read_text("utf-8"))
     return Vocabulary.build(names=county["cadres"] + county["villagers"],
@@ -314,7 +314,7 @@ def _wrong_chars(hyp: str, ref: str) -> tuple[set[int], list[int]]:
 def flag_quality(items: list[tuple], threshold: float) -> tuple[int, int, int, int]:
     """(wrong chars inside flagged words, wrong chars, words flagged, words) over
     (transcript, reference) pairs."""
-    from recognize.speech_text import normalize_for_cer
+    from recognize.speech.text import normalize_for_cer
 
     inside = wrong_total = flagged = words = 0
     for t, ref in items:
@@ -340,7 +340,7 @@ def flag_quality(items: list[tuple], threshold: float) -> tuple[int, int, int, i
 
 def flags_report(args, rows) -> None:
     options = speech_options(args)
-    from recognize import speech
+    from recognize.speech import transcribe as speech
 
     def run(path):
         return speech.transcribe_array(speech.decode_audio(path), model=args.model, beam_size=args.beam,
@@ -364,9 +364,9 @@ def flags_report(args, rows) -> None:
 
 def vocab_report(args, rows) -> None:
     options = speech_options(args)
-    from recognize import speech
-    from recognize.audio import decode_audio
-    from recognize.vocabulary import apply, correct_text
+    from recognize.speech import transcribe as speech
+    from recognize.speech.audio import decode_audio
+    from recognize.speech.vocabulary import apply, correct_text
 
     vocab = county_vocabulary()
     audio = {r["file"]: decode_audio(r["path"]) for r in rows}
@@ -479,8 +479,8 @@ def main() -> None:
         vocab_report(args, rows)
 
     if args.prompts:
-        from recognize import speech
-        from recognize.speech import default_engine
+        from recognize.speech import transcribe as speech
+        from recognize.speech.transcribe import default_engine
 
         eng = f"{default_engine(speech_options(args))}:{speech.DEFAULT_CPU_COMPUTE}"
         print(f"\nprompt ablation ({eng}, {args.model}):")

@@ -53,7 +53,7 @@ def bench_photos() -> None:
     from PIL import Image
 
     from core.settings import Settings
-    from recognize import handwriting
+    from recognize.handwriting import read as handwriting
     from recognize.options import PageOptions
 
     options = PageOptions.from_config(Settings.from_env().as_config())  # MINXIN_MODEL_CACHE, …
@@ -131,9 +131,9 @@ def bench_audio() -> None:
     from asr import corpus_cer, load_manifest
 
     from core.settings import Settings
-    from recognize import speech
+    from recognize.speech import transcribe as speech
     from recognize.options import SpeechOptions
-    from recognize.speech_text import edit_distance, normalize_for_cer
+    from recognize.speech.text import edit_distance, normalize_for_cer
 
     options = SpeechOptions.from_config(Settings.from_env().as_config())  # MINXIN_SPEECH_*
 

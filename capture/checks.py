@@ -39,7 +39,7 @@ def decode_image(data: bytes, max_bytes: Optional[int] = None) -> None:
     in memory bounded by the file, not by the size the header claims: a PNG's compressed rows
     are inflated piece by piece and counted, a JPEG is decoded at 1/8 scale (draft mode), other
     formats decoded in their own mode. At most DECODES_AT_ONCE at a time per process. The
-    header (type, pixel and byte limits) was checked before this (recognize.images.check_image).
+    header (type, pixel and byte limits) was checked before this (recognize.handwriting.images.check_image).
     Raises recognize.transcript.RecognitionError with the reason."""
     from recognize.transcript import RecognitionError
 

@@ -73,7 +73,7 @@ class CheckedFile:
 def _check_image(data: bytes, name: str) -> None:
     """Refuse an image that does not decode (truncated, damaged, or only a header)."""
     try:
-        from recognize.images import check_image
+        from recognize.handwriting.images import check_image
     except ImportError:  # handwriting branch not present: decode with Pillow here
         check_image = _decode_with_pillow
     from recognize.transcript import RecognitionError
@@ -152,7 +152,7 @@ def _check_audio_length(data: bytes, name: str) -> None:
         raise IntakeError(f"无法读取录音时长：{name} (cannot read the recording's length: {exc})",
                           code="corrupt") from exc
     if seconds > limit + 1:
-        from recognize.audio import too_long_error
+        from recognize.speech.audio import too_long_error
 
         raise IntakeError(f"{too_long_error(seconds, limit)}：{name}", code="too_long", status=413)
 

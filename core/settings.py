@@ -160,6 +160,8 @@ class Settings:
                              key="FAKE_RECOGNIZER_DELAY", parse=_float)
     model_cache: Path = knob("MINXIN_MODEL_CACHE", why="model folders built once from the wheels", key="MODEL_CACHE",
                              parse=_user_path, default_factory=_home_models, shown_default="~/.cache/minxin/models")
+    handwriting_engine: str = knob("MINXIN_HANDWRITING_ENGINE", "", "ppocr-v6 (PP-OCRv6 small) or ppocr-v5 (PaddleOCR v5 mobile)",
+                                   key="HANDWRITING_ENGINE", shown_default="measured default (ppocr-v6)")
     speech_engine: str = knob("MINXIN_SPEECH_ENGINE", "", "faster-whisper or openai-whisper", key="SPEECH_ENGINE",
                               shown_default="measured default (faster-whisper)")
     speech_model: str = knob("MINXIN_SPEECH_MODEL", "base", "Whisper size (or a CTranslate2 folder)", key="SPEECH_MODEL")

@@ -77,7 +77,7 @@ def correct_span(
     audit.record(
         session, CORRECTION_ACTION, transcript, actor=actor,
         before={"piece": piece, "text": old},
-        after={"capture_id": capture.id, "county_id": county.id, "piece": piece,
+        after={"capture_id": capture.id, "county_id": county.id, "piece": piece, "kind": capture.kind,
                "char_start": char_start, "before": old, "text": new},
     )
     session.flush()
@@ -95,7 +95,8 @@ def _words_after(words: list[dict], start: int, end: int, before: str, after: st
     fixed = {
         "text": after[lo : hi + delta],
         "start": covered[0]["start"] if covered else None,
-        "end": max(w["end"] for w in covered) if covered else None,
+        # a photo's characters have no times
+        "end": max((w["end"] for w in covered if w.get("end") is not None), default=None),
         "probability": min(w["probability"] for w in covered) if covered else None,
         "flagged": False,
         "char_start": lo,

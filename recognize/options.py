@@ -59,9 +59,11 @@ class SpeechOptions:
 class PageOptions:
     max_image_bytes: int = default("MAX_IMAGE_BYTES")  # larger photos are refused
     model_cache: Optional[Path] = None  # None: the default cache
+    engine: str = ""  # ppocr-v6 | ppocr-v5; empty: the measured default (recognize.handwriting.read)
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> "PageOptions":
         cache = config_value(config, "MODEL_CACHE")
         return cls(max_image_bytes=int(config_value(config, "MAX_IMAGE_BYTES")),
-                   model_cache=Path(cache) if cache else None)
+                   model_cache=Path(cache) if cache else None,
+                   engine=str(config_value(config, "HANDWRITING_ENGINE") or ""))

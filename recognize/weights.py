@@ -8,7 +8,7 @@ Everything goes under the model cache the caller names (``cache``: MODEL_CACHE o
 * ``faster-whisper-<size>/``: any other CTranslate2 Whisper folder a deployment puts
   there (``small``, ``medium``, ...; no PyPI wheel ships those today).
 * ``openai-whisper-<size>.pt``: the openai-whisper checkpoint converted once from the
-  folder above by ``recognize.whisper_convert``; rebuilt only when the source changes.
+  folder above by ``recognize.speech.whisper_convert``; rebuilt only when the source changes.
 
 Builds write to a temporary name and rename into place under a file lock, so parallel
 workers never see half a model and never build it twice.
@@ -127,7 +127,7 @@ def _source_stamp(ct2_dir: Path) -> dict:
 
 def openai_whisper_checkpoint(model: str = "base", cache: Optional[str | Path] = None) -> Path:
     """The openai-whisper ``.pt`` for ``model``, converted once from its CTranslate2 folder."""
-    from recognize.whisper_convert import ConversionError, convert
+    from recognize.speech.whisper_convert import ConversionError, convert
 
     ct2_dir = faster_whisper_dir(model, cache)
     if Path(model).expanduser().is_dir():

@@ -120,8 +120,10 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size)
 
 
-def render_sheet(lines: list[str], style: Style, rng: random.Random) -> Image.Image:
-    """The flat notebook sheet: lined paper with the lines written on it."""
+def render_sheet(lines: list[str], style: Style, rng: random.Random,
+                 smudge: tuple[int, int] | None = None) -> Image.Image:
+    """The flat notebook sheet: lined paper with the lines written on it. `smudge` (line,
+    character): that character is half rubbed out, as by a wet thumb, so it reads uncertainly."""
     margin_x, margin_top = int(style.char_px * 1.6), int(style.line_gap * 1.5)
     per_line = max(len(s) for s in lines)
     width = margin_x * 2 + int(per_line * style.char_px * 1.05)
@@ -140,7 +142,7 @@ def render_sheet(lines: list[str], style: Style, rng: random.Random) -> Image.Im
         baseline = margin_top + (row + 1) * style.line_gap - int(style.line_gap * 0.18)
         x = margin_x + rng.uniform(-4, 8)
         drift = rng.uniform(-0.02, 0.02)  # writing drifts off the rule a little
-        for ch in text:
+        for col, ch in enumerate(text):
             size = max(10, int(style.char_px * rng.uniform(0.9, 1.08)))
             font = sizes.get(size) or sizes.setdefault(size, _font(style.font_path, size))
             glyph = Image.new("L", (size * 2, size * 2), 0)
@@ -149,6 +151,12 @@ def render_sheet(lines: list[str], style: Style, rng: random.Random) -> Image.Im
             ink = tuple(max(0, min(255, c + rng.randint(-12, 12))) for c in style.ink)
             y = baseline - size * 1.5 + rng.uniform(-2, 2) + drift * (x - margin_x)
             sheet.paste(Image.new("RGB", glyph.size, ink), (int(x - size // 2), int(y)), glyph)
+            if smudge == (row, col):
+                # the right half of the glyph's box rubbed to paper, with a grey trace of ink
+                x0, y0 = int(x - size // 2 + size * 0.95), int(y + size * 0.45)
+                x1, y1 = int(x - size // 2 + size * 1.65), int(y + size * 1.6)
+                trace = tuple(int(0.8 * p + 0.2 * i) for p, i in zip(style.paper, ink))
+                draw.rectangle([x0, y0, x1, y1], fill=trace)
             x += font.getlength(ch) * rng.uniform(1.0, 1.12) + size * 0.04
     return sheet
 
@@ -198,14 +206,16 @@ def photograph(sheet: Image.Image, rng: random.Random, *, out_long: int = 1600,
 
 def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long: int = 1600,
                 line_gap: float | None = None, tilt: float | None = None,
-                form: bool = False, grid: bool = False) -> tuple[Image.Image, list[str]]:
+                form: bool = False, grid: bool = False,
+                smudge: tuple[int, int] | None = None) -> tuple[Image.Image, list[str]]:
     """One photographed page and its lines, entirely determined by `seed`.
 
     `line_gap`: the ruling as a multiple of the character size (default: drawn from
     1.55-1.75; closely ruled notebooks are nearer 1.25). `tilt`: the page's rotation in
     the photo, in degrees. `form`: a printed diary form (title, weekday row, a grid whose
     left cells hold the printed labels) filled in by hand, instead of a ruled page. `grid`:
-    squared (方格) paper, one character to a square, as school composition paper."""
+    squared (方格) paper, one character to a square, as school composition paper. `smudge`
+    (line, character): that character half rubbed out (ruled pages only)."""
     rng = random.Random(seed)
     font_path = font_path or next((p for p in FONT_CANDIDATES if Path(p).exists()), None)
     if font_path is None:
@@ -226,7 +236,7 @@ def render_page(seed: int, *, font_path: str | None = None, entry=None, out_long
     elif grid:
         sheet = render_grid(lines, style, rng)
     else:
-        sheet = render_sheet(lines, style, rng)
+        sheet = render_sheet(lines, style, rng, smudge)
     return photograph(sheet, rng, out_long=out_long, tilt=tilt), lines
 
 
@@ -385,13 +395,16 @@ def main(argv=None) -> None:
     ap.add_argument("--out", required=True, type=Path)
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--font", default=None)
+    ap.add_argument("--smudge", type=int, nargs=2, metavar=("LINE", "CHAR"),
+                    help="half rub out this character (0-based line and position); the file is page_SEED_smudged")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for seed in args.seeds:
-        img, lines = render_page(seed, font_path=args.font)
-        (args.out / f"page_{seed}.jpg").write_bytes(to_jpeg(img, seed))
-        (args.out / f"page_{seed}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(args.out / f"page_{seed}.jpg")
+        img, lines = render_page(seed, font_path=args.font, smudge=tuple(args.smudge) if args.smudge else None)
+        stem = f"page_{seed}" + ("_smudged" if args.smudge else "")
+        (args.out / f"{stem}.jpg").write_bytes(to_jpeg(img, seed))
+        (args.out / f"{stem}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(args.out / f"{stem}.jpg")
 
 
 if __name__ == "__main__":

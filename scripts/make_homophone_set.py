@@ -44,7 +44,7 @@ def common_chars(min_phrases: int = 30) -> list[str]:
 
 def by_sound(chars: list[str]):
     """toneless reading -> chars, canonical (fuzzy) reading -> chars."""
-    from recognize.vocabulary import _readings
+    from recognize.speech.vocabulary import _readings
 
     exact, fuzzy = defaultdict(set), defaultdict(set)
     for ch in chars:
@@ -56,7 +56,7 @@ def by_sound(chars: list[str]):
 
 
 def slip(name: str, kind: str, exact, fuzzy, rng: random.Random, vocab: set[str]) -> str | None:
-    from recognize.vocabulary import _readings
+    from recognize.speech.vocabulary import _readings
 
     positions = list(range(len(name)))
     rng.shuffle(positions)

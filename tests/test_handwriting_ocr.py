@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bench.ocr import cer
-from recognize import handwriting
+from recognize.handwriting import read as handwriting
 from recognize.transcript import RecognitionError, RecognizedText
 from tests.test_handwriting_images import png_bomb
 
@@ -35,7 +35,7 @@ def reference(page: Path) -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def warm_engine():
-    handwriting.get_engine()
+    handwriting.ocr_engine().load()
 
 
 def test_samples_exist():
@@ -50,7 +50,7 @@ def test_rendered_page_reads_within_cer_bound(page):
     t = handwriting.read_pages([page], progress=seen.append)
     assert cer(reference(page), t.text) <= UPRIGHT_CER, t.text
     assert seen == [1.0]
-    assert t.engine == "paddleocr" and t.model == "PP-OCRv5_mobile"
+    assert t.engine == "onnxruntime" and t.model == "PP-OCRv6_small"
     w, h = Image.open(page).size
     assert t.page_sizes == [(w, h)]
     # every line of the entry starts with its label, and the labels keep their order

@@ -51,7 +51,7 @@ def test_doctor_on_an_installation_without_an_instance_yet(instance):
 
 @pytest.mark.slow
 def test_this_installation_is_complete_with_its_models_loaded(tmp_path):
-    """What `make setup` installs passes every check, the three models loaded for real."""
+    """What `make setup` installs passes every check, the four models loaded for real."""
     checks = installation.check_installation(models=True)
     assert [c.line() for c in checks if not c.ok] == []
-    assert sum(c.group.startswith("模型") for c in checks) == 3
+    assert sum(c.group.startswith("模型") for c in checks) == 4

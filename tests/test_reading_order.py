@@ -1,4 +1,4 @@
-"""Reading order from the detector's boxes alone (recognize.reading_order): no model, fast."""
+"""Reading order from the detector's boxes alone (recognize.handwriting.reading_order): no model, fast."""
 from __future__ import annotations
 
 import math
@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from recognize import reading_order
-from recognize.handwriting import Line, order_lines
+from recognize.handwriting import reading_order
+from recognize.handwriting.read import Line, order_lines
 
 
 def turned(points, deg, about=(500.0, 500.0)):

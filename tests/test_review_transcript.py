@@ -147,3 +147,74 @@ def test_stored_transcripts_without_words_still_load():
     assert t.pieces[0].words is None
     again = RecognizedText.from_dict(t.to_dict())
     assert again == t
+
+
+def with_char_words(session, capture, misread: str, at: int):
+    """A photo's pieces as PP-OCRv6 gives them: one word per character, the one at `at` of
+    the second line misread as `misread`, flagged and boxed on the photo."""
+    t = capture.transcript
+    for i, p in enumerate(t.pieces):
+        words = []
+        for k, ch in enumerate(p.text):
+            unsure = i == 1 and k == at
+            extra = {"recognizer": 0.52 if unsure else 0.99}
+            if unsure:
+                x = 20 + 30 * k
+                extra["polygon"] = [[x, 90], [x + 30, 90], [x + 30, 140], [x, 140]]
+            words.append(word(ch, None, None, 0.4 if unsure else 0.97, unsure, k, k + 1, **extra))
+        p.words = words
+    if misread:
+        p = t.pieces[1]
+        p.text = p.text[:at] + misread + p.text[at + 1:]
+        p.words[at]["text"] = misread
+        t.text = "\n".join(q.text for q in t.pieces)
+    session.commit()
+    return capture
+
+
+def test_a_photos_unsure_character_is_flagged_on_the_photo_and_in_the_text(session, users, login):
+    photo = with_char_words(session, make_capture(session, users["cadre_a"], kind="pages", texts=TEXTS),
+                            "未", 7)  # 他反映村里的自来水: 来 read as 未
+    client = login(users["sup_gulouzi"])
+    html = client.get(f"/review/{photo.id}").get_data(as_text=True)
+    assert '<polygon class="char-flag" data-p="1" data-cs="7" data-ce="8" points="230,90 260,90 260,140 230,140 ">' in html
+    assert 'class="word flagged" data-p="1"' in html and ">未</span>" in html
+    assert "review_photo_flags.js" in html and 'id="word-dialog"' in html
+    assert html.count('class="char-flag"') == 1  # only the unsure character is boxed
+    audio = with_words(session, make_capture(session, users["cadre_a"], texts=TEXTS))
+    assert "review_photo_flags.js" not in client.get(f"/review/{audio.id}").get_data(as_text=True)
+
+
+def test_a_photos_transcript_is_corrected_and_re_extracted_like_a_memos(session, users, login):
+    photo = with_char_words(session, make_capture(session, users["cadre_a"], kind="pages", texts=TEXTS), "未", 7)
+    session.get(DiaryEntry, photo.entry.id).problem = "村里的自未水经常停水"  # as extracted from the misreading
+    session.commit()
+    client = login(users["sup_gulouzi"])
+    form = form_of(client.get(f"/review/{photo.id}").get_data(as_text=True), photo)
+    resp = client.post(f"/review/{photo.id}/transcript", json={"piece": 1, "char_start": 7, "char_end": 8,
+                       "text": "来"}, headers={"X-CSRFToken": form["csrf_token"]})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    body = resp.get_json()
+    assert body["word"]["corrected_from"] == "未" and body["piece"]["text"] == TEXTS[1]
+    fixed = body["piece"]["words"][7]
+    assert fixed["flagged"] is False and fixed["corrected_from"] == "未"
+    form["entry_version"] = str(body["entry_version"])
+    entry = session.get(DiaryEntry, photo.entry.id)
+    typed = {"interviewee": entry.interviewee, "place": entry.place, "problem": entry.problem, "solution": entry.solution,
+             "visit_date": "2025-05-01", "visit_method": entry.visit_method, "category": entry.category,
+             "reflections": "", "visit_time": ""}
+    resp = client.post(f"/review/{photo.id}/reextract", data={**form, **typed})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    session.expire_all()
+    problem = session.get(DiaryEntry, photo.entry.id).problem
+    assert "自来水" in problem and "自未水" not in problem
+
+
+def test_a_photos_corrections_do_not_teach_the_speech_corrector(session, users):
+    """A misread handwritten character (来 read as 未) says nothing of what Whisper mishears."""
+    sup = users["sup_gulouzi"]
+    for _ in range(2):  # twice: what the corrector would learn from memos
+        photo = with_char_words(session, make_capture(session, users["cadre_a"], kind="pages", texts=TEXTS), "未", 7)
+        transcript_edits.correct_span(session, photo, sup, piece=1, char_start=6, char_end=8, text="自来")
+        session.commit()
+    assert county_vocabulary(session, photo.org_unit).learned == ()

@@ -5,7 +5,7 @@ import pytest
 
 from recognize import simplify
 from recognize.extract import textutil
-from recognize.speech_text import to_simplified
+from recognize.speech.text import to_simplified
 
 
 @pytest.mark.parametrize("traditional,simplified", [

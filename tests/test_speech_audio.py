@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognize.audio import SAMPLE_RATE, decode_audio
+from recognize.speech.audio import SAMPLE_RATE, decode_audio
 from recognize.transcript import RecognitionError
 
 AUDIO = Path(__file__).parent / "data" / "audio"

@@ -22,9 +22,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from recognize import speech, weights
-from recognize.audio import SAMPLE_RATE, decode_audio
-from recognize.speech_text import cer, edit_distance, normalize_for_cer, to_simplified
+from recognize import weights
+from recognize.speech import transcribe as speech
+from recognize.speech.audio import SAMPLE_RATE, decode_audio
+from recognize.speech.text import cer, edit_distance, normalize_for_cer, to_simplified
 from recognize.transcript import RecognitionError, RecognizedText
 
 
@@ -47,6 +48,12 @@ CLIP_BOUNDS = {
     "TEST_MEETING_T0000000001_S00000.wav": 0.60,
 }
 CORPUS_BOUND = 0.45
+# The dev clips' corpus edits as measured (2026-12-08: faster-whisper 1.2.1, CTranslate2 4.8.5
+# and 4.7.2, int8, float32 and int8_float32 alike, stock faster-whisper and the project's
+# pipeline alike: 15 edits in 89 characters, CER 0.169; see README, "Speech regressed?").
+# One character more on any one clip is allowed; two more (the 0.191 once reported) fail.
+MEASURED_EDITS = 15
+ONE_CLIP_WORTH = 1
 ENGINE_AGREEMENT_BOUND = 0.10
 
 
@@ -95,6 +102,8 @@ def test_faster_whisper_transcribes_the_real_clips_within_measured_cer():
         edits += edit_distance(normalize_for_cer(t.text), normalize_for_cer(ref))
         chars += len(normalize_for_cer(ref))
     assert edits / chars <= CORPUS_BOUND, seen
+    assert edits <= MEASURED_EDITS + ONE_CLIP_WORTH, (f"the dev clips regressed: {edits} edits in {chars} "
+                                                      f"characters (CER {edits / chars:.3f}), measured {MEASURED_EDITS}", seen)
 
 
 @pytest.mark.slow

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recognize import speech_text as T
-from recognize.speech import confidence
-from recognize.speech_vad import SAMPLE_RATE, Window, pack_windows, speech_regions
+from recognize.speech import text as T
+from recognize.speech.transcribe import confidence
+from recognize.speech.vad import SAMPLE_RATE, Window, pack_windows, speech_regions
 
 
 @pytest.mark.parametrize("raw, want", [
@@ -154,7 +154,7 @@ def _write_ct2(path, variables, aliases=()):
 
 
 def test_ct2_reader_handles_float16_int8_scales_and_aliases(tmp_path):
-    from recognize.whisper_convert import ConversionError, read_ct2_model
+    from recognize.speech.whisper_convert import ConversionError, read_ct2_model
 
     w = np.arange(12, dtype=np.float16).reshape(3, 4)
     q = np.array([[10, -20], [30, 127]], dtype=np.int8)
@@ -177,7 +177,7 @@ def test_ct2_reader_handles_float16_int8_scales_and_aliases(tmp_path):
 
 
 def test_energy_regions_find_a_loud_burst_but_not_steady_hiss():
-    from recognize.speech_vad import energy_regions
+    from recognize.speech.vad import energy_regions
 
     rng = np.random.default_rng(5)
     x = (rng.standard_normal(SAMPLE_RATE * 20) * 0.001).astype(np.float32)

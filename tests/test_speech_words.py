@@ -11,8 +11,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from recognize import speech
-from recognize.speech_text import strip_punct
+from recognize.speech import transcribe as speech
+from recognize.speech.text import strip_punct
 from recognize.transcript import RecognizedText
 from tests.test_speech_models import AUDIO, REPO, manifest, needs_clips
 
@@ -99,7 +99,7 @@ def test_cli_transcribe_json_prints_the_words(tmp_path, monkeypatch):
 def test_long_memo_reports_progress_keeps_the_model_and_places_words_where_said(tmp_path):
     import numpy as np
 
-    from recognize.audio import SAMPLE_RATE, decode_audio
+    from recognize.speech.audio import SAMPLE_RATE, decode_audio
     from tests.test_speech_models import write_wav
 
     rng = np.random.default_rng(16)

@@ -1,4 +1,4 @@
-"""The pinyin-aware vocabulary corrector (recognize.vocabulary), on text and on pieces."""
+"""The pinyin-aware vocabulary corrector (recognize.speech.vocabulary), on text and on pieces."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from recognize.transcript import Piece, RecognizedText, word
-from recognize.vocabulary import Vocabulary, apply, correct_text, correct_transcript, corrections_in
+from recognize.speech.vocabulary import Vocabulary, apply, correct_text, correct_transcript, corrections_in
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = Vocabulary.build(

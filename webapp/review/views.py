@@ -120,6 +120,21 @@ def original(file_id: int):
     return resp
 
 
+def _photo_flags(transcript, page: int) -> list[dict]:
+    """The unsure characters of one photo, drawn on it: {"i": piece, "cs"/"ce": offsets inside
+    the piece, "polygon"} for each flagged character the recognizer placed (PP-OCRv6)."""
+    if transcript is None:
+        return []
+    out = []
+    for i, p in enumerate(transcript.pieces):
+        if (p.page or 0) != page:
+            continue
+        for w in p.words or []:
+            if w.get("flagged") and w.get("polygon"):
+                out.append({"i": i, "cs": w["char_start"], "ce": w["char_end"], "polygon": w["polygon"]})
+    return out
+
+
 def _chunks(transcript) -> list[tuple[str, int | None]]:
     """The transcript text cut at piece boundaries: (text, piece index or None)."""
     if transcript is None:
@@ -189,6 +204,7 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=No
                     "w": size[0] if size else None,
                     "h": size[1] if size else None,
                     "pieces": [p for p in pieces if (p["page"] or 0) == n and p["polygon"]],
+                    "flags": _photo_flags(transcript, n),
                 }
             )
     data = {

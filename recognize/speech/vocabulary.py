@@ -30,7 +30,7 @@ from typing import Iterable, Optional
 
 from recognize.transcript import Piece, RecognizedText
 
-DATA = Path(__file__).with_name("data") / "fuzzy_pinyin.json"
+DATA = Path(__file__).parent.parent / "data" / "fuzzy_pinyin.json"
 # "Only after it was made more than once."
 LEARNED_MIN_TIMES = 2
 MIN_NAME_CHARS = 2

@@ -32,7 +32,7 @@ Name mapping (CTranslate2 -> openai-whisper):
 Weights are stored as float16 (as OpenAI's own checkpoints are); openai-whisper casts them
 to the model's dtype when it loads them.
 
-Usage: ``python -m recognize.whisper_convert CT2_FOLDER OUT.pt``
+Usage: ``python -m recognize.speech.whisper_convert CT2_FOLDER OUT.pt``
 """
 from __future__ import annotations
 
@@ -291,7 +291,7 @@ def convert(ct2_dir: str | os.PathLike, out_path: str | os.PathLike) -> Path:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print("usage: python -m recognize.whisper_convert CT2_FOLDER OUT.pt", file=sys.stderr)
+        print("usage: python -m recognize.speech.whisper_convert CT2_FOLDER OUT.pt", file=sys.stderr)
         return 2
     out = convert(argv[0], argv[1])
     print(out)
