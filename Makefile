@@ -1,7 +1,7 @@
 # Two commands for a new user: `make demo` and `make test`.
 VENV ?= .venv
 
-.PHONY: setup demo test test-fast serve
+.PHONY: setup demo test test-fast serve extractor-model
 
 setup:
 	bash scripts/setup.sh
@@ -23,3 +23,8 @@ test-fast:
 
 serve:
 	$(VENV)/bin/minxin serve
+
+# The extractor's base sequence model and calibration (recognize/extract/data/), trained offline
+# from every labelled note: tests/data, the shared dev cases and the helpers' train_* notes.
+extractor-model:
+	$(VENV)/bin/python scripts/train_extractor_model.py

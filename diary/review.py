@@ -64,14 +64,29 @@ class NotReviewable(DomainError):
 
 
 def is_low(entry: DiaryEntry, name: str) -> bool:
+    return name in low_fields(entry)
+
+
+def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
+    """The fields the screen marks for a look: the draft's ``review`` (calibrated confidence
+    below the level that keeps the rest >= 98% right); for a draft from before calibration,
+    the fields at or below LOW_CONFIDENCE."""
+    if entry is None:
+        return []
+    if entry.review is not None:
+        return [f for f in ENTRY_FIELDS if f in entry.review]
+    return [f for f in ENTRY_FIELDS if _below_bar(entry, f)]
+
+
+def _below_bar(entry: DiaryEntry, name: str) -> bool:
     value = (entry.confidence or {}).get(name)
     return value is not None and float(value) <= LOW_CONFIDENCE
 
 
-def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
-    if entry is None:
-        return []
-    return [f for f in ENTRY_FIELDS if is_low(entry, f)]
+def checked_by_person(entry: DiaryEntry, names: Iterable[str]) -> None:
+    """A field a person set is no longer in doubt: it leaves the draft's review."""
+    if entry.review:
+        entry.review = [f for f in entry.review if f not in set(names)]
 
 
 @dataclass
@@ -158,7 +173,8 @@ def review_queue(
             session.scalars(
                 ready.outerjoin(DiaryEntry, DiaryEntry.capture_id == Capture.id)
                 .options(*load)
-                .order_by(func.coalesce(DiaryEntry.min_confidence, 1.0), Capture.received_at, Capture.id)
+                .order_by(func.coalesce(DiaryEntry.review_count, 0).desc(),
+                          func.coalesce(DiaryEntry.min_confidence, 1.0), Capture.received_at, Capture.id)
                 .limit(limit)
                 .offset(offset)
             )
@@ -311,6 +327,7 @@ def apply_edits(
             after={name: new},
         )
         changed.append(name)
+    checked_by_person(entry, changed)
     if "place" in changed:  # the corrected place decides the linked unit (and its items follow)
         from diary.entries import follow_place
 
@@ -415,8 +432,13 @@ def default_triage(entry: Optional[DiaryEntry]) -> str:
 
 
 def is_confident(entry: Optional[DiaryEntry]) -> bool:
-    """Every field the extractor scored is at or above the bar: safe to accept in bulk."""
-    return entry is not None and bool(entry.confidence) and not low_fields(entry)
+    """Nothing to check: the draft's ``review`` is empty (for a draft from before calibration,
+    every field the extractor scored is above the bar).  Bulk confirm takes exactly these."""
+    if entry is None:
+        return False
+    if entry.review is not None:
+        return not entry.review
+    return bool(entry.confidence) and not low_fields(entry)
 
 
 @dataclass(frozen=True)
@@ -433,7 +455,7 @@ def confirm_many(session: Session, captures: Iterable[Capture], actor: User, ver
     done, skipped = [], []
     for capture in captures:
         if not is_confident(capture.entry):
-            skipped.append((capture.id, "有低置信度字段，请逐条审核 (has low-confidence fields)"))
+            skipped.append((capture.id, "有待核对的字段，请逐条审核 (has fields to check)"))
             continue
         cv, ev = versions.get(capture.id, (None, None))
         try:
