@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from ops.demo_county import load as load_demo_county  # noqa: E402
 from recognize.extract import Gazetteer, calibration, extract_entry, fitting, read_and_calibrate, sequence  # noqa: E402
-from recognize.extract.learn import char_f1  # noqa: E402
+from recognize.extract.textutil import char_f1  # noqa: E402
 
 FIELDS = calibration.FIELDS
 
@@ -143,7 +143,7 @@ def run_shipped(cases, gazetteer):
 
 def run_cv(cases, views):
     """Out-of-fold readings, calibration fitted on the other folds, threshold on the other folds."""
-    fold = fitting.folds_of(len(cases))
+    fold = fitting.folds_of(cases)
     oof = fitting.cross_validate(cases, views, fold=fold)
     held = fitting.held_out_probabilities(cases, oof, fold=fold)
     # the threshold of each fold chosen on the other folds' held-out probabilities

@@ -46,6 +46,10 @@ def main(argv=None) -> int:
     rules = rules_views(cases, gazetteer)
     print(f"rules: {time.perf_counter() - t0:.0f} s")
     cal = fitting.build(cases, rules, vocab.DATA_DIR)
+    # what a county's model trains on beside its own entries (the shared eval cases stay out)
+    shippable = [c for c in cases if c["set"] != "extraction_dev"]
+    fitting.write_base_cases(shippable)
+    print(f"wrote {fitting.BASE_NOTES} ({len(shippable)} notes)")
     print(f"threshold {cal['threshold']}; held-out: {cal['held_out']}")
     print(f"wrote {vocab.DATA_DIR / 'sequence.crfsuite'} and {vocab.DATA_DIR / 'calibration.json'}")
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from recognize.extract import vocab
-from recognize.extract.learn import char_f1
+from recognize.extract.textutil import char_f1
 
 # The fields a draft's review may name: those a supervisor confirms (visit_time and the
 # place's parts follow the date and the place).

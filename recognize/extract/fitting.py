@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
 from recognize.extract import Extraction, calibration, read_and_calibrate, sequence
-from recognize.extract.learn import char_f1
+from recognize.extract.learn import COUNTY_WEIGHT, MIN_EXAMPLES, Example, Trained
+from recognize.extract.textutil import char_f1
 from recognize.pii import redact
 
 FOLDS = 5
@@ -63,13 +64,37 @@ def as_extraction(d: dict) -> Extraction:
     return Extraction(**{k: json.loads(json.dumps(v)) for k, v in d.items() if k in names})
 
 
-def folds_of(n: int, k: int = FOLDS, seed: int = SEED) -> list[int]:
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    fold = [0] * n
-    for pos, i in enumerate(order):
-        fold[i] = pos % k
-    return fold
+def folds_of(cases: Sequence[dict], k: int = FOLDS, seed: int = SEED) -> list[int]:
+    """Each case's fold; copies of one note (a county's notes weighed more) share a fold, so a
+    note is never scored by a model that trained on its copy."""
+    texts = sorted({c["text"] for c in cases})
+    random.Random(seed).shuffle(texts)
+    of = {t: pos % k for pos, t in enumerate(texts)}
+    return [of[c["text"]] for c in cases]
+
+
+BASE_NOTES = calibration.vocab.DATA_DIR / "base_notes.jsonl.gz"
+
+
+def base_cases(path: Path = BASE_NOTES) -> list[dict]:
+    """The labelled notes the base model trained on that may ship with the package (the project's
+    own sets and the helpers' notes): a county's model trains on them beside its own entries."""
+    import gzip
+
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+    except OSError:
+        return []
+
+
+def write_base_cases(cases: Sequence[dict], path: Path = BASE_NOTES) -> None:
+    import gzip
+
+    with gzip.GzipFile(filename="", mode="wb", fileobj=open(path, "wb"), mtime=0) as fh:  # same bytes each time
+        for c in cases:
+            fh.write((json.dumps({k: c[k] for k in ("id", "now", "text", "expected", "set", "style") if k in c},
+                                 ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _read(tg, case: dict, rules_dict: dict) -> dict:
@@ -82,7 +107,7 @@ def cross_validate(cases: Sequence[dict], rules: Sequence[dict], *, k: int = FOL
                    fold: Optional[list[int]] = None, extra: Sequence[tuple[dict, dict]] = ()) -> list[dict]:
     """Out-of-fold readings: case i read by a sequence model trained on the other folds (plus
     `extra` (case, rules) pairs that are never scored, e.g. the base data under a county's)."""
-    fold = fold or folds_of(len(cases), k, seed)
+    fold = fold or folds_of(cases, k, seed)
     out: list = [None] * len(cases)
     with tempfile.TemporaryDirectory() as tmp:
         for f in sorted(set(fold)):
@@ -143,7 +168,7 @@ def held_out_probabilities(cases: Sequence[dict], oof: Sequence[dict], *, k: int
                            fold: Optional[list[int]] = None) -> list[tuple[int, str, float, bool]]:
     """(case, field, probability, right) with each case's calibration fitted on the other folds."""
     rows = _rows(cases, oof)
-    fold = fold or folds_of(len(cases), k, seed)
+    fold = fold or folds_of(cases, k, seed)
     out = []
     for f in sorted(set(fold)):
         fitted = {"fields": _fit_fields([r for r in rows if fold[r[0]] != f])}
@@ -178,3 +203,21 @@ def build(cases: Sequence[dict], rules: Sequence[dict], out_dir: Path) -> dict:
     sequence.train([(c["text"], c["expected"], r) for c, r in zip(cases, rules)], out_dir / "sequence.crfsuite", **CRF_PARAMS)
     (out_dir / "calibration.json").write_text(json.dumps(cal, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return cal
+
+
+def fit_county(trained: Trained, examples: Sequence[Example], rules: Callable[[Example], dict], *,
+               base: Optional[Sequence[dict]] = None) -> Trained:
+    """A county's model with its own sequence model and calibration: trained (cross-validated,
+    folds by note) on the shipped base notes plus its confirmed entries counted COUNTY_WEIGHT
+    times.  Fewer than MIN_EXAMPLES entries: the shipped ones stay (nothing added)."""
+    if len(examples) < MIN_EXAMPLES:
+        return trained
+    base = base_cases() if base is None else list(base)
+    own = [{"text": ex.text, "now": ex.now, "expected": dict(ex.fields)} for ex in examples]
+    views = [rules(Example(c["text"], c.get("now"), {})) for c in base]
+    own_views = [rules(ex) for ex in examples]
+    with tempfile.TemporaryDirectory() as tmp:
+        cal = build(list(base) + own * COUNTY_WEIGHT, views + own_views * COUNTY_WEIGHT, Path(tmp))
+        trained.sequence_model = (Path(tmp) / "sequence.crfsuite").read_bytes()
+    trained.calibration = cal
+    return trained
