@@ -303,7 +303,8 @@ def read(tg, text: str, rules: dict) -> dict[str, FieldReading]:
         # how much the model backs the rules' own answer: the field's marginal over the clauses
         # the rules' span covers, or, when the rules found nothing, that no clause has the role
         r = ev.get(fld)
-        cover = [i for i, sp in enumerate(spans) if r and _overlap(sp, r) * 2 > sp[1] - sp[0]]
+        cover = [i for i, sp in enumerate(spans) if r and _overlap(sp, r) * 2 > sp[1] - sp[0]] or [
+            i for i, sp in enumerate(spans) if r and _overlap(sp, r)]  # a part of one clause
         backing = (sum(marg[i].get(fld, 0.0) for i in cover) / len(cover) if cover
                    else min((1.0 - m.get(fld, 0.0) for m in marg), default=1.0) if not r else 0.0)
         runs, cur = [], None
