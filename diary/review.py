@@ -7,6 +7,7 @@ stale form raises `ReviewConflict` instead of silently overwriting the first one
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -312,19 +313,26 @@ def apply_edits(
     if entry is None:
         raise NotReviewable("该采集没有草稿条目 (no draft entry)")
     cleaned = {name: clean_value(name, value) for name, value in mine.items()}
+    spans = edits.get(SPAN_EVIDENCE) or {}
     changed = []
     for name, new in cleaned.items():
         old = getattr(entry, name)
         if old == new or (old in (None, "") and new in (None, "")):
             continue
         setattr(entry, name, new)
+        span = _fixed_span(entry, name, spans)
+        before, after = {name: old}, {name: new}
+        if span is not None:  # a span fix: the evidence follows the selection, in the same event
+            before["evidence"] = (entry.evidence or {}).get(name)
+            after["evidence"] = span
+            entry.evidence = {**(entry.evidence or {}), name: span}
         audit.record(
             session,
             "entry.edit",
             entry,
             actor=actor,
-            before={name: old},
-            after={name: new},
+            before=before,
+            after=after,
         )
         changed.append(name)
     checked_by_person(entry, changed)
@@ -561,8 +569,42 @@ def entry_values(entry: Optional[DiaryEntry]) -> dict:
 
 
 def edits_from_form(form, names: Iterable[str] = ENTRY_FIELDS) -> dict:
-    """The entry fields present in a submitted form."""
-    return {name: form.get(name) for name in names if name in form}
+    """The entry fields present in a submitted form (and the spans of a span fix, if any)."""
+    out = {name: form.get(name) for name in names if name in form}
+    spans = spans_from_form(form)
+    if spans:
+        out[SPAN_EVIDENCE] = spans
+    return out
+
+
+# --- span fix: a field set from a selection of the transcript (issue 25) ----------------------
+# The review screen sends, beside the fields, the transcript span each fixed field now comes
+# from; the span becomes the field's evidence in the same audited edit.  A person's fixes are
+# training data (diary.training reads confirmed entries).
+SPAN_EVIDENCE = "_evidence"
+SPAN_FIELDS = ("place", "interviewee", "problem", "solution", "reflections", "visit_time")
+
+
+def spans_from_form(form) -> dict[str, list[int]]:
+    raw = form.get("span_evidence") or ""
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    out = {}
+    for name, span in (data.items() if isinstance(data, dict) else ()):
+        if name in SPAN_FIELDS and isinstance(span, list) and len(span) == 2 and all(isinstance(x, int) for x in span):
+            if 0 <= span[0] < span[1]:
+                out[name] = [span[0], span[1]]
+    return out
+
+
+def _fixed_span(entry: DiaryEntry, name: str, spans: dict) -> Optional[list[int]]:
+    """The span a fixed field now comes from, when it lies inside the transcript."""
+    span = spans.get(name)
+    capture = entry.capture
+    text = capture.transcript.text if capture is not None and capture.transcript is not None else ""
+    return span if span and span[1] <= len(text) else None
 
 
 # --- the cadre's side ---------------------------------------------------------------

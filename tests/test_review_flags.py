@@ -59,3 +59,22 @@ def test_the_screen_marks_the_review_fields_and_an_edit_clears_its_flag(client, 
     svc.apply_edits(session, cap, {"problem": "自来水管冻裂了"}, users["sup_gulouzi"],
                     capture_version=cap.version, entry_version=cap.entry.version)
     assert cap.entry.review == ["place"] and cap.entry.review_count == 1
+
+
+def test_a_span_fix_sets_the_field_and_its_evidence_in_one_audited_edit(session, users):
+    cap = flagged(session, users["cadre_a"], ["problem"])
+    text = cap.transcript.text
+    phrase = text[2:8]
+    form = {"problem": phrase, "span_evidence": '{"problem": [2, 8], "category": [0, 1], "place": [0, 99999]}'}
+    edits = svc.edits_from_form(form)
+    assert edits[svc.SPAN_EVIDENCE] == {"problem": [2, 8], "place": [0, 99999]}  # only the span fields
+    svc.apply_edits(session, cap, edits, users["sup_gulouzi"], capture_version=cap.version,
+                    entry_version=cap.entry.version)
+    assert cap.entry.problem == phrase and cap.entry.evidence["problem"] == [2, 8]
+    [event] = [e for e in events(session, "entry.edit") if "problem" in (e.after or {})]
+    assert event.after == {"problem": phrase, "evidence": [2, 8]}
+    assert cap.entry.review == []  # the person checked it
+    # a span beyond the transcript is not taken as evidence (the field still changes)
+    svc.apply_edits(session, cap, {"place": "南荒沟村", svc.SPAN_EVIDENCE: {"place": [0, 99999]}},
+                    users["sup_gulouzi"], capture_version=cap.version, entry_version=cap.entry.version)
+    assert cap.entry.evidence.get("place") != [0, 99999]
