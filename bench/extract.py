@@ -175,7 +175,8 @@ def curve(cases, views, gazetteer, style: str, sizes=(0, 25, 50)) -> None:
             res = {}
             for i in test:
                 t0 = time.perf_counter()
-                d = read_and_calibrate(fitting.as_extraction(views[i]), cases[i]["text"], tg, cal).to_dict()
+                d = read_and_calibrate(fitting.as_extraction(views[i]), cases[i]["text"], tg, cal,
+                                       category_tagger=sequence.tagger(Path(tmp) / "category.crfsuite")).to_dict()
                 res[i] = (d, d["review"], (time.perf_counter() - t0) * 1000)
         # ms: the model's part alone (the rules' part is in the table above)
         print(row(f"{style} rest, N={n}", "county model", tally(cases, res, test)))

@@ -200,7 +200,7 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
         ex = learn.apply(model, original, ex)
     if reading:
         tg, cal = reading_models(model)
-        ex = read_and_calibrate(ex, original, tg, cal)
+        ex = read_and_calibrate(ex, original, tg, cal, category_tagger=sequence.tagger(sequence.BASE_CATEGORY))
     return ex
 
 
@@ -211,6 +211,10 @@ def reading_models(model=None):
     tg = own_tagger() if callable(own_tagger) else None
     cal = getattr(model, "calibration", None)
     return (tg if tg is not None else sequence.tagger()), (cal or calibration.load())
+
+
+# the category model's choice replaces the rules' only when it is surer of it by this much
+CATEGORY_MARGIN = float(vocab.load("sequence")["switch"]["category_margin"])
 
 
 def calibrate_pii(found, interviewee: str, model=None) -> tuple[float, bool]:
@@ -224,7 +228,8 @@ def calibrate_pii(found, interviewee: str, model=None) -> tuple[float, bool]:
     return round(p, 3), p < float(cal.get("threshold", 1.0))
 
 
-def read_and_calibrate(ex: Extraction, text: str, tg, cal: Optional[dict], readings: Optional[dict] = None) -> Extraction:
+def read_and_calibrate(ex: Extraction, text: str, tg, cal: Optional[dict], readings: Optional[dict] = None,
+                       category_tagger=None) -> Extraction:
     """The sequence model's problem, solution and reflections over the rules' (where a county
     model did not propose them), then calibrated confidence and the fields to review."""
     rules_view = ex.to_dict()
@@ -245,6 +250,14 @@ def read_and_calibrate(ex: Extraction, text: str, tg, cal: Optional[dict], readi
             ex.evidence[fld] = list(rd.span)
         else:
             ex.evidence.pop(fld, None)
+    crd = sequence.read_category(category_tagger, text, rules_view)
+    readings = {**readings, "category": crd} if crd is not None else readings
+    if (crd is not None and ex.proposed_by.get("category") != "model" and crd.value != ex.category
+            and (rules_view["confidence"].get("category") or 0.0) < 0.95  # a 类别 label stands
+            and crd.prob - crd.backing >= CATEGORY_MARGIN):
+        ex.category = crd.value
+        ex.proposed_by["category"] = "sequence"
+        ex.evidence.pop("category", None)
     conf, review = calibration.apply(cal, ex.to_dict(), rules_view, readings)
     ex.confidence.update(conf)
     ex.review = review

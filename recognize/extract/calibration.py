@@ -58,7 +58,9 @@ def signals(fld: str, ex: dict, rules: dict, readings: dict) -> list[float]:
         n = len(value or [])
         return [conf, float(n == 0), min(1.0, n / 4), float(bool(ex.get("interviewee")))]
     if fld == "category":
-        return [conf, has_ev, float(value == "其他")]
+        crd = readings.get("category")
+        return [conf, has_ev, float(value == "其他"), crd.prob if crd else 0.5,
+                float(crd.value == value) if crd else 0.5]
     return [conf]
 
 

@@ -97,10 +97,12 @@ def write_base_cases(cases: Sequence[dict], path: Path = BASE_NOTES) -> None:
                                  ensure_ascii=False) + "\n").encode("utf-8"))
 
 
-def _read(tg, case: dict, rules_dict: dict) -> dict:
+def _read(tg, case: dict, rules_dict: dict, ctg=None) -> dict:
     readings = sequence.read(tg, case["text"], rules_dict) if tg is not None else {}
-    ex = read_and_calibrate(as_extraction(rules_dict), case["text"], tg, None, readings)
-    return {"got": ex.to_dict(), "rules": rules_dict, "readings": readings}
+    ex = read_and_calibrate(as_extraction(rules_dict), case["text"], tg, None, readings, category_tagger=ctg)
+    crd = sequence.read_category(ctg, case["text"], rules_dict)
+    return {"got": ex.to_dict(), "rules": rules_dict,
+            "readings": {**readings, "category": crd} if crd is not None else readings}
 
 
 def cross_validate(cases: Sequence[dict], rules: Sequence[dict], *, k: int = FOLDS, seed: int = SEED,
@@ -114,9 +116,11 @@ def cross_validate(cases: Sequence[dict], rules: Sequence[dict], *, k: int = FOL
             items = [(c["text"], c["expected"], r) for c, r, g in zip(cases, rules, fold) if g != f]
             items += [(c["text"], c["expected"], r) for c, r in extra]
             tg = sequence.tagger(sequence.train(items, Path(tmp) / f"fold{f}.crfsuite", **CRF_PARAMS)) if items else None
+            cpath = sequence.train_category(items, Path(tmp) / f"cat{f}.crfsuite") if items else None
+            ctg = sequence.tagger(cpath) if cpath else None
             for i, g in enumerate(fold):
                 if g == f:
-                    out[i] = _read(tg, cases[i], rules[i])
+                    out[i] = _read(tg, cases[i], rules[i], ctg)
     return out
 
 
@@ -200,7 +204,9 @@ def build(cases: Sequence[dict], rules: Sequence[dict], out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     oof = cross_validate(cases, rules)
     cal = fit_calibration(cases, oof)
-    sequence.train([(c["text"], c["expected"], r) for c, r in zip(cases, rules)], out_dir / "sequence.crfsuite", **CRF_PARAMS)
+    items = [(c["text"], c["expected"], r) for c, r in zip(cases, rules)]
+    sequence.train(items, out_dir / "sequence.crfsuite", **CRF_PARAMS)
+    sequence.train_category(items, out_dir / "category.crfsuite")
     (out_dir / "calibration.json").write_text(json.dumps(cal, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return cal
 

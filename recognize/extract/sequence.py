@@ -22,12 +22,14 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from recognize.extract import vocab
+from recognize.extract.category import default_model
 from recognize.extract.textutil import normalize
 
 ROLES = ("facts", "problem", "solution", "reflections", "other")
 TEXT_FIELDS = ("problem", "solution", "reflections")
 FACT_FIELDS = ("visit_date", "place", "interviewee", "visit_method")
 BASE_MODEL = vocab.DATA_DIR / "sequence.crfsuite"
+BASE_CATEGORY = vocab.DATA_DIR / "category.crfsuite"
 
 _DATA = vocab.load("sequence")
 _FILLERS = sorted(_DATA["fillers"]["words"], key=len, reverse=True)
@@ -334,3 +336,59 @@ def read(tg, text: str, rules: dict) -> dict[str, FieldReading]:
                    + ([1 - marg[b + 1].get(fld, 0.0)] if b + 1 < len(spans) else []))
         out[fld] = FieldReading(text[s:e], (s, e), round(sum(inside) / len(inside), 3), round(edge, 3), round(backing, 3))
     return out
+
+
+# --- the category: the same learner over one item (a maximum-entropy classifier) ---------------
+
+
+def category_features(text: str, rules: dict) -> dict:
+    """The rules' category and keyword scores, and the words of the problem and of the note."""
+    t = normalize(text)
+    problem = normalize(rules.get("problem") or "")
+    f: dict = {"bias": 1.0, "rule=" + (rules.get("category") or ""): 1.0}
+    kw = default_model().scores(problem, 3.0)
+    default_model().scores(t, 1.0, kw)
+    top = max(kw.values(), default=0.0) or 1.0
+    for cat, sc in kw.items():
+        f["kw=" + cat] = sc / top
+    for j in range(len(problem) - 1):
+        f["p=" + problem[j : j + 2]] = 1.0
+    for j in range(len(t) - 1):
+        if "\u4e00" <= t[j] <= "\u9fff":
+            f["t=" + t[j : j + 2]] = 0.5
+    return f
+
+
+def train_category(items: Sequence[tuple[str, dict, dict]], path: Path, *, c1: float = 0.1, c2: float = 0.01) -> Optional[Path]:
+    """(text, gold, rules) -> the category model at `path` (None when no item states a category)."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    n = 0
+    for text, gold, rules in items:
+        if gold.get("category"):
+            trainer.append([category_features(text, rules)], [gold["category"]])
+            n += 1
+    if not n:
+        return None
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": 200})
+    path = Path(path)
+    trainer.train(str(path))
+    return path
+
+
+@dataclass(frozen=True)
+class CategoryReading:
+    value: str
+    prob: float  # the model's probability of its own choice
+    backing: float  # the model's probability of the rules' category
+
+
+def read_category(tg, text: str, rules: dict) -> Optional[CategoryReading]:
+    if tg is None:
+        return None
+    label = tg.tag([category_features(text, rules)])[0]
+    labels = set(tg.labels())
+    rule = rules.get("category") or ""
+    return CategoryReading(label, round(tg.marginal(label, 0), 3),
+                           round(tg.marginal(rule, 0), 3) if rule in labels else 0.0)
