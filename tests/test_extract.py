@@ -730,3 +730,14 @@ def test_a_label_with_nothing_after_it_never_raises():
     # found by the property test: a misread problem label with an empty value and no plan
     ex = extract_entry("閟题::", "2000-01-01T00:00:00")
     assert (ex.problem, ex.solution) == ("", "")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("前儿个去了八里甸子村 老孙家 孙德福今年六十八了 腿不好", "孙德福"),
+    ("走访了那大姐 那玉兰 她说低保停了", "那玉兰"),
+    ("去了老宋家 他家房子漏雨", "老宋"),  # no full name said: the nickname is all there is
+    ("受访：村民 老曲（曲长顺）\n问题：家里苞米苗出得不齐", "曲长顺"),
+    ("今天去了东岭村 老于家跟老关家因为地界吵起来了 于成海说老关家的栅栏占了他家的地", "于成海"),
+])
+def test_the_named_villager_over_a_nickname_of_the_same_surname(text, name):
+    assert extract_entry(text, "2025-03-05T20:00:00").interviewee == name

@@ -264,6 +264,22 @@ def read_and_calibrate(ex: Extraction, text: str, tg, cal: Optional[dict], readi
     return ex
 
 
+_NICKNAME = re.compile(r"^(?:老|小)(?P<a>[\u4e00-\u9fff])$|^(?P<b>[\u4e00-\u9fff])(?:大姐|大哥|大爷|大娘|大婶|大叔|婶|叔|姨|嫂"
+                       r"|二嫂|老[一二三四五六七八九十大二三]|老头|老太|大胖)$")
+
+
+def _named_over_nickname(person: NameHit, cands: list, cadres) -> NameHit:
+    """老孙, 那大姐, 姜老四: when the note also names a villager of that surname in full (孙德福),
+    the named villager is the one visited; the nickname stays when no full name is said."""
+    m = _NICKNAME.match(person.name)
+    if not m:
+        return person
+    surname = m["a"] or m["b"]
+    full = [h for h in cands if h.name != person.name and h.name.startswith(surname) and 2 <= len(h.name) <= 3
+            and not _NICKNAME.match(h.name) and h.name not in cadres]
+    return full[0] if full else person
+
+
 def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model: Optional[CategoryModel],
                       with_pii: bool = True) -> Extraction:
     original = text if isinstance(text, str) else ("" if text is None else str(text))
@@ -506,6 +522,8 @@ def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model:
         strong = [h for h in (before or pool) if h.confidence >= 0.9]
         pick = strong or before or pool
         person = pick[0] if pick else None
+    if person is not None:
+        person = _named_over_nickname(person, cands, cadres)
     if method == "集体座谈" or (method == "民意调查" and (person is None or person.confidence < 0.9)):
         ex.interviewee = ""
         conf["interviewee"] = mconf
