@@ -1,7 +1,7 @@
 # Two commands for a new user: `make demo` and `make test`.
 VENV ?= .venv
 
-.PHONY: setup demo test test-fast serve lock
+.PHONY: setup demo test test-fast serve lock extractor-model
 
 setup:
 	bash scripts/setup.sh
@@ -28,3 +28,8 @@ serve:
 # regenerate requirements.lock, then `make test`, and commit both files together.
 lock:
 	bash scripts/lock.sh
+
+# The extractor's base sequence model and calibration (recognize/extract/data/), trained offline
+# from every labelled note: tests/data, the shared dev cases and the helpers' train_* notes.
+extractor-model:
+	$(VENV)/bin/python scripts/train_extractor_model.py

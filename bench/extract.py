@@ -1,191 +1,222 @@
-"""Score field extraction on the shared dev cases and on the project's own held-out cases.
+"""Score field extraction per set and over all, before (the rules) and after (the sequence model
+with calibrated confidence and ``review``), with risk–coverage and ms per note.
 
-    python bench/extract.py [--verbose] [--no-gazetteer] [--no-curve]
+    python bench/extract.py [--verbose] [--no-curve] [--quick] [--cases FILE.jsonl ...]
 
-Scoring (see shared/eval/README.md): exact match for visit_date, interviewee, visit_method
-and category; place is right when the expected name is a substring of the extracted place;
-character-level F1 >= 0.8 for problem, solution and reflections; a case's pii is right when
-every expected string is gone from ``redact(text, extra=extracted pii)`` (what a public page
-shows).  Only the fields listed in a case's ``expected`` are scored.  Extraction runs with
-the default Kuandian demo gazetteer unless --no-gazetteer.
+Sets: the shared dev cases, the project's held-out and blind sets (tests/data), and the
+helpers' notes (MINXIN_BLIND_NOTES/train_*.jsonl, default /work/blind/notes) by their
+``style``.  The blind_* slice there is never read: the lead measures it.
 
-Then a learning curve for the county's learned model (recognize/extract/learn.py): the dev,
-holdout and blind sets 2-6 play the confirmed entries (shuffled once, seed 0); the model is
-trained on the first 0, 25, 50, 100, 200 of them and blind set 7, never trained on, is scored
-with it.  "as deployed" takes a field from the model only where its cross-validated accuracy
-beat the rules on the training entries; "model only" forces the model for every learned field.
+Scoring (shared/eval/README.md, ``recognize.extract.fitting.field_right``): exact for
+visit_date, interviewee, visit_method and category; the expected village inside the place;
+character F1 >= 0.8 for problem, solution, reflections; pii right when every expected string is
+gone from ``redact``.  Columns:
+
+- fields: share of scored fields right; 反映问题: the problem field right;
+- unflagged: share of fields not in ``review``; acc unfl: accuracy among them;
+- wrong+unfl: fields wrong and not flagged, as a share of all fields (the risk of confirming
+  at a glance); ms: milliseconds per note (the whole extract_entry, rules + model).
+
+Rows:
+- ``before``: the rules alone; they have no ``review``, so every field is unflagged, and the
+  old screen's "sure" (confidence >= 0.8) is shown as ``before@0.8``;
+- ``after (CV)``: every labelled note read by a sequence model trained on the other folds, its
+  confidence calibrated on the other folds: figures for notes the model has not seen;
+- ``after (shipped)``: the model in recognize/extract/data as shipped; IN-SAMPLE for every set
+  it was trained on (all of them, unless --cases names new notes).
+
+Then the learning curve of a county on a style the base model has not seen: one style of the
+helpers' notes held out of the base data; the county's model trained on base + N of them
+(N = 0, 25, 50), the rest of that style scored.
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
+import tempfile
 import time
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ops.demo_county import load as load_demo_county  # noqa: E402
-from recognize.extract import Gazetteer, extract_entry  # noqa: E402
-from recognize.extract.learn import char_f1  # noqa: E402  (the model's own scoring is the bench's)
-from recognize.privacy import redact  # noqa: E402
+from recognize.extract import Gazetteer, calibration, extract_entry, fitting, read_and_calibrate, sequence  # noqa: E402
+from recognize.extract.textutil import char_f1  # noqa: E402
 
-FIELDS = ("visit_date", "place", "interviewee", "visit_method", "category", "problem", "solution", "reflections", "pii")
-TEXT_FIELDS = ("problem", "solution", "reflections")
-
-
-# The project's own held-out sets, written before the rules they test.  The blind sets were
-# written by people who had not read the extractor; each first-run score is the honest figure
-# for unseen notes, and each set has been generalised from since, so it is no longer unseen.
-HELD_OUT = (
-    ("extraction_holdout.jsonl", "holdout"),
-    # first run 89.3%
-    ("extraction_blind2.jsonl", "blind set 2"),
-    # 85.4%: spoken notes without punctuation, names restated after a form of address, days alone
-    ("extraction_blind3.jsonl", "blind set 3"),
-    # 85.4%: labels such as 矛盾情况/调解结果/议题, 不对，是… corrections, meeting decisions
-    ("extraction_blind4.jsonl", "blind set 4"),
-    # 83.3%: unpunctuated dictation with fillers, wrapped pages, 【】 labels, numbers read out
-    ("extraction_blind5.jsonl", "blind set 5"),
-    # 81.2%: third-person write-ups, noisy OCR (时问, 2O25), the place said last, votes, return visits
-    ("extraction_blind6.jsonl", "blind set 6"),
-    # 74.9%: an ordinary month of memos, pages with the cadres' own labels and short typed notes
-    ("extraction_blind7.jsonl", "blind set 7"),
-)
+FIELDS = calibration.FIELDS
 
 
 def shared_dir() -> Path:
     env = os.environ.get("MINXIN_SHARED_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "shared"
+    return Path(env) if env else ROOT.parent / "shared"
 
 
-def field_ok(fld: str, got: dict, exp, text: str) -> bool:
-    val = got.get(fld)
-    if fld in TEXT_FIELDS:
-        return char_f1(val or "", exp) >= 0.8
-    if fld == "place":
-        return bool(exp) and bool(val) and exp in val if exp else not val
-    if fld == "pii":
-        shown = redact(text, extra=got.get("pii") or [])
-        return all(s not in shown for s in exp)
-    return (val or "") == (exp or "")
+def blind_dir() -> Path:
+    return Path(os.environ.get("MINXIN_BLIND_NOTES") or "/work/blind/notes")
 
 
-def load(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+def sets_of(cases: list[dict]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(cases):
+        groups[("style " + c["style"]) if c.get("style") else c["set"]].append(i)
+    return dict(groups)
 
 
-def score(cases: list[dict], gazetteer, verbose: bool) -> tuple[dict, list[str], float]:
-    right: Counter = Counter()
-    total: Counter = Counter()
-    failures: list[str] = []
-    t0 = time.perf_counter()
-    for case in cases:
-        got = extract_entry(case["text"], case["now"], gazetteer).to_dict()
+def tally(cases, results, idx, verbose=False, name="") -> dict:
+    """results[i] = (got dict, review list, ms)."""
+    n = right = prob_n = prob_r = unfl = unfl_r = 0
+    ms = 0.0
+    fails = []
+    for i in idx:
+        got, review, t = results[i]
+        ms += t
+        case = cases[i]
         for fld, exp in case["expected"].items():
             if fld not in FIELDS:
                 continue
-            total[fld] += 1
-            if field_ok(fld, got, exp, case["text"]):
-                right[fld] += 1
-            else:
-                extra = f" (F1 {char_f1(got.get(fld) or '', exp):.2f})" if fld in TEXT_FIELDS else ""
-                failures.append(f"  {case.get('id', '?')} {fld}: expected {exp!r} got {got.get(fld)!r}{extra}")
-    ms = (time.perf_counter() - t0) * 1000 / max(1, len(cases))
-    return {f: (right[f], total[f]) for f in FIELDS if total[f]}, failures, ms
+            ok = fitting.field_right(fld, got, exp, case["text"])
+            n += 1
+            right += ok
+            if fld == "problem":
+                prob_n += 1
+                prob_r += ok
+            if fld not in review:
+                unfl += 1
+                unfl_r += ok
+            if verbose and not ok:
+                extra = f" (F1 {char_f1(got.get(fld) or '', exp):.2f})" if fld in calibration.TEXT_FIELDS else ""
+                fails.append(f"    {case.get('id', '?')} {fld}{' [review]' if fld in review else ''}: "
+                             f"expected {exp!r} got {got.get(fld)!r}{extra}")
+    if fails:
+        print(f"  failures in {name}:")
+        print("\n".join(fails))
+    return {"notes": len(idx), "fields": right / max(1, n), "problem": prob_r / max(1, prob_n) if prob_n else None,
+            "unflagged": unfl / max(1, n), "acc_unfl": unfl_r / max(1, unfl), "risk": (unfl - unfl_r) / max(1, n),
+            "ms": ms / max(1, len(idx))}
 
 
-def report(name: str, cases: list[dict], gazetteer, verbose: bool) -> None:
-    res, failures, ms = score(cases, gazetteer, verbose)
-    print(f"{name}: {len(cases)} cases, {ms:.1f} ms/entry")
-    r_all = t_all = 0
-    for fld, (r, t) in res.items():
-        print(f"  {fld:<13} {r:>3}/{t:<3} {100 * r / t:6.1f}%")
-        r_all += r
-        t_all += t
-    print(f"  {'overall':<13} {r_all:>3}/{t_all:<3} {100 * r_all / max(1, t_all):6.1f}%")
-    if verbose and failures:
-        print("  failures:")
-        print("\n".join(failures))
+def row(label: str, mode: str, r: dict) -> str:
+    prob = f"{100 * r['problem']:6.1f}%" if r["problem"] is not None else "      –"
+    return (f"  {label:<34} {mode:<16} {r['notes']:>4} {100 * r['fields']:6.1f}% {prob} {100 * r['unflagged']:8.1f}%"
+            f" {100 * r['acc_unfl']:7.1f}% {100 * r['risk']:9.2f}% {r['ms']:7.1f}")
 
 
-def curve(pool: list[dict], test: list[dict], gazetteer, sizes=(0, 25, 50, 100, 200)) -> None:
-    import random
+def header() -> str:
+    return (f"  {'set':<34} {'mode':<16} {'n':>4} {'fields':>7} {'反映问题':>5} {'unflagged':>9} {'acc unfl':>8}"
+            f" {'wrong+unfl':>10} {'ms':>7}")
 
-    from recognize.extract import learn
 
-    examples = learn.examples_from_cases(pool)
-    random.Random(0).shuffle(examples)
-    rule_cache: dict = {}
-
-    def rules(ex):
-        key = (ex.text, ex.now)
-        if key not in rule_cache:
-            rule_cache[key] = extract_entry(ex.text, ex.now, gazetteer).to_dict()
-        return rule_cache[key]
-
-    fields = learn.LEARNED_FIELDS
-    print(f"learning curve: train on the first N of {len(examples)} confirmed entries, score blind set 7 ({len(test)} cases, never trained on)")
-    print(f"  {'N':>4} {'mode':<11}" + "".join(f" {f:>12}" for f in fields) + f" {'overall':>9}  model used for / s")
-    for n in sizes:
+def run_rules(cases, gazetteer):
+    cold()
+    out, views = [], []
+    for c in cases:
         t0 = time.perf_counter()
-        trained = learn.train(examples[:n], rules) if n else None
-        secs = time.perf_counter() - t0
-        modes = [("as deployed", trained)]
-        if trained is not None and trained.roles_model is not None:
-            forced = learn.Trained(**{**trained.__dict__, "use": {f: True for f in fields}})
-            modes.append(("model only", forced))
-        for mode, model in modes:
-            right: Counter = Counter()
-            total: Counter = Counter()
-            for case in test:
-                got = extract_entry(case["text"], case["now"], gazetteer, model=model).to_dict()
-                for f in fields:
-                    if f in case["expected"]:
-                        total[f] += 1
-                        right[f] += learn.field_right(f, got.get(f) or "", case["expected"][f] or "")
-            cells = "".join(f" {right[f]:>3}/{total[f]:<3}{100 * right[f] / max(1, total[f]):5.1f}%" for f in fields)
-            allr, allt = sum(right.values()), sum(total.values())
-            used = ",".join(trained.fields()) if (trained and mode == "as deployed") else ("all" if trained else "-")
-            tail = f"  {used or 'none'} / {secs:.1f}s" if mode == "as deployed" else ""
-            print(f"  {n:>4} {mode:<11}{cells} {100 * allr / max(1, allt):8.1f}%{tail}")
+        d = extract_entry(c["text"], c["now"], gazetteer, reading=False).to_dict()
+        ms = (time.perf_counter() - t0) * 1000
+        views.append(d)
+        out.append((d, [], ms))
+    sure = [(d, [f for f in FIELDS if (d["confidence"].get(f) or 0.0) < 0.8], ms) for d, _, ms in out]
+    return out, sure, views
+
+
+def cold() -> None:
+    """Forget the per-text caches of the segmenter, so that a second pass is timed as a first."""
+    from recognize import ner
+    from recognize.extract import names
+
+    ner.tokens.cache_clear()
+    names.model_persons.cache_clear()
+
+
+def run_shipped(cases, gazetteer):
+    cold()
+    out = []
+    for c in cases:
+        t0 = time.perf_counter()
+        d = extract_entry(c["text"], c["now"], gazetteer).to_dict()
+        out.append((d, d["review"], (time.perf_counter() - t0) * 1000))
+    return out
+
+
+def run_cv(cases, views):
+    """Out-of-fold readings, calibration fitted on the other folds, threshold on the other folds."""
+    fold = fitting.folds_of(cases)
+    oof = fitting.cross_validate(cases, views, fold=fold)
+    held = fitting.held_out_probabilities(cases, oof, fold=fold)
+    # the threshold of each fold chosen on the other folds' held-out probabilities
+    thresholds = {f: fitting.choose_threshold([p for i, _, p, _ in held if fold[i] != f],
+                                              [ok for i, _, _, ok in held if fold[i] != f]) for f in set(fold)}
+    review: dict[int, list[str]] = defaultdict(list)
+    for i, fld, p, _ in held:
+        if p < thresholds[fold[i]]:
+            review[i].append(fld)
+    return [(o["got"], review[i], 0.0) for i, o in enumerate(oof)]
+
+
+def curve(cases, views, gazetteer, style: str, sizes=(0, 25, 50)) -> None:
+    held = [i for i, c in enumerate(cases) if c.get("style") == style]
+    base = [i for i, c in enumerate(cases) if c.get("style") != style]
+    print(f"\nlearning curve: style {style!r} ({len(held)} notes) held out of the base model; the county's model "
+          f"trained on base + the first N of them, the rest scored (scored set shrinks with N)")
+    print(header())
+    for n in sizes:
+        if n >= len(held):
+            print(f"  N={n}: only {len(held)} notes of this style")
+            break
+        county, test = held[:n], held[n:]
+        with tempfile.TemporaryDirectory() as tmp:
+            ids = base + county * 3  # a county's own notes weigh more than the base data
+            fitting.build([cases[i] for i in ids], [views[i] for i in ids], Path(tmp))
+            tg = sequence.tagger(Path(tmp) / "sequence.crfsuite")
+            cal = calibration.load(Path(tmp) / "calibration.json")
+            res = {}
+            for i in test:
+                t0 = time.perf_counter()
+                d = read_and_calibrate(fitting.as_extraction(views[i]), cases[i]["text"], tg, cal,
+                                       category_tagger=sequence.tagger(Path(tmp) / "category.crfsuite")).to_dict()
+                res[i] = (d, d["review"], (time.perf_counter() - t0) * 1000)
+        # ms: the model's part alone (the rules' part is in the table above)
+        print(row(f"{style} rest, N={n}", "county model", tally(cases, res, test)))
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--verbose", "-v", action="store_true", help="list every failed field")
-    ap.add_argument("--no-gazetteer", action="store_true", help="extract without the demo org tree")
-    ap.add_argument("--cases", type=Path, action="append", default=[], help="also score this JSONL file")
+    ap.add_argument("--verbose", "-v", action="store_true", help="list every failed field (after, CV)")
+    ap.add_argument("--cases", type=Path, action="append", default=[], help="also score this JSONL file (new notes)")
     ap.add_argument("--no-curve", action="store_true", help="skip the learning curve")
+    ap.add_argument("--no-cv", action="store_true", help="skip the cross-validated rows")
+    ap.add_argument("--curve-style", default=None, help="the style held out for the learning curve")
     args = ap.parse_args(argv)
-    gazetteer = None if args.no_gazetteer else Gazetteer(units=load_demo_county().units)
+    gazetteer = Gazetteer(units=load_demo_county().units)
     extract_entry("预热", "2024-01-01T00:00:00", gazetteer)  # imports and caches out of the timing
+    paths = sorted((ROOT / "tests" / "data").glob("extraction_*.jsonl"))
     dev = shared_dir() / "eval" / "extraction_dev.jsonl"
-    pool: list[dict] = []
-    if dev.exists():
-        pool += load(dev)
-        report(f"dev ({dev})", load(dev), gazetteer, args.verbose)
-    else:
-        print(f"dev: {dev} not found (set MINXIN_SHARED_DIR)")
-    test: list[dict] = []
-    for name, about in HELD_OUT:
-        path = ROOT / "tests" / "data" / name
-        cases = load(path)
-        if name == "extraction_blind7.jsonl":
-            test = cases
-        else:
-            pool += cases
-        report(f"{about} ({path.relative_to(ROOT)})", cases, gazetteer, args.verbose)
-    for extra in args.cases:
-        report(str(extra), load(extra), gazetteer, args.verbose)
-    if not args.no_curve:
-        t0 = time.perf_counter()
-        curve(pool, test, gazetteer)
-        print(f"  learning curve: {time.perf_counter() - t0:.0f} s in all")
+    paths += [dev] if dev.exists() else []
+    paths += sorted(blind_dir().glob("train_*.jsonl"))
+    cases = fitting.load_cases(paths)
+    extra = fitting.load_cases(args.cases)
+    print(f"{len(cases)} labelled notes ({len(paths)} files); {len(extra)} new notes from --cases")
+    rules, sure, views = run_rules(cases + extra, gazetteer)
+    shipped = run_shipped(cases + extra, gazetteer)
+    cv = None if args.no_cv else run_cv(cases, views[: len(cases)])
+    groups = sets_of(cases)
+    groups.update({f"new: {k}": [len(cases) + i for i in v] for k, v in sets_of(extra).items()})
+    everything = list(range(len(cases)))
+    print(header())
+    for name, idx in list(groups.items()) + [("ALL labelled", everything)] + ([("ALL new", list(range(len(cases), len(cases) + len(extra))))] if extra else []):
+        print(row(name, "before", tally(cases + extra, rules, idx)))
+        print(row("", "before@0.8", tally(cases + extra, sure, idx)))
+        if cv is not None and idx and idx[0] < len(cases):
+            cvres = [(g, rv, shipped[i][2]) for i, (g, rv, _) in enumerate(cv)]
+            print(row("", "after (CV)", tally(cases, cvres, idx, args.verbose, name)))
+        print(row("", "after (shipped)" + ("" if idx and idx[0] >= len(cases) else "*"), tally(cases + extra, shipped, idx)))
+    print("  * in-sample: the shipped model was trained on these notes")
+    styles = sorted({c["style"] for c in cases if c.get("style")})
+    if not args.no_curve and styles:
+        curve(cases, views[: len(cases)], gazetteer, args.curve_style or styles[0])
     return 0
 
 

@@ -176,6 +176,7 @@ def create_draft(session: Session, capture: Capture, fields: pipeline.EntryField
         confidence=dict(fields.confidence),
         evidence={k: list(v) for k, v in fields.evidence.items()},
         proposed_by=dict(fields.proposed_by),
+        review=list(fields.review),
     )
     session.add(entry)
     session.flush()

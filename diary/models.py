@@ -111,6 +111,11 @@ class DiaryEntry(Base):
     # The lowest confidence among the reviewable fields, kept beside the JSON map so the review
     # queue can sort "least confident first" in SQL (an index, not a scan of every map).
     min_confidence: Mapped[float] = mapped_column(Float, default=1.0, server_default="1", index=True)
+    # The fields the calibrated extractor asks a person to check (recognize.extract.calibration);
+    # a field a person edits leaves it.  None: a draft from before calibration (the old
+    # low-confidence rule applies).  review_count sorts the queue "most doubtful first".
+    review: Mapped[Optional[list]] = mapped_column(JSON, default=None)
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     confirmed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
@@ -127,6 +132,11 @@ class DiaryEntry(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @validates("review")
+    def _track_review_count(self, _key: str, value: Optional[list]) -> Optional[list]:
+        self.review_count = len(value or [])
+        return value
 
     @validates("confidence")
     def _track_min_confidence(self, _key: str, value: Optional[dict]) -> Optional[dict]:

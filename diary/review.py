@@ -7,6 +7,7 @@ stale form raises `ReviewConflict` instead of silently overwriting the first one
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -64,14 +65,29 @@ class NotReviewable(DomainError):
 
 
 def is_low(entry: DiaryEntry, name: str) -> bool:
+    return name in low_fields(entry)
+
+
+def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
+    """The fields the screen marks for a look: the draft's ``review`` (calibrated confidence
+    below the level that keeps the rest >= 98% right); for a draft from before calibration,
+    the fields at or below LOW_CONFIDENCE."""
+    if entry is None:
+        return []
+    if entry.review is not None:
+        return [f for f in ENTRY_FIELDS if f in entry.review]
+    return [f for f in ENTRY_FIELDS if _below_bar(entry, f)]
+
+
+def _below_bar(entry: DiaryEntry, name: str) -> bool:
     value = (entry.confidence or {}).get(name)
     return value is not None and float(value) <= LOW_CONFIDENCE
 
 
-def low_fields(entry: Optional[DiaryEntry]) -> list[str]:
-    if entry is None:
-        return []
-    return [f for f in ENTRY_FIELDS if is_low(entry, f)]
+def checked_by_person(entry: DiaryEntry, names: Iterable[str]) -> None:
+    """A field a person set is no longer in doubt: it leaves the draft's review."""
+    if entry.review:
+        entry.review = [f for f in entry.review if f not in set(names)]
 
 
 @dataclass
@@ -157,7 +173,8 @@ def review_queue(
             session.scalars(
                 ready.outerjoin(DiaryEntry, DiaryEntry.capture_id == Capture.id)
                 .options(*load)
-                .order_by(func.coalesce(DiaryEntry.min_confidence, 1.0), Capture.received_at, Capture.id)
+                .order_by(func.coalesce(DiaryEntry.review_count, 0).desc(),
+                          func.coalesce(DiaryEntry.min_confidence, 1.0), Capture.received_at, Capture.id)
                 .limit(limit)
                 .offset(offset)
             )
@@ -295,21 +312,29 @@ def apply_edits(
     if entry is None:
         raise NotReviewable("该采集没有草稿条目 (no draft entry)")
     cleaned = {name: clean_value(name, value) for name, value in mine.items()}
+    spans = edits.get(SPAN_EVIDENCE) or {}
     changed = []
     for name, new in cleaned.items():
         old = getattr(entry, name)
         if old == new or (old in (None, "") and new in (None, "")):
             continue
         setattr(entry, name, new)
+        span = _fixed_span(entry, name, spans)
+        before, after = {name: old}, {name: new}
+        if span is not None:  # a span fix: the evidence follows the selection, in the same event
+            before["evidence"] = (entry.evidence or {}).get(name)
+            after["evidence"] = span
+            entry.evidence = {**(entry.evidence or {}), name: span}
         audit.record(
             session,
             "entry.edit",
             entry,
             actor=actor,
-            before={name: old},
-            after={name: new},
+            before=before,
+            after=after,
         )
         changed.append(name)
+    checked_by_person(entry, changed)
     if "place" in changed:  # the corrected place decides the linked unit (and its items follow)
         from diary.entries import follow_place
 
@@ -414,8 +439,13 @@ def default_triage(entry: Optional[DiaryEntry]) -> str:
 
 
 def is_confident(entry: Optional[DiaryEntry]) -> bool:
-    """Every field the extractor scored is at or above the bar: safe to accept in bulk."""
-    return entry is not None and bool(entry.confidence) and not low_fields(entry)
+    """Nothing to check: the draft's ``review`` is empty (for a draft from before calibration,
+    every field the extractor scored is above the bar).  Bulk confirm takes exactly these."""
+    if entry is None:
+        return False
+    if entry.review is not None:
+        return not entry.review
+    return bool(entry.confidence) and not low_fields(entry)
 
 
 @dataclass(frozen=True)
@@ -432,7 +462,7 @@ def confirm_many(session: Session, captures: Iterable[Capture], actor: User, ver
     done, skipped = [], []
     for capture in captures:
         if not is_confident(capture.entry):
-            skipped.append((capture.id, "有低置信度字段，请逐条审核 (has low-confidence fields)"))
+            skipped.append((capture.id, "有待核对的字段，请逐条审核 (has fields to check)"))
             continue
         cv, ev = versions.get(capture.id, (None, None))
         try:
@@ -538,8 +568,42 @@ def entry_values(entry: Optional[DiaryEntry]) -> dict:
 
 
 def edits_from_form(form, names: Iterable[str] = ENTRY_FIELDS) -> dict:
-    """The entry fields present in a submitted form."""
-    return {name: form.get(name) for name in names if name in form}
+    """The entry fields present in a submitted form (and the spans of a span fix, if any)."""
+    out = {name: form.get(name) for name in names if name in form}
+    spans = spans_from_form(form)
+    if spans:
+        out[SPAN_EVIDENCE] = spans
+    return out
+
+
+# --- span fix: a field set from a selection of the transcript (issue 25) ----------------------
+# The review screen sends, beside the fields, the transcript span each fixed field now comes
+# from; the span becomes the field's evidence in the same audited edit.  A person's fixes are
+# training data (diary.training reads confirmed entries).
+SPAN_EVIDENCE = "_evidence"
+SPAN_FIELDS = ("place", "interviewee", "problem", "solution", "reflections", "visit_time")
+
+
+def spans_from_form(form) -> dict[str, list[int]]:
+    raw = form.get("span_evidence") or ""
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    out = {}
+    for name, span in (data.items() if isinstance(data, dict) else ()):
+        if name in SPAN_FIELDS and isinstance(span, list) and len(span) == 2 and all(isinstance(x, int) for x in span):
+            if 0 <= span[0] < span[1]:
+                out[name] = [span[0], span[1]]
+    return out
+
+
+def _fixed_span(entry: DiaryEntry, name: str, spans: dict) -> Optional[list[int]]:
+    """The span a fixed field now comes from, when it lies inside the transcript."""
+    span = spans.get(name)
+    capture = entry.capture
+    text = capture.transcript.text if capture is not None and capture.transcript is not None else ""
+    return span if span and span[1] <= len(text) else None
 
 
 # --- the cadre's side ---------------------------------------------------------------

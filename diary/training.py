@@ -1,7 +1,9 @@
 """Training the county's extractor model from its confirmed entries (recognize/extract/learn.py).
 
 Every confirmed diary entry is an example: the transcript it came from and the fields the
-supervisor kept.  One model per county, stored in the instance folder
+supervisor kept (a supervisor's span fixes included).  It trains the clause and category
+models, and the county's own sequence model and calibration (``fitting.fit_county``: the base
+notes shipped with the package plus these entries).  One model per county, stored in the instance folder
 (``<instance>/extractor/county-<id>.pkl`` beside a JSON note of its accuracies), so the
 training data never leaves the deployment.  Training is skipped when the confirmed entries
 have not changed since the stored model was trained.  ``minxin train-extractor`` runs it; the
@@ -24,7 +26,7 @@ from core.settings import Settings
 from diary.context import build_gazetteer, units_under, visit_moment
 from diary.models import DiaryEntry
 from org.models import OrgUnit
-from recognize.extract import extract_entry, learn
+from recognize.extract import extract_entry, fitting, learn
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,11 @@ def confirmed_examples(session: Session, county: OrgUnit) -> list[learn.Example]
         out.append(learn.Example(
             text, visit_moment(capture).isoformat(timespec="seconds"),
             {"problem": entry.problem or "", "solution": entry.solution or "",
-             "reflections": entry.reflections or "", "category": entry.category or "其他"},
+             "reflections": entry.reflections or "", "category": entry.category or "其他",
+             # the facts too: the county's calibration learns how often each is right
+             "visit_date": entry.visit_date.isoformat() if entry.visit_date else None,
+             "place": entry.place or "", "interviewee": entry.interviewee or "",
+             "visit_method": entry.visit_method or ""},
         ))
     return out
 
@@ -97,9 +103,9 @@ def train_county(session: Session, county: OrgUnit, *, force: bool = False) -> T
     gazetteer = build_gazetteer(session, county)
 
     def rules(ex: learn.Example) -> dict:
-        return extract_entry(ex.text, ex.now, gazetteer).to_dict()
+        return extract_entry(ex.text, ex.now, gazetteer, reading=False).to_dict()
 
-    trained = learn.train(examples, rules)
+    trained = fitting.fit_county(learn.train(examples, rules), examples, rules)
     learn.save(trained, path)
     audit.record(session, "extractor.train", county,
                  after={"examples": len(examples), "fields": list(trained.fields()), "accuracy": trained.accuracy})

@@ -184,6 +184,8 @@ def reextract(
             (fields.get("place_village") or entry.place or "").strip(), fields.get("place_township") or "")
     values = [v for k, v in conf.items() if k in ENTRY_FIELDS and v is not None]
     entry.min_confidence = min(values) if values else 1.0
+    if "review" in fields:  # the fresh doubts of the refreshed fields; a person's fields stay checked
+        entry.review = [n for n in fields["review"] if n in refreshed]
     audit.record(session, "entry.reextract", entry, actor=actor,
                  before={**before, "kept": sorted(keep)}, after=after)
     session.flush()

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from recognize import privacy
-from recognize.extract import PII_CONFIDENCE, Extraction, Gazetteer, extract_entry, pii_known
+from recognize.extract import Extraction, Gazetteer, calibrate_pii, extract_entry, pii_known
 from recognize.options import PageOptions, SpeechOptions
 from recognize.transcript import ModelMissing, ProgressCallback, RecognitionError, RecognizedText
 
@@ -72,6 +72,8 @@ class EntryFields:
     confidence: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
     evidence: Mapping[str, tuple[int, int]] = field(default_factory=lambda: MappingProxyType({}))
     proposed_by: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # the fields whose calibrated confidence is below the review threshold
+    review: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,15 @@ def _typed(ex: Extraction) -> EntryFields:
         confidence=MappingProxyType(dict(ex.confidence)),
         evidence=MappingProxyType({k: (int(v[0]), int(v[1])) for k, v in ex.evidence.items()}),
         proposed_by=MappingProxyType(dict(ex.proposed_by)),
+        review=tuple(ex.review),
     )
 
 
-def _with_pii_confidence(fields: EntryFields) -> EntryFields:
-    # The draft has always carried the detector's confidence beside the fields'.
-    return replace(fields, confidence=MappingProxyType({**fields.confidence, "pii": PII_CONFIDENCE}))
+def _with_pii_confidence(fields: EntryFields, found: Sequence[str], model=None) -> EntryFields:
+    # The draft carries the detector's confidence beside the fields', calibrated the same way.
+    conf, doubt = calibrate_pii(found, fields.interviewee, model)
+    return replace(fields, confidence=MappingProxyType({**fields.confidence, "pii": conf}),
+                   review=fields.review + (("pii",) if doubt else ()))
 
 
 def _warnings(transcript: RecognizedText, fields: EntryFields) -> tuple[str, ...]:
@@ -164,7 +169,7 @@ def recognize_transcript(transcript: RecognizedText, context: ExtractionContext)
     """Extract and PII on a transcript in hand (tests, a transcript from elsewhere)."""
     fields = extract(transcript.text, context)
     found = find_pii(transcript.text, fields)
-    fields = _with_pii_confidence(fields)
+    fields = _with_pii_confidence(fields, found, context.model)
     return Recognition(transcript=transcript, extraction=fields, pii=found,
                        warnings=_warnings(transcript, fields))
 

@@ -93,7 +93,8 @@ def test_place_fuzzy_match_one_wrong_character():
     assert ex.place == "南荒沟村"
     assert ex.place_known is True
     assert ex.place_township == "古楼子乡"
-    assert ex.confidence["place"] < 0.95  # a corrected match is less sure than an exact one
+    exact = extract_entry("今天到古楼子乡南荒沟村走访村民李树", NOW, GAZ)
+    assert ex.confidence["place"] < exact.confidence["place"]  # a corrected match is less sure than an exact one
     s, e = ex.evidence["place"]
     assert "南荒钩村" == "今天到古楼子乡南荒钩村走访村民李树"[s:e]
 
@@ -214,7 +215,9 @@ def test_to_dict_contract():
     assert list(d) == [
         "visit_date", "visit_time", "place", "place_village", "place_township", "place_group", "place_known", "interviewee",
         "visit_method", "problem", "solution", "reflections", "category", "pii", "confidence", "evidence", "proposed_by",
+        "review",
     ]
+    assert set(d["review"]) <= set(d["confidence"])
     assert d["category"] in CATEGORIES
     assert all(0.0 <= v <= 1.0 for v in d["confidence"].values())
     for fld, (s, e) in d["evidence"].items():
@@ -248,7 +251,7 @@ def test_problem_without_a_cue_follows_the_person():
     ex = extract_entry("昨天去大古岭村给贫困户刘长顺家送去了米面油，他家老伴常年有病，看病花钱多。", NOW, GAZ)
     assert ex.interviewee == "刘长顺"
     assert ex.problem == "他家老伴常年有病，看病花钱多"
-    assert ex.confidence["problem"] < 0.6
+    assert "problem" in ex.review  # no cue said it: a person should look
 
 
 def test_plan_clause_after_a_comma_ends_the_problem_in_asr_text():
@@ -347,19 +350,19 @@ def test_more_category_words(text, category):
 
 
 def test_the_extractor_scores_on_its_held_out_sets_within_the_measured_bound():
-    """bench/extract.py's scoring on the held-out sets written before tuning: measured 100%,
-    99.6%, 100%, 100%, 97.8%, 96.9% and 96.7%; bound 96% so that a rule change that costs more
-    than a field or two is noticed."""
+    """bench/extract.py's scoring of the shipped extractor on the project's held-out sets (in
+    sample for the sequence model, which trained on them): 97.8% to 100% per set; bound 96% so
+    that a change of the rules or the model that costs more than a field or two is noticed."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    for name, _ in bench.HELD_OUT:
-        res, failures, _ = bench.score(bench.load(ROOT / "tests" / "data" / name), GAZ, False)
-        right = sum(r for r, _ in res.values())
-        total = sum(t for _, t in res.values())
-        assert right / total >= 0.96, (name, failures)
+    cases = bench.fitting.load_cases(sorted((ROOT / "tests" / "data").glob("extraction_*.jsonl")))
+    results = bench.run_shipped(cases, GAZ)
+    for name, idx in bench.sets_of(cases).items():
+        got = bench.tally(cases, results, idx)
+        assert got["fields"] >= 0.96, (name, got)
 
 
 # --- rules generalised from the third blind set (tests/data/extraction_blind3.jsonl) ------------
@@ -727,3 +730,14 @@ def test_a_label_with_nothing_after_it_never_raises():
     # found by the property test: a misread problem label with an empty value and no plan
     ex = extract_entry("閟题::", "2000-01-01T00:00:00")
     assert (ex.problem, ex.solution) == ("", "")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("前儿个去了八里甸子村 老孙家 孙德福今年六十八了 腿不好", "孙德福"),
+    ("走访了那大姐 那玉兰 她说低保停了", "那玉兰"),
+    ("去了老宋家 他家房子漏雨", "老宋"),  # no full name said: the nickname is all there is
+    ("受访：村民 老曲（曲长顺）\n问题：家里苞米苗出得不齐", "曲长顺"),
+    ("今天去了东岭村 老于家跟老关家因为地界吵起来了 于成海说老关家的栅栏占了他家的地", "于成海"),
+])
+def test_the_named_villager_over_a_nickname_of_the_same_surname(text, name):
+    assert extract_entry(text, "2025-03-05T20:00:00").interviewee == name

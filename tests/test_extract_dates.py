@@ -84,5 +84,23 @@ def test_future_days_and_schedules_are_not_the_visit_date():
 def test_no_date_said_falls_back_to_capture_day_with_low_confidence():
     ex = visit("到南荒沟村走访村民李树")
     assert ex.visit_date == "2024-05-30"
-    assert ex.confidence["visit_date"] < 0.5
+    assert "visit_date" in ex.review  # the capture day stands in: a person should confirm it
     assert "visit_date" not in ex.evidence
+
+
+@pytest.mark.parametrize("said, day", [
+    ("前儿个去了蒿子沟村", "2025-06-03"),  # captured Thursday 2025-06-05
+    ("大前儿个去了蒿子沟村", "2025-06-02"),
+    ("头两天去了蒿子沟村", "2025-06-03"),
+    ("上个礼拜三去了蒿子沟村", "2025-05-28"),
+    ("月底那会儿去了蒿子沟村", "2025-05-31"),  # said early in June: the month just past
+    ("上个月初那会儿去了蒿子沟村", "2025-05-01"),
+])
+def test_dialect_relative_dates_resolve_against_the_capture_time(said, day):
+    hits = find_dates(said, dt.datetime(2025, 6, 5, 20, 0))
+    assert hits and hits[0].date.isoformat() == day
+
+
+def test_a_former_daughter_in_law_and_a_plan_for_the_month_end_are_no_dates():
+    now = dt.datetime(2025, 6, 5, 20, 0)
+    assert find_dates("他前儿媳妇回来了", now) == [] and find_dates("月底前修好", now) == []

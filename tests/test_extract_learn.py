@@ -7,6 +7,7 @@ under 社会保障, because the compensation (野生动物致害补偿) is paid 
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from ops.demo_county import load as load_demo_county
 from recognize.extract import Gazetteer, extract_entry, learn
 
 NOW = "2025-09-03T18:00:00"
+ROOT = Path(__file__).resolve().parents[1]
 GAZ = Gazetteer(units=load_demo_county().units)
 
 _PEOPLE = ["关玉山", "单福海", "衣秀琴", "隋长林", "鞠淑华", "栾德顺", "迟凤英", "宫喜才"]
@@ -47,7 +49,7 @@ def _county_examples() -> list[learn.Example]:
 
 
 def _rules(ex: learn.Example) -> dict:
-    return extract_entry(ex.text, ex.now, GAZ).to_dict()
+    return extract_entry(ex.text, ex.now, GAZ, reading=False).to_dict()
 
 
 @pytest.fixture(scope="module")
@@ -115,3 +117,24 @@ def test_clause_roles_learn_a_closing_remark_the_rules_miss():
     got = extract_entry(fresh, NOW, GAZ, model=model)
     assert got.reflections == "干部多跑一步群众就少操一份心" and got.proposed_by["reflections"] == "model"
     assert "干部" not in got.solution
+
+
+def test_the_county_trains_its_own_sequence_model_and_calibration():
+    from recognize.extract import fitting, reading_models, sequence
+
+    examples = _county_examples()
+    base = fitting.load_cases([ROOT / "tests" / "data" / "extraction_blind3.jsonl"])[:15]
+    county = fitting.fit_county(learn.train(examples, _rules), examples, _rules, base=base)
+    assert county.sequence_model and 0.5 < county.calibration["threshold"] <= 1.01
+    tg, cal = reading_models(county)
+    assert tg is county.sequence_tagger() and tg is not sequence.tagger() and cal is county.calibration
+    # the county's notes read by its own model: their problems and plans where the county put them
+    right = 0
+    for ex in examples[:10]:
+        got = extract_entry(ex.text, ex.now, GAZ, model=county)
+        right += learn.field_right("problem", got.problem, ex.fields["problem"])
+        assert set(got.review) <= set(got.confidence)
+    assert right >= 8
+    # a county with too few entries keeps the shipped reading
+    few = fitting.fit_county(learn.Trained(), examples[:3], _rules, base=base)
+    assert not few.sequence_model and reading_models(few)[0] is sequence.tagger()

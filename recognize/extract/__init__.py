@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from recognize.extract import vocab
+from recognize.extract import calibration, sequence, vocab
 from recognize.extract.category import CATEGORIES, CategoryModel, default_model
 from recognize.extract.dates import find_dates, find_time, month_dot_at
 from recognize.extract.names import (
@@ -83,8 +83,11 @@ class Extraction:
     pii: list[str] = field(default_factory=list)
     confidence: dict[str, float] = field(default_factory=dict)
     evidence: dict[str, list[int]] = field(default_factory=dict)
-    # problem / solution / reflections / category -> "rules" or "model" (the county's learned model)
+    # problem / solution / reflections / category -> "rules", "sequence" (the learned reading)
+    # or "model" (the county's learned clause model)
     proposed_by: dict[str, str] = field(default_factory=dict)
+    # the fields whose calibrated confidence is below the level that keeps the rest >= 98% right
+    review: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -105,6 +108,7 @@ class Extraction:
             "confidence": dict(self.confidence),
             "evidence": {k: list(v) for k, v in self.evidence.items()},
             "proposed_by": dict(self.proposed_by),
+            "review": list(self.review),
         }
 
 
@@ -178,20 +182,102 @@ def _in(span: tuple[int, int], sec: Section) -> bool:
 
 
 def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *, category_model: Optional[CategoryModel] = None,
-                  model=None, with_pii: bool = True) -> Extraction:
+                  model=None, with_pii: bool = True, reading: bool = True) -> Extraction:
     """Fields of a diary entry from a transcript.  Never raises on odd text.
 
     `model` is the county's learned model (`recognize.extract.learn.Trained`): it proposes
     the fields its cross-validated accuracy beat the rules on; the rules propose the rest.
     `with_pii=False` leaves `pii` empty (and no confidence for it): the recognition pipeline
-    runs the PII detector as a stage of its own (`recognize.pipeline.find_pii`)."""
+    runs the PII detector as a stage of its own (`recognize.pipeline.find_pii`).
+
+    `reading=False` gives the rules alone (no sequence model, no calibration, no review): the
+    view the sequence model takes as its features."""
     ex = _extract_by_rules(text, now, gazetteer, category_model, with_pii)
+    original = text if isinstance(text, str) else ("" if text is None else str(text))
     if model is not None:
         from recognize.extract import learn
 
-        original = text if isinstance(text, str) else ("" if text is None else str(text))
         ex = learn.apply(model, original, ex)
+    if reading:
+        tg, cal = reading_models(model)
+        ex = read_and_calibrate(ex, original, tg, cal, category_tagger=sequence.tagger(sequence.BASE_CATEGORY))
     return ex
+
+
+def reading_models(model=None):
+    """(sequence tagger, calibration) for a county's model: its own when it has them, else the
+    base model shipped with the package."""
+    own_tagger = getattr(model, "sequence_tagger", None)
+    tg = own_tagger() if callable(own_tagger) else None
+    cal = getattr(model, "calibration", None)
+    return (tg if tg is not None else sequence.tagger()), (cal or calibration.load())
+
+
+# the category model's choice replaces the rules' only when it is surer of it by this much
+CATEGORY_MARGIN = float(vocab.load("sequence")["switch"]["category_margin"])
+
+
+def calibrate_pii(found, interviewee: str, model=None) -> tuple[float, bool]:
+    """(calibrated confidence, in doubt) of the PII the pipeline's own stage found, the way
+    `extract_entry` calibrates it when it runs the detector itself."""
+    _, cal = reading_models(model)
+    view = {"pii": list(found), "interviewee": interviewee}
+    p = calibration.probability(cal or {}, "pii", calibration.signals("pii", view, {"confidence": {"pii": PII_CONFIDENCE}}, {}))
+    if p is None:
+        return PII_CONFIDENCE, False
+    return round(p, 3), p < float(cal.get("threshold", 1.0))
+
+
+def read_and_calibrate(ex: Extraction, text: str, tg, cal: Optional[dict], readings: Optional[dict] = None,
+                       category_tagger=None) -> Extraction:
+    """The sequence model's problem, solution and reflections over the rules' (where a county
+    model did not propose them), then calibrated confidence and the fields to review."""
+    rules_view = ex.to_dict()
+    if readings is None:
+        readings = sequence.read(tg, text, rules_view) if tg is not None else {}
+    for fld, rd in readings.items():
+        if ex.proposed_by.get(fld) == "model":
+            continue
+        if rd.span and fld in ex.evidence and sequence.same_reading(ex.evidence[fld], rd.span):
+            continue  # the same clauses: the rules' finer edges (cue words trimmed) stand
+        if not rd.value and getattr(ex, fld):
+            continue  # the model finding no clause of the role never blanks what the rules found
+        if rd.prob - rd.backing < sequence.SWITCH_MARGIN:
+            continue  # the model backs the rules' answer about as much as its own
+        setattr(ex, fld, rd.value)
+        ex.proposed_by[fld] = "sequence"
+        if rd.span:
+            ex.evidence[fld] = list(rd.span)
+        else:
+            ex.evidence.pop(fld, None)
+    crd = sequence.read_category(category_tagger, text, rules_view)
+    readings = {**readings, "category": crd} if crd is not None else readings
+    if (crd is not None and ex.proposed_by.get("category") != "model" and crd.value != ex.category
+            and (rules_view["confidence"].get("category") or 0.0) < 0.95  # a 类别 label stands
+            and crd.prob - crd.backing >= CATEGORY_MARGIN):
+        ex.category = crd.value
+        ex.proposed_by["category"] = "sequence"
+        ex.evidence.pop("category", None)
+    conf, review = calibration.apply(cal, ex.to_dict(), rules_view, readings)
+    ex.confidence.update(conf)
+    ex.review = review
+    return ex
+
+
+_NICKNAME = re.compile(r"^(?:老|小)(?P<a>[\u4e00-\u9fff])$|^(?P<b>[\u4e00-\u9fff])(?:大姐|大哥|大爷|大娘|大婶|大叔|婶|叔|姨|嫂"
+                       r"|二嫂|老[一二三四五六七八九十大二三]|老头|老太|大胖)$")
+
+
+def _named_over_nickname(person: NameHit, cands: list, cadres) -> NameHit:
+    """老孙, 那大姐, 姜老四: when the note also names a villager of that surname in full (孙德福),
+    the named villager is the one visited; the nickname stays when no full name is said."""
+    m = _NICKNAME.match(person.name)
+    if not m:
+        return person
+    surname = m["a"] or m["b"]
+    full = [h for h in cands if h.name != person.name and h.name.startswith(surname) and 2 <= len(h.name) <= 3
+            and not _NICKNAME.match(h.name) and h.name not in cadres]
+    return full[0] if full else person
 
 
 def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model: Optional[CategoryModel],
@@ -436,6 +522,8 @@ def _extract_by_rules(text, now, gazetteer: Optional[Gazetteer], category_model:
         strong = [h for h in (before or pool) if h.confidence >= 0.9]
         pick = strong or before or pool
         person = pick[0] if pick else None
+    if person is not None:
+        person = _named_over_nickname(person, cands, cadres)
     if method == "集体座谈" or (method == "民意调查" and (person is None or person.confidence < 0.9)):
         ex.interviewee = ""
         conf["interviewee"] = mconf

@@ -46,9 +46,11 @@ _DAY_ONLY = re.compile(
 _MONTH_REL_DAY = re.compile(rf"(?P<rel>上个?月|这个?月|本月)(?P<d>{NUM})(?:号|日)")
 _MONTH_DAY = re.compile(rf"(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*(?P<suf>日|号)?")
 _RELATIVE = re.compile(
-    r"(?P<w>大前天|前天|前日|昨天|昨日|昨儿|昨晚|昨早|今天|今日|今儿|今早|今晚|今晨|当天|"
+    r"(?P<w>大前天|大前儿个|大前儿(?!媳|子|女)|前天|前日|前儿个|前儿(?!媳|子|女)|头两天|前两天|昨天|昨日|昨儿|昨晚|昨早|今天|今日|今儿|今早|今晚|今晨|当天|"
     r"明天|明日|后天)"
 )
+# 月底那会儿, 月初那阵儿: the edge of a month said the spoken way, a past day (not 月底前, a plan)
+_MONTH_EDGE = re.compile(r"(?P<rel>上个?)?(?P<edge>月底|月末|月初)(?:那会儿?|那阵儿?|那几天|的时候)")
 _DAYS_AGO = re.compile(rf"(?P<n>{NUM})\s*天(?:以)?前")
 _WEEKDAY = re.compile(r"(?P<rel>上上个?|上个?|本|这个?|下个?)?(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")
 _CLOCK = re.compile(
@@ -57,7 +59,8 @@ _CLOCK = re.compile(
 _PERIOD = re.compile(r"上午|下午|中午|晚上|傍晚|早上|早晨|清晨|凌晨|夜里|晌午")
 
 _REL_DAYS = {
-    "大前天": -3, "前天": -2, "前日": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨晚": -1,
+    "大前天": -3, "大前儿": -3, "大前儿个": -3, "前天": -2, "前日": -2, "前儿": -2, "前儿个": -2,
+    "头两天": -2, "前两天": -2, "昨天": -1, "昨日": -1, "昨儿": -1, "昨晚": -1,
     "昨早": -1, "今天": 0, "今日": 0, "今儿": 0, "今早": 0, "今晚": 0, "今晨": 0, "当天": 0,
     "明天": 1, "明日": 1, "后天": 2,
 }
@@ -253,6 +256,18 @@ def find_dates(text: str, now: dt.datetime) -> list[DateHit]:
             continue
         off = _REL_DAYS[m["w"]]
         add(DateHit(today + dt.timedelta(days=off), m.start(), m.end(), "relative", 0.9, future=off > 0))
+    for m in _MONTH_EDGE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        this_first = today.replace(day=1)
+        if m["edge"] == "月初":
+            day = (this_first - dt.timedelta(days=1)).replace(day=1) if m["rel"] else this_first
+        elif m["rel"] or today.day < 20:  # 月底那会儿 said early in a month: the month just past
+            day = this_first - dt.timedelta(days=1)
+        else:
+            day = today
+        if day <= today:
+            add(DateHit(day, m.start(), m.end(), "relative", 0.6))
     for m in _DAYS_AGO.finditer(text):
         if not free(m.start(), m.end()):
             continue

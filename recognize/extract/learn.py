@@ -28,12 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional, Sequence
 
+from recognize.extract.textutil import char_f1  # the bench's and the calibration's measure too
+
 TEXT_FIELDS = ("problem", "solution", "reflections")
 LEARNED_FIELDS = TEXT_FIELDS + ("category",)
 ROLES = TEXT_FIELDS + ("other",)
-FORMAT = 1  # bump when the pickled structure changes; an older file is then retrained
 MIN_EXAMPLES = 20  # fewer confirmed entries than this: the rules alone
 FOLDS = 5
+FORMAT = 2  # 2: the county's own sequence model and calibration
+# a county's confirmed entries count this many times beside the base notes in its sequence model
+COUNTY_WEIGHT = 3
 
 
 @dataclass(frozen=True)
@@ -49,8 +53,8 @@ def fingerprint(examples: Sequence[Example]) -> str:
     """Changes whenever an example is added, removed or corrected (training is skipped if not)."""
     h = hashlib.sha256()
     for ex in sorted(examples, key=lambda e: (e.text, e.now or "")):
-        h.update(json.dumps([ex.text, ex.now, {k: ex.fields.get(k) for k in LEARNED_FIELDS}],
-                            ensure_ascii=False).encode("utf-8"))
+        h.update(json.dumps([ex.text, ex.now, {k: ex.fields[k] for k in sorted(ex.fields)}],
+                            ensure_ascii=False, default=str).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -205,9 +209,29 @@ class Trained:
     examples: int = 0
     fingerprint: str = ""
     format: int = FORMAT
+    # the county's sequence model (crfsuite bytes; trained on the base notes and its entries)
+    # and its calibration (recognize.extract.calibration), or empty: the shipped ones
+    sequence_model: bytes = b""
+    calibration: dict = field(default_factory=dict)
 
     def fields(self) -> tuple[str, ...]:
         return tuple(f for f in LEARNED_FIELDS if self.use.get(f))
+
+    def sequence_tagger(self):
+        """The county's sequence model, opened once per process (None: use the shipped one)."""
+        if not self.sequence_model:
+            return None
+        key = hashlib.sha256(self.sequence_model).hexdigest()
+        if key not in _taggers:
+            import pycrfsuite
+
+            tg = pycrfsuite.Tagger()
+            tg.open_inmemory(self.sequence_model)
+            _taggers[key] = tg
+        return _taggers[key]
+
+
+_taggers: dict = {}
 
 
 def _spans_from_roles(text: str, spans: list[tuple[int, int]], roles: list[tuple[str, float]]) -> dict:
@@ -257,19 +281,6 @@ def predict_fields(trained: Trained, text: str, ex_dict: dict) -> dict:
 # --- scoring and training --------------------------------------------------------------------
 
 
-def char_f1(pred: str, gold: str) -> float:
-    pred, gold = pred or "", gold or ""
-    if not pred and not gold:
-        return 1.0
-    if not pred or not gold:
-        return 0.0
-    common = sum((Counter(pred) & Counter(gold)).values())
-    if not common:
-        return 0.0
-    p, r = common / len(pred), common / len(gold)
-    return 2 * p * r / (p + r)
-
-
 def field_right(fld: str, got: str, gold: str) -> bool:
     """The bench's measure: character F1 >= 0.8 for text, exact for the category."""
     return char_f1(got, gold) >= 0.8 if fld in TEXT_FIELDS else (got or "") == (gold or "")
@@ -300,7 +311,9 @@ def _fit_all(examples: Sequence[Example], rule_dicts: Sequence[dict]) -> Trained
 def train(examples: Sequence[Example], rules: RuleRunner, *, folds: int = FOLDS, seed: int = 0) -> Trained:
     """Cross-validate the model against the rules on `examples`, then fit it on all of them.
 
-    `rules(example)` is the rule extractor's ``to_dict()`` for the example (no model)."""
+    `rules(example)` is the rule extractor's ``to_dict()`` for the example (no model, no reading:
+    ``extract_entry(..., reading=False)``).  The county's own sequence model and calibration
+    are added by ``recognize.extract.fitting.fit_county``."""
     import random
 
     examples = list(examples)
@@ -369,7 +382,7 @@ def save(trained: Trained, path: Path) -> None:
     with open(tmp, "wb") as fh:
         pickle.dump(trained, fh, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(path)
-    meta = {k: v for k, v in dataclasses.asdict(trained).items() if k not in ("roles_model", "category_model")}
+    meta = {k: v for k, v in dataclasses.asdict(trained).items() if k not in ("roles_model", "category_model", "sequence_model")}
     path.with_suffix(".json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from functools import lru_cache
 
 from recognize import simplify
@@ -122,3 +123,16 @@ def sentence_end(text: str, pos: int, ceil: int | None = None) -> int:
     while i < ceil and text[i] not in SENT_END:
         i += 1
     return i
+
+
+def char_f1(pred: str, gold: str) -> float:
+    pred, gold = pred or "", gold or ""
+    if not pred and not gold:
+        return 1.0
+    if not pred or not gold:
+        return 0.0
+    common = sum((Counter(pred) & Counter(gold)).values())
+    if not common:
+        return 0.0
+    p, r = common / len(pred), common / len(gold)
+    return 2 * p * r / (p + r)

@@ -218,6 +218,8 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=No
         "queueUrl": url_for("review.queue"),
         "progressUrl": url_for("review.progress", ids=capture.id),
         "openConfirm": bool(triage_form),
+        # span fix: the key of each field a transcript selection can set (Shift appends)
+        "spanKeys": SPAN_KEYS,
     }
     confirmation = None
     if entry is not None and entry.status == "confirmed":
@@ -319,6 +321,11 @@ def _run(capture: Capture, action, *, success: str, go_next: bool):
             return redirect(url_for("review.screen", capture_id=next_id))
         return redirect(url_for("review.queue"))
     return redirect(url_for("review.screen", capture_id=capture.id))
+
+
+# Span fix (issue 25): select text in the transcript (or click a line on the photo), press the
+# field's digit to set the field to it, Shift+digit to append; the evidence follows.
+SPAN_KEYS = {"place": "1", "interviewee": "2", "problem": "3", "solution": "4", "reflections": "5", "visit_time": "6"}
 
 
 @bp.route("/<int:capture_id>/save", methods=["POST"])

@@ -380,6 +380,75 @@
         .observe(d, { attributes: true, attributeFilter: ['open'] });
     });
 
+    initSpanFix();
+
+    // --- span fix (issue 25): select text in the transcript, or click a line on the photo, then
+    // press a field's digit to set the field to the selection (Shift+digit appends); the
+    // evidence follows and is sent with the form (span_evidence), audited with the edit.
+    function initSpanFix() {
+      const keys = cfg.spanKeys || {};
+      const byCode = Object.fromEntries(Object.entries(keys).map(([f, k]) => ['Digit' + k, f]));
+      const spansInput = $('#span-evidence');
+      if (!transcript || !form || !spansInput) return;
+      const fixed = {};
+      // code-point offset of (node, offset) inside the transcript text, as the evidence counts
+      function offsetOf(target, offset) {
+        const walker = document.createTreeWalker(transcript, NodeFilter.SHOW_TEXT);
+        let pos = 0;
+        let node;
+        while ((node = walker.nextNode())) {
+          if (node === target) return pos + Array.from(node.data.slice(0, offset)).length;
+          pos += Array.from(node.data).length;
+        }
+        return null;
+      }
+      function selectedSpan() {
+        const sel = window.getSelection();
+        if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+        const r = sel.getRangeAt(0);
+        if (!transcript.contains(r.startContainer) || !transcript.contains(r.endContainer)) return null;
+        let s = offsetOf(r.startContainer, r.startOffset);
+        let e = offsetOf(r.endContainer, r.endOffset);
+        if (s == null || e == null || e <= s) return null;
+        const text = Array.from(transcript.textContent);
+        while (s < e && /\s/.test(text[s])) s += 1;  // a double-click takes the spaces around
+        while (e > s && /\s/.test(text[e - 1])) e -= 1;
+        return e > s ? [s, e, text.slice(s, e).join('')] : null;
+      }
+      // a line on the photo selects its text, ready for a field's key
+      $$('polygon.line-box').forEach((box) => box.addEventListener('click', () => {
+        const p = pieces.find((x) => x.i === Number(box.dataset.i));
+        const range = p && rangeFor(p.cs, p.ce);
+        if (!range) return;
+        const sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+      }));
+      document.addEventListener('keydown', (e) => {
+        const field = byCode[e.code];
+        if (!field || isTyping(e.target) || e.ctrlKey || e.metaKey || e.altKey || anyDialogOpen()) return;
+        const got = selectedSpan();
+        const el = $(`#f-${field}`);
+        if (!got || !el) return;
+        e.preventDefault();
+        const [s, end, text] = got;
+        const old = cfg.evidence[field];
+        if (e.shiftKey && el.value.trim()) {
+          el.value = el.value.replace(/[\s，,；;]+$/, '') + '，' + text;
+          cfg.evidence[field] = old ? [Math.min(old[0], s), Math.max(old[1], end)] : [s, end];
+        } else {
+          el.value = text;
+          cfg.evidence[field] = [s, end];
+        }
+        fixed[field] = cfg.evidence[field];
+        spansInput.value = JSON.stringify(fixed);
+        dirty = true;
+        el.closest('.field').classList.add('edited');
+        window.getSelection().removeAllRanges();
+        showEvidence(field);
+      });
+    }
+
     if (cfg.status === 'received' || cfg.status === 'recognizing') {
       pollProgress(cfg.progressUrl, () => window.location.reload());
     }
