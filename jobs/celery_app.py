@@ -26,6 +26,7 @@ from typing import Mapping, Optional
 from celery import Celery, bootsteps, signals
 from kombu import Queue
 
+from core import audit
 from core.clock import CHINA_ZONE_NAME
 from jobs.sweeper import QUEUES, backoff_seconds, sweep
 from ops import compose
@@ -248,6 +249,8 @@ def sweep_now() -> list[int]:
                 submit(job_id, queue_name, 0)
 
         adopt_orphans(session, queue=_Submit())
+        # Audit events a process committed but died before chaining (core/audit.py, deferred).
+        audit.chain_pending(session.get_bind())
         return sent
 
 
