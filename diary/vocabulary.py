@@ -2,16 +2,15 @@
 
 What a county's memos name: its villages, townships and groups (the org tree), its cadres,
 the people and places of its confirmed diary entries, and the words its supervisors
-corrected in transcripts (``transcript.correct`` events of the audit log, before -> after;
-the corrector applies one only after it was made more than once).
+corrected in transcripts (``transcript_corrections``, written with each ``transcript.correct``
+audit event: before -> after; the corrector applies one only after it was made more than once).
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models import AuditEvent
-from diary.models import DiaryEntry
+from diary.models import DiaryEntry, TranscriptCorrection
 from org.models import OrgUnit, User
 from recognize.vocabulary import Vocabulary
 
@@ -40,14 +39,8 @@ def county_vocabulary(session: Session, unit: OrgUnit) -> Vocabulary:
 
 def corrections(session: Session, county: OrgUnit) -> list[tuple[str, str]]:
     """(before, after) of every transcript correction a supervisor made in this county."""
-    events = session.scalars(
-        select(AuditEvent.after).where(AuditEvent.action == CORRECTION_ACTION).order_by(AuditEvent.id)
+    rows = session.execute(
+        select(TranscriptCorrection.before_text, TranscriptCorrection.after_text)
+        .where(TranscriptCorrection.county_id == county.id).order_by(TranscriptCorrection.id)
     )
-    out = []
-    for after in events:
-        if not isinstance(after, dict) or after.get("county_id") != county.id:
-            continue
-        before_text, after_text = after.get("before") or "", after.get("text") or ""
-        if before_text and after_text:
-            out.append((before_text, after_text))
-    return out
+    return [(before, after) for before, after in rows if before and after]

@@ -1,5 +1,6 @@
 """many writers: the audit chain's position and seal (events chained after commit, no global
-lock in the write path)
+lock in the write path); transcript corrections in their own table by county (filled from the
+``transcript.correct`` audit events so far)
 
 Revision ID: 0017_scale
 Revises: 0011
@@ -34,7 +35,50 @@ def upgrade() -> None:
                     postgresql_where=sa.text("seq IS NULL"), sqlite_where=sa.text("seq IS NULL"))
 
 
+    op.create_table(
+        "transcript_corrections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("county_id", sa.Integer(), nullable=False),
+        sa.Column("capture_id", sa.Integer(), nullable=True),
+        sa.Column("piece", sa.Integer(), nullable=False),
+        sa.Column("char_start", sa.Integer(), nullable=False),
+        sa.Column("before_text", sa.Text(), nullable=False),
+        sa.Column("after_text", sa.Text(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["county_id"], ["org_units.id"]),
+        sa.ForeignKeyConstraint(["capture_id"], ["captures.id"]),
+        sa.ForeignKeyConstraint(["actor_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_transcript_corrections_county", "transcript_corrections", ["county_id", "id"])
+    _backfill_corrections()
+
+
+def _backfill_corrections() -> None:
+    events = sa.table("audit_events", sa.column("id", sa.Integer), sa.column("at", sa.DateTime),
+                      sa.column("actor_id", sa.Integer), sa.column("action", sa.String),
+                      sa.column("after", sa.JSON))
+    target = sa.table("transcript_corrections", *(sa.column(n) for n in (
+        "county_id", "capture_id", "piece", "char_start", "before_text", "after_text", "actor_id", "at")))
+    conn = op.get_bind()
+    rows = []
+    for event in conn.execute(sa.select(events.c.at, events.c.actor_id, events.c.after)
+                              .where(events.c.action == "transcript.correct").order_by(events.c.id)):
+        after = event.after if isinstance(event.after, dict) else {}
+        if not after.get("county_id") or not after.get("before") or not after.get("text"):
+            continue
+        rows.append({"county_id": after["county_id"], "capture_id": after.get("capture_id"),
+                     "piece": after.get("piece") or 0, "char_start": after.get("char_start") or 0,
+                     "before_text": after["before"], "after_text": after["text"],
+                     "actor_id": event.actor_id, "at": event.at})
+    if rows:
+        conn.execute(target.insert(), rows)
+
+
 def downgrade() -> None:
+    op.drop_index("ix_transcript_corrections_county", table_name="transcript_corrections")
+    op.drop_table("transcript_corrections")
     op.drop_index("ix_audit_events_unchained", table_name="audit_events")
     op.drop_index("ix_audit_events_seq", table_name="audit_events")
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
