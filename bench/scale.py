@@ -280,6 +280,37 @@ def _plan_summary(engine, statement: str, parameters) -> str:
         return "; ".join(dict.fromkeys(str(r[-1]) for r in cur.fetchall()))
 
 
+def refresh_recurring(url: str) -> list[tuple[str, float]]:
+    """The background job of the dashboard's recurring problems, once over the seeded province (as
+    `celery beat` runs it): the pages then read its result. Returns (unit level, seconds) per unit."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from core import db
+    from ledger import recurring
+    from ledger.deadlines import local_today
+    from ledger.models import RecurringResult
+    from org.models import OrgUnit
+
+    engine = db.make_engine(url)
+    try:
+        with Session(engine) as s:
+            recurring.refresh_stale(s, local_today(), commit=True)
+            return [tuple(row) for row in s.execute(
+                select(OrgUnit.level, RecurringResult.seconds).join(OrgUnit, OrgUnit.id == RecurringResult.unit_id))]
+    finally:
+        engine.dispose()
+
+
+def print_recurring(times: dict) -> None:
+    for name, rows in times.items():
+        for level in ("county", "township"):
+            secs = sorted(t for lv, t in rows if lv == level)
+            if secs:
+                print(f"recurring problems, background job, {name}: {len(secs)} {level} units, "
+                      f"median {secs[len(secs) // 2]:.2f} s, max {secs[-1]:.2f} s each")
+
+
 def pages_for(prov: Province, role: str) -> dict[str, str]:
     login, unit_id = prov.logins[role]
     pages = {"ledger list": "/ledger/", "ledger open": "/ledger/?status=open",
@@ -438,7 +469,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="minxin-scale-db-"))
     wanted = [n for n in ("PostgreSQL", "SQLite") if args.db in ("both", {"PostgreSQL": "pg", "SQLite": "sqlite"}[n])]
     dbs: list[tuple[str, str]] = []
-    results, exports_out, sized = {}, {}, {}
+    results, exports_out, sized, recurring_times = {}, {}, {}, {}
     if not args.no_pages:
         for name in wanted:
             with database(name, tmp, "scale", args.keep) as url:
@@ -447,6 +478,7 @@ def main(argv=None) -> int:
                 prov = seed(url, args)
                 print(f"{name}: seeded {args.counties * (1 + args.townships * (1 + args.villages))} units, "
                       f"{args.items} items, {args.captures} captures in {time.monotonic() - t0:.0f} s", flush=True)
+                recurring_times[name] = refresh_recurring(url)
                 results[name] = measure(url, prov, args.repeat, not args.no_plans)
                 if not args.no_export:
                     for fmt in ("csv", "xlsx"):
@@ -465,6 +497,7 @@ def main(argv=None) -> int:
 
     if results:
         print_pages(args, dbs, results)
+    print_recurring(recurring_times)
     if exports_out:
         print(f"\ncounty 台账 export (about {args.items // max(1, args.counties):,} rows), streamed")
         for (n, fmt), (secs, peak, size) in exports_out.items():

@@ -92,7 +92,10 @@ def settings(config: Mapping) -> dict:
         "minxin_sweep_seconds": float(config.get("JOB_SWEEP_SECONDS") or 30),
         "minxin_stale_queued_seconds": float(config.get("JOB_STALE_QUEUED_SECONDS") or 600),
         # `celery beat`: each county's extractor model once a day (diary/training.py)
-        "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0}},
+        # and the dashboard's recurring problems of the counties whose items changed (ledger/recurring.py)
+        "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0},
+                          "recurring-clusters": {"task": "minxin.recurring_clusters",
+                                                 "schedule": 600.0}},
     }
 
 
@@ -185,6 +188,13 @@ def train_extractor():
     runtime()
     with db.session_scope() as s:
         return [describe(r) for r in train_all(s)]
+
+
+@app.task(name="minxin.recurring_clusters", acks_late=True)
+def recurring_clusters():
+    """Refresh the recurring-problem clusters of every county and township whose items changed."""
+    runtime()
+    return compose.refresh_recurring_clusters()
 
 
 # --- the sweeper: jobs whose worker died ---------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -247,3 +247,18 @@ class ItemPublication(Base):
 
     item: Mapped[LedgerItem] = relationship()
     approved_by: Mapped[User] = relationship()
+
+
+class RecurringResult(Base):
+    """The last recurring-problem clusters worked out for a unit (ledger/recurring.py): computed in
+    the background, read by the dashboard as they are, with when they were computed."""
+
+    __tablename__ = "recurring_results"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    day: Mapped[dt.date] = mapped_column(Date)  # the "today" the recent window was counted from
+    fingerprint: Mapped[str] = mapped_column(String(64))  # the unit's items then (see _fingerprint)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # [[category, [item ids], [village ids], words], ...], largest first
+    clusters: Mapped[list] = mapped_column(JSON)

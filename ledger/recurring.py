@@ -10,6 +10,7 @@ of alike reports forms one cluster. A cluster is listed when its items come from
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
@@ -17,9 +18,10 @@ from typing import Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
+from core.clock import utcnow
 from core.errors import DomainError
 from ledger import workflow as wf
-from ledger.models import KeyProject, LedgerItem
+from ledger.models import KeyProject, LedgerItem, RecurringResult
 from ledger.similarity import features, similarity_of_features
 from org.models import OrgUnit, User
 from org.scope import id_list, unit_ids_under
@@ -165,13 +167,77 @@ def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_vill
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
         _CACHE[key] = found
-    found = found[:limit]
+    return _hydrate(session, found[:limit])
+
+
+# --- computed in the background, read by the dashboard ----------------------------------------
+
+
+def refresh(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2) -> RecurringResult:
+    """Work out `unit`'s clusters now and keep them as its last result (flush, no commit)."""
+    started = time.perf_counter()
+    fingerprint = _fingerprint_text(session, unit)
+    found = [[c.category, c.ids, [v.id for v in c.villages], c.words]
+             for c in clusters(session, unit, today, min_villages=min_villages)]
+    row = session.get(RecurringResult, unit.id) or RecurringResult(unit_id=unit.id)
+    row.computed_at, row.day, row.fingerprint, row.clusters = utcnow(), today, fingerprint, found
+    row.seconds = time.perf_counter() - started
+    session.add(row)
+    session.flush()
+    return row
+
+
+def refresh_stale(session: Session, today: dt.date, *, levels: tuple[str, ...] = ("county", "township"),
+                  commit: bool = False) -> list[int]:
+    """Refresh every county's and township's clusters whose items changed since their last result
+    (or whose day moved on); returns the unit ids refreshed. The background job: a county's
+    clusters take seconds to tens of seconds, no page waits for them."""
+    done = []
+    last = {r.unit_id: (r.day, r.fingerprint) for r in session.execute(
+        select(RecurringResult.unit_id, RecurringResult.day, RecurringResult.fingerprint))}
+    for unit in session.scalars(select(OrgUnit).where(OrgUnit.level.in_(levels)).order_by(OrgUnit.path)):
+        if last.get(unit.id) == (today, _fingerprint_text(session, unit)):
+            continue
+        refresh(session, unit, today)
+        done.append(unit.id)
+        if commit:
+            session.commit()
+    return done
+
+
+def _fingerprint_text(session: Session, unit: OrgUnit) -> str:
+    return ",".join(str(v) for v in _fingerprint(session, unit))
+
+
+def stored_clusters(session: Session, unit: OrgUnit, *, limit: int = 10) -> tuple[list[Cluster], Optional[RecurringResult]]:
+    """The `limit` largest clusters of `unit`'s last result, and the result (None: never computed).
+    A unit without one of its own (a village) reads its township's or county's, narrowed to its
+    items. Items are read as they are now (a key project set since shows)."""
+    result, owner = None, unit
+    while owner is not None:
+        result = session.get(RecurringResult, owner.id)
+        if result is not None:
+            break
+        owner = owner.parent
+    if result is None:
+        return [], None
+    under = set(session.scalars(unit_ids_under(unit))) if owner is not unit else None
+    found = [(cat, tuple(ids), tuple(villages), words) for cat, ids, villages, words in result.clusters]
+    if under is not None:
+        found = [(cat, ids, tuple(v for v in villages if v in under), words) for cat, ids, villages, words in found]
+        found = [f for f in found if len(f[2]) >= 2]
+    return _hydrate(session, found[:limit], under), result
+
+
+def _hydrate(session: Session, found, under=None) -> list[Cluster]:
     wanted = {i for _c, ids, _v, _w in found for i in ids}
     # only what the dashboard prints of them: a county's ten clusters hold hundreds of items
     items = {i.id: i for i in session.scalars(
         select(LedgerItem).where(LedgerItem.id.in_(id_list(wanted)))
-        .options(load_only(LedgerItem.code, LedgerItem.problem, LedgerItem.key_project_id),
+        .options(load_only(LedgerItem.code, LedgerItem.problem, LedgerItem.key_project_id, LedgerItem.org_unit_id),
                  selectinload(LedgerItem.key_project)))} if wanted else {}
+    if under is not None:
+        items = {k: v for k, v in items.items() if v.org_unit_id in under}
     places = {v for _c, _i, villages, _w in found for v in villages}
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(places))))} if places else {}
     return [Cluster(cat, tuple(items[i] for i in ids if i in items),

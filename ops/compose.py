@@ -25,6 +25,8 @@ from core import audit, clock, db
 from core.settings import Settings
 from diary import training
 from jobs import operations as jobs
+from ledger import recurring
+from ledger.deadlines import local_today
 from recognize.extract import category
 
 
@@ -159,3 +161,10 @@ def bootstrap_worker() -> Runtime:
     config = {**instance_config(settings), "QUEUE": "celery"}
     check_production(config, settings)
     return bootstrap(config)
+
+
+def refresh_recurring_clusters() -> list[int]:
+    """The background job of the dashboard's recurring problems (`celery beat`, or cron running
+    `minxin recurring-refresh`): each county and township whose items changed, one commit each."""
+    with db.session_scope() as s:
+        return recurring.refresh_stale(s, local_today(), commit=True)

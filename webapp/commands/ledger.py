@@ -2,6 +2,7 @@
 
     minxin export-ledger --unit 古楼子乡 --format xlsx --out 台账.xlsx [--public]
     minxin ledger-daily [--date 2024-03-01] [--dry-run]   (also 催办 and 督办, ledger.notifications)
+    minxin recurring-refresh     (the dashboard's recurring problems, for cron where Celery beat is not run)
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from core.db import session_scope
-from ledger import deadlines, exports
+from ledger import deadlines, exports, recurring
 from org.users import find_unit
 from webapp.commands.common import _app
 
@@ -71,4 +72,13 @@ def ledger_daily(date_: str | None, dry_run: bool) -> None:
         raise SystemExit(1)
 
 
-COMMANDS = (export_ledger, ledger_daily)
+@click.command("recurring-refresh")
+def recurring_refresh() -> None:
+    """重新计算各县、乡的共性问题（只算事项有变动的）(refresh the dashboard's recurring-problem clusters)."""
+    app = _app()
+    with app.app_context(), session_scope() as session:
+        done = recurring.refresh_stale(session, deadlines.local_today(), commit=True)
+    click.echo(f"已重新计算 {len(done)} 个单位的共性问题 (refreshed {len(done)} units)")
+
+
+COMMANDS = (export_ledger, ledger_daily, recurring_refresh)

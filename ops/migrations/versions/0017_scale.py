@@ -1,6 +1,7 @@
 """many writers: the audit chain's position and seal (events chained after commit, no global
 lock in the write path); transcript corrections in their own table by county (filled from the
-``transcript.correct`` audit events so far)
+``transcript.correct`` audit events so far); the recurring-problem clusters' last result per unit,
+worked out in the background
 
 Revision ID: 0017_scale
 Revises: 0011
@@ -53,6 +54,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_transcript_corrections_county", "transcript_corrections", ["county_id", "id"])
     _backfill_corrections()
+    op.create_table(
+        "recurring_results",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("computed_at", sa.DateTime(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False),
+        sa.Column("clusters", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["unit_id"], ["org_units.id"]),
+        sa.PrimaryKeyConstraint("unit_id"),
+    )
 
 
 def _backfill_corrections() -> None:
@@ -77,6 +89,7 @@ def _backfill_corrections() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("recurring_results")
     op.drop_index("ix_transcript_corrections_county", table_name="transcript_corrections")
     op.drop_table("transcript_corrections")
     op.drop_index("ix_audit_events_unchained", table_name="audit_events")

@@ -1,0 +1,70 @@
+"""The dashboard at province size shows what a person reads: its long tables (units and 三率,
+cadres, 到期提醒) a page at a time with a link to the next, and the recurring problems as the
+background job last worked them out, saying when."""
+from __future__ import annotations
+
+import re
+
+from ledger import recurring
+from ledger import workflow as wf
+from ledger.deadlines import local_today
+from tests.ledger_helpers import make_entry
+from webapp.dashboard import views
+
+
+def _rows(html: str, table: str) -> list[str]:
+    body = html[html.index(f'id="{table}"'):]
+    body = body[:body.index("</table>")]
+    return re.findall(r"<tr[^>]*>\s*<td>([^<]*)</td>", body)
+
+
+def test_long_tables_come_a_page_at_a_time(client, users, login, monkeypatch):
+    monkeypatch.setattr(views, "VISIT_ROWS", 2)
+    monkeypatch.setattr(views, "UNIT_ROWS", 3)
+    login(users["admin"])
+    html = client.get("/dashboard/").get_data(as_text=True)
+    first_units = _rows(html, "table-units")
+    # three units and the total row, in both tables of unit rows, and the chart of the same three
+    assert len(first_units) == 4 and first_units[-1] == "合计"
+    assert _rows(html, "table-rates")[:3] == first_units[:3]
+    cadres = _rows(html, "table-visits")
+    assert len(cadres) == 2
+    more = re.search(r'id="pager-vp">[^<]*第 1 / (\d+) 页，共 (\d+) 行.*?<a href="([^"]+)#visits">更多</a>', html, re.S)
+    assert more is not None and int(more.group(2)) > 2
+    second = client.get(more.group(3).replace("&amp;", "&")).get_data(as_text=True)
+    total = int(more.group(2))
+    assert len(_rows(second, "table-visits")) == min(2, total - 2)
+    assert set(_rows(second, "table-visits")).isdisjoint(cadres)
+    assert _rows(second, "table-units") == first_units  # the other tables keep their page
+    units_next = re.search(r'id="pager-up">.*?<a href="([^"]+)#units">更多</a>', html, re.S).group(1)
+    later = client.get(units_next.replace("&amp;", "&")).get_data(as_text=True)
+    assert set(_rows(later, "table-units")[:-1]).isdisjoint(first_units[:-1])
+    assert client.get("/dashboard/?vp=999").status_code == 200  # past the end: the last page
+
+
+def test_recurring_problems_are_the_last_background_result(client, session, users, login, org):
+    today = local_today()
+    items = []
+    for who, text in (("cadre_a", "村里自来水管冻裂停水"), ("cadre_b", "自来水管冻裂，全屯停水")):
+        cadre = users[who]
+        items.append(wf.open_item_from_entry(session, make_entry(session, cadre, text, category="饮水",
+                                                                 visit_date=today), cadre))
+    session.commit()
+    refreshed = recurring.refresh_stale(session, today, commit=True)
+    assert org["宽甸县"].id in refreshed and org["古楼子乡"].id in refreshed
+    login(users["admin"])
+    section = client.get("/dashboard/").get_data(as_text=True).split('id="recurring"')[1]
+    assert "后台计算于" in section and "2 个村" in section and all(i.code in section for i in items)
+    # A third village's report: the page still shows the last result until the job runs again.
+    third = wf.open_item_from_entry(session, make_entry(session, users["cadre_c"], "自来水管冻裂停水三天",
+                                                        category="饮水", visit_date=today), users["cadre_c"])
+    session.commit()
+    section = client.get("/dashboard/").get_data(as_text=True).split('id="recurring"')[1]
+    assert third.code not in section
+    assert org["宽甸县"].id in recurring.refresh_stale(session, today, commit=True)
+    section = client.get("/dashboard/").get_data(as_text=True).split('id="recurring"')[1]
+    assert "3 个村" in section and third.code in section
+    # A village's view (chosen by the county admin) is its county's result narrowed to it: one
+    # village alone is no cross-village cluster.
+    village = client.get(f"/dashboard/?unit={org['南荒沟村'].id}").get_data(as_text=True).split('id="recurring"')[1]
+    assert "暂无跨村的共性问题" in village and "后台计算于" in village
