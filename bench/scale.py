@@ -281,13 +281,14 @@ def _plan_summary(engine, statement: str, parameters) -> str:
 
 
 def refresh_recurring(url: str) -> list[tuple[str, float]]:
-    """The background job of the dashboard's recurring problems, once over the seeded province (as
-    `celery beat` runs it): the pages then read its result. Returns (unit level, seconds) per unit."""
+    """The dashboard's background job, once over the seeded province (as `celery beat` runs it):
+    the recurring problems, and the ended months' counts (the "-1 month" page then reads them).
+    Returns (unit level, seconds) per unit's clusters."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from core import db
-    from ledger import recurring
+    from ledger import month_counts, rates, recurring
     from ledger.deadlines import local_today
     from ledger.models import RecurringResult
     from org.models import OrgUnit
@@ -296,6 +297,9 @@ def refresh_recurring(url: str) -> list[tuple[str, float]]:
     try:
         with Session(engine) as s:
             recurring.refresh_stale(s, local_today(), commit=True)
+            t0 = time.perf_counter()
+            n = month_counts.refresh_settled(s, local_today(), rates.RateRules(), months=1, commit=True)
+            print(f"  ended months' dashboard counts kept: {n} unit-months in {time.perf_counter() - t0:.1f} s")
             return [tuple(row) for row in s.execute(
                 select(OrgUnit.level, RecurringResult.seconds).join(OrgUnit, OrgUnit.id == RecurringResult.unit_id))]
     finally:

@@ -93,6 +93,7 @@ def settings(config: Mapping) -> dict:
         "minxin_stale_queued_seconds": float(config.get("JOB_STALE_QUEUED_SECONDS") or 600),
         # `celery beat`: each county's extractor model once a day (diary/training.py)
         # and the dashboard's recurring problems of the counties whose items changed (ledger/recurring.py)
+        # with its settled months' counts (ledger/month_counts.py)
         "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0},
                           "recurring-clusters": {"task": "minxin.recurring_clusters",
                                                  "schedule": 600.0}},
@@ -192,9 +193,9 @@ def train_extractor():
 
 @app.task(name="minxin.recurring_clusters", acks_late=True)
 def recurring_clusters():
-    """Refresh the recurring-problem clusters of every county and township whose items changed."""
-    runtime()
-    return compose.refresh_recurring_clusters()
+    """Refresh the recurring-problem clusters of every county and township whose items changed,
+    and keep the settled months' dashboard counts."""
+    return compose.refresh_dashboard_counts(runtime().config)
 
 
 # --- the sweeper: jobs whose worker died ---------------------------------------------

@@ -88,6 +88,9 @@ class LedgerItem(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="", server_default="")
     outcome_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The problem's content words, place words of its county removed (ledger/problem_words.py),
+    # set when the item opens; None on items from before 0017 (the clusters' job fills them).
+    problem_words: Mapped[Optional[list]] = mapped_column(JSON)
 
     org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
     place_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[place_unit_id])
@@ -262,3 +265,20 @@ class RecurringResult(Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     # [[category, [item ids], [village ids], words], ...], largest first
     clusters: Mapped[list] = mapped_column(JSON)
+
+
+class MonthCounts(Base):
+    """A settled month's dashboard rows for a unit (its units' counts and 三率), kept by the
+    background job (ledger/month_counts.py) so the page reads them instead of counting the
+    month's history again on every view."""
+
+    __tablename__ = "month_counts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rules: Mapped[str] = mapped_column(String(64))  # the 三率 rules they were counted under
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    stats: Mapped[list] = mapped_column(JSON)  # [[unit id, opened, solved, overdue, escalated, ratings, own], ...]
+    # [[unit id, due, responded, completed, outcomes, ratings], ...]; None until the month settles
+    rates: Mapped[Optional[list]] = mapped_column(JSON(none_as_null=True))

@@ -15,14 +15,16 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.clock import utcnow
 from core.errors import DomainError
 from ledger import workflow as wf
 from ledger.models import KeyProject, LedgerItem, RecurringResult
-from ledger.similarity import features, similarity_of_features
+from ledger.problem_words import county_of, place_names, problem_words
+from ledger.similarity import bigrams, content, similarity_of_features
 from org.models import OrgUnit, User
 from org.scope import id_list, unit_ids_under
 
@@ -58,11 +60,7 @@ def village_of(item: LedgerItem) -> Optional[OrgUnit]:
 
 
 def _names(session: Session, unit: OrgUnit) -> list[str]:
-    """The unit names a problem under `unit` may mention: its own tree and its ancestors (not a
-    province's every village)."""
-    units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path))))
-    names = [u.name for u in units + unit.ancestors()]
-    return names + [n[:-1] for n in names if len(n) > 2 and n[-1] in "村乡镇县"]
+    return place_names(session, unit)
 
 
 # In a large category a feature shared by more than this share of its items (问题, 修) says
@@ -109,9 +107,12 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
     for item in session.scalars(q):
         by_cat.setdefault(item.category, []).append(item)
     names = tuple(_names(session, unit))
+    county_names = tuple(_names(session, county_of(unit))) if unit.parent is not None else names
+    _fill_words(session, [i for items in by_cat.values() for i in items if i.problem_words is None], county_names)
     out: list[Cluster] = []
     for category, items in by_cat.items():
-        feats = [features(item.problem, names) for item in items]
+        # the words kept on the item (segmented once, when it opened), the bigrams worked out here
+        feats = [(frozenset(item.problem_words), frozenset(bigrams(content(item.problem, names)))) for item in items]
         parent = list(range(len(items)))
 
         def find(i: int) -> int:
@@ -142,32 +143,22 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
     return out
 
 
-# Clusters per (unit, day, fingerprint of its items): the dashboard asks on every view, the
-# items under a county change far less often. The fingerprint (count, last id, sum of
-# versions) moves with every new, changed or merged item, so a cached answer is never stale.
-_CACHE: dict[tuple, list[tuple[str, tuple[int, ...], tuple[int, ...], str]]] = {}
-_CACHE_SIZE = 256
+def _fill_words(session: Session, items: list[LedgerItem], names: tuple[str, ...]) -> None:
+    """Items from before their words were kept get them now, written without touching the item's
+    version (a form open on it stays valid, the clusters' fingerprint stays put)."""
+    for item in items:
+        found = problem_words(item.problem, names)
+        session.execute(update(LedgerItem.__table__).where(LedgerItem.__table__.c.id == item.id)
+                        .values(problem_words=found))
+        set_committed_value(item, "problem_words", found)
 
 
+# The fingerprint of a unit's items (count, last id, sum of versions) moves with every new,
+# changed or merged item: the background job recomputes a unit's clusters only when it moved.
 def _fingerprint(session: Session, unit: OrgUnit) -> tuple:
     under = unit_ids_under(unit)
     return tuple(session.execute(select(func.count(LedgerItem.id), func.max(LedgerItem.id), func.sum(LedgerItem.version))
                                  .where(LedgerItem.org_unit_id.in_(under))).one())
-
-
-def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2,
-                    limit: int = 10) -> list[Cluster]:
-    """The `limit` largest of clusters(), worked out once while the unit's items stay as they are."""
-    key = (session.get_bind().url.render_as_string(), unit.id, unit.path, today, min_villages,
-           _fingerprint(session, unit))
-    found = _CACHE.get(key)
-    if found is None:
-        found = [(c.category, tuple(c.ids), tuple(v.id for v in c.villages), c.words)
-                 for c in clusters(session, unit, today, min_villages=min_villages)]
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = found
-    return _hydrate(session, found[:limit])
 
 
 # --- computed in the background, read by the dashboard ----------------------------------------

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from core.db import db_session
 from core.errors import DomainError
-from ledger import notifications, rates, recurring, stats
+from ledger import month_counts, notifications, rates, recurring, stats
 from ledger.deadlines import due_summary, local_today
 from ledger.models import LedgerItem
 from ledger.workflow import STATUS_LABELS
@@ -69,7 +69,11 @@ def index():
     today, unit, year, month = _unit_and_month()
     quota = int(current_app.config.get("VISIT_QUOTA", stats.DEFAULT_QUOTA))
     visits = Page(stats.visits_per_cadre(db_session, unit, year, month, quota), "vp", VISIT_ROWS)
-    rows = stats.unit_month_stats(db_session, unit, year, month, today)
+    rules = rates.RateRules.from_config(current_app.config)
+    # an ended month as the background job counted it, else counted now
+    rows, three = month_counts.read(db_session, unit, year, month, rules, today)
+    rows = rows or stats.unit_month_stats(db_session, unit, year, month, today)
+    three = three or rates.three_rates(db_session, unit, year, month, rules=rules, today=today)
     # a province's lists run to thousands: the page shows the head, the ledger the rest
     list_rows, cell_rows, list_clusters = 100, 10, 10
     due = Page(due_summary(db_session, today, within=unit, head=cell_rows), "dp", DUE_ROWS)
@@ -87,8 +91,6 @@ def index():
         "ratings": list(total.satisfaction.counts.keys()),
         "rating_counts": list(total.satisfaction.counts.values()),
     }
-    three = rates.three_rates(db_session, unit, year, month, rules=rates.RateRules.from_config(current_app.config),
-                              today=today)
     supervised, supervised_total = notifications.supervision_head(
         db_session, today, notifications.supervise_after(current_app.config), unit=unit, limit=list_rows)
     # worked out in the background (ledger.recurring.refresh_stale): the last result, as it is

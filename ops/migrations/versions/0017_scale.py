@@ -1,7 +1,7 @@
 """many writers: the audit chain's position and seal (events chained after commit, no global
 lock in the write path); transcript corrections in their own table by county (filled from the
 ``transcript.correct`` audit events so far); the recurring-problem clusters' last result per unit,
-worked out in the background
+worked out in the background; a settled month's dashboard counts per unit; and each ledger item's content words (filled when it opens)
 
 Revision ID: 0017_scale
 Revises: 0011
@@ -54,6 +54,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_transcript_corrections_county", "transcript_corrections", ["county_id", "id"])
     _backfill_corrections()
+    with op.batch_alter_table("ledger_items", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("problem_words", sa.JSON(), nullable=True))
+    op.create_table(
+        "month_counts",
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("rules", sa.String(length=64), nullable=False),
+        sa.Column("computed_at", sa.DateTime(), nullable=False),
+        sa.Column("stats", sa.JSON(), nullable=False),
+        sa.Column("rates", sa.JSON(), nullable=True),
+        sa.ForeignKeyConstraint(["unit_id"], ["org_units.id"]),
+        sa.PrimaryKeyConstraint("unit_id", "year", "month"),
+    )
     op.create_table(
         "recurring_results",
         sa.Column("unit_id", sa.Integer(), nullable=False),
@@ -90,6 +104,9 @@ def _backfill_corrections() -> None:
 
 def downgrade() -> None:
     op.drop_table("recurring_results")
+    op.drop_table("month_counts")
+    with op.batch_alter_table("ledger_items", schema=None) as batch_op:
+        batch_op.drop_column("problem_words")
     op.drop_index("ix_transcript_corrections_county", table_name="transcript_corrections")
     op.drop_table("transcript_corrections")
     op.drop_index("ix_audit_events_unchained", table_name="audit_events")
