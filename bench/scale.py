@@ -298,7 +298,7 @@ def refresh_recurring(url: str) -> list[tuple[str, float]]:
         with Session(engine) as s:
             recurring.refresh_stale(s, local_today(), commit=True)
             t0 = time.perf_counter()
-            n = month_counts.refresh_settled(s, local_today(), rates.RateRules(), months=1, commit=True)
+            n = month_counts.refresh_settled(s, local_today(), rates.RateRules(), months=2, commit=True)
             print(f"  ended months' dashboard counts kept: {n} unit-months in {time.perf_counter() - t0:.1f} s")
             return [tuple(row) for row in s.execute(
                 select(OrgUnit.level, RecurringResult.seconds).join(OrgUnit, OrgUnit.id == RecurringResult.unit_id))]
