@@ -42,6 +42,25 @@ def test_long_tables_come_a_page_at_a_time(client, users, login, monkeypatch):
     assert client.get("/dashboard/?vp=999").status_code == 200  # past the end: the last page
 
 
+def test_the_due_lines_of_a_page_are_those_lines_of_the_whole_summary(session, users, org):
+    import datetime as dt
+
+    from ledger.deadlines import due_summary, due_summary_page
+
+    today = dt.date(2024, 3, 14)
+    for n, who in enumerate(("cadre_a", "cadre_b", "cadre_c", "cadre_a", "cadre_c")):
+        cadre = users[who]
+        item = wf.open_item_from_entry(session, make_entry(session, cadre, f"第{n}件：路灯坏了"), cadre)
+        wf.set_deadline(session, item, cadre, today + dt.timedelta(days=n - 3), "村委会", today=dt.date(2024, 3, 1))
+    session.flush()
+    whole = due_summary(session, today, within=org["宽甸县"], head=1)
+    assert len(whole) == 3
+    lines = lambda rows: [(u.unit.id, u.overdue_count, u.due_soon_count, u.overdue, u.due_soon) for u in rows]  # noqa: E731
+    for offset in range(4):
+        page, total = due_summary_page(session, today, within=org["宽甸县"], head=1, offset=offset, limit=2)
+        assert total == 3 and lines(page) == lines(whole[offset:offset + 2])
+
+
 def test_recurring_problems_are_the_last_background_result(client, session, users, login, org):
     today = local_today()
     items = []

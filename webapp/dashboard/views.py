@@ -5,6 +5,7 @@ export, the same rows); the 督办 list; recurring problems across villages, eac
 key project."""
 from __future__ import annotations
 
+from typing import Callable
 from urllib.parse import quote
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from core.db import db_session
 from core.errors import DomainError
 from ledger import month_counts, notifications, rates, recurring, stats
-from ledger.deadlines import due_summary, local_today
+from ledger.deadlines import due_summary_page, local_today
 from ledger.models import LedgerItem
 from ledger.workflow import STATUS_LABELS
 from org.models import OrgUnit
@@ -52,10 +53,20 @@ UNIT_ROWS, VISIT_ROWS, DUE_ROWS = 30, 50, 30
 class Page:
     """One page of a long table: `rows` shown, page `n` of `pages`, its query parameter."""
 
-    def __init__(self, rows: list, param: str, size: int):
-        self.total, self.param, self.size = len(rows), param, size
+    def __init__(self, rows: list | Callable[[int, int], tuple[list, int]], param: str, size: int):
+        """`rows`: all of them, or a function (offset, limit) -> (those rows, how many in all)."""
+        self.param, self.size = param, size
+        asked = max(1, request.args.get(param, 1, type=int) or 1)
+        if callable(rows):
+            self.rows, self.total = rows((asked - 1) * size, size)
+            self.pages = max(1, -(-self.total // size))
+            if asked > self.pages:  # past the end: the last page
+                self.rows, self.total = rows((self.pages - 1) * size, size)
+            self.n = min(asked, self.pages)
+            return
+        self.total = len(rows)
         self.pages = max(1, -(-len(rows) // size))
-        self.n = min(max(1, request.args.get(param, 1, type=int) or 1), self.pages)
+        self.n = min(asked, self.pages)
         self.rows = rows[(self.n - 1) * size:self.n * size]
 
     def href(self, n: int) -> str:
@@ -76,7 +87,8 @@ def index():
     three = three or rates.three_rates(db_session, unit, year, month, rules=rules, today=today)
     # a province's lists run to thousands: the page shows the head, the ledger the rest
     list_rows, cell_rows, list_clusters = 100, 10, 10
-    due = Page(due_summary(db_session, today, within=unit, head=cell_rows), "dp", DUE_ROWS)
+    due = Page(lambda offset, limit: due_summary_page(db_session, today, within=unit, head=cell_rows,
+                                                      offset=offset, limit=limit), "dp", DUE_ROWS)
     total = rows[-1]
     units_page = Page(rows[:-1], "up", UNIT_ROWS)
     chart = {
