@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -95,7 +95,8 @@ def _alike_pairs(feats: list[tuple[frozenset[str], frozenset[str]]]) -> list[tup
 def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2,
              recent_days: int = RECENT_DAYS) -> list[Cluster]:
     """Clusters of alike items at or under `unit` (live ones, and closed ones of the last
-    `recent_days` days) spanning at least `min_villages` villages, largest first."""
+    `recent_days` days) spanning at least `min_villages` villages, largest first. Items from
+    before their words were kept get them on the way (written in the caller's transaction)."""
     since = dt.datetime.combine(today - dt.timedelta(days=recent_days), dt.time())
     q = (select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
          .where(OrgUnit.path.startswith(unit.path), LedgerItem.status != "merged")
@@ -146,11 +147,14 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
 def _fill_words(session: Session, items: list[LedgerItem], names: tuple[str, ...]) -> None:
     """Items from before their words were kept get them now, written without touching the item's
     version (a form open on it stays valid, the clusters' fingerprint stays put)."""
-    for item in items:
-        found = problem_words(item.problem, names)
-        session.execute(update(LedgerItem.__table__).where(LedgerItem.__table__.c.id == item.id)
-                        .values(problem_words=found))
-        set_committed_value(item, "problem_words", found)
+    if not items:
+        return
+    table = LedgerItem.__table__
+    found = [(item, problem_words(item.problem, names)) for item in items]
+    session.execute(update(table).where(table.c.id == bindparam("_id")).values(problem_words=bindparam("_words")),
+                    [{"_id": item.id, "_words": words} for item, words in found])
+    for item, words in found:
+        set_committed_value(item, "problem_words", words)
 
 
 # The fingerprint of a unit's items (count, last id, sum of versions) moves with every new,

@@ -87,3 +87,29 @@ def test_recurring_problems_are_the_last_background_result(client, session, user
     # village alone is no cross-village cluster.
     village = client.get(f"/dashboard/?unit={org['南荒沟村'].id}").get_data(as_text=True).split('id="recurring"')[1]
     assert "暂无跨村的共性问题" in village and "后台计算于" in village
+
+
+def test_an_items_words_are_kept_when_it_opens_and_filled_for_older_items(session, users, org):
+    from sqlalchemy import update
+
+    from ledger.models import LedgerItem
+
+    today = local_today()
+    made = [wf.open_item_from_entry(session, make_entry(session, users[who], text, category="饮水",
+                                                        visit_date=today), users[who])
+            for who, text in (("cadre_a", "南荒沟村自来水管冻裂停水"), ("cadre_b", "大古岭村自来水管冻裂，全屯停水"))]
+    session.commit()
+    assert "自来水管" in made[0].problem_words or "冻裂" in made[0].problem_words
+    assert not any(name in w for w in made[0].problem_words for name in ("南荒沟", "大古岭"))  # place words out
+    kept = list(made[1].problem_words)
+    version = made[1].version
+    # An item from before 0017: no words. The clusters' job fills them without a new version.
+    session.execute(update(LedgerItem).where(LedgerItem.id == made[1].id).values(problem_words=None))
+    session.commit()
+    session.expire_all()
+    found = recurring.clusters(session, org["宽甸县"], today)
+    session.commit()
+    session.expire_all()
+    again = session.get(LedgerItem, made[1].id)
+    assert again.problem_words == kept and again.version == version
+    assert [sorted(c.ids) for c in found] == [sorted(i.id for i in made)]
