@@ -48,6 +48,7 @@ def _unit_and_month():
 # Rows per page of the dashboard's long tables: a county has 241 units and 900 cadres, a person
 # reads the first screenful (the cadres furthest behind first) and pages on.
 UNIT_ROWS, VISIT_ROWS, DUE_ROWS = 30, 50, 30
+SUPERVISED_ROWS = 20  # the longest overdue of the 督办 list; the ledger's 只看逾期 has them all
 
 
 class Page:
@@ -86,7 +87,7 @@ def index():
     rows = rows or stats.unit_month_stats(db_session, unit, year, month, today)
     three = three or rates.three_rates(db_session, unit, year, month, rules=rules, today=today)
     # a province's lists run to thousands: the page shows the head, the ledger the rest
-    list_rows, cell_rows, list_clusters = 100, 10, 10
+    list_rows, cell_rows, list_clusters = SUPERVISED_ROWS, 10, 10
     due = Page(lambda offset, limit: due_summary_page(db_session, today, within=unit, head=cell_rows,
                                                       offset=offset, limit=limit), "dp", DUE_ROWS)
     total = rows[-1]
