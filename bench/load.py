@@ -6,7 +6,7 @@
 Scenarios, side by side:
   embedded  SQLite, `minxin serve` (web + in-process worker thread), the embedded default
   celery×1  PostgreSQL, gunicorn, Redis, 1 Celery worker process
-  celery×2  PostgreSQL, gunicorn, Redis, 2 Celery worker processes
+  celery×N  PostgreSQL, gunicorn, Redis, N Celery worker processes (--workers 1,2,4)
 
 Each scenario gets a fresh database with --ledger-items (default 100,000) ledger items bulk
 inserted, one warm-up capture per worker (models load once per process; not measured), then
@@ -480,7 +480,7 @@ def report(results: list[Result], args) -> None:
             ("jobs per minute", lambda r: f"{r.jobs_per_minute:.1f}")]
     for label, attr in (("upload→ready s", "latency"), ("upload request s", "upload"),
                         ("review queue GET s", "review"), ("ledger list GET s", "ledger")):
-        for q in (0.5, 0.9, 0.99):
+        for q in (0.5, 0.9, 0.95, 0.99):
             rows.append((f"{label} p{int(q * 100)}", lambda r, a=attr, q=q: pct(getattr(r, a), q)))
     rows.append(("review/ledger GETs sampled", lambda r: f"{len(r.review)} / {len(r.ledger)}"))
     width = max(len(r.name) for r in results) + 2

@@ -309,6 +309,41 @@ def _plan_summary(engine, statement: str, parameters) -> str:
         return "; ".join(dict.fromkeys(str(r[-1]) for r in cur.fetchall()))
 
 
+def refresh_recurring(url: str) -> list[tuple[str, float]]:
+    """The dashboard's background job, once over the seeded province (as `celery beat` runs it):
+    the recurring problems, and the ended months' counts (the "-1 month" page then reads them).
+    Returns (unit level, seconds) per unit's clusters."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from core import db
+    from ledger import month_counts, rates, recurring
+    from ledger.deadlines import local_today
+    from ledger.models import RecurringResult
+    from org.models import OrgUnit
+
+    engine = db.make_engine(url)
+    try:
+        with Session(engine) as s:
+            recurring.refresh_stale(s, local_today(), commit=True)
+            t0 = time.perf_counter()
+            n = month_counts.refresh_settled(s, local_today(), rates.RateRules(), months=2, commit=True)
+            print(f"  ended months' dashboard counts kept: {n} unit-months in {time.perf_counter() - t0:.1f} s")
+            return [tuple(row) for row in s.execute(
+                select(OrgUnit.level, RecurringResult.seconds).join(OrgUnit, OrgUnit.id == RecurringResult.unit_id))]
+    finally:
+        engine.dispose()
+
+
+def print_recurring(times: dict) -> None:
+    for name, rows in times.items():
+        for level in ("county", "township"):
+            secs = sorted(t for lv, t in rows if lv == level)
+            if secs:
+                print(f"recurring problems, background job, {name}: {len(secs)} {level} units, "
+                      f"median {secs[len(secs) // 2]:.2f} s, max {secs[-1]:.2f} s each")
+
+
 def pages_for(prov: Province, role: str) -> dict[str, str]:
     from urllib.parse import quote
 
@@ -472,7 +507,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="minxin-scale-db-"))
     wanted = [n for n in ("PostgreSQL", "SQLite") if args.db in ("both", {"PostgreSQL": "pg", "SQLite": "sqlite"}[n])]
     dbs: list[tuple[str, str]] = []
-    results, exports_out, sized = {}, {}, {}
+    results, exports_out, sized, recurring_times = {}, {}, {}, {}
     if not args.no_pages:
         for name in wanted:
             with database(name, tmp, "scale", args.keep) as url:
@@ -481,6 +516,7 @@ def main(argv=None) -> int:
                 prov = seed(url, args)
                 print(f"{name}: seeded {args.counties * (1 + args.townships * (1 + args.villages))} units, "
                       f"{args.items} items, {args.captures} captures in {time.monotonic() - t0:.0f} s", flush=True)
+                recurring_times[name] = refresh_recurring(url)
                 results[name] = measure(url, prov, args.repeat, not args.no_plans)
                 if not args.no_export:
                     for fmt in ("csv", "xlsx"):
@@ -499,6 +535,7 @@ def main(argv=None) -> int:
 
     if results:
         print_pages(args, dbs, results)
+    print_recurring(recurring_times)
     if exports_out:
         print(f"\ncounty 台账 export (about {args.items // max(1, args.counties):,} rows), streamed")
         for (n, fmt), (secs, peak, size) in exports_out.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Optional
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utcnow
@@ -29,3 +29,13 @@ class AuditEvent(Base):
     after: Mapped[Optional[dict[str, Any]]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64), default="")
     hash: Mapped[str] = mapped_column(String(64), default="")
+    # The position in the chain (None: committed but not chained yet, see core/audit.py) and the
+    # keyed seal of the content alone, written with the event (None on events from before 0017).
+    seq: Mapped[Optional[int]] = mapped_column(Integer)
+    seal: Mapped[Optional[str]] = mapped_column(String(64))
+
+    __table_args__ = (
+        Index("ix_audit_events_seq", "seq", unique=True),
+        # The appender's work list: the few events not chained yet.
+        Index("ix_audit_events_unchained", "id", postgresql_where=seq.is_(None), sqlite_where=seq.is_(None)),
+    )

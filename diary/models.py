@@ -80,6 +80,25 @@ ENTRY_FIELDS = (
 )
 
 
+class TranscriptCorrection(Base):
+    """A supervisor's correction of a transcript (before -> after), kept by county for the
+    vocabulary the speech corrector learns from; the audit log has the same change as
+    ``transcript.correct``."""
+
+    __tablename__ = "transcript_corrections"
+    __table_args__ = (Index("ix_transcript_corrections_county", "county_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    capture_id: Mapped[Optional[int]] = mapped_column(ForeignKey("captures.id"))
+    piece: Mapped[int] = mapped_column(Integer, default=0)
+    char_start: Mapped[int] = mapped_column(Integer, default=0)
+    before_text: Mapped[str] = mapped_column(Text)
+    after_text: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class DiaryEntry(Base):
     """One 民心日记 entry: 时间, 地点, 受访对象, 反映问题, 解决思路, 心得体会."""
 

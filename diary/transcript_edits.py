@@ -20,7 +20,7 @@ from core.errors import DomainError
 from core.models import AuditEvent
 from diary import entries
 from diary import review as svc
-from diary.models import ENTRY_FIELDS
+from diary.models import ENTRY_FIELDS, TranscriptCorrection
 from diary.vocabulary import CORRECTION_ACTION
 from org.models import User
 from recognize.extract.vocab import CATEGORIES, VISIT_METHODS
@@ -74,6 +74,8 @@ def correct_span(
     if entry is not None and entry.evidence:
         entry.evidence = {k: _moved(v, at, until, delta) for k, v in entry.evidence.items()}
     county = entries.county_of(capture.org_unit)
+    session.add(TranscriptCorrection(county_id=county.id, capture_id=capture.id, piece=piece,
+                                     char_start=char_start, before_text=old, after_text=new, actor_id=actor.id))
     audit.record(
         session, CORRECTION_ACTION, transcript, actor=actor,
         before={"piece": piece, "text": old},

@@ -2,16 +2,16 @@
 
 What a county's memos name: its villages, townships and groups (the org tree), its cadres,
 the people and places of its confirmed diary entries, and the words its supervisors
-corrected in transcripts (``transcript.correct`` events of the audit log, before -> after;
-the corrector applies one only after it was made more than once).
+corrected in transcripts (``transcript_corrections``, written with each ``transcript.correct``
+audit event: before -> after; the corrector applies one only after it was made more than once).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.models import AuditEvent
-from diary.models import DiaryEntry
+from capture.models import Capture
+from diary.models import DiaryEntry, TranscriptCorrection
 from org.models import OrgUnit, User
 from recognize.speech.vocabulary import Vocabulary
 
@@ -41,16 +41,11 @@ def county_vocabulary(session: Session, unit: OrgUnit) -> Vocabulary:
 def corrections(session: Session, county: OrgUnit) -> list[tuple[str, str]]:
     """(before, after) of every correction a supervisor made to a voice memo's transcript in
     this county (the speech corrector learns from them; a photo's corrections are not speech)."""
-    events = session.scalars(
-        select(AuditEvent.after).where(AuditEvent.action == CORRECTION_ACTION).order_by(AuditEvent.id)
+    rows = session.execute(
+        select(TranscriptCorrection.before_text, TranscriptCorrection.after_text)
+        .outerjoin(Capture, Capture.id == TranscriptCorrection.capture_id)
+        .where(TranscriptCorrection.county_id == county.id,
+               or_(Capture.kind.is_(None), Capture.kind != "pages"))  # a misread character is not a misheard word
+        .order_by(TranscriptCorrection.id)
     )
-    out = []
-    for after in events:
-        if not isinstance(after, dict) or after.get("county_id") != county.id:
-            continue
-        if after.get("kind") == "pages":  # a misread handwritten character is not a misheard word
-            continue
-        before_text, after_text = after.get("before") or "", after.get("text") or ""
-        if before_text and after_text:
-            out.append((before_text, after_text))
-    return out
+    return [(before, after) for before, after in rows if before and after]

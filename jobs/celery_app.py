@@ -26,6 +26,7 @@ from typing import Mapping, Optional
 from celery import Celery, bootsteps, signals
 from kombu import Queue
 
+from core import audit
 from core.clock import CHINA_ZONE_NAME
 from jobs.sweeper import QUEUES, backoff_seconds, sweep
 from ops import compose
@@ -91,7 +92,11 @@ def settings(config: Mapping) -> dict:
         "minxin_sweep_seconds": float(config.get("JOB_SWEEP_SECONDS") or 30),
         "minxin_stale_queued_seconds": float(config.get("JOB_STALE_QUEUED_SECONDS") or 600),
         # `celery beat`: each county's extractor model once a day (diary/training.py)
-        "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0}},
+        # and the dashboard's recurring problems of the counties whose items changed (ledger/recurring.py)
+        # with its settled months' counts (ledger/month_counts.py)
+        "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0},
+                          "recurring-clusters": {"task": "minxin.recurring_clusters",
+                                                 "schedule": 600.0}},
     }
 
 
@@ -186,6 +191,13 @@ def train_extractor():
         return [describe(r) for r in train_all(s)]
 
 
+@app.task(name="minxin.recurring_clusters", acks_late=True)
+def recurring_clusters():
+    """Refresh the recurring-problem clusters of every county and township whose items changed,
+    and keep the settled months' dashboard counts."""
+    return compose.refresh_dashboard_counts(runtime().config)
+
+
 # --- the sweeper: jobs whose worker died ---------------------------------------------
 
 _sweep_engine = None
@@ -248,6 +260,8 @@ def sweep_now() -> list[int]:
                 submit(job_id, queue_name, 0)
 
         adopt_orphans(session, queue=_Submit())
+        # Audit events a process committed but died before chaining (core/audit.py, deferred).
+        audit.chain_pending(session.get_bind())
         return sent
 
 

@@ -193,25 +193,38 @@ ORPHAN_GRACE_SECONDS = 60.0
 
 
 def orphan_captures(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SECONDS,
-                    now: Optional[dt.datetime] = None, capture_ids: Optional[Sequence[int]] = None) -> list[Capture]:
+                    now: Optional[dt.datetime] = None, capture_ids: Optional[Sequence[int]] = None,
+                    claim: bool = False) -> list[Capture]:
     """Captures still 已接收 (received) with no job at all: left by a crash between the capture's
-    commit and its job's (older versions committed them apart)."""
+    commit and its job's (older versions committed them apart). With `claim`, each row is locked
+    until the caller commits, and rows another sweeper holds are skipped (PostgreSQL)."""
     now = now or utcnow()
     has_job = select(Job.id).where(Job.capture_id == Capture.id).exists()
     query = select(Capture).where(Capture.status == CaptureStatus.RECEIVED, ~has_job,
                                   Capture.received_at <= now - dt.timedelta(seconds=grace_seconds))
     if capture_ids:
         query = query.where(Capture.id.in_(list(capture_ids)))
-    return list(session.scalars(query.order_by(Capture.id).limit(500)))
+    query = query.order_by(Capture.id).limit(500)
+    if claim:
+        query = query.with_for_update(skip_locked=True, of=Capture)
+    return list(session.scalars(query))
 
 
 def adopt_orphans(session: Session, *, grace_seconds: float = ORPHAN_GRACE_SECONDS,
                   queue: Optional[JobQueue] = None, capture_ids: Optional[Sequence[int]] = None) -> list[int]:
-    """Give every orphaned received capture its job (audited, committed); returns their ids."""
+    """Give every orphaned received capture its job (audited, committed); returns their ids.
+
+    Two sweepers at once give a capture one job: each claims the rows it adopts (locked until
+    its commit, skipped by the other), and looks again for a job once it holds the lock, since a
+    row the other sweeper adopted and committed just before is no longer locked but its job was
+    not yet there when the candidates were read."""
     jobs = []
-    for capture in orphan_captures(session, grace_seconds=grace_seconds, capture_ids=capture_ids):
+    for capture in orphan_captures(session, grace_seconds=grace_seconds, capture_ids=capture_ids, claim=True):
+        if session.scalar(select(Job.id).where(Job.capture_id == capture.id).limit(1)) is not None:
+            continue
         jobs.append(add_recognition_job(session, capture, reason="orphaned capture found by the sweep"))
     if not jobs:
+        session.commit()  # lets go of the claimed rows
         return []
     session.commit()
     for job in jobs:
@@ -597,7 +610,8 @@ class EmbeddedQueue(JobQueue):
             log.exception("housekeeping sweep failed")
 
     def _sweep_orphans(self) -> None:
-        """Every JOB_SWEEP_SECONDS: received captures with no job get one."""
+        """Every JOB_SWEEP_SECONDS: received captures with no job get one, and audit events left
+        unchained are chained."""
         now = time.monotonic()
         if self._last_orphan_sweep and now - self._last_orphan_sweep < float(self.config["JOB_SWEEP_SECONDS"]):
             return
@@ -606,6 +620,7 @@ class EmbeddedQueue(JobQueue):
             with db.session_scope() as s:
                 adopt_orphans(s, grace_seconds=float(self.config.get("ORPHAN_GRACE_SECONDS", ORPHAN_GRACE_SECONDS)),
                               queue=self)
+                audit.chain_pending(s.get_bind())  # events a process committed but died before chaining
         except Exception:
             log.exception("sweeping orphaned captures failed")
 

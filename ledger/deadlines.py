@@ -142,6 +142,13 @@ def due_summary(session: Session, today: dt.date, *, within: OrgUnit, days: int 
                 head: int = 10) -> list[UnitDueHead]:
     """due_report's units and counts, with only the first `head` items of each list: counted
     and chosen in the database (a county has thousands; the ledger lists the rest)."""
+    return due_summary_page(session, today, within=within, days=days, head=head)[0]
+
+
+def due_summary_page(session: Session, today: dt.date, *, within: OrgUnit, days: int = DUE_SOON_DAYS,
+                     head: int = 10, offset: int = 0, limit: Optional[int] = None) -> tuple[list[UnitDueHead], int]:
+    """due_summary's lines `offset` to `offset + limit` (in unit order) and how many there are in
+    all: every unit counted, only the shown units' first items read (the dashboard pages it)."""
     late = case((LedgerItem.deadline < today, 1), else_=0)
     where = (LedgerItem.status.in_(ACTIVE), LedgerItem.deadline.is_not(None),
              LedgerItem.deadline <= today + dt.timedelta(days=days),
@@ -149,15 +156,20 @@ def due_summary(session: Session, today: dt.date, *, within: OrgUnit, days: int 
     counts = session.execute(select(LedgerItem.org_unit_id, func.sum(late), func.count()).where(*where)
                              .group_by(LedgerItem.org_unit_id)).all()
     if not counts:
-        return []
-    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(c[0] for c in counts))))}
-    by_unit = {unit_id: UnitDueHead(units[unit_id], int(n_late), n - int(n_late)) for unit_id, n_late, n in counts}
+        return [], 0
+    paths = dict(session.execute(select(OrgUnit.id, OrgUnit.path).where(OrgUnit.id.in_(id_list(c[0] for c in counts)))).all())
+    counts = sorted(counts, key=lambda c: paths[c[0]])
+    shown_counts = counts[offset:offset + limit] if limit is not None else counts[offset:]
+    if not shown_counts:
+        return [], len(counts)
+    units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(c[0] for c in shown_counts))))}
+    by_unit = {unit_id: UnitDueHead(units[unit_id], int(n_late), n - int(n_late)) for unit_id, n_late, n in shown_counts}
     # Ranked from the (unit, status, deadline, …, id) index alone; only the rows shown are read
     # for their code.
     ranked = select(LedgerItem.id, LedgerItem.deadline, LedgerItem.org_unit_id, late.label("late"),
                     func.row_number().over(partition_by=(LedgerItem.org_unit_id, late),
                                            order_by=(LedgerItem.deadline, LedgerItem.id)).label("n")
-                    ).where(*where).subquery()
+                    ).where(*where, LedgerItem.org_unit_id.in_(list(by_unit))).subquery()
     shown = aliased(LedgerItem)
     for item_id, code, deadline, unit_id, is_late in session.execute(
             select(ranked.c.id, shown.code, ranked.c.deadline, ranked.c.org_unit_id, ranked.c.late)
@@ -165,7 +177,7 @@ def due_summary(session: Session, today: dt.date, *, within: OrgUnit, days: int 
             .where(ranked.c.n <= head).order_by(ranked.c.deadline, ranked.c.id)):
         slot = by_unit[unit_id]
         (slot.overdue if is_late else slot.due_soon).append(DueLine(item_id, code, deadline))
-    return sorted(by_unit.values(), key=lambda u: u.unit.path)
+    return [by_unit[c[0]] for c in shown_counts], len(counts)
 
 
 # --- notification channels ------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -91,6 +91,9 @@ class LedgerItem(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="", server_default="")
     outcome_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The problem's content words, place words of its county removed (ledger/problem_words.py),
+    # set when the item opens; None on items from before 0017 (the clusters' job fills them).
+    problem_words: Mapped[Optional[list]] = mapped_column(JSON)
 
     org_unit: Mapped[OrgUnit] = relationship(foreign_keys=[org_unit_id])
     place_unit: Mapped[Optional[OrgUnit]] = relationship(foreign_keys=[place_unit_id])
@@ -267,3 +270,35 @@ class PrivacyWord(Base):
     item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ledger_items.id"), nullable=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class RecurringResult(Base):
+    """The last recurring-problem clusters worked out for a unit (ledger/recurring.py): computed in
+    the background, read by the dashboard as they are, with when they were computed."""
+
+    __tablename__ = "recurring_results"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    day: Mapped[dt.date] = mapped_column(Date)  # the "today" the recent window was counted from
+    fingerprint: Mapped[str] = mapped_column(String(64))  # the unit's items then (see _fingerprint)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    # [[category, [item ids], [village ids], words], ...], largest first
+    clusters: Mapped[list] = mapped_column(JSON)
+
+
+class MonthCounts(Base):
+    """A settled month's dashboard rows for a unit (its units' counts and 三率), kept by the
+    background job (ledger/month_counts.py) so the page reads them instead of counting the
+    month's history again on every view."""
+
+    __tablename__ = "month_counts"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rules: Mapped[str] = mapped_column(String(64))  # the 三率 rules they were counted under
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    stats: Mapped[list] = mapped_column(JSON)  # [[unit id, opened, solved, overdue, escalated, ratings, own], ...]
+    # [[unit id, due, responded, completed, outcomes, ratings], ...]; None until the month settles
+    rates: Mapped[Optional[list]] = mapped_column(JSON(none_as_null=True))

@@ -10,17 +10,21 @@ of alike reports forms one cluster. A cluster is listed when its items come from
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, load_only, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
+from core.clock import utcnow
 from core.errors import DomainError
 from ledger import workflow as wf
-from ledger.models import KeyProject, LedgerItem
-from ledger.similarity import features, similarity_of_features
+from ledger.models import KeyProject, LedgerItem, RecurringResult
+from ledger.problem_words import county_of, place_names, problem_words
+from ledger.similarity import bigrams, content, similarity_of_features
 from org.models import OrgUnit, User
 from org.scope import id_list, unit_ids_under
 
@@ -56,11 +60,7 @@ def village_of(item: LedgerItem) -> Optional[OrgUnit]:
 
 
 def _names(session: Session, unit: OrgUnit) -> list[str]:
-    """The unit names a problem under `unit` may mention: its own tree and its ancestors (not a
-    province's every village)."""
-    units = list(session.scalars(select(OrgUnit).where(OrgUnit.path.startswith(unit.path))))
-    names = [u.name for u in units + unit.ancestors()]
-    return names + [n[:-1] for n in names if len(n) > 2 and n[-1] in "村乡镇县"]
+    return place_names(session, unit)
 
 
 # In a large category a feature shared by more than this share of its items (问题, 修) says
@@ -95,7 +95,8 @@ def _alike_pairs(feats: list[tuple[frozenset[str], frozenset[str]]]) -> list[tup
 def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2,
              recent_days: int = RECENT_DAYS) -> list[Cluster]:
     """Clusters of alike items at or under `unit` (live ones, and closed ones of the last
-    `recent_days` days) spanning at least `min_villages` villages, largest first."""
+    `recent_days` days) spanning at least `min_villages` villages, largest first. Items from
+    before their words were kept get them on the way (written in the caller's transaction)."""
     since = dt.datetime.combine(today - dt.timedelta(days=recent_days), dt.time())
     q = (select(LedgerItem).join(OrgUnit, LedgerItem.org_unit_id == OrgUnit.id)
          .where(OrgUnit.path.startswith(unit.path), LedgerItem.status != "merged")
@@ -107,9 +108,12 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
     for item in session.scalars(q):
         by_cat.setdefault(item.category, []).append(item)
     names = tuple(_names(session, unit))
+    county_names = tuple(_names(session, county_of(unit))) if unit.parent is not None else names
+    _fill_words(session, [i for items in by_cat.values() for i in items if i.problem_words is None], county_names)
     out: list[Cluster] = []
     for category, items in by_cat.items():
-        feats = [features(item.problem, names) for item in items]
+        # the words kept on the item (segmented once, when it opened), the bigrams worked out here
+        feats = [(frozenset(item.problem_words), frozenset(bigrams(content(item.problem, names)))) for item in items]
         parent = list(range(len(items)))
 
         def find(i: int) -> int:
@@ -140,38 +144,95 @@ def clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: i
     return out
 
 
-# Clusters per (unit, day, fingerprint of its items): the dashboard asks on every view, the
-# items under a county change far less often. The fingerprint (count, last id, sum of
-# versions) moves with every new, changed or merged item, so a cached answer is never stale.
-_CACHE: dict[tuple, list[tuple[str, tuple[int, ...], tuple[int, ...], str]]] = {}
-_CACHE_SIZE = 256
+def _fill_words(session: Session, items: list[LedgerItem], names: tuple[str, ...]) -> None:
+    """Items from before their words were kept get them now, written without touching the item's
+    version (a form open on it stays valid, the clusters' fingerprint stays put)."""
+    if not items:
+        return
+    table = LedgerItem.__table__
+    found = [(item, problem_words(item.problem, names)) for item in items]
+    session.execute(update(table).where(table.c.id == bindparam("_id")).values(problem_words=bindparam("_words")),
+                    [{"_id": item.id, "_words": words} for item, words in found])
+    for item, words in found:
+        set_committed_value(item, "problem_words", words)
 
 
+# The fingerprint of a unit's items (count, last id, sum of versions) moves with every new,
+# changed or merged item: the background job recomputes a unit's clusters only when it moved.
 def _fingerprint(session: Session, unit: OrgUnit) -> tuple:
     under = unit_ids_under(unit)
     return tuple(session.execute(select(func.count(LedgerItem.id), func.max(LedgerItem.id), func.sum(LedgerItem.version))
                                  .where(LedgerItem.org_unit_id.in_(under))).one())
 
 
-def cached_clusters(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2,
-                    limit: int = 10) -> list[Cluster]:
-    """The `limit` largest of clusters(), worked out once while the unit's items stay as they are."""
-    key = (session.get_bind().url.render_as_string(), unit.id, unit.path, today, min_villages,
-           _fingerprint(session, unit))
-    found = _CACHE.get(key)
-    if found is None:
-        found = [(c.category, tuple(c.ids), tuple(v.id for v in c.villages), c.words)
-                 for c in clusters(session, unit, today, min_villages=min_villages)]
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = found
-    found = found[:limit]
+# --- computed in the background, read by the dashboard ----------------------------------------
+
+
+def refresh(session: Session, unit: OrgUnit, today: dt.date, *, min_villages: int = 2) -> RecurringResult:
+    """Work out `unit`'s clusters now and keep them as its last result (flush, no commit)."""
+    started = time.perf_counter()
+    fingerprint = _fingerprint_text(session, unit)
+    found = [[c.category, c.ids, [v.id for v in c.villages], c.words]
+             for c in clusters(session, unit, today, min_villages=min_villages)]
+    row = session.get(RecurringResult, unit.id) or RecurringResult(unit_id=unit.id)
+    row.computed_at, row.day, row.fingerprint, row.clusters = utcnow(), today, fingerprint, found
+    row.seconds = time.perf_counter() - started
+    session.add(row)
+    session.flush()
+    return row
+
+
+def refresh_stale(session: Session, today: dt.date, *, levels: tuple[str, ...] = ("county", "township"),
+                  commit: bool = False) -> list[int]:
+    """Refresh every county's and township's clusters whose items changed since their last result
+    (or whose day moved on); returns the unit ids refreshed. The background job: a county's
+    clusters take seconds to tens of seconds, no page waits for them."""
+    done = []
+    last = {r.unit_id: (r.day, r.fingerprint) for r in session.execute(
+        select(RecurringResult.unit_id, RecurringResult.day, RecurringResult.fingerprint))}
+    for unit in session.scalars(select(OrgUnit).where(OrgUnit.level.in_(levels)).order_by(OrgUnit.path)):
+        if last.get(unit.id) == (today, _fingerprint_text(session, unit)):
+            continue
+        refresh(session, unit, today)
+        done.append(unit.id)
+        if commit:
+            session.commit()
+    return done
+
+
+def _fingerprint_text(session: Session, unit: OrgUnit) -> str:
+    return ",".join(str(v) for v in _fingerprint(session, unit))
+
+
+def stored_clusters(session: Session, unit: OrgUnit, *, limit: int = 10) -> tuple[list[Cluster], Optional[RecurringResult]]:
+    """The `limit` largest clusters of `unit`'s last result, and the result (None: never computed).
+    A unit without one of its own (a village) reads its township's or county's, narrowed to its
+    items. Items are read as they are now (a key project set since shows)."""
+    result, owner = None, unit
+    while owner is not None:
+        result = session.get(RecurringResult, owner.id)
+        if result is not None:
+            break
+        owner = owner.parent
+    if result is None:
+        return [], None
+    under = set(session.scalars(unit_ids_under(unit))) if owner is not unit else None
+    found = [(cat, tuple(ids), tuple(villages), words) for cat, ids, villages, words in result.clusters]
+    if under is not None:
+        found = [(cat, ids, tuple(v for v in villages if v in under), words) for cat, ids, villages, words in found]
+        found = [f for f in found if len(f[2]) >= 2]
+    return _hydrate(session, found[:limit], under), result
+
+
+def _hydrate(session: Session, found, under=None) -> list[Cluster]:
     wanted = {i for _c, ids, _v, _w in found for i in ids}
     # only what the dashboard prints of them: a county's ten clusters hold hundreds of items
     items = {i.id: i for i in session.scalars(
         select(LedgerItem).where(LedgerItem.id.in_(id_list(wanted)))
-        .options(load_only(LedgerItem.code, LedgerItem.problem, LedgerItem.key_project_id),
+        .options(load_only(LedgerItem.code, LedgerItem.problem, LedgerItem.key_project_id, LedgerItem.org_unit_id),
                  selectinload(LedgerItem.key_project)))} if wanted else {}
+    if under is not None:
+        items = {k: v for k, v in items.items() if v.org_unit_id in under}
     places = {v for _c, _i, villages, _w in found for v in villages}
     units = {u.id: u for u in session.scalars(select(OrgUnit).where(OrgUnit.id.in_(id_list(places))))} if places else {}
     return [Cluster(cat, tuple(items[i] for i in ids if i in items),

@@ -36,6 +36,7 @@ from core import audit, params
 from core.clock import utcnow
 from core.errors import DomainError
 from diary.models import DiaryEntry
+from ledger import problem_words
 from ledger.deadlines import local_today
 from ledger.models import (
     OUTCOMES,
@@ -300,6 +301,7 @@ def open_item_from_entry(session: Session, entry: DiaryEntry, actor: User, *,
         opened_at=utcnow(),
     )
     item.entries.append(entry)
+    problem_words.fill(session, item)
     session.add(item)
     session.flush()
     before = {f: None for f in _ITEM_FIELDS}

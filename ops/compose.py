@@ -25,6 +25,8 @@ from core import audit, clock, db
 from core.settings import Settings
 from diary import training
 from jobs import operations as jobs
+from ledger import month_counts, rates, recurring
+from ledger.deadlines import local_today
 from recognize.extract import category
 
 
@@ -159,3 +161,15 @@ def bootstrap_worker() -> Runtime:
     config = {**instance_config(settings), "QUEUE": "celery"}
     check_production(config, settings)
     return bootstrap(config)
+
+
+def refresh_dashboard_counts(config: Mapping[str, Any]) -> tuple[list[int], int]:
+    """The dashboard's background job (`celery beat`, or cron running `minxin recurring-refresh`):
+    the recurring problems of each county and township whose items changed, and the settled
+    months not kept yet (ledger/month_counts.py); one commit each. Returns (units whose clusters
+    were refreshed, months counted)."""
+    today = local_today()
+    with db.session_scope() as s:
+        clusters = recurring.refresh_stale(s, today, commit=True)
+        months = month_counts.refresh_settled(s, today, rates.RateRules.from_config(config), commit=True)
+    return clusters, months

@@ -228,6 +228,60 @@ def test_sweeper_resends_stale_queued_jobs_only_after_the_grace(app, session, us
     assert jobs_to_resubmit(session, now=now + dt.timedelta(days=1), stale_queued_seconds=0) == []
 
 
+def test_two_sweepers_at_once_give_a_jobless_capture_one_job(app, session, users, monkeypatch):
+    """Two workers sweep at the same moment and both find the same capture without a job: only
+    one may adopt it. Before the claim both read it jobless and each wrote a job."""
+    from capture.models import Capture
+    from core.clock import utcnow
+    from jobs import operations as jobs
+    from jobs.models import Job
+
+    orphan = _ingest(app, session, users["cadre_a"], [("orphan.wav", make_wav(41))])
+    orphan.received_at = utcnow() - dt.timedelta(minutes=5)
+    session.commit()
+    assert session.scalar(select(func.count(Job.id)).where(Job.capture_id == orphan.id)) == 0
+
+    add_job = jobs.add_recognition_job
+
+    def slow_add(s, capture, **kwargs):  # the first sweeper is still writing when the second reads
+        time.sleep(0.5)
+        return add_job(s, capture, **kwargs)
+
+    monkeypatch.setattr(jobs, "add_recognition_job", slow_add)
+
+    class Sent:
+        name = "test"
+
+        def __init__(self):
+            self.ids = []
+
+        def submit(self, job_id, queue_name):
+            self.ids.append(job_id)
+
+    barrier = threading.Barrier(2)
+    adopted: list[list[int]] = []
+    errors: list[BaseException] = []
+
+    def sweeper():
+        try:
+            with db.session_scope() as s:
+                barrier.wait()
+                adopted.append(jobs.adopt_orphans(s, queue=Sent()))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    session.expire_all()
+    assert session.scalar(select(func.count(Job.id)).where(Job.capture_id == orphan.id)) == 1
+    assert sorted(adopted) == [[], [orphan.id]]
+    assert session.get(Capture, orphan.id).status == "received"
+
+
 def test_backoff_doubles_and_is_capped():
     from jobs.sweeper import BACKOFF_MAX_SECONDS, backoff_seconds
 
@@ -235,14 +289,18 @@ def test_backoff_doubles_and_is_capped():
     assert backoff_seconds(50) == BACKOFF_MAX_SECONDS
 
 
-def test_concurrent_audit_writers_keep_one_chain_on_postgresql(app, session, users):
+@pytest.mark.parametrize("mode", ["inline", "deferred"])
+def test_concurrent_audit_writers_keep_one_chain_on_postgresql(app, session, users, mode):
     """Eight sessions write audit events at once, each holding its transaction open a moment:
     every event must chain onto the one committed before it. Locking only the head row let a
-    writer that waited on it chain onto a head that was no longer the last."""
+    writer that waited on it chain onto a head that was no longer the last. Deferred: nothing
+    left unchained once the writers have committed."""
     from sqlalchemy.orm import Session as OrmSession
 
     from core import audit
     from core.models import AuditEvent
+
+    audit.use_mode(mode)
 
     engine = app.extensions["minxin.engine"]
 
@@ -261,12 +319,18 @@ def test_concurrent_audit_writers_keep_one_chain_on_postgresql(app, session, use
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        audit.use_mode(None)
     assert errors == []
     session.expire_all()
     written = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "test.concurrent"))
     assert written == 24
+    assert session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.seq.is_(None))) == 0
+    seqs = session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq)).all()
+    assert seqs == list(range(1, len(seqs) + 1))
     assert audit.verify_chain(session) == []

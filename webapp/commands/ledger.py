@@ -2,6 +2,7 @@
 
     minxin export-ledger --unit 古楼子乡 --format xlsx --out 台账.xlsx [--public]
     minxin ledger-daily [--date 2024-03-01] [--dry-run]   (also 催办 and 督办, ledger.notifications)
+    minxin recurring-refresh     (the dashboard's recurring problems and settled months, for cron without Celery beat)
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import click
 
 from core.db import session_scope
-from ledger import deadlines, exports
+from ledger import deadlines, exports, month_counts, rates, recurring
 from org.users import find_unit
 from webapp.commands.common import _app
 
@@ -71,4 +72,17 @@ def ledger_daily(date_: str | None, dry_run: bool) -> None:
         raise SystemExit(1)
 
 
-COMMANDS = (export_ledger, ledger_daily)
+@click.command("recurring-refresh")
+def recurring_refresh() -> None:
+    """重新计算各县、乡的共性问题（只算事项有变动的），并保存已结束月份的统计
+    (refresh the dashboard's recurring-problem clusters; keep settled months' counts)."""
+    app = _app()
+    today = deadlines.local_today()
+    with app.app_context(), session_scope() as session:
+        done = recurring.refresh_stale(session, today, commit=True)
+        months = month_counts.refresh_settled(session, today, rates.RateRules.from_config(app.config), commit=True)
+    click.echo(f"已重新计算 {len(done)} 个单位的共性问题，保存 {months} 个单位月份的统计 "
+               f"(refreshed {len(done)} units' clusters, kept {months} unit-months)")
+
+
+COMMANDS = (export_ledger, ledger_daily, recurring_refresh)

@@ -7,7 +7,7 @@ from typing import Optional
 import click
 
 from capture import housekeeping
-from core.audit import chain_head, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
+from core.audit import chain_head, chain_pending, check_anchors, read_anchors, record_anchor, rekey_chain, verify_chain
 from core.models import AuditEvent
 from ops.backup import BackupError
 from ops.backup import backup as do_backup
@@ -81,6 +81,11 @@ def audit_verify(anchors_path: Optional[Path], no_record: bool, sign_unkeyed: bo
     app = _app()
     _require_schema(app)
     anchors_path = anchors_path or Path(app.config["DATA_DIR"]) / "audit-anchors.tsv"
+    with _session() as s:
+        # Events committed but not chained yet (a writer died between its commit and its chaining).
+        chained = chain_pending(s.get_bind())
+    if chained:
+        click.echo(f"已补链 {chained} 条事件 (chained {chained} events committed but not chained yet)")
     if sign_unkeyed:
         with _session() as s:
             try:
