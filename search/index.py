@@ -19,7 +19,6 @@ from search.models import SearchDoc
 from search.words import index_words
 
 FTS_TABLE = "search_fts"
-_fts_ready: set[int] = set()  # id() of the engines whose FTS5 table is known to exist
 
 
 def _entry_doc(e: DiaryEntry) -> Optional[dict]:
@@ -56,15 +55,14 @@ def is_sqlite(conn: Connection) -> bool:
 
 
 def ensure_fts(conn: Connection) -> None:
-    """SQLite: the FTS5 table over search_docs.words, made (and filled) when first needed."""
-    key = id(conn.engine)
-    if not is_sqlite(conn) or key in _fts_ready:
+    """SQLite: the FTS5 table over search_docs.words, made (and filled) when first needed. Asked
+    each time (SQLite's schema is in memory): a transaction that made it may have rolled back."""
+    if not is_sqlite(conn):
         return
     exists = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}).first()
     if exists is None:
         conn.execute(text(f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(words, tokenize='unicode61')"))
         conn.execute(text(f"INSERT INTO {FTS_TABLE}(rowid, words) SELECT id, words FROM search_docs"))
-    _fts_ready.add(key)
 
 
 def _write(conn: Connection, kind: str, ref_id: int, doc: Optional[dict]) -> None:
