@@ -146,3 +146,27 @@ def test_an_extension_is_not_approved_by_who_asked_for_it(session, users, org):
         wf.decide_extension(session, item, users["admin"], True)
     ext = wf.decide_extension(session, item, other, True)
     assert ext.status == "approved" and "本人" not in ext.decision_note
+
+
+def test_an_item_goes_to_the_ledger_of_its_confirmed_place(client, session, users, org, login):
+    """Bug 3: a problem in 步达远村 confirmed by 古楼子乡's supervisor went into 南荒沟村's ledger."""
+    from diary import review
+    from tests.test_review import make_capture
+
+    capture = make_capture(session, users["cadre_a"])
+    capture.entry.place, capture.entry.place_unit_id = "步达远村", org["步达远村"].id
+    session.commit()
+    login(users["sup_gulouzi"])
+    html = client.get(f"/review/{capture.id}").get_data(as_text=True)
+    assert 'id="place-outside"' in html and "步达远村的台账" in html  # warned before confirming
+    item = review.confirm_entry(session, capture, users["sup_gulouzi"], capture_version=None, entry_version=None,
+                                triage="ledger")
+    session.commit()
+    assert item.org_unit_id == org["步达远村"].id and item.level == "village"
+    assert "步达远村台账" in item.transitions[0].reason
+    from ledger import workflow as wf_
+
+    assert item in wf_.find_items(session, org["步达远镇"])  # 步达远镇 sees it
+    own = make_capture(session, users["cadre_a"])
+    session.commit()
+    assert 'id="place-outside"' not in client.get(f"/review/{own.id}").get_data(as_text=True)
