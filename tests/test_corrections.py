@@ -170,3 +170,20 @@ def test_an_item_goes_to_the_ledger_of_its_confirmed_place(client, session, user
     own = make_capture(session, users["cadre_a"])
     session.commit()
     assert 'id="place-outside"' not in client.get(f"/review/{own.id}").get_data(as_text=True)
+
+
+def test_an_item_solved_on_the_spot_stays_where_its_supervisor_can_act(session, users, org):
+    """Bug 3's other side: triaged at once (solved, deadline, escalated) by a supervisor whose
+    reach the place lies outside, the item stays in the cadre's ledger, about that place."""
+    from diary import review
+    from tests.test_review import make_capture
+
+    capture = make_capture(session, users["cadre_a"])
+    capture.entry.place, capture.entry.place_unit_id = "步达远村", org["步达远村"].id
+    capture.entry.interviewee = ""
+    session.commit()
+    item = review.confirm_entry(session, capture, users["sup_gulouzi"], capture_version=None, entry_version=None,
+                                triage="now", result="当场联系了步达远镇")
+    session.commit()
+    assert item.org_unit_id == org["南荒沟村"].id and item.place_unit_id == org["步达远村"].id
+    assert item.status == "closed"

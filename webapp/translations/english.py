@@ -182,7 +182,7 @@ EN.update({
     '退回意见：': 'Returned because: ',
     '干部修改了：': 'The cadre changed: ',
     '没有修改字段': 'no field',
-    '地点 %(place)s 不在您的管辖范围内：确认并送入台账后，事项进入%(unit)s的台账，由其办理。': 'The place %(place)s is outside your area: once confirmed into the ledger, the item goes into the ledger of %(unit)s, who handle it.',
+    '地点 %(place)s 不在您的管辖范围内：选择「进台账：稍后分办」确认后，事项进入%(unit)s的台账，由其办理。': 'The place %(place)s is outside your area: confirmed “into the ledger, triage later”, the item goes into the ledger of %(unit)s, who handle it.',
     '审核意见': "Reviewer's comment",
     '本月另有 %(n)d 条待审核': '%(n)d more this month waiting for review',
 })
