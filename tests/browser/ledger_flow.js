@@ -104,6 +104,8 @@ async function before() {
   await login(sup, SUP);
   await sup.goto(`${BASE}/review/${captureId}`);
   await sup.fill('#f-problem', problem);
+  // The confirmed place decides whose ledger the item enters (the fake recognizer's may differ).
+  await sup.fill('#f-place', '南荒沟村三组');
   await sup.locator('#f-problem').press('Escape');
   await sup.keyboard.press('c');
   check(await sup.locator('#confirm-dialog[open]').count() === 1, 'the confirm dialog opens');
