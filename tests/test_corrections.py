@@ -187,3 +187,24 @@ def test_an_item_solved_on_the_spot_stays_where_its_supervisor_can_act(session, 
     session.commit()
     assert item.org_unit_id == org["南荒沟村"].id and item.place_unit_id == org["步达远村"].id
     assert item.status == "closed"
+
+
+def test_the_three_rates_workbook_holds_numbers(county):
+    """Bug 17: the 三率 XLSX stored percentages as text ("67%")."""
+    import io
+
+    import openpyxl
+
+    from ledger import rates
+
+    c = county
+    e = make_entry(c.session, c.users["cadre_a"], "路灯不亮", interviewee="王秀英")
+    item = wf.open_item_from_entry(c.session, e, c.users["cadre_a"])
+    wf.set_deadline(c.session, item, c.users["cadre_a"], item.opened_at.date(), "村委会")
+    c.session.flush()
+    rows = rates.three_rates(c.session, c.units["南荒沟村"], item.opened_at.year, item.opened_at.month)
+    ws = openpyxl.load_workbook(io.BytesIO(rates.export_xlsx(rows, "三率"))).active
+    header = [cell.value for cell in ws[2]]
+    cell = ws.cell(row=3, column=header.index("响应率") + 1)
+    assert isinstance(cell.value, (int, float)) and cell.number_format == "0%"
+    assert cell.value == rows[0].response_rate
