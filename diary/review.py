@@ -382,7 +382,8 @@ def confirm_entry(
     if triage:
         from ledger import workflow
 
-        item = workflow.open_item_from_entry(session, entry, actor)
+        # Triaged by the confirming supervisor: the item stays where they can act on it.
+        item = workflow.open_item_from_entry(session, entry, actor, acting=triage != "ledger")
         if triage == "now":
             if (entry.interviewee or "").strip() or (item.reporter or "").strip():
                 # Solved on the spot: the villager was told there and then.

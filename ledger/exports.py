@@ -31,10 +31,11 @@ from org.models import OrgUnit, User
 from org.scope import scope_ids, unit_ids_under
 from recognize.privacy import redact
 
-# 走访日期: the earliest linked entry's visit date, as on the ledger screen.
-COLUMNS = ("序号", "走访日期", "地点", "反映人", "反映问题", "类别", "办理层级", "责任单位",
-           "办理时限", "办理结果", "反馈情况", "群众评价")
-COLUMN_WIDTHS = (6, 12, 22, 10, 40, 10, 10, 16, 12, 40, 26, 14)
+# 走访日期: the earliest linked entry's visit date, as on the ledger screen. 编号 is the item's
+# number (its public reference); 办理时限 holds dates only, 分办方式 how it was triaged.
+COLUMNS = ("序号", "编号", "走访日期", "地点", "反映人", "反映问题", "类别", "办理层级", "责任单位",
+           "分办方式", "办理时限", "状态", "办理结果", "反馈情况", "群众评价")
+COLUMN_WIDTHS = (6, 11, 12, 22, 10, 40, 10, 10, 16, 10, 12, 12, 40, 26, 14)
 HIDDEN = "（不公开）"
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -102,13 +103,19 @@ visit_date = _visit_date  # the 走访日期 column, for the ledger screen too
 
 
 def _time_limit(item: LedgerItem):
-    if item.triage == "now":
-        return TRIAGE_LABELS["now"]
-    return item.deadline or ""
+    return item.deadline or ""  # a date or nothing: 快办快结 is the 分办方式 column's
+
+
+def _triage(item: LedgerItem) -> str:
+    return TRIAGE_LABELS.get(item.triage or "", "")
+
+
+def _status(item: LedgerItem) -> str:
+    return STATUS_LABELS.get(item.status, item.status)
 
 
 def _result(item: LedgerItem) -> str:
-    return item.result or f"（{STATUS_LABELS[item.status]}）"
+    return item.result or ""
 
 
 def ledger_row(item: LedgerItem, number: int, scope: Optional[set[int]] = None) -> list:
@@ -116,9 +123,9 @@ def ledger_row(item: LedgerItem, number: int, scope: Optional[set[int]] = None) 
     feedback = "；".join(
         f"{f.told_at:%Y-%m-%d} {f.method}" + (f"：{f.note}" if f.note else "") for f in item.feedbacks)
     ratings = "、".join(e.rating + ("（现场）" if e.source == "in_person" else "") for e in item.evaluations)
-    return [number, _visit_date(item), _place(item), _reporter(item, scope), item.problem, item.category,
+    return [number, item.code, _visit_date(item), _place(item), _reporter(item, scope), item.problem, item.category,
             LEVEL_LABELS.get(item.level, item.level), item.responsible_unit or item.org_unit.name,
-            _time_limit(item), _result(item), feedback, ratings]
+            _triage(item), _time_limit(item), _status(item), _result(item), feedback, ratings]
 
 
 def _scoped_rows(session: Session, unit: OrgUnit):
@@ -132,9 +139,9 @@ def public_row(item: LedgerItem, number: int) -> list:
     ratings = "、".join(e.rating for e in item.evaluations)
     r = lambda text: redact_for_public(item, text)  # noqa: E731
     problem, result, _ = public_texts(item)  # only what a supervisor approved for the public
-    return [number, _visit_date(item), public_place(item), HIDDEN, problem, item.category,
+    return [number, item.code, _visit_date(item), public_place(item), HIDDEN, problem, item.category,
             LEVEL_LABELS.get(item.level, item.level), r(item.responsible_unit or item.org_unit.name),
-            _time_limit(item), result, r(feedback), ratings]
+            _triage(item), _time_limit(item), _status(item), result, r(feedback), ratings]
 
 
 def public_item(item: LedgerItem, **newest) -> dict:

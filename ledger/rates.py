@@ -156,6 +156,9 @@ COLUMNS = ("单位", "应响应", "按时响应", "响应率", "办结", "已解
            "评价数", "满意", "基本满意", "不满意", "满意率")
 
 
+PERCENT_COLUMNS = tuple(i for i, name in enumerate(COLUMNS) if name.endswith("率"))
+
+
 def percent(rate: Optional[float]) -> str:
     return "—" if rate is None else f"{rate * 100:.0f}%"
 
@@ -186,8 +189,15 @@ def export_xlsx(rows: list[UnitRates], title: str) -> bytes:
     ws.title = "三率"
     ws.append([title])
     ws.append(list(COLUMNS))
+    rates_of = lambda r: (r.response_rate, r.solve_rate, r.satisfaction_rate)  # noqa: E731
     for r in rows:
-        ws.append([neutralise(v) for v in table_row(r)])
+        cells = [neutralise(v) for v in table_row(r)]
+        # The rates as numbers formatted as percentages (text "67%" cannot be summed or charted).
+        for col, rate in zip(PERCENT_COLUMNS, rates_of(r)):
+            cells[col] = rate
+        ws.append(cells)
+        for col in PERCENT_COLUMNS:
+            ws.cell(row=ws.max_row, column=col + 1).number_format = "0%"
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

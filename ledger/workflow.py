@@ -270,19 +270,34 @@ def _from_villager(item: LedgerItem) -> bool:
     return bool(item.reporter.strip()) or any(e.interviewee.strip() for e in item.entries)
 
 
+def ledger_unit_for(entry: DiaryEntry, actor: Optional[User] = None) -> OrgUnit:
+    """Whose ledger a confirmed entry's problem goes into: the village (or township) its
+    confirmed place names, in the same county; else the unit of the cadre who wrote it. With
+    `actor` (who goes on to act on the item at once: solve it on the spot, set its deadline,
+    escalate it), only a place within the actor's reach; the item stays where they can act."""
+    place, own = entry.place_unit, entry.org_unit
+    if place is None or place.id == own.id or place.level not in ("village", "township"):
+        return own
+    if actor is not None and not place.is_within(actor.org_unit):
+        return own
+    same_county = place.path.split("/")[1:2] == own.path.split("/")[1:2]
+    return place if same_county else own
+
+
 def open_item_from_entry(session: Session, entry: DiaryEntry, actor: User, *,
-                         problem: Optional[str] = None, category: Optional[str] = None) -> LedgerItem:
+                         problem: Optional[str] = None, category: Optional[str] = None,
+                         acting: bool = False) -> LedgerItem:
     """A confirmed entry's problem becomes an item in the ledger of the cadre's unit."""
     if entry.status != "confirmed":
         raise DomainError("只有已确认的日记才能进入台账 (only confirmed entries enter the ledger)")
     if any(i.status != "merged" for i in entry.ledger_items):
         raise DomainError("该日记已在台账中 (this entry is already in the ledger)")
-    unit = entry.org_unit
     if actor.role == "cadre":
         if entry.cadre_id != actor.id:
             raise DomainError("只能为本人的日记立项 (a cadre opens items from their own entries only)")
-    elif actor.role not in ("supervisor", "admin") or not unit.is_within(actor.org_unit):
+    elif actor.role not in ("supervisor", "admin") or not entry.org_unit.is_within(actor.org_unit):
         raise DomainError("您无权为该日记立项 (you may not open an item from this entry)")
+    unit = ledger_unit_for(entry, actor if acting else None)
     text = _text(problem if problem is not None else entry.problem, "反映问题")
     cat = category or entry.category or "其他"
     if cat not in CATEGORIES:
@@ -305,7 +320,8 @@ def open_item_from_entry(session: Session, entry: DiaryEntry, actor: User, *,
     session.add(item)
     session.flush()
     before = {f: None for f in _ITEM_FIELDS}
-    _record(session, item, "open", actor, f"来自日记 #{entry.id}", before, None, None,
+    routed = f"，按确认的地点进入{unit.name}台账" if unit.id != entry.org_unit_id else ""
+    _record(session, item, "open", actor, f"来自日记 #{entry.id}{routed}", before, None, None,
             extra={"entry_id": entry.id})
     return item
 

@@ -57,9 +57,9 @@ def is_sqlite(conn: Connection) -> bool:
 def ensure_fts(conn: Connection) -> None:
     """SQLite: the FTS5 table over search_docs.words, made (and filled) when first needed.
 
-    Looked up in sqlite_master every time (microseconds), not remembered per engine: an engine's
-    id() is reused once it is collected, and a database file can be replaced under one engine
-    (a restore), so a remembered "exists" could point at a database without the table."""
+    Looked up in sqlite_master every time (microseconds), not remembered: a transaction that made
+    it may have rolled back, an engine's id() is reused once it is collected, and a database file
+    can be replaced under one engine (a restore)."""
     if not is_sqlite(conn):
         return
     exists = conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = :n"), {"n": FTS_TABLE}).first()

@@ -172,6 +172,10 @@ def test_ledger_journey_with_deadlines_reminders_and_rates_in_chromium(tmp_path,
             assert f"督办 {code}" in out, out
             sup = [(to, m) for to, m in sink.messages if "督办" in _subject(m)]
             assert len(sup) == 1 and sup[0][0] == ["kd@kuandian.example"]
+            # The dashboard's background job (celery beat, the served app's timer, or cron) has run.
+            refresh = subprocess.run([sys.executable, "-m", "webapp.cli", "recurring-refresh"], cwd=ROOT, env=env,
+                                     capture_output=True, text=True, timeout=300)
+            assert refresh.returncode == 0, refresh.stdout + refresh.stderr
 
             run = _node("ledger_flow.js", base, PHASE="after", **users)
             (OUT / "browser-ledger-after.log").write_text(run.stdout + "\n--- stderr ---\n" + run.stderr)

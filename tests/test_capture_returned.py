@@ -34,3 +34,21 @@ def test_a_resubmitted_capture_says_so_with_the_comment_and_the_changes(client, 
     fresh = make_capture(session, users["cadre_a"])
     session.commit()
     assert 'id="resubmitted"' not in client.get(f"/review/{fresh.id}").get_data(as_text=True)
+
+
+def test_the_capture_page_says_what_it_counts_and_tells_returned_from_rejected(client, session, users, login):
+    """Bug 14: "另有 4 条待审核" beside a list of 9 (it counts this month); 已退回 and 已驳回 shared one
+    red badge."""
+    import re
+
+    from ledger.deadlines import local_today
+
+    capture = make_capture(session, users["cadre_a"])
+    capture.entry.visit_date = local_today()  # waiting for review this month
+    session.commit()
+    login(users["cadre_a"])
+    html = client.get("/capture/").get_data(as_text=True)
+    assert "本月另有" in html
+    css = client.get("/static/app.css").get_data(as_text=True)
+    colours = {k: re.search(r"\.status\.%s[^{]*\{([^}]*)\}" % k, css).group(1) for k in ("returned", "rejected")}
+    assert colours["returned"] != colours["rejected"]

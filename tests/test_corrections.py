@@ -146,3 +146,65 @@ def test_an_extension_is_not_approved_by_who_asked_for_it(session, users, org):
         wf.decide_extension(session, item, users["admin"], True)
     ext = wf.decide_extension(session, item, other, True)
     assert ext.status == "approved" and "本人" not in ext.decision_note
+
+
+def test_an_item_goes_to_the_ledger_of_its_confirmed_place(client, session, users, org, login):
+    """Bug 3: a problem in 步达远村 confirmed by 古楼子乡's supervisor went into 南荒沟村's ledger."""
+    from diary import review
+    from tests.test_review import make_capture
+
+    capture = make_capture(session, users["cadre_a"])
+    capture.entry.place, capture.entry.place_unit_id = "步达远村", org["步达远村"].id
+    session.commit()
+    login(users["sup_gulouzi"])
+    html = client.get(f"/review/{capture.id}").get_data(as_text=True)
+    assert 'id="place-outside"' in html and "步达远村的台账" in html  # warned before confirming
+    item = review.confirm_entry(session, capture, users["sup_gulouzi"], capture_version=None, entry_version=None,
+                                triage="ledger")
+    session.commit()
+    assert item.org_unit_id == org["步达远村"].id and item.level == "village"
+    assert "步达远村台账" in item.transitions[0].reason
+    from ledger import workflow as wf_
+
+    assert item in wf_.find_items(session, org["步达远镇"])  # 步达远镇 sees it
+    own = make_capture(session, users["cadre_a"])
+    session.commit()
+    assert 'id="place-outside"' not in client.get(f"/review/{own.id}").get_data(as_text=True)
+
+
+def test_an_item_solved_on_the_spot_stays_where_its_supervisor_can_act(session, users, org):
+    """Bug 3's other side: triaged at once (solved, deadline, escalated) by a supervisor whose
+    reach the place lies outside, the item stays in the cadre's ledger, about that place."""
+    from diary import review
+    from tests.test_review import make_capture
+
+    capture = make_capture(session, users["cadre_a"])
+    capture.entry.place, capture.entry.place_unit_id = "步达远村", org["步达远村"].id
+    capture.entry.interviewee = ""
+    session.commit()
+    item = review.confirm_entry(session, capture, users["sup_gulouzi"], capture_version=None, entry_version=None,
+                                triage="now", result="当场联系了步达远镇")
+    session.commit()
+    assert item.org_unit_id == org["南荒沟村"].id and item.place_unit_id == org["步达远村"].id
+    assert item.status == "closed"
+
+
+def test_the_three_rates_workbook_holds_numbers(county):
+    """Bug 17: the 三率 XLSX stored percentages as text ("67%")."""
+    import io
+
+    import openpyxl
+
+    from ledger import rates
+
+    c = county
+    e = make_entry(c.session, c.users["cadre_a"], "路灯不亮", interviewee="王秀英")
+    item = wf.open_item_from_entry(c.session, e, c.users["cadre_a"])
+    wf.set_deadline(c.session, item, c.users["cadre_a"], item.opened_at.date(), "村委会")
+    c.session.flush()
+    rows = rates.three_rates(c.session, c.units["南荒沟村"], item.opened_at.year, item.opened_at.month)
+    ws = openpyxl.load_workbook(io.BytesIO(rates.export_xlsx(rows, "三率"))).active
+    header = [cell.value for cell in ws[2]]
+    cell = ws.cell(row=3, column=header.index("响应率") + 1)
+    assert isinstance(cell.value, (int, float)) and cell.number_format == "0%"
+    assert cell.value == rows[0].response_rate

@@ -191,3 +191,20 @@ def test_csv_is_sent_with_one_charset(client, session, users, login):
     login(users["sup_gulouzi"])
     resp = client.get("/ledger/export?format=csv")
     assert resp.headers["Content-Type"].lower().count("charset") == 1
+
+
+def test_the_publish_page_shows_china_time(client, session, users, login):
+    """Bug 10: the publish page showed UTC while every other page shows China time."""
+    from ledger import publication
+    from webapp.timefmt import localtime
+
+    item = _closed(session, users)
+    row = publication.approve_as_drafted(session, item, users["sup_gulouzi"])
+    session.commit()
+    login(users["sup_gulouzi"])
+    html = client.get(f"/ledger/item/{item.id}/publish").get_data(as_text=True)
+    state = html[html.index('id="publish-state"'):]
+    state = state[:state.index("</p>")]
+    with client.application.test_request_context():
+        shown = localtime(row.approved_at)
+    assert "UTC" not in state and shown in state

@@ -111,23 +111,27 @@ def test_xlsx_ledger_cell_by_cell(county):
     assert wb.sheetnames == ["古楼子乡", "南荒沟村"]
     ws = wb["南荒沟村"]
     assert ws["A1"].value == "宽甸县古楼子乡南荒沟村民心日记问题台账"
-    assert "A1:L1" in [str(r) for r in ws.merged_cells.ranges]
+    assert "A1:O1" in [str(r) for r in ws.merged_cells.ranges]
     assert [cell.value for cell in ws[2]] == list(exports.COLUMNS)
     assert ws.freeze_panes == "A3"
     row3 = [cell.value for cell in ws[3]]
-    assert row3 == [1, dt.datetime(2024, 3, 1), "南荒沟村3组", "张大山", "3组通组路冲毁", "道路桥梁", "村级", "村委会",
-                    dt.datetime(2024, 3, 31), "已铺砂石", "2024-03-05 当面告知：已说明工期", None]
-    assert ws["B3"].number_format == "yyyy-mm-dd"
+    # 编号 and 状态 columns; 办理时限 holds dates only (快办快结 is the 分办方式), issue 29 bug 17.
+    assert row3 == [1, i1.code, dt.datetime(2024, 3, 1), "南荒沟村3组", "张大山", "3组通组路冲毁", "道路桥梁", "村级",
+                    "村委会", "限期办结", dt.datetime(2024, 3, 31), "已办结待销号", "已铺砂石",
+                    "2024-03-05 当面告知：已说明工期", None]
+    assert ws["C3"].number_format == "yyyy-mm-dd" and ws["K3"].number_format == "yyyy-mm-dd"
     row4 = [cell.value for cell in ws[4]]
-    assert row4 == [2, dt.datetime(2024, 3, 2), "'@南荒沟村", "'+王五", "'=HYPERLINK(\"http://evil\",\"x\")", "其他",
-                    "村级", "南荒沟村", "快办快结", "'-1+2 已处理", "2024-03-03 电话告知", "基本满意（现场）"]
+    assert row4 == [2, i2.code, dt.datetime(2024, 3, 2), "'@南荒沟村", "'+王五", "'=HYPERLINK(\"http://evil\",\"x\")",
+                    "其他", "村级", "南荒沟村", "快办快结", None, "已销号", "'-1+2 已处理", "2024-03-03 电话告知",
+                    "基本满意（现场）"]
     assert ws.max_row == 4
     for row in ws.iter_rows(min_row=3):
         for cell in row:
             assert cell.data_type != "f", cell.coordinate  # nothing is a formula
     ws = wb["古楼子乡"]
-    assert [cell.value for cell in ws[3]] == [1, dt.datetime(2024, 3, 4), "宽甸县古楼子乡大古岭村", None, "村部漏雨",
-                                              "基础设施", "乡级", "古楼子乡", None, "（已上报待受理）", None, None]
+    assert [cell.value for cell in ws[3]] == [1, i3.code, dt.datetime(2024, 3, 4), "宽甸县古楼子乡大古岭村", None,
+                                              "村部漏雨", "基础设施", "乡级", "古楼子乡", "向上级报告", None, "已上报待受理",
+                                              None, None, None]
     assert ws.max_row == 3
 
 
@@ -146,10 +150,12 @@ def test_csv_export(county):
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert rows[0] == [*exports.COLUMNS, "所属台账"]
-    assert rows[1] == ["1", "2024-03-01", "南荒沟村3组", "张大山", "3组通组路冲毁", "道路桥梁", "村级", "村委会",
-                       "2024-03-31", "已铺砂石", "2024-03-05 当面告知：已说明工期", "", "宽甸县古楼子乡南荒沟村"]
-    assert rows[2][2:5] == ["'@南荒沟村", "'+王五", "'=HYPERLINK(\"http://evil\",\"x\")"]
-    assert rows[2][9] == "'-1+2 已处理" and len(rows) == 3
+    assert rows[1][2:] == ["2024-03-01", "南荒沟村3组", "张大山", "3组通组路冲毁", "道路桥梁", "村级", "村委会",
+                           "限期办结", "2024-03-31", "已办结待销号", "已铺砂石", "2024-03-05 当面告知：已说明工期", "",
+                           "宽甸县古楼子乡南荒沟村"]
+    assert rows[1][:2] == ["1", rows[1][1]] and len(rows[1][1]) == 8  # 编号
+    assert rows[2][3:6] == ["'@南荒沟村", "'+王五", "'=HYPERLINK(\"http://evil\",\"x\")"]
+    assert rows[2][9:13] == ["快办快结", "", "已销号", "'-1+2 已处理"] and len(rows) == 3
 
 
 def test_a_village_export_names_no_villager_of_another_village(county):
@@ -176,8 +182,8 @@ def test_public_export_only_closed_items(county):
     assert wb["古楼子乡"].max_row == 2  # header only: nothing closed there
     ws = wb["南荒沟村"]
     assert ws["A1"].value.endswith("（公示）") and ws.max_row == 3
-    assert [cell.value for cell in ws[3]][:5] == [1, dt.datetime(2024, 3, 2), "宽甸县古楼子乡南荒沟村", exports.HIDDEN,
-                                                  "'=HYPERLINK(\"http://evil\",\"x\")"]
+    assert [cell.value for cell in ws[3]][:6] == [1, i2.code, dt.datetime(2024, 3, 2), "宽甸县古楼子乡南荒沟村",
+                                                  exports.HIDDEN, "'=HYPERLINK(\"http://evil\",\"x\")"]
 
 
 def test_printable_diary(county):

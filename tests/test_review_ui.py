@@ -403,7 +403,10 @@ def test_domain_messages_in_the_users_language(app):
         assert message("请填写责任单位 (a responsible unit is needed)") == "A responsible unit is needed"
         assert message("已保存") == "已保存"  # no English part: shown as it is
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
-        assert message("请填写责任单位 (a responsible unit is needed)") == "请填写责任单位 (a responsible unit is needed)"
+        # Issue 29 bug 10: a Chinese page shows no English tail.
+        assert message("请填写责任单位 (a responsible unit is needed)") == "请填写责任单位"
+        assert message("不支持的文件类型：a.exe（只接受录音或照片）(unsupported file type)") == \
+            "不支持的文件类型：a.exe（只接受录音或照片）"
 
 
 def test_bulk_confirm_twice_says_already_done_in_words(session, users):

@@ -79,3 +79,17 @@ def test_search_page_links_and_highlights(client, session, users, login):
     html = client.get("/search/?q=冲毁").get_data(as_text=True)
     assert "没有找到" in html and "冲毁</mark>" not in html
     assert client.get("/search/?q=<script>").status_code == 200
+
+
+def test_the_fts_table_is_made_again_when_missing(session, users):
+    """The FTS5 table is made when first needed; if the transaction that made it rolled back, the
+    next write makes it again (a per-engine memo said it was there; Hypothesis found it)."""
+    from sqlalchemy import text
+
+    _world(session, users)
+    session.execute(text("DROP TABLE search_fts"))
+    session.commit()
+    make_entry(session, users["cadre_a"], "新修的水渠漏水", interviewee="赵铁柱", visit_date=local_today())
+    session.commit()
+    assert [h.kind for h in find(session, users["sup_gulouzi"], "赵铁柱")] == ["entry"]
+    assert len(find(session, users["sup_gulouzi"], "王秀英")) == 2  # refilled from search_docs

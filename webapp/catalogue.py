@@ -78,14 +78,14 @@ _ENGLISH_TAIL = re.compile(r"^(?P<zh>.*?)\s*[(（](?P<en>[\x20-\x7e]+)[)）]\s*$
 
 
 def message(text) -> str:
-    """A message written `中文 (English)`: the English part in English mode, the whole message
-    otherwise; a message already translated (or without the convention) as it is."""
+    """A message written `中文 (English)`: the English part in English mode, the Chinese part in
+    Chinese (no English tail on a Chinese page); a message without the convention as it is."""
     text = "" if text is None else str(text)
-    if str(get_locale() or "zh")[:2] == "zh":
-        return text
     m = _ENGLISH_TAIL.match(text)
     if not m:
         return text
+    if str(get_locale() or "zh")[:2] == "zh":
+        return m.group("zh").strip() or text
     en = m.group("en").strip()
     return en[:1].upper() + en[1:]
 

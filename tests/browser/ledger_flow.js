@@ -104,6 +104,8 @@ async function before() {
   await login(sup, SUP);
   await sup.goto(`${BASE}/review/${captureId}`);
   await sup.fill('#f-problem', problem);
+  // The confirmed place decides whose ledger the item enters (the fake recognizer's may differ).
+  await sup.fill('#f-place', '南荒沟村三组');
   await sup.locator('#f-problem').press('Escape');
   await sup.keyboard.press('c');
   check(await sup.locator('#confirm-dialog[open]').count() === 1, 'the confirm dialog opens');
@@ -275,7 +277,7 @@ async function after() {
   check(town[9] === '1' && town[12] === '1' && town[13] === '0%', `古楼子乡 评价 1, 不满意 1, 满意率 0%`);
   const csv = await sup.evaluate(async () => (await fetch('/dashboard/rates.csv')).text());
   const csvRows = csv.replace(/^\ufeff/, '').trim().split(/\r?\n/).slice(1).map((l) => l.split(','));
-  check(JSON.stringify(csvRows) === JSON.stringify(rates), 'the export has the table\'s numbers');
+  check(JSON.stringify(csvRows) === JSON.stringify(rates), `the export has the table's numbers (${JSON.stringify(csvRows)} vs ${JSON.stringify(rates)})`);
   await sup.locator('#rates').scrollIntoViewIfNeeded();
   await shot(sup, 'dashboard-rates.png');
   fs.writeFileSync(path.join(OUT, 'ledger-flow-rates.json'), JSON.stringify({ rates, units, listed }));

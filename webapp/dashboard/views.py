@@ -116,7 +116,7 @@ def index():
         months=stats.month_choices(today), visits=visits, rows=units_page.rows + [total], units_page=units_page,
         due=due, chart=chart, quota=quota,
         today=today, status_labels=STATUS_LABELS, as_of=stats.as_of(year, month, today),
-        three=three[(units_page.n - 1) * units_page.size:units_page.n * units_page.size] + three[-1:],
+        three=three[:-1][(units_page.n - 1) * units_page.size:units_page.n * units_page.size] + three[-1:],
         rate_columns=rates.COLUMNS, table_row=rates.table_row, rate_percent=rates.percent,
         supervised=supervised, supervised_total=supervised_total,
         supervise_after=notifications.supervise_after(current_app.config), clusters=recurring_clusters,

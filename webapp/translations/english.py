@@ -175,6 +175,16 @@ EN.update({
     '已撤销确认，日记退回待审核': 'Confirm undone; the entry is back in review',
     '；已撤回事项 %(codes)s': '; item %(codes)s withdrawn',
     '更正': 'Correct',
+    '该问题由群众反映：请先在「反馈群众」登记如何、何时告知群众，再办结。': 'A villager reported this: record under Feedback how and when they were told, then complete it.',
+    '已公布在公开页（群众凭事项编号查看），未通过短信或邮件发送': 'posted on the public page (the villager looks it up by the item number); not sent by SMS or e-mail',
+    '重新提交': 'Resubmitted',
+    '第 %(n)s 次': 'time %(n)s',
+    '退回意见：': 'Returned because: ',
+    '干部修改了：': 'The cadre changed: ',
+    '没有修改字段': 'no field',
+    '地点 %(place)s 不在您的管辖范围内：选择「进台账：稍后分办」确认后，事项进入%(unit)s的台账，由其办理。': 'The place %(place)s is outside your area: confirmed “into the ledger, triage later”, the item goes into the ledger of %(unit)s, who handle it.',
+    '审核意见': "Reviewer's comment",
+    '本月另有 %(n)d 条待审核': '%(n)d more this month waiting for review',
 })
 
 def fill(po_path: Path) -> int:
