@@ -20,8 +20,9 @@ gone from ``redact``.  Columns:
 Rows:
 - ``before``: the rules alone; they have no ``review``, so every field is unflagged, and the
   old screen's "sure" (confidence >= 0.8) is shown as ``before@0.8``;
-- ``after (CV)``: every labelled note read by a sequence model trained on the other folds, its
-  confidence calibrated on the other folds: figures for notes the model has not seen;
+- ``after (LOSO)``: every labelled note read by a sequence model trained on the other folds, its
+  confidence calibrated and its threshold chosen on the other folds, the folds leaving one
+  style (or one source file) out: figures for a style the model has not seen;
 - ``after (shipped)``: the model in recognize/extract/data as shipped; IN-SAMPLE for every set
   it was trained on (all of them, unless --cases names new notes).
 
@@ -142,8 +143,9 @@ def run_shipped(cases, gazetteer):
 
 
 def run_cv(cases, views):
-    """Out-of-fold readings, calibration fitted on the other folds, threshold on the other folds."""
-    fold = fitting.folds_of(cases)
+    """Out-of-fold readings, calibration fitted on the other folds, threshold on the other folds;
+    the folds leave one style (or source file) out, so each reading is of an unseen style."""
+    fold = fitting.group_folds(cases)
     oof = fitting.cross_validate(cases, views, fold=fold)
     held = fitting.held_out_probabilities(cases, oof, fold=fold)
     # the threshold of each fold chosen on the other folds' held-out probabilities
@@ -211,7 +213,7 @@ def main(argv=None) -> int:
         print(row("", "before@0.8", tally(cases + extra, sure, idx)))
         if cv is not None and idx and idx[0] < len(cases):
             cvres = [(g, rv, shipped[i][2]) for i, (g, rv, _) in enumerate(cv)]
-            print(row("", "after (CV)", tally(cases, cvres, idx, args.verbose, name)))
+            print(row("", "after (LOSO)", tally(cases, cvres, idx, args.verbose, name)))
         print(row("", "after (shipped)" + ("" if idx and idx[0] >= len(cases) else "*"), tally(cases + extra, shipped, idx)))
     print("  * in-sample: the shipped model was trained on these notes")
     styles = sorted({c["style"] for c in cases if c.get("style")})

@@ -78,6 +78,37 @@ def test_the_calibration_is_near_the_truth_on_held_out_notes():
     assert held["fields"] > 1000
 
 
+def test_out_of_fold_readings_are_of_a_style_the_fold_did_not_train_on(monkeypatch):
+    """The calibration's readings are fitted on folds that leave a whole style (or source file)
+    out, so a new style is not trusted on the strength of its own siblings; notes of no style
+    (a county's entries) keep note-wise folds, a note's copies together."""
+    cases = fitting.load_cases([ROOT / "tests" / "data" / "extraction_blind3.jsonl"])[:6]
+    cases = [dict(c, style=s) for c, s in zip(cases, ["memo", "memo", "ocr", "ocr", "ocr", None])]
+    cases[5].pop("set")
+    cases.append(dict(cases[5]))  # a county note weighed twice
+    trained_on: list[set] = []
+    scored: list[set] = []
+
+    def fake_train(items, path, **kw):
+        trained_on.append({t for t, _, _ in items})
+        scored.append(set())
+        return None
+
+    def fake_read(tg, case, r, ctg=None):
+        scored[-1].add(case["text"])
+        return {}
+
+    monkeypatch.setattr(fitting.sequence, "train", fake_train)
+    monkeypatch.setattr(fitting.sequence, "train_category", lambda items, path: None)
+    monkeypatch.setattr(fitting.sequence, "tagger", lambda path=None: None)
+    monkeypatch.setattr(fitting, "_read", fake_read)
+    fitting.cross_validate(cases, [{}] * len(cases))
+    style = {c["text"]: c.get("style") or c["text"] for c in cases}
+    assert set().union(*scored) == set(style)
+    for seen, held in zip(trained_on, scored):
+        assert held and not {style[t] for t in held} & {style[t] for t in seen}
+
+
 def test_the_sequence_model_trains_and_reads_back(tmp_path):
     cases = fitting.load_cases([ROOT / "tests" / "data" / "extraction_blind3.jsonl"])[:12]
     rules = [extract_entry(c["text"], c["now"], reading=False).to_dict() for c in cases]

@@ -138,7 +138,10 @@ _GENERIC = {
     "农村", "乡村", "全村", "本村", "该村", "邻村", "外村", "各村", "同村", "我村", "进村", "回村", "出村",
     "驻村", "包村", "到村", "在村", "下村", "入村", "整村", "村村", "山村", "小山村", "新村", "老村",
 }
-_AFTER_NOT_PLACE = set("民里委干两书医卫级集部庄落容貌规务情内头口小局厅")
+_AFTER_NOT_PLACE = set("民里委干两书医卫级集部庄落容貌规务情内头口小局厅镇")  # 村镇建设股: a word, not a village
+# 县住建局村镇…: a name ending in an office's word is the cadre's unit, never the village visited
+_OFFICE_END = set("局办股站所院厅处科委队")
+_OFFICE_IN = set("局办股厅")  # never inside a village's name (水利局村村通办)
 _SUFFIX = re.compile(r"村|屯(?!村)|社区")  # 新屯村 is a 村 whose name ends in 屯
 _GROUP = re.compile(r"\s*(?P<g>(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*(?:组|社)|[\u4e00-\u9fff]{1,4}屯)")
 _TOWN_SUFFIX = ("镇", "乡", "街道")
@@ -206,7 +209,8 @@ def find_places(text: str, gazetteer: Optional[Gazetteer] = None, start: int = 0
             hit = PlaceHit(name, town, known=True, start=s, end=p1, confidence=0.95 if exact else 0.75,
                            verbatim=exact, township_span=town_span)
         else:
-            if not stem or any(c in _NOT_NAME_CHARS for c in stem):
+            if not stem or any(c in _NOT_NAME_CHARS for c in stem) or stem[-1] in _OFFICE_END \
+                    or any(c in _OFFICE_IN for c in stem):
                 continue
             name = text[left:p1]
             if name in _GENERIC:
