@@ -50,6 +50,10 @@ _PLACE_SHAPE = re.compile(r"(?:老[\u4e00-\u9fff]|[\u4e00-\u9fff]家)(?=村|屯|
                           r"|[\u4e00-\u9fff]{1,3}(?:家堡子|堡子)(?:村)?")
 
 
+# what a crop or a thing is followed by to make a longer thing (李子树, 榛子园, 石头墙), never a given name's end
+_THING_END = set("树园林苗秧籽地棚窝墙堆皮叶枝根秆干酱汁罐筐")
+
+
 def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: list[tuple[int, int]]) -> bool:
     """A name find that is an ordinary word: a crop or product (燕红桃, 红松), a common word
     (燕子, 李子), a place shaped from a surname (老边村)."""
@@ -61,6 +65,8 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
         return True
     if len(w) >= 3 and w[-1] in "村镇乡县屯" and f.kind == "name":
         return True  # 江沿村: a village, whatever the cue rule read
+    if len(w) == 3 and (w[:2] in lexicon.products() or w[:2] in lexicon.common_words()) and w[2] in _THING_END:
+        return True  # 李子树, 榛子园: a crop or a thing and what it grows on or in
     inside = any(a <= f.start and f.end <= b for a, b in products + places)
     return inside
 
@@ -124,4 +130,10 @@ def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
     found = [Finding(f.start, f.end, f.kind, min(f.score, 0.6), f.recognizer, f.context)
              if _given_alone(raw, f) or _official(raw, f) else f for f in found]
     found = [g for g in (_snap(raw, f) for f in found) if g is not None]
+    # a name never runs into a number (挂车 辽F8R35挂: 车 辽 is no person): a name find that crosses
+    # the edge of a number find goes, the number stays as found
+    numbers = [(f.start, f.end) for f in found if f.kind not in NAME_KINDS]
+    found = [f for f in found if f.kind not in NAME_KINDS
+             or not any(a < f.end and f.start < b and not (f.start <= a and b <= f.end) and not (a <= f.start and f.end <= b)
+                        for a, b in numbers)]
     return merge(found)

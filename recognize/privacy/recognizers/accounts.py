@@ -10,7 +10,7 @@ from recognize.privacy.findings import Context, Finding
 NAME = "accounts"
 SCORE = 0.95
 
-_WECHAT = re.compile(r"(微信号码|微信号|微信|威信|V信|v信|VX|vx|Vx|vX|WX|wx|加V|加v|V号)\s*(?:号码|号)?\s*[:：是为]?\s*"
+_WECHAT = re.compile(r"(微信号码|微信号|微信|威信|薇信|V信|v信|(?i:wechat|weixin|vx|wx)|加V|加v|V号)\s*(?:号码|号)?\s*[:：是为]?\s*"
                      r"([A-Za-z][-_A-Za-z0-9]{4,23}|\d{5,12})(?![-_A-Za-z0-9])")
 _WXID = re.compile(r"wxid_[A-Za-z0-9]{4,}")
 _QQ = re.compile(r"(QQ|qq|Qq|扣扣|企鹅号)\s*(?:号码|号)?\s*[:：是为]?\s*(\d(?:\s?\d){4,11})(?!\d)")

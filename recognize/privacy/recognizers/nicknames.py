@@ -37,6 +37,9 @@ def _res() -> dict[str, re.Pattern]:
         "unsure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['unsure'])}))"),
         "at_home": re.compile(rf"[{_SURNAMES}](?:{_alts(lexicon.load('names')['official_titles'] + lexicon.load('names')['occupations'])})(?=家)"),
         "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
+        # any quoted word of two to four characters, a person if the clause after it says so
+        "quoted_any": re.compile(r"[【“「\"]([\u4e00-\u9fff]{2,4})[】”」\"]"),
+        "person_after": re.compile(rf"[^。；;！!？?]{{0,14}}?(?:{_alts(nk['quoted_person_after'])})"),
     }
 
 
@@ -56,7 +59,7 @@ _HOME = ("他", "她", "从")
 
 
 def _said_as_person(w: str, after: str, sure: bool) -> bool:
-    if w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() or ch in "一二三四五六七八九十百组村屯队" for ch in w):
+    if w[0] in "这那我你他她它谁每各某本该此是在和跟与给被把对向从到的了也都就还又" or any(ch.isdigit() or ch in "一二三四五六七八九十百组村屯队" for ch in w):
         return False
     if w in lexicon.products() or w in lexicon.nicknames()["not_person"]:
         return False
@@ -92,6 +95,9 @@ def recognize(ctx: Context) -> list[Finding]:
     for m in r["quoted"].finditer(t):
         if not _word(m.group(1)) and not lexicon.is_everyday_word(m.group(1)):
             add(m.start(1), m.end(1), SCORE_SURE, t[m.start()] + t[m.end() - 1])
+    for m in r["quoted_any"].finditer(t):
+        if r["person_after"].match(t, m.end()) and m.group(1) not in lexicon.nicknames()["not_person"]:
+            add(m.start(1), m.end(1), SCORE_SURE, t[m.end():m.end() + 4])
     for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK)):
         for m in r[key].finditer(t):
             w = m.group(1)

@@ -7,6 +7,7 @@ in earlier entries).  The everyday forms (老X, X婶) are ``recognize.privacy.re
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 from recognize import lexicon, ner
@@ -154,9 +155,39 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
     return out
 
 
+def _spaced_throughout(raw: str) -> bool:
+    """杨 树 林 那 片 被 砍: every character spaced (dictation, OCR), so a spacing says nothing about a
+    name; LAC and the cue rules read the copy with the spaces dropped."""
+    han = [i for i, c in enumerate(raw) if is_han(c)]
+    alone = [i for i in han if (i == 0 or not is_han(raw[i - 1])) and (i + 1 == len(raw) or not is_han(raw[i + 1]))]
+    return len(han) >= 6 and len(alone) >= 0.6 * len(han)
+
+
+def _role_names(text: str) -> list[tuple[int, int]]:
+    """下岗职工高玉山住…, 低保户张桂兰说…: the name right after a role word (names.toml ``person_roles``)."""
+    names = lexicon.load("names")
+    nxt = re.escape(names["person_role_next"])
+    rx = _role_rx(tuple(names["person_roles"]), nxt)
+    out = []
+    for m in rx.finditer(text):
+        w = m.group(1)
+        if w in lexicon.common_words() or _dictionary_word(w) or _place_like(w):
+            continue
+        out.append((m.start(1), m.end(1)))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _role_rx(roles: tuple[str, ...], nxt: str) -> re.Pattern:
+    alts = "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True))
+    return re.compile(rf"(?:{alts})((?:{'|'.join(COMPOUND_SURNAMES)}|[{_SURNAME_CLASS}]){_HAN}{{1,2}}?)(?=[{nxt}\s]|$)")
+
+
 def _spaced_names(raw: str) -> list[tuple[int, int]]:
     """王 秀 兰: a surname and one or two characters, each after a space (offsets into ``raw``)."""
     out = []
+    if _spaced_throughout(raw):
+        return out
     for m in re.finditer(rf"([{_SURNAME_CLASS}])((?:[ \u00a0\u3000]+{_HAN}){{1,2}})", raw):
         out.append((m.start(), m.end()))
     return out
@@ -200,6 +231,7 @@ def _name_spans(c: Copy, known: list[str]) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = [(s, e, "name") for s, e in _lac_persons(t)]
     spans += [(s, e, "name") for s, e in forms.spans(t)]
     spans += [(s, e, "name") for s, e in _after_place_names(t)]
+    spans += [(s, e, "name") for s, e in _role_names(t)]
     for h in all_person_names(t, ()):
         s, e = h.start, h.end
         if _dictionary_word(h.name):
