@@ -8,6 +8,7 @@ word the county names (``keep``: a village, a township) is dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from recognize.privacy.findings import Context, Finding
@@ -51,7 +52,8 @@ _PLACE_SHAPE = re.compile(r"(?:老[\u4e00-\u9fff]|[\u4e00-\u9fff]家)(?=村|屯|
 
 
 # what a crop or a thing is followed by to make a longer thing (李子树, 榛子园, 石头墙), never a given name's end
-_THING_END = set("树园林苗秧籽地棚窝墙堆皮叶枝根秆干酱汁罐筐")
+_AFTER_THING = ("精神", "牌", "品牌", "号拖拉机", "杯")
+_THING_END = set("树园苗秧籽地棚窝墙堆皮叶枝根秆干酱汁罐筐")
 
 
 def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: list[tuple[int, int]]) -> bool:
@@ -65,18 +67,26 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
         return True
     if len(w) >= 3 and w[-1] in "村镇乡县屯" and f.kind == "name":
         return True  # 江沿村: a village, whatever the cue rule read
-    if len(w) == 3 and (w[:2] in lexicon.products() or w[:2] in lexicon.common_words()) and w[2] in _THING_END:
+    if raw.startswith(_AFTER_THING, f.end) and len(w) == 2:
+        return True  # 铁牛精神, 红星牌: a spirit or a brand named after it
+    if len(w) == 3 and w[:2] in lexicon.products() and w[2] in _THING_END:
         return True  # 李子树, 榛子园: a crop or a thing and what it grows on or in
     inside = any(a <= f.start and f.end <= b for a, b in products + places)
     return inside
 
 
 def _given_alone(raw: str, f: Finding) -> bool:
-    """A two-character find without a surname and no person's context after it (山上的红梅开了):
-    a question, not a sure mask."""
+    """A two-character find without a surname, or a flower's or a bird's name (海燕又飞回来了), with
+    no person's context after it (山上的红梅开了): a question, not a sure mask."""
     w = raw[f.start:f.end]
+    nature = w in _nature_names() and not (f.start > 0 and raw[f.start - 1] in person.SURNAMES)
     return (f.kind in ("name", "given") and f.recognizer == "person" and len(w) == 2
-            and w[0] not in person.SURNAMES and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
+            and (w[0] not in person.SURNAMES or nature) and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
+
+
+@lru_cache(maxsize=1)
+def _nature_names() -> frozenset[str]:
+    return frozenset(lexicon.load("names")["nature_names"])
 
 
 def _snap(raw: str, f: Finding) -> Finding | None:

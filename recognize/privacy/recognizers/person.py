@@ -20,6 +20,7 @@ from recognize.privacy.text import Copy, is_han
 NAME = "person"
 SCORE = 0.85  # LAC, the cue rules and the list rules: what a note names is a person
 SCORE_KNOWN = 1.0
+SCORE_ASK = 0.6  # a name that is also a word, after a role word (村民高山家): the publish step asks
 
 SURNAMES = lexicon.SURNAMES | lexicon.RARE_SURNAMES
 COMPOUND_SURNAMES = lexicon.COMPOUND_SURNAMES
@@ -163,23 +164,24 @@ def _spaced_throughout(raw: str) -> bool:
     return len(han) >= 6 and len(alone) >= 0.6 * len(han)
 
 
-def _role_names(text: str) -> list[tuple[int, int]]:
-    """下岗职工高玉山住…, 低保户张桂兰说…: the name right after a role word (names.toml ``person_roles``)."""
-    names = lexicon.load("names")
-    nxt = re.escape(names["person_role_next"])
-    rx = _role_rx(tuple(names["person_roles"]), nxt)
+def _role_names(text: str) -> list[tuple[int, int, bool]]:
+    """下岗职工高玉山住…, 低保户张桂兰说…: the name right after a role word (names.toml ``person_roles``);
+    one that is also a word of the dictionary (村民高山家) is asked, not masked."""
+    rx = _role_rx()
     out = []
     for m in rx.finditer(text):
         w = m.group(1)
-        if w in lexicon.common_words() or _dictionary_word(w) or _place_like(w):
+        if w in lexicon.common_words() or w in lexicon.products() or _place_like(w):
             continue
-        out.append((m.start(1), m.end(1)))
+        out.append((m.start(1), m.end(1), not _dictionary_word(w)))
     return out
 
 
-@lru_cache(maxsize=4)
-def _role_rx(roles: tuple[str, ...], nxt: str) -> re.Pattern:
-    alts = "|".join(re.escape(r) for r in sorted(roles, key=len, reverse=True))
+@lru_cache(maxsize=1)
+def _role_rx() -> re.Pattern:
+    names = lexicon.load("names")
+    nxt = re.escape(names["person_role_next"])
+    alts = "|".join(re.escape(r) for r in sorted(names["person_roles"], key=len, reverse=True))
     return re.compile(rf"(?:{alts})((?:{'|'.join(COMPOUND_SURNAMES)}|[{_SURNAME_CLASS}]){_HAN}{{1,2}}?)(?=[{nxt}\s]|$)")
 
 
@@ -231,7 +233,7 @@ def _name_spans(c: Copy, known: list[str]) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = [(s, e, "name") for s, e in _lac_persons(t)]
     spans += [(s, e, "name") for s, e in forms.spans(t)]
     spans += [(s, e, "name") for s, e in _after_place_names(t)]
-    spans += [(s, e, "name") for s, e in _role_names(t)]
+    spans += [(s, e, "name" if sure else "role_word") for s, e, sure in _role_names(t)]
     for h in all_person_names(t, ()):
         s, e = h.start, h.end
         if _dictionary_word(h.name):
@@ -291,6 +293,9 @@ def recognize(ctx: Context) -> list[Finding]:
     out = []
     for s, e, kind in _name_spans(c, known):
         a, b = c.span(s, e)
+        if kind == "role_word":
+            out.append(Finding(a, b, "name", SCORE_ASK, NAME, ("role",)))
+            continue
         out.append(Finding(a, b, kind, SCORE_KNOWN if kind == "known" else SCORE, NAME))
     out += [Finding(a, b, "name", SCORE, NAME) for a, b in _spaced_names(ctx.raw)]
     return out
