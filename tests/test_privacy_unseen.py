@@ -114,3 +114,15 @@ def test_a_flower_said_alone_is_asked_not_masked_and_a_full_name_is_masked():
 def test_text_spaced_throughout_is_not_read_as_spaced_names():
     public, asked = redact_with_questions("车 辆 停 在 路 边 了 好 几 天")
     assert public == "车 辆 停 在 路 边 了 好 几 天" and not asked
+
+
+@pytest.mark.parametrize("text,personal", [
+    ("鄂玉兰今年七十了，腿脚还利索", ["鄂玉兰"]),
+    ("肇庆山家的地被占了", ["肇庆山"]),
+])
+def test_manchu_surnames_that_are_also_words_or_places(text, personal):
+    check(text, personal)
+
+
+def test_a_manchu_clan_is_not_a_person_but_its_member_is():
+    public, _ = check("钮祜禄氏的家谱由索德胜保管", ["索德胜"], ["钮祜禄氏"])

@@ -71,7 +71,8 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
         return True  # 铁牛精神, 红星牌: a spirit or a brand named after it
     if len(w) == 3 and w[:2] in lexicon.products() and w[2] in _THING_END:
         return True  # 李子树, 榛子园: a crop or a thing and what it grows on or in
-    inside = any(a <= f.start and f.end <= b for a, b in products + places)
+    clans = [(m.start(), m.end()) for m in _clan_rx().finditer(raw)]
+    inside = any(a <= f.start and f.end <= b for a, b in products + places + clans)
     return inside
 
 
@@ -82,6 +83,12 @@ def _given_alone(raw: str, f: Finding) -> bool:
     nature = w in _nature_names() and not (f.start > 0 and raw[f.start - 1] in person.SURNAMES)
     return (f.kind in ("name", "given") and f.recognizer == "person" and len(w) == 2
             and (w[0] not in person.SURNAMES or nature) and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
+
+
+@lru_cache(maxsize=1)
+def _clan_rx() -> re.Pattern:
+    clans = sorted(lexicon.load("names")["manchu_clans"], key=len, reverse=True)
+    return re.compile(rf"(?:{'|'.join(clans)})氏")
 
 
 @lru_cache(maxsize=1)

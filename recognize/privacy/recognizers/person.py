@@ -108,6 +108,7 @@ def _list_names(text: str, spans) -> list[tuple[int, int]]:
 # 常见姓 LAC knows best; a rarer surname character is tried again as 王 (给单长海…, 和位有财…)
 _NAME_NEXT = set("说讲反表同申当告称提谈")
 _PLACE_AFTER = set("村镇乡县屯区市路街河沟岭山")
+_PERSON_NEXT_WORDS = ("今年", "去年", "老人", "两口", "夫妇", "一家", "反映", "老伴", "媳妇")
 _COMMON = set("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡")
 
 
@@ -147,9 +148,13 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
                 t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn") for t in all_tokens)
             cuts_word = verb_object or any(t.start < end < t.end or (t.start == i and t.end == end and t.tag == "nz")
                                            for t in all_tokens)  # 孔雀草: LAC read one word
+            # 鄂玉兰今年七十了, 肇庆山家的地: a person's context after three characters outweighs LAC's
+            # reading of a word (鄂玉兰 nz, 肇庆 a city) across them
+            said_as_person = end - i == 3 and (text[end:end + 1] in _NAME_NEXT | {"家"}
+                                               or text[end:end + 2] in _PERSON_NEXT_WORDS)
             if (_dictionary_word(w) or _dictionary_word(w[:2]) or (len(given) == 2 and _dictionary_word(given))
                     or given in lexicon.common_two_char_words()
-                    or cuts_word or text[end:end + 1] in _PLACE_AFTER or _place_like(w)):
+                    or (cuts_word and not said_as_person) or text[end:end + 1] in _PLACE_AFTER or _place_like(w)):
                 break
             out.append((i, end))
             break
