@@ -126,3 +126,18 @@ def test_manchu_surnames_that_are_also_words_or_places(text, personal):
 
 def test_a_manchu_clan_is_not_a_person_but_its_member_is():
     public, _ = check("钮祜禄氏的家谱由索德胜保管", ["索德胜"], ["钮祜禄氏"])
+
+
+@pytest.mark.parametrize("text,keep", [
+    ("“一户一策”是县里的要求，儿子们都支持", ["一户一策"]),
+    ("“低保”的事儿子去办了", ["低保"]),
+    ("学校旁边那家超市关门了", ["学校旁边那家超市"]),
+    ("老人高兴地说今年收成好", ["高兴地说"]),
+])
+def test_what_looks_like_the_new_kinds_but_is_not(text, keep):
+    check(text, keep=keep)
+
+
+def test_a_quoted_word_of_the_dictionary_said_as_a_person_is_asked():
+    public, asked = check("“石头”是老孙家的儿子", ["石头"])
+    assert "石头" in asked

@@ -42,9 +42,9 @@ def _res() -> dict[str, re.Pattern]:
         "unsure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['unsure'])}))"),
         "at_home": re.compile(rf"[{_SURNAMES}](?:{_alts(lexicon.load('names')['official_titles'] + lexicon.load('names')['occupations'])})(?=家)"),
         "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
-        # any quoted word of two to four characters, a person if the clause after it says so
-        "quoted_any": re.compile(r"[【“「\"]([\u4e00-\u9fff]{2,4})[】”」\"]"),
-        "person_after": re.compile(rf"[^。；;！!？?]{{0,14}}?(?:{_alts(nk['quoted_person_after'])})"),
+        # any quoted word of two or three characters (four are mostly slogans: “一户一策”), a person if the clause after it says so
+        "quoted_any": re.compile(r"[【“「\"]([\u4e00-\u9fff]{2,3})[】”」\"]"),
+        "person_after": re.compile(rf"(?:是|就是|本是|原是|[（(，,])[^。；;！!？?]{{0,12}}?(?:{_alts(nk['quoted_person_after'])})"),
     }
 
 
@@ -101,8 +101,11 @@ def recognize(ctx: Context) -> list[Finding]:
         if not _word(m.group(1)) and not lexicon.is_everyday_word(m.group(1)):
             add(m.start(1), m.end(1), SCORE_SURE, t[m.start()] + t[m.end() - 1])
     for m in r["quoted_any"].finditer(t):
-        if r["person_after"].match(t, m.end()) and m.group(1) not in lexicon.nicknames()["not_person"]:
-            add(m.start(1), m.end(1), SCORE_SURE, t[m.end():m.end() + 4])
+        w = m.group(1)
+        if r["person_after"].match(t, m.end()) and w not in lexicon.nicknames()["not_person"]:
+            # a word of the dictionary (“石头”是老王家的儿子) may be the quoted thing itself: ask
+            word = _word(w) or lexicon.is_everyday_word(w) or lexicon.lookup(w) is not None
+            add(m.start(1), m.end(1), SCORE_ASK if word else SCORE_SURE, t[m.end():m.end() + 4])
     for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK), ("went", SCORE_ASK)):
         for m in r[key].finditer(t):
             g = 1 if m.group(1) else 2

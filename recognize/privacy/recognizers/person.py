@@ -178,6 +178,8 @@ def _role_names(text: str) -> list[tuple[int, int, bool]]:
         w = m.group(1)
         if w in lexicon.common_words() or w in lexicon.products() or _place_like(w):
             continue
+        if len(w) == 3 and (_dictionary_word(w[:2]) or w[:2] in lexicon.common_words()):
+            continue  # 老人高兴地说: a word and what follows it, not a name
         out.append((m.start(1), m.end(1), not _dictionary_word(w)))
     return out
 

@@ -16,8 +16,9 @@ _WHERE = r"(?:[东西南北前后中]头|[东西南北]边|最[东西南北]边?
 # 前院第三户, 付家 第五户, 东屯第二家: a yard, a row or a family's houses, then the house's place
 _ROW = rf"(?:[前后东西南北中]院|[东西南北前后]屯|[东西南北前后]街|[\u4e00-\u9fff]家)"
 # 老井边上那户, 小卖店对面那家, 学校后身第一家: a landmark, where the house is from it, the house
+# (学校旁边那家超市 is a shop: a house is followed by a pause, 人家, 的, 姓 …)
 _BESIDE = r"(?:边上|边儿上|旁边|对面|对过|后面|前面|后身|跟前|东边|西边|南边|北边|东侧|西侧|隔壁)"
-_LANDMARK = re.compile(rf"(?:(?<=[组屯队社，,、\s])|^)(?:(?![组屯队社])[\u4e00-\u9fff]){{1,4}}?{_BESIDE}(?:那|这|的那|第{_NUM})\s*(?:户|家)(?!长|庭|具|属|务|乡|电)")
+_LANDMARK = re.compile(rf"(?:(?<=[组屯队社，,、\s])|^)(?:(?![组屯队社])[\u4e00-\u9fff]){{1,4}}?{_BESIDE}(?:那|这|的那|第{_NUM})\s*(?:户|家)(?=[，,。；;、\s的人门院里姓有是住在]|$)")
 _HOUSE = re.compile(
     rf"{_ROW}\s*第\s*{_NUM}\s*(?:户|家)(?!长|庭|具|属|务|乡|电)|"
     rf"{_UNIT}\s*(?:{_WHERE}\s*[，,]?\s*)*(?:从?[东西南北]数\s*)?第\s*{_NUM}\s*(?:户|家)"
