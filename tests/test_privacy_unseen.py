@@ -141,3 +141,19 @@ def test_what_looks_like_the_new_kinds_but_is_not(text, keep):
 def test_a_quoted_word_of_the_dictionary_said_as_a_person_is_asked():
     public, asked = check("“石头”是老孙家的儿子", ["石头"])
     assert "石头" in asked
+
+
+@pytest.mark.parametrize("text,secret", [
+    ("WeChat ID: hong-mei_1980", "hong-mei_1980"),
+    ("抖音号 liuhong888 卖榛子", "liuhong888"),
+    ("快手号：zhang_xiaohua", "zhang_xiaohua"),
+    ("电子邮件 zhao#163.com", "zhao#163.com"),
+])
+def test_other_accounts_and_a_mail_sign(text, secret):
+    public, _ = redact_with_questions(text)
+    assert secret not in public and "zhao" not in public
+
+
+def test_account_apps_said_without_an_id_stay():
+    for text in ("支付宝到账300元", "抖音上看到的", "微信群里说了", "WeChat 群发通知"):
+        assert redact_with_questions(text) == (text, [])
