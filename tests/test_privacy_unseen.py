@@ -157,3 +157,8 @@ def test_other_accounts_and_a_mail_sign(text, secret):
 def test_account_apps_said_without_an_id_stay():
     for text in ("支付宝到账300元", "抖音上看到的", "微信群里说了", "WeChat 群发通知"):
         assert redact_with_questions(text) == (text, [])
+
+
+def test_a_spaced_name_glued_to_its_verb():
+    public, _ = check("村民李 秀兰反映路灯坏了", ["秀兰"], ["路灯坏了"])
+    assert redact_with_questions("路 坏了")[0] == "路 坏了"

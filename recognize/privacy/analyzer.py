@@ -106,7 +106,10 @@ def _snap(raw: str, f: Finding) -> Finding | None:
     start, end = f.start, f.end
     if end < len(raw) and not raw[end].isspace() and not raw[end - 1].isspace() and is_han(raw[end]):
         cut = max(i for i in range(start, end) if raw[i].isspace())
-        end = cut
+        # 村民李 秀兰反映: a surname, a space, a two-character given name glued to the verb is the name
+        glued_given = end - cut - 1 >= 2 and raw[cut - 1] in person.SURNAMES and cut - 1 == start
+        if not glued_given:
+            end = cut
     while start < end and raw[start].isspace():
         start += 1
     while end > start and raw[end - 1].isspace():
