@@ -162,3 +162,9 @@ def test_account_apps_said_without_an_id_stay():
 def test_a_spaced_name_glued_to_its_verb():
     public, _ = check("村民李 秀兰反映路灯坏了", ["秀兰"], ["路灯坏了"])
     assert redact_with_questions("路 坏了")[0] == "路 坏了"
+
+
+def test_a_flower_in_bloom_is_not_a_person():
+    for text in ("金达莱花开的时候游客多", "秋菊花开的时候开了培训班"):
+        assert redact_with_questions(text) == (text, [])
+    assert "王秀花" not in redact_with_questions("王秀花开会去了")[0]

@@ -67,6 +67,8 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
         return True
     if len(w) >= 3 and w[-1] in "村镇乡县屯" and f.kind == "name":
         return True  # 江沿村: a village, whatever the cue rule read
+    if raw.startswith(("花开", "花海", "花节", "花期", "花香"), f.end):
+        return True  # 金达莱花开, 秋菊花开的时候: a flower in bloom, not a person
     if raw.startswith(_AFTER_THING, f.end) and len(w) == 2:
         return True  # 铁牛精神, 红星牌: a spirit or a brand named after it
     if len(w) == 3 and w[:2] in lexicon.products() and w[2] in _THING_END:
