@@ -168,3 +168,8 @@ def test_a_flower_in_bloom_is_not_a_person():
     for text in ("金达莱花开的时候游客多", "秋菊花开的时候开了培训班"):
         assert redact_with_questions(text) == (text, [])
     assert "王秀花" not in redact_with_questions("王秀花开会去了")[0]
+
+
+def test_trees_stay_and_a_tree_shaped_name_said_as_a_person_is_masked():
+    check("张贴了通知，李树结果了，李子树也结了", keep=["李树", "李子树"])
+    check("柳树根家的牛跑丢了", ["柳树根"])

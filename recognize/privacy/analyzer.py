@@ -71,7 +71,7 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
         return True  # 金达莱花开, 秋菊花开的时候: a flower in bloom, not a person
     if raw.startswith(_AFTER_THING, f.end) and len(w) == 2:
         return True  # 铁牛精神, 红星牌: a spirit or a brand named after it
-    if len(w) == 3 and w[:2] in lexicon.products() and w[2] in _THING_END:
+    if len(w) == 3 and w[:2] in lexicon.products() and w[2] in _THING_END and raw[f.end:f.end + 1] not in "家说讲反表同他她":
         return True  # 李子树, 榛子园: a crop or a thing and what it grows on or in
     clans = [(m.start(), m.end()) for m in _clan_rx().finditer(raw)]
     inside = any(a <= f.start and f.end <= b for a, b in products + places + clans)
