@@ -8,6 +8,7 @@ word the county names (``keep``: a village, a township) is dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from recognize.privacy.findings import Context, Finding
@@ -50,6 +51,11 @@ _PLACE_SHAPE = re.compile(r"(?:老[\u4e00-\u9fff]|[\u4e00-\u9fff]家)(?=村|屯|
                           r"|[\u4e00-\u9fff]{1,3}(?:家堡子|堡子)(?:村)?")
 
 
+# what a crop or a thing is followed by to make a longer thing (李子树, 榛子园, 石头墙), never a given name's end
+_AFTER_THING = ("精神", "牌", "品牌", "号拖拉机", "杯")
+_THING_END = set("树园苗秧籽地棚窝墙堆皮叶枝根秆干酱汁罐筐")
+
+
 def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: list[tuple[int, int]]) -> bool:
     """A name find that is an ordinary word: a crop or product (燕红桃, 红松), a common word
     (燕子, 李子), a place shaped from a surname (老边村)."""
@@ -61,16 +67,35 @@ def _ordinary(raw: str, f: Finding, products: list[tuple[int, int]], places: lis
         return True
     if len(w) >= 3 and w[-1] in "村镇乡县屯" and f.kind == "name":
         return True  # 江沿村: a village, whatever the cue rule read
-    inside = any(a <= f.start and f.end <= b for a, b in products + places)
+    if raw.startswith(("花开", "花海", "花节", "花期", "花香"), f.end):
+        return True  # 金达莱花开, 秋菊花开的时候: a flower in bloom, not a person
+    if raw.startswith(_AFTER_THING, f.end) and len(w) == 2:
+        return True  # 铁牛精神, 红星牌: a spirit or a brand named after it
+    if len(w) == 3 and w[:2] in lexicon.products() and w[2] in _THING_END and raw[f.end:f.end + 1] not in "家说讲反表同他她":
+        return True  # 李子树, 榛子园: a crop or a thing and what it grows on or in
+    clans = [(m.start(), m.end()) for m in _clan_rx().finditer(raw)]
+    inside = any(a <= f.start and f.end <= b for a, b in products + places + clans)
     return inside
 
 
 def _given_alone(raw: str, f: Finding) -> bool:
-    """A two-character find without a surname and no person's context after it (山上的红梅开了):
-    a question, not a sure mask."""
+    """A two-character find without a surname, or a flower's or a bird's name (海燕又飞回来了), with
+    no person's context after it (山上的红梅开了): a question, not a sure mask."""
     w = raw[f.start:f.end]
+    nature = w in _nature_names() and not (f.start > 0 and raw[f.start - 1] in person.SURNAMES)
     return (f.kind in ("name", "given") and f.recognizer == "person" and len(w) == 2
-            and w[0] not in person.SURNAMES and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
+            and (w[0] not in person.SURNAMES or nature) and raw[f.end:f.end + 1] not in _PERSON_NEXT and f.end < len(raw))
+
+
+@lru_cache(maxsize=1)
+def _clan_rx() -> re.Pattern:
+    clans = sorted(lexicon.load("names")["manchu_clans"], key=len, reverse=True)
+    return re.compile(rf"(?:{'|'.join(clans)})氏")
+
+
+@lru_cache(maxsize=1)
+def _nature_names() -> frozenset[str]:
+    return frozenset(lexicon.load("names")["nature_names"])
 
 
 def _snap(raw: str, f: Finding) -> Finding | None:
@@ -83,7 +108,10 @@ def _snap(raw: str, f: Finding) -> Finding | None:
     start, end = f.start, f.end
     if end < len(raw) and not raw[end].isspace() and not raw[end - 1].isspace() and is_han(raw[end]):
         cut = max(i for i in range(start, end) if raw[i].isspace())
-        end = cut
+        # 村民李 秀兰反映: a surname, a space, a two-character given name glued to the verb is the name
+        glued_given = end - cut - 1 >= 2 and raw[cut - 1] in person.SURNAMES and cut - 1 == start
+        if not glued_given:
+            end = cut
     while start < end and raw[start].isspace():
         start += 1
     while end > start and raw[end - 1].isspace():
@@ -124,4 +152,10 @@ def analyze(text: str, known: Iterable[str] = (), *, keep: Iterable[str] = (),
     found = [Finding(f.start, f.end, f.kind, min(f.score, 0.6), f.recognizer, f.context)
              if _given_alone(raw, f) or _official(raw, f) else f for f in found]
     found = [g for g in (_snap(raw, f) for f in found) if g is not None]
+    # a name never runs into a number (挂车 辽F8R35挂: 车 辽 is no person): a name find that crosses
+    # the edge of a number find goes, the number stays as found
+    numbers = [(f.start, f.end) for f in found if f.kind not in NAME_KINDS]
+    found = [f for f in found if f.kind not in NAME_KINDS
+             or not any(a < f.end and f.start < b and not (f.start <= a and b <= f.end) and not (a <= f.start and f.end <= b)
+                        for a, b in numbers)]
     return merge(found)

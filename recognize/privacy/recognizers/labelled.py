@@ -26,6 +26,8 @@ _ETHNIC = re.compile(rf"([{_SURNAMES}][\u4e00-\u9fff]{{1,2}})(?=\s*[（(][\u4e00
 _ALONE = re.compile(rf"(?:(?<=\s)|^)([{_SURNAMES}][\u4e00-\u9fff]{{2}})(?=\s|$)")
 _ALONE_SURE_NEXT = re.compile(r"\s*(?:要求|说|讲|反映|表示|同意|来电|电话|手机|家|户|等)")
 _PLACE_END = set("村镇乡县屯山河沟岭区市路街站所局院校厂社")
+# characters that are verbs or particles in running text, never inside a given name (大家都去镇上)
+_NOT_GIVEN = set("去来到在是了的也都就还又把被给和跟向从说要会能没不着过吗呢吧啊")
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +70,8 @@ def recognize(ctx: Context) -> list[Finding]:
     for m in korean.finditer(t):
         w = m.group()
         if (w in lexicon.common_words() or lexicon.lookup(w) or (lexicon.lookup(w[:2]) or (0,))[0] >= 200
-                or w[:2] in lexicon.products() or w[1:] in lexicon.products() or w[1] in _PLACE_MIDDLE):
+                or w[:2] in lexicon.products() or w[1:] in lexicon.products() or w[1] in _PLACE_MIDDLE
+                or w[1] in _NOT_GIVEN):
             continue
         nxt = _AFTER.match(t, m.end())
         a, b = c.span(m.start(), m.end())

@@ -18,6 +18,7 @@ NAME = "nicknames"
 SCORE_SURE = 0.85
 SCORE_ASK = 0.6
 _SURNAMES = "".join(sorted(lexicon.SURNAMES | lexicon.RARE_SURNAMES))
+_CALLED = "打来电话|来电话|打电话|来电|寄来"  # 从上海打来电话: a person calls from somewhere
 _BOUNDARY = r"(?:(?<=[，,。；;：:、！？!?\s“”\"「」【】（）()])|^)"
 
 
@@ -33,10 +34,17 @@ def _res() -> dict[str, re.Pattern]:
         "alone": re.compile(rf"(?:{_alts(nk['alone'])})"),
         "called": re.compile(rf"(?:{_alts(nk['called'])})[“\"「]?([\u4e00-\u9fff]{{2,3}}?)(?=[”\"」的，,。；、\s]|$)"
                              rf"|叫[“\"「]([\u4e00-\u9fff]{{1,4}})[”\"」]"),
-        "sure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['sure'])})|从[\u4e00-\u9fff]{{1,6}}回来)"),
+        "sure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['sure'])})|从[\u4e00-\u9fff]{{1,6}}(?:回来|{_CALLED}))"
+                           rf"|{_BOUNDARY}(小[\u4e00-\u9fff]子|[\u4e00-\u9fff]{{2}}子)(?=从[\u4e00-\u9fff]{{1,6}}(?:回来|{_CALLED}))"),
+        # 说胜利去年就去大连了: a word that goes somewhere (a thing is taken there: 卖到, 运到)
+        "went": re.compile(rf"(?:{_BOUNDARY}|(?<=说|问|找|让|给|叫|听))([\u4e00-\u9fff]{{2}})"
+                           rf"(?=(?:{_alts(nk['went_adverbs'])}){{0,3}}(?:去|回|跑)了?(?![来去])[\u4e00-\u9fff]{{2,4}}?(?:了|打工|上学|务工|看病|住院|[，,。；;]|$))"),
         "unsure": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['unsure'])}))"),
         "at_home": re.compile(rf"[{_SURNAMES}](?:{_alts(lexicon.load('names')['official_titles'] + lexicon.load('names')['occupations'])})(?=家)"),
         "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
+        # any quoted word of two or three characters (four are mostly slogans: “一户一策”), a person if the clause after it says so
+        "quoted_any": re.compile(r"[【“「\"]([\u4e00-\u9fff]{2,3})[】”」\"]"),
+        "person_after": re.compile(rf"(?:是|就是|本是|原是|[（(，,])[^。；;！!？?]{{0,12}}?(?:{_alts(nk['quoted_person_after'])})"),
     }
 
 
@@ -56,7 +64,7 @@ _HOME = ("他", "她", "从")
 
 
 def _said_as_person(w: str, after: str, sure: bool) -> bool:
-    if w[0] in "这那我你他她它谁每各某本该此" or any(ch.isdigit() or ch in "一二三四五六七八九十百组村屯队" for ch in w):
+    if w[0] in "这那我你他她它谁每各某本该此是在和跟与给被把对向从到的了也都就还又" or any(ch.isdigit() or ch in "一二三四五六七八九十百组村屯队" for ch in w):
         return False
     if w in lexicon.products() or w in lexicon.nicknames()["not_person"]:
         return False
@@ -92,10 +100,18 @@ def recognize(ctx: Context) -> list[Finding]:
     for m in r["quoted"].finditer(t):
         if not _word(m.group(1)) and not lexicon.is_everyday_word(m.group(1)):
             add(m.start(1), m.end(1), SCORE_SURE, t[m.start()] + t[m.end() - 1])
-    for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK)):
+    for m in r["quoted_any"].finditer(t):
+        w = m.group(1)
+        if r["person_after"].match(t, m.end()) and w not in lexicon.nicknames()["not_person"]:
+            # a word of the dictionary (“石头”是老王家的儿子) may be the quoted thing itself: ask
+            word = _word(w) or lexicon.is_everyday_word(w) or lexicon.lookup(w) is not None
+            add(m.start(1), m.end(1), SCORE_ASK if word else SCORE_SURE, t[m.end():m.end() + 4])
+    for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK), ("went", SCORE_ASK)):
         for m in r[key].finditer(t):
-            w = m.group(1)
-            if not _said_as_person(w, t[m.end(1):m.end(1) + 3], key == "sure"):
+            g = 1 if m.group(1) else 2
+            w = m.group(g)
+            # going somewhere is a person's (or an animal's) act: a noun may stand there, so ask
+            if not _said_as_person(w, "从" if key == "went" else t[m.end(g):m.end(g) + 3], key != "unsure"):
                 continue
-            add(m.start(1), m.end(1), score, t[m.end(1):m.end(1) + 3])
+            add(m.start(g), m.end(g), score, t[m.end(g):m.end(g) + 3])
     return out

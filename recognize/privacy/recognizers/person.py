@@ -7,6 +7,7 @@ in earlier entries).  The everyday forms (老X, X婶) are ``recognize.privacy.re
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Optional
 
 from recognize import lexicon, ner
@@ -19,6 +20,7 @@ from recognize.privacy.text import Copy, is_han
 NAME = "person"
 SCORE = 0.85  # LAC, the cue rules and the list rules: what a note names is a person
 SCORE_KNOWN = 1.0
+SCORE_ASK = 0.6  # a name that is also a word, after a role word (村民高山家): the publish step asks
 
 SURNAMES = lexicon.SURNAMES | lexicon.RARE_SURNAMES
 COMPOUND_SURNAMES = lexicon.COMPOUND_SURNAMES
@@ -106,6 +108,7 @@ def _list_names(text: str, spans) -> list[tuple[int, int]]:
 # 常见姓 LAC knows best; a rarer surname character is tried again as 王 (给单长海…, 和位有财…)
 _NAME_NEXT = set("说讲反表同申当告称提谈")
 _PLACE_AFTER = set("村镇乡县屯区市路街河沟岭山")
+_PERSON_NEXT_WORDS = ("今年", "去年", "老人", "两口", "夫妇", "一家", "反映", "老伴", "媳妇")
 _COMMON = set("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡")
 
 
@@ -145,18 +148,55 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
                 t.start == i + 1 and t.end == end and t.tag in ("n", "nz", "vn") for t in all_tokens)
             cuts_word = verb_object or any(t.start < end < t.end or (t.start == i and t.end == end and t.tag == "nz")
                                            for t in all_tokens)  # 孔雀草: LAC read one word
+            # 鄂玉兰今年七十了, 肇庆山家的地: a person's context after three characters outweighs LAC's
+            # reading of a word (鄂玉兰 nz, 肇庆 a city) across them
+            said_as_person = end - i == 3 and (text[end:end + 1] in _NAME_NEXT | {"家"}
+                                               or text[end:end + 2] in _PERSON_NEXT_WORDS)
             if (_dictionary_word(w) or _dictionary_word(w[:2]) or (len(given) == 2 and _dictionary_word(given))
                     or given in lexicon.common_two_char_words()
-                    or cuts_word or text[end:end + 1] in _PLACE_AFTER or _place_like(w)):
+                    or (cuts_word and not said_as_person) or text[end:end + 1] in _PLACE_AFTER or _place_like(w)):
                 break
             out.append((i, end))
             break
     return out
 
 
+def _spaced_throughout(raw: str) -> bool:
+    """杨 树 林 那 片 被 砍: every character spaced (dictation, OCR), so a spacing says nothing about a
+    name; LAC and the cue rules read the copy with the spaces dropped."""
+    han = [i for i, c in enumerate(raw) if is_han(c)]
+    alone = [i for i in han if (i == 0 or not is_han(raw[i - 1])) and (i + 1 == len(raw) or not is_han(raw[i + 1]))]
+    return len(han) >= 6 and len(alone) >= 0.6 * len(han)
+
+
+def _role_names(text: str) -> list[tuple[int, int, bool]]:
+    """下岗职工高玉山住…, 低保户张桂兰说…: the name right after a role word (names.toml ``person_roles``);
+    one that is also a word of the dictionary (村民高山家) is asked, not masked."""
+    rx = _role_rx()
+    out = []
+    for m in rx.finditer(text):
+        w = m.group(1)
+        if w in lexicon.common_words() or w in lexicon.products() or _place_like(w):
+            continue
+        if len(w) == 3 and (_dictionary_word(w[:2]) or w[:2] in lexicon.common_words()):
+            continue  # 老人高兴地说: a word and what follows it, not a name
+        out.append((m.start(1), m.end(1), not _dictionary_word(w)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _role_rx() -> re.Pattern:
+    names = lexicon.load("names")
+    nxt = re.escape(names["person_role_next"])
+    alts = "|".join(re.escape(r) for r in sorted(names["person_roles"], key=len, reverse=True))
+    return re.compile(rf"(?:{alts})((?:{'|'.join(COMPOUND_SURNAMES)}|[{_SURNAME_CLASS}]){_HAN}{{1,2}}?)(?=[{nxt}\s]|$)")
+
+
 def _spaced_names(raw: str) -> list[tuple[int, int]]:
     """王 秀 兰: a surname and one or two characters, each after a space (offsets into ``raw``)."""
     out = []
+    if _spaced_throughout(raw):
+        return out
     for m in re.finditer(rf"([{_SURNAME_CLASS}])((?:[ \u00a0\u3000]+{_HAN}){{1,2}})", raw):
         out.append((m.start(), m.end()))
     return out
@@ -200,6 +240,7 @@ def _name_spans(c: Copy, known: list[str]) -> list[tuple[int, int, str]]:
     spans: list[tuple[int, int, str]] = [(s, e, "name") for s, e in _lac_persons(t)]
     spans += [(s, e, "name") for s, e in forms.spans(t)]
     spans += [(s, e, "name") for s, e in _after_place_names(t)]
+    spans += [(s, e, "name" if sure else "role_word") for s, e, sure in _role_names(t)]
     for h in all_person_names(t, ()):
         s, e = h.start, h.end
         if _dictionary_word(h.name):
@@ -259,6 +300,9 @@ def recognize(ctx: Context) -> list[Finding]:
     out = []
     for s, e, kind in _name_spans(c, known):
         a, b = c.span(s, e)
+        if kind == "role_word":
+            out.append(Finding(a, b, "name", SCORE_ASK, NAME, ("role",)))
+            continue
         out.append(Finding(a, b, kind, SCORE_KNOWN if kind == "known" else SCORE, NAME))
     out += [Finding(a, b, "name", SCORE, NAME) for a, b in _spaced_names(ctx.raw)]
     return out

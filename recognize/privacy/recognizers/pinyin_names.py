@@ -13,7 +13,7 @@ from recognize.privacy.findings import Context, Finding
 
 NAME = "pinyin_names"
 SCORE = 0.85
-_PAIR = re.compile(r"(?<![A-Za-z])([A-Za-z]{2,12})[ \u00a0]+([A-Za-z]{2,12})(?![A-Za-z])")
+_PAIR = re.compile(r"(?<![A-Za-z])([A-Za-z]{2,12}(?:-[A-Za-z]{2,8})?)[ \u00a0]+([A-Za-z]{2,12}(?:-[A-Za-z]{2,8})?)(?![A-Za-z-])")
 _CAMEL = re.compile(r"(?<![A-Za-z])([A-Z][a-z]{1,6})([A-Z][a-z]{1,12})(?![A-Za-z])")
 
 
@@ -31,6 +31,12 @@ def _syllables() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(every), frozenset(surnames)
 
 
+@lru_cache(maxsize=1)
+def _korean() -> tuple[frozenset[str], frozenset[str]]:
+    names = lexicon.load("names")
+    return frozenset(names["romanized_surnames"]), frozenset(names["korean_given_syllables"])
+
+
 def _split(word: str, every: frozenset[str], most: int = 2) -> bool:
     """``word`` is one to ``most`` pinyin syllables."""
     w = word.lower()
@@ -40,11 +46,18 @@ def _split(word: str, every: frozenset[str], most: int = 2) -> bool:
 
 
 def _is_name(a: str, b: str) -> bool:
-    if not (a.istitle() and b.istitle() or a.isupper() and b.isupper() or a.islower() and b.islower()):
+    a0, b0 = a.split("-")[0], b.split("-")[0]  # Min-ji: the case of its first part
+    if not (a0.istitle() and b0.istitle() or a.isupper() and b.isupper() or a.islower() and b.islower()):
         return False
     every, surnames = _syllables()
+    k_surnames, k_given = _korean()
     for sur, given in ((a, b), (b, a)):
-        if sur.lower() in surnames and len(given) >= 3 and _split(given, every):
+        g = given.replace("-", "")
+        if "-" in sur or len(g) < 3:
+            continue
+        if sur.lower() in surnames and _split(g, every):
+            return True
+        if sur.lower() in k_surnames and _split(g, k_given):  # Kim Sunhee, Park Min-ji
             return True
     return False
 
