@@ -28,10 +28,13 @@ shortest clip, then every clip is transcribed through ``transcribe_audio`` (time
 clips (0.6 s of silence between them) once, three and six times: short clips each pay a whole
 30-second encoder pass, a dictated memo of a minute or more does not.
 
-``--flags`` prints flag quality on the real clips (default engine): the share of wrong
-characters (substituted or inserted, and deletions next to a flagged word) that lie inside
-flagged words, and the share of words flagged, for a sweep of thresholds with the configured
-one marked (``MINXIN_SPEECH_FLAG_BELOW``); the demo memo is shown as a second line.
+``--flags`` prints flag quality on the real clips and the demo memo (default engine): the share
+of wrong characters (substituted or inserted, and deletions next to a flagged word) that lie
+inside flagged words against the share of words flagged, per memo, for the four clips and for
+all, side by side: the old rule (lowest token probability < 0.55), the shipped calibrated score
+(``recognize/speech/flags.py``, its threshold from ``recognize/data/speech_flags.json``) and
+the score fitted leave-one-memo-out (bench/asr_flags.py). ``--fit-flags`` refits the score on
+all five and writes the data file.
 
 ``--vocabulary`` prints CER on the real clips (and on the demo memo, which names the demo
 county's village) with and without the vocabulary corrector and faster-whisper hotwords, the

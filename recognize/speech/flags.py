@@ -94,5 +94,5 @@ def score_pieces(pieces: Sequence, vocab: Vocabulary | None = None, flag_below: 
     words = [w for p in pieces for w in (p.words or [])]
     memo_text = "".join(p.text for p in pieces)
     for w, s in zip(words, scores(features(words, memo_text, vocab), model)):
-        w["score"] = round(s, 4)
-        w["flagged"] = s < threshold
+        w["score"] = round(s, 4)  # flagged by the stored score, so the two always agree
+        w["flagged"] = w["score"] < threshold
