@@ -84,3 +84,21 @@ def test_real_clip_words_carry_their_score_and_the_misheard_one_scores_lowest():
     (bad,) = [w for w in words if "制" in w["text"]]  # 停滞 heard as 停制
     assert bad["flagged"] and bad["score"] == min(w["score"] for w in words)
     assert sum(w["flagged"] for w in words) <= 0.2 * len(words)
+
+
+def test_bench_labels_each_error_to_the_word_holding_it():
+    import importlib.util
+
+    from recognize.transcript import RecognizedText
+
+    spec = importlib.util.spec_from_file_location("asr_flags", flags.DATA.parents[2] / "bench" / "asr_flags.py")
+    asr_flags = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(asr_flags)
+    piece = Piece(text="交易几乎停制，情况", confidence=0.5, start=0, end=2,
+                  words=[_word("交易", 0.7), _word("几乎", 0.9, at=2), _word("停制", 0.3, at=4), _word("情况", 1.0, at=7)])
+    memo = asr_flags.label(RecognizedText(text=piece.text, pieces=[piece]), "交易几乎停滞情况好")
+    assert memo["errors"] == [{2}, {3}]  # 制 for 滞; 好 lost after 情况
+    assert memo["labels"] == [False, False, True, True]
+    assert asr_flags.quality([memo], lambda m, k: k == 2) == (1, 2, 1, 4)
+    assert asr_flags.quality([memo], lambda m, k: k >= 2) == (2, 2, 2, 4)
+    assert asr_flags.quality([memo], lambda m, k: False) == (0, 2, 0, 4)
