@@ -28,10 +28,13 @@ shortest clip, then every clip is transcribed through ``transcribe_audio`` (time
 clips (0.6 s of silence between them) once, three and six times: short clips each pay a whole
 30-second encoder pass, a dictated memo of a minute or more does not.
 
-``--flags`` prints flag quality on the real clips (default engine): the share of wrong
-characters (substituted or inserted, and deletions next to a flagged word) that lie inside
-flagged words, and the share of words flagged, for a sweep of thresholds with the configured
-one marked (``MINXIN_SPEECH_FLAG_BELOW``); the demo memo is shown as a second line.
+``--flags`` prints flag quality on the real clips and the demo memo (default engine): the share
+of wrong characters (substituted or inserted, and deletions next to a flagged word) that lie
+inside flagged words against the share of words flagged, per memo, for the four clips and for
+all, side by side: the old rule (lowest token probability < 0.55), the shipped calibrated score
+(``recognize/speech/flags.py``, its threshold from ``recognize/data/speech_flags.json``) and
+the score fitted leave-one-memo-out (bench/asr_flags.py). ``--fit-flags`` refits the score on
+all five and writes the data file.
 
 ``--vocabulary`` prints CER on the real clips (and on the demo memo, which names the demo
 county's village) with and without the vocabulary corrector and faster-whisper hotwords, the
@@ -272,7 +275,6 @@ MEMO = ROOT / "samples" / "voice" / "memo.m4a"
 # samples/voice/README.md: the text the demo memo was synthesised from.
 MEMO_REFERENCE = ("三月十二日上午，我到南荒沟村入户走访了村民张大爷。他反映村里通往镇上的那段路，一下雨就没法走，"
                   "孩子上学很不方便。我们商量先由村委会组织群众修补，再向乡里申请道路硬化资金。")
-FLAG_SWEEP = (0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8)
 
 
 def county_vocabulary():
@@ -283,83 +285,76 @@ def county_vocabulary():
                             places=county["townships"] + county["villages"] + [county["county"]])
 
 
-def _wrong_chars(hyp: str, ref: str) -> tuple[set[int], list[int]]:
-    """Hypothesis positions that are wrong (substituted or inserted), and the hypothesis
-    positions before which a reference character was deleted (one edit-distance path)."""
-    n, m = len(hyp), len(ref)
-    d = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        d[i][0] = i
-    for j in range(m + 1):
-        d[0][j] = j
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (hyp[i - 1] != ref[j - 1]))
-    wrong, deleted = set(), []
-    i, j = n, m
-    while i > 0 or j > 0:
-        if i > 0 and j > 0 and d[i][j] == d[i - 1][j - 1] + (hyp[i - 1] != ref[j - 1]):
-            if hyp[i - 1] != ref[j - 1]:
-                wrong.add(i - 1)
-            i, j = i - 1, j - 1
-        elif i > 0 and d[i][j] == d[i - 1][j] + 1:
-            wrong.add(i - 1)
-            i -= 1
+OLD_FLAG_BELOW = 0.55  # the probability threshold before the calibrated score (issue #27)
+FLAG_L2 = 0.1  # few memos: the weights are pulled hard towards 0
+
+
+def flag_memos(args, rows) -> list[dict]:
+    """Every real clip and the demo memo, transcribed as production does (corrector off),
+    labelled against its reference (bench/asr_flags.py)."""
+    import asr_flags
+    from recognize.speech import transcribe as speech
+    from recognize.transcript import RecognizedText
+
+    options = speech_options(args)
+    county = county_vocabulary()
+    cache = Path(args.flags_cache) if args.flags_cache else None
+    items = [(Path(r["path"]), r["reference"]) for r in rows]
+    if MEMO.exists():
+        items.append((MEMO, MEMO_REFERENCE))
+    memos = []
+    for path, ref in items:
+        hit = cache / (path.stem + ".json") if cache else None
+        if hit and hit.exists():
+            t = RecognizedText.from_dict(json.loads(hit.read_text("utf-8")))
         else:
-            deleted.append(i)
-            j -= 1
-    return wrong, deleted
-
-
-def flag_quality(items: list[tuple], threshold: float) -> tuple[int, int, int, int]:
-    """(wrong chars inside flagged words, wrong chars, words flagged, words) over
-    (transcript, reference) pairs."""
-    from recognize.speech.text import normalize_for_cer
-
-    inside = wrong_total = flagged = words = 0
-    for t, ref in items:
-        chars, flags = [], []
-        for p in t.pieces:
-            mark = [False] * len(p.text)
-            for w in p.words or []:
-                words += 1
-                if w["probability"] < threshold:
-                    flagged += 1
-                    for k in range(w["char_start"], w["char_end"]):
-                        mark[k] = True
-            for k, ch in enumerate(p.text):
-                if normalize_for_cer(ch):
-                    chars.append(normalize_for_cer(ch))
-                    flags.append(mark[k])
-        wrong, deleted = _wrong_chars("".join(chars), normalize_for_cer(ref))
-        wrong_total += len(wrong) + len(deleted)
-        inside += sum(flags[i] for i in wrong)
-        inside += sum((i > 0 and flags[i - 1]) or (i < len(flags) and flags[i]) for i in deleted)
-    return inside, wrong_total, flagged, words
+            t = speech.transcribe_array(speech.decode_audio(path), model=args.model, beam_size=args.beam,
+                                        correct=False, options=options)
+            if hit:
+                hit.parent.mkdir(parents=True, exist_ok=True)
+                hit.write_text(json.dumps(t.to_dict(), ensure_ascii=False), "utf-8")
+        memo = asr_flags.label(t, ref, county)
+        memo["name"] = path.stem[:24]
+        memos.append(memo)
+    return memos
 
 
 def flags_report(args, rows) -> None:
-    options = speech_options(args)
-    from recognize.speech import transcribe as speech
+    import asr_flags
+    from recognize.speech import flags
 
-    def run(path):
-        return speech.transcribe_array(speech.decode_audio(path), model=args.model, beam_size=args.beam,
-                                       correct=False, options=options)
+    memos = flag_memos(args, rows)
+    if args.fit_flags:
+        model = asr_flags.fit_model(memos, FLAG_L2)
+        loo = asr_flags.leave_one_out(memos, FLAG_L2)
+        a, b, c, d = asr_flags.quality(memos, lambda m, k: loo[memos.index(m)][k])
+        asr_flags.write(model, memos, f"{len(memos)} memos (the 4 real clips of shared/eval/audio and the demo memo; "
+                                      f"bench/asr.py --fit-flags), l2 {FLAG_L2}, leave-one-memo-out: {a}/{b} errors "
+                                      f"caught, {c}/{d} words flagged")
+        print(f"wrote {flags.DATA}")
+    model = flags.load()
+    loo = asr_flags.leave_one_out(memos, FLAG_L2)
+    columns = [
+        (f"old: p < {OLD_FLAG_BELOW}", lambda m, k: m["words"][k]["probability"] < OLD_FLAG_BELOW),
+        (f"score < {model.flag_below} (shipped)",
+         lambda m, k: flags.scores([m["rows"][k]], model)[0] < model.flag_below),
+        ("score, leave-one-memo-out", lambda m, k: bool(loo[memos.index(m)][k])),
+    ]
+    print(f"\nflag quality ({args.model}; a word = LAC word over Whisper's tokens): errors (wrong characters) "
+          "inside flagged words / words flagged")
+    print(f"{'memo':<26}" + "".join(f"{name:>34}" for name, _ in columns))
 
-    clips = [(run(r["path"]), r["reference"]) for r in rows]
-    memo = [(run(MEMO), MEMO_REFERENCE)] if MEMO.exists() else []
-    configured = speech.flag_below(options)
-    print(f"\nflag quality ({speech.default_engine(options)}, {args.model}; a word = LAC word over Whisper's "
-          f"tokens, its probability the lowest of its tokens; configured threshold {configured}):")
-    print(f"{'threshold':>9}  {'clips: wrong chars in flagged':>30} {'words flagged':>14}   "
-          f"{'+ demo memo: wrong in flagged':>30} {'words flagged':>14}")
-    for th in sorted(set(FLAG_SWEEP) | {configured}):
-        a, b, c, d = flag_quality(clips, th)
-        e, f, g, h = flag_quality(clips + memo, th)
-        mark = "  <- configured" if th == configured else ""
-        print(f"{th:>9.2f}  {a:>3}/{b:<3} = {a / max(1, b):>5.1%}{'':>13} {c:>3}/{d:<3} = {c / max(1, d):>5.1%}   "
-              f"{e:>3}/{f:<3} = {e / max(1, f):>5.1%}{'':>13} {g:>3}/{h:<3} = {g / max(1, h):>5.1%}{mark}")
-    print("targets: >= 70% of wrong characters inside flagged words, <= 20% of words flagged")
+    def cell(subset, fn):
+        a, b, c, d = asr_flags.quality(subset, fn)
+        return f"{a:>3}/{b:<3}{a / max(1, b):>5.0%} | {c:>3}/{d:<3}{c / max(1, d):>5.0%}".rjust(34)
+
+    for m in memos:
+        print(f"{m['name']:<26}" + "".join(cell([m], fn) for _n, fn in columns))
+    real = memos[:len(rows)]
+    print(f"{'4 real clips':<26}" + "".join(cell(real, fn) for _n, fn in columns))
+    print(f"{'all':<26}" + "".join(cell(memos, fn) for _n, fn in columns))
+    print("targets: >= 80% of wrong characters inside flagged words, <= 20% of words flagged; "
+          "weights: " + ", ".join(f"{f} {w:+.2f}" for f, w in zip(flags.FEATURES, model.weights)))
 
 
 def vocab_report(args, rows) -> None:
@@ -428,6 +423,9 @@ def main() -> None:
     p.add_argument("--flags", action="store_true", help="flag quality of word confidences on the real clips")
     p.add_argument("--vocabulary", dest="vocab_report", action="store_true",
                    help="CER with/without the vocabulary corrector and hotwords; the simulated homophone set")
+    p.add_argument("--fit-flags", action="store_true",
+                   help="with --flags: fit the word-flag model and write recognize/data/speech_flags.json")
+    p.add_argument("--flags-cache", default="", help=argparse.SUPPRESS)
     p.add_argument("--only", action="store_true", help="skip the engine table (with --flags / --vocabulary)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--vocab", default="", help=argparse.SUPPRESS)

@@ -171,9 +171,11 @@ class Settings:
                                shown_default="measured: int8 on CPU, float16 on CUDA")
     asr_threads: Optional[int] = knob("MINXIN_ASR_THREADS", None, "threads per speech process; processes × threads ≤ cores",
                                       key="ASR_THREADS", parse=_int, shown_default="the cores, at most 8")
-    speech_flag_below: float = knob("MINXIN_SPEECH_FLAG_BELOW", 0.55,
-                                    "words heard with less probability are flagged for the reviewer (calibrated)",
-                                    key="SPEECH_FLAG_BELOW", parse=_float)
+    speech_flag_below: Optional[float] = knob(
+        "MINXIN_SPEECH_FLAG_BELOW", None,
+        "words whose calibrated score (the chance they are heard right) is lower are flagged for the reviewer",
+        key="SPEECH_FLAG_BELOW", parse=_float,
+        shown_default="the fitted threshold in recognize/data/speech_flags.json")
     speech_base_prompt: bool = knob("MINXIN_SPEECH_BASE_PROMPT", False, "1: the base prompt (measured not to help)",
                                     key="SPEECH_BASE_PROMPT", parse=_on_if_1)
     speech_vocab_prompt: bool = knob("MINXIN_SPEECH_VOCAB_PROMPT", False,

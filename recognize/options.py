@@ -13,13 +13,17 @@ from core.settings import config_value, default
 
 DEFAULT_ENGINE = "faster-whisper"  # by measurement: see recognize.speech
 DEFAULT_MODEL = default("SPEECH_MODEL")
-# Calibrated on the development clips: see recognize.speech.
+# None: the threshold fitted with the word-flag model (recognize/speech/flags.py).
 FLAG_BELOW = default("SPEECH_FLAG_BELOW")
 
 
 def model_cache(path: Optional[str | Path] = None) -> Path:
     """The folder model files are built into (MODEL_CACHE; default ~/.cache/minxin/models)."""
     return Path(path or default("MODEL_CACHE")).expanduser()
+
+
+def _optional_float(value: Any) -> Optional[float]:
+    return None if value is None or value == "" else float(value)
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class SpeechOptions:
     device: str = ""  # empty: CUDA when present, else CPU
     compute: str = ""  # CTranslate2 compute type; empty: float16 on CUDA, int8 on CPU (measured)
     threads: Optional[int] = None  # CPU threads per model; None: the cores, at most 8
-    flag_below: float = FLAG_BELOW  # words heard with less probability are flagged
+    flag_below: Optional[float] = FLAG_BELOW  # words scoring lower are flagged; None: the fitted threshold
     base_prompt: bool = default("SPEECH_BASE_PROMPT")
     vocab_prompt: bool = default("SPEECH_VOCAB_PROMPT")
     hotwords: bool = default("SPEECH_HOTWORDS")
@@ -46,7 +50,7 @@ class SpeechOptions:
             device=str(config_value(config, "SPEECH_DEVICE")),
             compute=str(config_value(config, "SPEECH_COMPUTE")),
             threads=int(threads) if threads else None,
-            flag_below=float(config_value(config, "SPEECH_FLAG_BELOW")),
+            flag_below=_optional_float(config_value(config, "SPEECH_FLAG_BELOW")),
             base_prompt=bool(config_value(config, "SPEECH_BASE_PROMPT")),
             vocab_prompt=bool(config_value(config, "SPEECH_VOCAB_PROMPT")),
             hotwords=bool(config_value(config, "SPEECH_HOTWORDS")),

@@ -33,6 +33,18 @@ def cap(session, users):
     return with_words(session, make_capture(session, users["cadre_a"], texts=TEXTS))
 
 
+def test_a_words_title_shows_its_calibrated_score(session, users, login, cap):
+    first = cap.transcript.pieces[0]
+    words = [dict(w) for w in first.words]
+    words[5]["score"] = 0.23  # 张大延: the decoder said 0.41, the calibrated score 0.23
+    first.words = words
+    session.commit()
+    html = login(users["sup_gulouzi"]).get(f"/review/{cap.id}").get_data(as_text=True)
+    span = html[html.index('data-w="5"'):html.index(">张大延</span>")]
+    assert "23%" in span and "41%" not in span
+    assert "98%" in html  # a word stored without a score still shows the decoder's probability
+
+
 def test_screen_marks_flagged_words_and_keeps_pieces_without_words(session, users, login, cap):
     client = login(users["sup_gulouzi"])
     html = client.get(f"/review/{cap.id}").get_data(as_text=True)

@@ -118,3 +118,19 @@ def inside_word(text: str, start: int, end: int) -> bool:
             if a + n <= len(text) and text[a:a + n] in words:
                 return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _all_words() -> frozenset[str]:
+    path = _dict_path()
+    if path is None:
+        return frozenset()
+    with path.open(encoding="utf-8") as f:
+        return frozenset(line.split(" ", 1)[0] for line in f if 2 <= len(line.split(" ", 1)[0]) <= 4)
+
+
+def is_known_word(word: str) -> bool:
+    """True when jieba's dictionary holds `word` (two to four characters); True without jieba
+    (nothing is known to be unknown)."""
+    words = _all_words()
+    return not words or word in words

@@ -4,6 +4,7 @@
 - ``vad``: an energy gate + Silero VAD, speech packed into windows of <= 29 s.
 - ``transcribe``: the engines (faster-whisper, openai-whisper) and ``transcribe_audio``.
 - ``text``: Chinese text clean-up (OpenCC t2s, prompt echoes, repeats), CER.
+- ``flags``: a calibrated score per heard word; the low ones are flagged for the reviewer.
 - ``vocabulary``: the county-vocabulary corrector (pinyin-aware).
 - ``whisper_convert``: CTranslate2 folder -> openai-whisper checkpoint.
 

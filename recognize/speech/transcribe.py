@@ -55,6 +55,7 @@ from recognize.speech.text import (
     is_prompt_echo,
     to_simplified,
 )
+from recognize.speech import flags
 from recognize.speech.vad import pack_windows, speech_regions
 from recognize.transcript import Piece, ProgressCallback, RecognitionError, RecognizedText, word
 from recognize.speech.vocabulary import Vocabulary, as_vocabulary, correct_transcript
@@ -96,15 +97,14 @@ def build_hotwords(vocabulary: Iterable[str]) -> Optional[str]:
         listed.append(w)
         total += len(w) + 1
     return " ".join(listed) or None
-# A word whose decoder probability is below FLAG_BELOW (0.55) is flagged for the reviewer.
-# Calibrated on the development clips (bench/asr.py --flags): the lowest threshold with at
-# least 70% of the wrong characters inside flagged words (73% on the four real clips, 30% of
-# the words flagged; 0.4 flags 22% and covers 67%). SpeechOptions.flag_below
-# (MINXIN_SPEECH_FLAG_BELOW) overrides.
-
-
+# A word whose calibrated score (recognize/speech/flags.py: the chance it is heard right, from
+# its token probabilities, repetition, the dictionaries and the VAD cuts) is below the
+# threshold fitted with it is flagged for the reviewer; SpeechOptions.flag_below
+# (MINXIN_SPEECH_FLAG_BELOW) overrides the threshold.
 def flag_below(options: Optional[SpeechOptions] = None) -> float:
-    return (options or DEFAULT_OPTIONS).flag_below
+    """The calibrated score under which a word is flagged."""
+    below = (options or DEFAULT_OPTIONS).flag_below
+    return flags.load().flag_below if below is None else below
 
 
 # Whisper's own rule for "this window is not speech".
@@ -424,8 +424,8 @@ def align_words(words: list[RawWord], text: str, *, simplified: bool) -> list[tu
 
 def group_words(
     text: str, spans: list[tuple[int, int, RawWord]]
-) -> list[tuple[int, int, float, float, float]]:
-    """(char_start, char_end, start, end, probability) per word of ``text``.
+) -> list[tuple[int, int, float, float, float, float]]:
+    """(char_start, char_end, start, end, probability, mean probability) per word of ``text``.
 
     Whisper's Mandarin "words" are characters or byte-pair tokens, not words; LAC's
     segmentation (``recognize.ner``) groups them into the words a reviewer reads, each with
@@ -453,8 +453,9 @@ def group_words(
             cs += 1
         while ce > cs and _is_punct(text[ce - 1]):
             ce -= 1
+        tokens = list({id(w): w for w in heard}.values())
         out.append((cs, ce, min(w.start for w in heard), max(w.end for w in heard),
-                    min(w.probability for w in heard)))
+                    min(w.probability for w in tokens), sum(w.probability for w in tokens) / len(tokens)))
     return out
 
 
@@ -488,7 +489,7 @@ def transcribe_array(
     arguments given win over ``options``."""
     started = time.perf_counter()
     options = options or DEFAULT_OPTIONS
-    threshold = options.flag_below if flag_threshold is None else flag_threshold
+    threshold = flag_below(options) if flag_threshold is None else flag_threshold
     duration = len(audio) / SAMPLE_RATE
     if max_seconds is not None and duration > max_seconds + 1:
         raise too_long_error(duration, max_seconds)
@@ -524,6 +525,7 @@ def transcribe_array(
     while queue:
         window = queue.pop(0)
         chunk = window.audio(audio)
+        cuts = [t / SAMPLE_RATE for region in window.regions for t in region]
         raw, lang = runner.transcribe_window(chunk, language=language, prompt=prompt,
                                              hotwords=hot)
         detected = detected or lang
@@ -550,8 +552,9 @@ def transcribe_array(
             words = [
                 word(seg.text[cs:ce], round(window.to_original(t0), 2),
                      round(max(window.to_original(t0), window.to_original(t1)), 2),
-                     round(prob, 4), prob < threshold, cs, ce)
-                for cs, ce, t0, t1, prob in group_words(
+                     round(prob, 4), False, cs, ce, mean_probability=round(mean, 4),
+                     near_cut=flags.near_cut(window.to_original(t0), window.to_original(t1), cuts))
+                for cs, ce, t0, t1, prob, mean in group_words(
                     seg.text, align_words(seg.words, seg.text, simplified=zh))
             ]
             pieces.append(
@@ -574,6 +577,7 @@ def transcribe_array(
         if progress:
             progress(min(1.0, 0.05 + 0.95 * done / total))
 
+    flags.score_pieces(pieces, county, threshold)
     result = RecognizedText.join(
         pieces,
         sep=segment_gap,

@@ -303,6 +303,7 @@ def correct_piece(piece: Piece, vocab: Vocabulary) -> Piece:
             "start": covered[0]["start"],
             "end": max(x["end"] for x in covered),
             "probability": min(x["probability"] for x in covered),
+            **({"score": min(x["score"] for x in covered)} if all("score" in x for x in covered) else {}),
             "flagged": False,
             "char_start": start,
             "char_end": end,
