@@ -199,8 +199,15 @@ def extract_entry(text: str, now=None, gazetteer: Optional[Gazetteer] = None, *,
 
         ex = learn.apply(model, original, ex)
     if reading:
+        doubted_date = ex.confidence.get("visit_date")
         tg, cal = reading_models(model)
         ex = read_and_calibrate(ex, original, tg, cal, category_tagger=sequence.tagger(sequence.BASE_CATEGORY))
+        if doubted_date is not None and doubted_date < 0.5:
+            # a date the rules themselves doubt (one after the capture) stays a doubt, whatever the
+            # calibration learned from notes whose dates were never in the future
+            ex.confidence["visit_date"] = min(ex.confidence.get("visit_date", doubted_date), doubted_date)
+            if "visit_date" not in ex.review:
+                ex.review = [*ex.review, "visit_date"]
     return ex
 
 
