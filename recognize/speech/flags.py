@@ -12,14 +12,12 @@ among lone characters (the segmenter found no word there: often misheard speech)
 """
 from __future__ import annotations
 
-import json
-import math
 from collections import Counter
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
+from recognize.flagging import FlagModel, load_model, logit, probabilities
 from recognize.lexicon.dictionary import is_known_word
 from recognize.speech.vocabulary import Vocabulary, _is_han, _sounds_like
 
@@ -30,16 +28,6 @@ FEATURES = ("logit_min", "logit_mean", "length", "repeated", "county_name", "unk
 CUT_SECONDS = 0.3
 
 
-@dataclass(frozen=True)
-class FlagModel:
-    weights: tuple[float, ...]  # one per FEATURES
-    bias: float
-    flag_below: float  # calibrated score under which a word is flagged
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-4), 1 - 1e-4)
-    return math.log(p / (1 - p))
 
 
 def near_cut(start: float, end: float, cuts: Sequence[float]) -> bool:
@@ -61,7 +49,7 @@ def features(words: Sequence[dict], memo_text: str, vocab: Vocabulary | None = N
         repeated = counts[text] > 1 or (len(text) >= 2 and memo_text.count(text) > 1)
         homophone = han and text not in names and any(
             len(n) == len(text) and _sounds_like(text, n) is not None for n in names)
-        rows.append([_logit(low), _logit(mean), float(min(len(text), 4)), float(repeated),
+        rows.append([logit(low), logit(mean), float(min(len(text), 4)), float(repeated),
                      float(text in names), float(han and not is_known_word(text)), float(homophone),
                      float(bool(w.get("near_cut"))),
                      float(single[k] and any(0 <= j < len(words) and single[j] for j in (k - 1, k + 1)))])
@@ -70,19 +58,11 @@ def features(words: Sequence[dict], memo_text: str, vocab: Vocabulary | None = N
 
 @lru_cache(maxsize=1)
 def load(path: Path = DATA) -> FlagModel:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if tuple(data["features"]) != FEATURES:
-        raise ValueError(f"{path}: features {data['features']} != {FEATURES}")
-    return FlagModel(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["flag_below"]))
+    return load_model(path, FEATURES)
 
 
 def scores(rows: Sequence[Sequence[float]], model: FlagModel | None = None) -> list[float]:
-    model = model or load()
-    out = []
-    for row in rows:
-        z = model.bias + sum(w * x for w, x in zip(model.weights, row))
-        out.append(1.0 / (1.0 + math.exp(-z)))
-    return out
+    return probabilities(model or load(), rows)
 
 
 def score_pieces(pieces: Sequence, vocab: Vocabulary | None = None, flag_below: float | None = None,
