@@ -12,7 +12,6 @@ embedded worker runs it once a day, Celery beat (``jobs.celery_app``) at scale.
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from capture.models import Capture
 from core import audit
+from core.periodic import Periodic
 from core.settings import Settings
 from diary.context import build_gazetteer, units_under, visit_moment
 from diary.models import DiaryEntry
@@ -125,16 +125,13 @@ def train_all(session: Session, *, force: bool = False) -> list[TrainResult]:
 DAY = 24 * 3600.0
 
 
-class DailyTrainer:
+class DailyTrainer(Periodic):
     """Trains every county's model once a day in the embedded worker's process (a daemon
     thread; the first run a minute after start so that start-up stays quick)."""
 
     def __init__(self, session_factory, *, every: float = DAY, first_after: float = 60.0):
+        super().__init__("minxin-train-extractor", every=every, first_after=first_after)
         self.session_factory = session_factory
-        self.every = every
-        self.first_after = first_after
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
 
     def run_once(self) -> list[TrainResult]:
         session = self.session_factory()
@@ -148,22 +145,6 @@ class DailyTrainer:
             return []
         finally:
             session.close()
-
-    def _loop(self) -> None:
-        wait = self.first_after
-        while not self._stop.wait(wait):
-            self.run_once()
-            wait = self.every
-
-    def start(self) -> "DailyTrainer":
-        if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="minxin-train-extractor", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
 
 
 def describe(result: TrainResult) -> str:

@@ -96,7 +96,7 @@ def settings(config: Mapping) -> dict:
         # with its settled months' counts (ledger/month_counts.py)
         "beat_schedule": {"train-extractor": {"task": "minxin.train_extractor", "schedule": 24 * 3600.0},
                           "recurring-clusters": {"task": "minxin.recurring_clusters",
-                                                 "schedule": 600.0}},
+                                                 "schedule": compose.DASHBOARD_COUNTS_SECONDS}},
     }
 
 

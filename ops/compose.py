@@ -163,6 +163,10 @@ def bootstrap_worker() -> Runtime:
     return bootstrap(config)
 
 
+# How often the dashboard's background job runs: celery beat at scale, a timer of `minxin serve`.
+DASHBOARD_COUNTS_SECONDS = 600.0
+
+
 def refresh_dashboard_counts(config: Mapping[str, Any]) -> tuple[list[int], int]:
     """The dashboard's background job (`celery beat`, or cron running `minxin recurring-refresh`):
     the recurring problems of each county and township whose items changed, and the settled

@@ -6,7 +6,9 @@ from typing import Optional
 
 import click
 
+from core.periodic import Periodic
 from jobs import operations as jobs
+from ops import compose
 from webapp.commands.common import LOOPBACK, _app, _require_schema, _start_embedded_worker
 from webapp.commands.diary import start_daily_training
 
@@ -88,18 +90,27 @@ def _serve(app, host: str, port: int, worker: bool = True) -> None:
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
     served_base_url(app, host, port)
     queue = _start_embedded_worker(app) if worker else None
-    trainer = None
+    timers = []
     if queue is not None:
         click.echo(f"内置识别进程已启动 (embedded worker started): {queue.threads} 个线程 (threads)")
-        trainer = start_daily_training(app)  # the county's extractor model, once a day
+        timers.append(start_daily_training(app))  # the county's extractor model, once a day
+        timers.append(start_dashboard_counts(app))  # recurring problems and ended months, as beat does
     click.echo(f"网站 (web app): http://{host}:{port}/  按 Ctrl+C 停止 (Ctrl+C to stop)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
-        if trainer is not None:
-            trainer.stop()
+        for timer in timers:
+            timer.stop()
         if queue is not None:
             queue.stop(timeout=5)
+
+
+def start_dashboard_counts(app) -> Periodic:
+    """The embedded worker's copy of celery beat's `minxin.recurring_clusters` (every 10 minutes):
+    without it a county served by `minxin serve` alone would never see its recurring problems."""
+    config = app.config
+    return Periodic("minxin-dashboard-counts", lambda: compose.refresh_dashboard_counts(config),
+                    every=compose.DASHBOARD_COUNTS_SECONDS).start()
 
 
 COMMANDS = (serve, worker)
