@@ -47,7 +47,8 @@ except ImportError:  # the redactor before recognize/privacy/: no questions
         return "".join(ch for ch in _copy(s, digits=True).text if ch.isdigit())
 
 DATA = ROOT / "tests" / "data"
-DEFAULT_CORPORA = [DATA / n for n in ("pii_written2_dev.jsonl", "pii_written2_blind.jsonl", "pii_blind1.jsonl")]
+DEFAULT_CORPORA = [DATA / n for n in ("pii_written2_dev.jsonl", "pii_written2_blind.jsonl", "pii_blind1.jsonl",
+                                       "pii_written3.jsonl")]
 NUMBER_KINDS = {"mobile", "landline", "id", "id_card", "bank_card", "house_number", "house_address", "plate",
                 "wechat", "qq", "email"}
 
