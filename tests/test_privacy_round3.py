@@ -33,6 +33,8 @@ def test_word_said_as_a_person(text, personal, keep):
     ("学校说下周开始放寒假。", ["学校", "寒假"]),
     ("天气预报说明天有大雪。", ["天气预报", "大雪"]),
     ("那时候说好了每户补两千。", ["那时候"]),
+    ("医院说她得住院观察几天。", ["医院"]),
+    ("派出所说他没有前科。", ["派出所"]),
 ])
 def test_things_that_say_stay(text, keep):
     check(text, keep=keep)

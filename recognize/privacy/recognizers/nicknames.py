@@ -68,6 +68,8 @@ _NEVER = ("t", "s", "f", "r", "m", "q", "d", "p", "c", "u")
 # 大棚种了, 学校说; a person's home or kin (他家, 他娘) or coming back (从…回来) allows a noun (石头他家)
 _THINGS = frozenset({"n", "nt", "nz", "vn", "ng"})
 _HOME = ("他", "她", "从")
+# 医院说她…, 学校说他…: an institution speaks about a person, it is none
+_BODIES = set("院校站局所部委会队社厂店办司")
 
 
 def _said_as_person(w: str, after: str, sure: bool) -> bool:
@@ -130,7 +132,7 @@ def recognize(ctx: Context) -> list[Finding]:
     for m in r["acts"].finditer(t):
         w = m.group(1)
         # a person's act (说他…, 跟他媳妇…, 不在家) lets a noun or a common word stand for a person: ask
-        if _said_as_person(w, "他", True):
+        if w[-1] not in _BODIES and lexicon.word_tag(w) != "nt" and _said_as_person(w, "他", True):
             add(m.start(1), m.end(1), SCORE_ASK, t[m.end(1):m.end(1) + 3])
     for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK), ("went", SCORE_ASK)):
         for m in r[key].finditer(t):
