@@ -24,6 +24,7 @@ def check(text, personal=(), keep=()):
     ("丰收跟他媳妇商量好了，把西屋租出去。", ["丰收"], ["西屋"]),
     ("我们到了门口，长青不在家，院里只有一条狗。", ["长青"], ["门口", "院里"]),
     ("前进两口子早上就去赶集了。", ["前进"], ["赶集"]),
+    ("丰年回来了，说工地上的钱还没结。", ["丰年"], ["工地"]),
 ])
 def test_word_said_as_a_person(text, personal, keep):
     check(text, personal, keep)
@@ -71,6 +72,7 @@ def test_nickname_shapes_and_family_forms(text, personal, keep):
 @pytest.mark.parametrize("text,keep", [
     ("大甸子屯的路修好了。", ["大甸子屯"]),
     ("二把刀的手艺修不好拖拉机。", ["二把刀"]),
+    ("三轮子坏在半道上了。", ["三轮子"]),
     ("老疙瘩在东北话里是最小的孩子。", ["老疙瘩"]),
 ])
 def test_nickname_look_alikes_stay(text, keep):

@@ -121,7 +121,8 @@ def recognize(ctx: Context) -> list[Finding]:
         g = 1 if m.group(1) else 2
         w = m.group(g)
         # 三秃子把…: inside running text the shape needs a person's act after it
-        if lexicon.lookup(w) is None and not _word(w) and not _word(w[1:]) and not lexicon.inside_word(t, m.start(g), m.end(g)):
+        if (lexicon.lookup(w) is None and not _word(w) and not _word(w[1:]) and w[1] not in lexicon.nicknames()["ordinal_thing_middles"]
+                and not lexicon.inside_word(t, m.start(g), m.end(g))):
             add(m.start(g), m.end(g), SCORE_ASK, w[0] + "子")
     for m in r["manchu"].finditer(t):
         w = m.group(1)
