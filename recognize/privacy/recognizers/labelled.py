@@ -1,4 +1,4 @@
-"""Names after a form's label (户名：索长海, 联系人：韩晓丽, 姓名钮 佳琪) and Korean-Chinese names
+"""Names after a form's label (户名：索长海, 联系人：韩晓丽, 姓名钮 佳琪, 借款人：富春\n燕) and Korean-Chinese names
 (崔顺玉, 朴英子, 全美善), which the name model often misses: their given names are not Han
 Chinese ones.  Lists: ``recognize/lexicon/data/names.toml``."""
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _res() -> tuple[re.Pattern, re.Pattern]:
     names = lexicon.load("names")
     labels = "|".join(sorted(names["name_labels"], key=len, reverse=True))
     compound = "|".join(lexicon.COMPOUND_SURNAMES)
-    label = re.compile(rf"(?:{labels})\s*[:：是为]?\s*((?:{compound}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}}?)"
+    label = re.compile(rf"(?:{labels})\s*[:：是为]?\s*((?:{compound}|[{_SURNAMES}])(?:[\u4e00-\u9fff]\n[\u4e00-\u9fff]|[\u4e00-\u9fff]{{1,2}}?))"
                        rf"(?=[\s，,。；;、:：（()）]|$|[0-9])")
     korean = re.compile(rf"[{names['korean_surnames']}][\u4e00-\u9fff][{names['korean_given_last']}]")
     return label, korean
@@ -47,7 +47,7 @@ def recognize(ctx: Context) -> list[Finding]:
     label, korean = _res()
     out = []
     for m in label.finditer(t):
-        w = m.group(1)
+        w = m.group(1).replace("\n", "")  # 借款人：富春\n燕: a line broke the name
         if w in lexicon.common_words() or lexicon.is_everyday_word(w):
             continue
         a, b = c.span(m.start(1), m.end(1))

@@ -44,6 +44,13 @@ def _res() -> dict[str, re.Pattern]:
         "quoted": re.compile(rf"[【“「]((?:{_alts(lexicon.COMPOUND_SURNAMES)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}})[】”」]"),
         # any quoted word of two or three characters (four are mostly slogans: “一户一策”), a person if the clause after it says so
         "quoted_any": re.compile(r"[【“「\"]([\u4e00-\u9fff]{2,3})[】”」\"]"),
+        "acts": re.compile(rf"{_BOUNDARY}([\u4e00-\u9fff]{{2}})(?=(?:{_alts(nk['person_acts'])}))"),
+        "ordinal": re.compile(rf"(?:(?:{_BOUNDARY}|(?<=[跟和与找让叫给说]))((?:{_alts(nk['ordinal_nickname_heads'])})[\u4e00-\u9fff]子)"
+                              rf"|((?:{_alts(nk['ordinal_nickname_heads'])})[\u4e00-\u9fff]子)(?=[把又说跟和家他她也还就被给]))"
+                              rf"(?![\u4e00-\u9fff]?[里上下边外内屯村沟岭山河坡地])"),
+        "home_form": re.compile(rf"[{_SURNAMES}]家(?:{_alts(nk['home_forms'])})"),
+        "manchu": re.compile(rf"(?:{_BOUNDARY}|(?<=[跟和与找让叫给说户主人民]))((?:{_alts(nk['manchu_surnames'])})[\u4e00-\u9fff]{{2}})"
+                             rf"(?=(?:{_alts(nk['person_next'])}))"),
         "person_after": re.compile(rf"(?:是|就是|本是|原是|[（(，,])[^。；;！!？?]{{0,12}}?(?:{_alts(nk['quoted_person_after'])})"),
     }
 
@@ -61,6 +68,8 @@ _NEVER = ("t", "s", "f", "r", "m", "q", "d", "p", "c", "u")
 # 大棚种了, 学校说; a person's home or kin (他家, 他娘) or coming back (从…回来) allows a noun (石头他家)
 _THINGS = frozenset({"n", "nt", "nz", "vn", "ng"})
 _HOME = ("他", "她", "从")
+# 医院说她…, 学校说他…: an institution speaks about a person, it is none
+_BODIES = set("院校站局所部委会队社厂店办司")
 
 
 def _said_as_person(w: str, after: str, sure: bool) -> bool:
@@ -106,6 +115,26 @@ def recognize(ctx: Context) -> list[Finding]:
             # a word of the dictionary (“石头”是老王家的儿子) may be the quoted thing itself: ask
             word = _word(w) or lexicon.is_everyday_word(w) or lexicon.lookup(w) is not None
             add(m.start(1), m.end(1), SCORE_ASK if word else SCORE_SURE, t[m.end():m.end() + 4])
+    for m in r["home_form"].finditer(t):
+        add(m.start(), m.end(), SCORE_SURE, "家")
+    for m in r["ordinal"].finditer(t):
+        g = 1 if m.group(1) else 2
+        w = m.group(g)
+        # 三秃子把…: inside running text the shape needs a person's act after it
+        if (lexicon.lookup(w) is None and not _word(w) and not _word(w[1:]) and w[1] not in lexicon.nicknames()["ordinal_thing_middles"]
+                and not lexicon.inside_word(t, m.start(g), m.end(g))):
+            add(m.start(g), m.end(g), SCORE_ASK, w[0] + "子")
+    for m in r["manchu"].finditer(t):
+        w = m.group(1)
+        # 那会儿, 关于他说: the character starts a word here, not a name
+        if lexicon.lookup(w) is not None or lexicon.lookup(w[:2]) is not None or _word(w) or lexicon.inside_word(t, m.start(1), m.end(1)):
+            continue
+        add(m.start(1), m.end(1), SCORE_ASK, t[m.end(1):m.end(1) + 2])
+    for m in r["acts"].finditer(t):
+        w = m.group(1)
+        # a person's act (说他…, 跟他媳妇…, 不在家) lets a noun or a common word stand for a person: ask
+        if w[-1] not in _BODIES and lexicon.word_tag(w) != "nt" and _said_as_person(w, "他", True):
+            add(m.start(1), m.end(1), SCORE_ASK, t[m.end(1):m.end(1) + 3])
     for key, score in (("sure", SCORE_SURE), ("unsure", SCORE_ASK), ("went", SCORE_ASK)):
         for m in r[key].finditer(t):
             g = 1 if m.group(1) else 2

@@ -34,6 +34,28 @@ def _place_like(name: str) -> bool:
     return len(name) == 3 and name[-1] in lexicon.place_finals()
 
 
+def _crop_into_word(text: str, s: int, e: int) -> bool:
+    """蓝莓冻害: a crop and the first character of the next word read as a person (杨树林，and 李子明家
+    stay names: a pause or a person's word follows them)."""
+    nxt = text[e:e + 1]
+    return (any(text[s:e].startswith(p) and len(p) == e - s - 1 for p in lexicon.products())
+            and (lexicon.lookup(text[e - 1:e + 1]) is not None or (is_han(nxt) and nxt not in _CROP_NAME_NEXT)))
+
+
+_CROP_NAME_NEXT = set("家说讲反表同申当告称提谈和跟与的今去两老一")
+
+
+def _household(text: str, s: int, e: int) -> Optional[tuple[int, int]]:
+    """那玉成户 read as 玉成户: the person without the household, and the surname before it when the
+    village or group stands right before that (那家岭村那玉成户)."""
+    e -= 1
+    if _dictionary_word(text[s:e]):
+        return None  # 富裕户, 困难户: a kind of household, no person
+    if e - s == 2 and s >= 2 and text[s - 1] in SURNAMES and text[s - 2] in "村屯组队社 ，,":
+        s -= 1
+    return s, e
+
+
 def _strip_home(name: str) -> bool:
     return len(name) >= 2 and (name[0] == "老" or len(name) >= 3 or any(name.endswith(k) for k in lexicon.kin_suffixes()))
 
@@ -47,10 +69,17 @@ def _lac_persons(text: str) -> list[tuple[int, int]]:
             end -= 1
         if text[end - 1] == "家" and _strip_home(text[s:end - 1]):
             end -= 1  # 刘婶家, 老郑家, 王秀兰家: the person, without the home
+        elif text[end - 1] == "户" and end - s >= 3:
+            got = _household(text, s, end)
+            if got is None:
+                continue
+            s, end = got
         inner = max((i for i in range(s, end - 1) if text[i] in _PLACE_END), default=-1)
         if inner >= 0:  # 杨木川村路刚: the village and the person as one token
             s = inner + 1
         if end - s < 2 or any(ch.isdigit() for ch in text[s:end]):
+            continue
+        if _crop_into_word(text, s, end):
             continue
         if text[end:end + 1] in bad_after or text[end - 1] in _PLACE_END or _place_like(text[s:end]):
             continue  # 石柱子村, 杨木川村, 毛甸子: a place, not a person
@@ -61,14 +90,21 @@ def _lac_persons(text: str) -> list[tuple[int, int]]:
 _PLACE_END = set("村镇乡县屯")
 # 南荒沟村王秀兰，…: a name right after the village (or group) it lives in, up to a pause
 _AFTER_PLACE = re.compile(rf"(?<=[村屯组社队])((?:{'|'.join(COMPOUND_SURNAMES)}|[{_SURNAME_CLASS}]){_HAN}{{1,2}}?)"
-                          rf"(?=[，,。；;、：:\s（(]|$|(?:说|反映|家|同意|表示|老人|大爷|大娘))")
+                          rf"(?=[，,。；;、：:\s（(]|$|(?:说|反映|家|户(?![主口籍型数均])|同意|表示|老人|大爷|大娘))")
+
+
+@lru_cache(maxsize=1)
+def _titles() -> frozenset[str]:
+    names = lexicon.load("names")
+    return frozenset(names["official_titles"]) | frozenset(lexicon.nicknames()["not_person"])
 
 
 def _after_place_names(text: str) -> list[tuple[int, int]]:
     out = []
     for m in _AFTER_PLACE.finditer(text):
         w = m.group(1)
-        if w in lexicon.common_words() or (lexicon.is_everyday_word(w) and len(w) == 2) or text[m.end(1):m.end(1) + 1] in _PLACE_AFTER:
+        if w in lexicon.common_words() or (lexicon.is_everyday_word(w) and len(w) == 2) or text[m.end(1):m.end(1) + 1] in _PLACE_AFTER \
+                or w in _titles():  # 村支书说: the village's office, not a person named 支书
             continue
         out.append((m.start(1), m.end(1)))
     return out
@@ -141,6 +177,11 @@ def _rare_surname_names(text: str, spans) -> list[tuple[int, int]]:
             end = tok.end + w0
             # two-character finds were mostly words (路坏了) unless a name's usual follower comes next
             if not (end - i == 3 or (end - i == 2 and text[end:end + 1] in _NAME_NEXT)):
+                break
+            if end - i == 3 and text[end - 1] == "户":  # 那玉成户: the household of 那玉成, not 玉成户
+                got = _household(text, i, end)
+                if got:
+                    out.append(got)
                 break
             w, given = text[i:end], text[i + 1:end]
             # 修敬老院: the find cuts into a word; 修大棚: a verb and its object, not a name
@@ -247,6 +288,13 @@ def _name_spans(c: Copy, known: list[str]) -> list[tuple[int, int, str]]:
             continue  # 看了看路况: the cue rule read a word
         if _place_like(h.name) or t[e:e + 1] in _PLACE_END:
             continue  # the extractor's LAC persons include places LAC takes for people (毛甸子)
+        if _crop_into_word(t, s, e):
+            continue
+        if e - s >= 3 and t[e - 1] == "户":
+            got = _household(t, s, e)
+            if got is None:
+                continue
+            s, e = got
         # 张大爷和李婶: the cue rule reads 和李婶 (和 is also a surname)
         if e - s >= 2 and t[s] in "和与跟及同" and t[s + 1] in SURNAMES:
             s += 1
