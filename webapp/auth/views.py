@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -17,6 +16,7 @@ from org.models import User
 from org.users import verify_login
 from webapp.auth import bp, ratelimit, sessions
 from webapp.extensions import limiter, login_manager
+from webapp.forms import Form
 from webapp.locales import LOCALES
 
 login_manager.login_view = "auth.login"
@@ -47,7 +47,7 @@ User.is_active = property(lambda self: bool(self.active))  # type: ignore[attr-d
 User.is_anonymous = property(lambda self: False)  # type: ignore[attr-defined]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login = StringField("用户名", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("密码", validators=[DataRequired(), Length(max=256)])
 

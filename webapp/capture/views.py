@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,9 +19,10 @@ from capture.storage import get_storage
 from core.db import db_session
 from org.scope import can_see_capture, scope_captures
 from webapp.capture import bp
-from webapp.params import takes_files
 from webapp.capture.service import UploadRefused, upload_from_request
 from webapp.catalogue import CAPTURE_STATUS_LABELS as STATUS_LABELS
+from webapp.forms import Form
+from webapp.params import takes_files
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def offline_settings() -> OfflineSettings:
     )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     files = MultipleFileField("录音或页面照片")
     visit_date = DateField("走访日期", validators=[OptionalValue()])
 
