@@ -58,8 +58,9 @@ class CadreVisits:
 
 def visits_per_cadre(session: Session, unit: OrgUnit, year: int, month: int,
                      quota: int = DEFAULT_QUOTA) -> list[CadreVisits]:
-    """Confirmed visits in the month of every active cadre at or under `unit` (and anyone else
-    there who recorded visits), fewest first."""
+    """Confirmed visits in the month of everyone at or under `unit` who keeps the diary (every
+    active user of the unit tree: village cadres, township supervisors, county admins; and anyone
+    inactive there who recorded visits this month), fewest first."""
     start, end = month_range(year, month)
     there = (select(User.id).join(OrgUnit, User.org_unit_id == OrgUnit.id)
              .where(OrgUnit.path.startswith(unit.path)))
@@ -77,7 +78,8 @@ def visits_per_cadre(session: Session, unit: OrgUnit, year: int, month: int,
             .options(load_only(User.id, User.display_name, User.role, User.active, User.org_unit_id),
                      load_only(OrgUnit.id, OrgUnit.name, OrgUnit.path, OrgUnit.level, OrgUnit.parent_id))
             .order_by(OrgUnit.path, User.id)):
-        if (user.role == "cadre" and user.active) or counts.get(user.id):
+        # every level keeps the diary (each cadre up to the county), not only the village cadres
+        if user.active or counts.get(user.id):
             set_committed_value(user, "org_unit", user_unit)
             out.append(CadreVisits(user, counts.get(user.id, 0), quota))
     # the query's order (unit path, id) kept among equal visits

@@ -156,7 +156,8 @@ def test_recorded_memo_and_offline_outbox_in_chromium(tmp_path):
     photos = sorted((ROOT / "samples" / "pages").glob("*.jpg"))[:2]
     assert len(photos) == 2
     with _serving(instance, "fake", "browser-outbox-server.log") as base:
-        run = _node("outbox_and_recorder.js", base, PHOTO_A=str(photos[0]), PHOTO_B=str(photos[1]), CADRE="cadre_a")
+        run = _node("outbox_and_recorder.js", base, PHOTO_A=str(photos[0]), PHOTO_B=str(photos[1]), CADRE="cadre_a",
+                    SUPERVISOR="sup_gulouzi")
     (OUT / "browser-outbox.log").write_text(run.stdout + "\n--- stderr ---\n" + run.stderr)
     print(run.stdout[-4000:])
     assert run.returncode == 0, run.stdout[-4000:] + "\n" + run.stderr[-4000:]

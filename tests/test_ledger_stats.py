@@ -25,7 +25,20 @@ def test_visits_per_cadre_by_month(county):
     rows = stats.visits_per_cadre(s, c.units["古楼子乡"], 2024, 2, quota=4)
     got = [(r.user.login, r.visits, r.behind, r.missing) for r in rows]
     assert got == [("sup_gulouzi", 1, True, 3), ("cadre_b", 1, True, 3), ("cadre_a", 4, False, 0)]
-    assert [r.user.login for r in stats.visits_per_cadre(s, c.units["步达远镇"], 2024, 2)] == ["cadre_c"]
+    assert [r.user.login for r in stats.visits_per_cadre(s, c.units["步达远镇"], 2024, 2)] == ["sup_budayuan", "cadre_c"]
+
+
+def test_visit_quota_lists_everyone_who_keeps_the_diary(county):
+    """Bug 18 of issue #29: supervisors and the county admin keep the diary too; each is listed
+    with their unit even with no visit this month."""
+    c, s = county, county.session
+    make_entry(s, c.users["cadre_a"], "走访", visit_date=dt.date(2024, 2, 5))
+    rows = stats.visits_per_cadre(s, c.units["宽甸县"], 2024, 2, quota=4)
+    got = {r.user.login: (r.user.org_unit.name, r.visits) for r in rows}
+    assert got["admin"] == ("宽甸县", 0)
+    assert got["sup_gulouzi"] == ("古楼子乡", 0)
+    assert got["cadre_a"] == ("南荒沟村", 1)
+    assert set(got) == {u.login for u in c.users.values() if u.active}
 
 
 def test_unit_month_counts(county):

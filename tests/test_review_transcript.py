@@ -230,3 +230,17 @@ def test_a_photos_corrections_do_not_teach_the_speech_corrector(session, users):
         transcript_edits.correct_span(session, photo, sup, piece=1, char_start=6, char_end=8, text="自来")
         session.commit()
     assert county_vocabulary(session, photo.org_unit).learned == ()
+
+
+def test_a_memo_without_a_duration_in_its_header_shows_the_decoded_length(session, users, login, cap):
+    """Bug 8 of issue #29: a WebM from MediaRecorder has no duration in its header (the player
+    shows Infinity, 0:00); the review screen gives the player the decoded length and shows it."""
+    cap.transcript.duration = 127.4
+    session.commit()
+    client = login(users["sup_gulouzi"])
+    html = client.get(f"/review/{cap.id}").get_data(as_text=True)
+    assert 'data-duration="127.40"' in html and '<span id="player-duration">2:07</span>' in html
+    cap.transcript.duration = None  # stored before the length was kept: the last word's end
+    session.commit()
+    html = client.get(f"/review/{cap.id}").get_data(as_text=True)
+    assert 'data-duration="9.00"' in html and '<span id="player-duration">0:09</span>' in html

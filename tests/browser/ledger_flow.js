@@ -184,6 +184,11 @@ async function after() {
   const admin = b.page;
   await login(admin, ADMIN);
   await admin.goto(BASE + '/dashboard/');
+  // Bug 16 of issue #29: the satisfaction doughnut as tall as the bar charts beside it
+  const heights = await admin.evaluate(() => ['chart-items', 'chart-visits', 'chart-satisfaction']
+    .map((id) => document.getElementById(id).getBoundingClientRect().height));
+  check(heights[0] > 50 && Math.abs(heights[2] - heights[0]) <= 2 && Math.abs(heights[1] - heights[0]) <= 2,
+    `the charts are one height: ${heights.map(Math.round).join(' / ')} px`);
   const supervision = await tableNumbers(admin, 'table-supervision');
   check(supervision.some((row) => row[0] === code), `督办: ${code} on the county's list`);
   await admin.locator('#supervision').scrollIntoViewIfNeeded();

@@ -255,6 +255,30 @@ async function throttledAndLost(browser, errors) {
   check(await page.locator(`#my-captures [data-capture-id="${shown}"]`).count() === 1, 'and shown in the list');
   await page.unroute('**/api/captures');
 
+  // 3b. refused by the server (bug 15 of issue #29): a 4xx other than 408/429 is final: shown
+  // as refused with the server's reason, not as waiting, and not sent again.
+  let posts = 0;
+  await page.route('**/api/captures', async (route) => {
+    if (route.request().method() !== 'POST') { await route.continue(); return; }
+    posts++;
+    await route.fulfill({ status: 422, contentType: 'application/json',
+      body: JSON.stringify({ error: '录音太短，无法识别', code: 'too_short' }) });
+  });
+  await page.setInputFiles('#files-input', env('SMALL_AUDIO'));
+  await page.click('#send-btn');
+  await page.waitForFunction(() => !document.querySelector('#refused').hidden, null, { timeout: 60000 });
+  const refusedText = await page.textContent('#refused-list');
+  check(refusedText.includes('被服务器拒绝') && refusedText.includes('录音太短，无法识别'),
+    `the refused upload shows the server's reason: ${refusedText.trim()}`);
+  check(await page.isHidden('#outbox') && !refusedText.includes('等待发送'), 'and is not listed as waiting to be sent');
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await page.waitForTimeout(3000);
+  check(posts === 1, `a refusal is final: asked once, not again (${posts})`);
+  await page.locator('#refused-list button').click();
+  await page.waitForFunction(() => document.querySelector('#refused').hidden);
+  check(await page.locator('#refused-list li').count() === 0, 'deleted by hand, it is gone');
+  await page.unroute('**/api/captures');
+
   // 4. a big photo, shrunk before it goes up.
   const photoSize = fs.statSync(env('BIG_PHOTO')).size;
   await page.setInputFiles('#files-input', env('BIG_PHOTO'));

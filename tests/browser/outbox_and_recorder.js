@@ -5,7 +5,9 @@
 //    (and the login session) being closed, and is sent when the connection returns: once by the
 //    "online" event on an open page, once on the next visit to the page after logging in again.
 //
-// Inputs (environment): BASE_URL, OUT_DIR, PHOTO_A, PHOTO_B, CADRE, PASSWORD, CHROMIUM.
+// 3. the recorded memo shows its length on the supervisor's review screen.
+//
+// Inputs (environment): BASE_URL, OUT_DIR, PHOTO_A, PHOTO_B, CADRE, SUPERVISOR, PASSWORD, CHROMIUM.
 // Exit status 0 on success; each failed check throws with its reason.
 'use strict';
 const fs = require('fs');
@@ -129,6 +131,30 @@ async function main() {
   check(after.length === onServer + 2, `kept across the closed page and sent on the next visit (${after.length} captures)`);
   check(await outboxCount(page) === 0, 'nothing left waiting');
   check(after.filter((c) => c.kind === 'pages').length === 2, 'both photos arrived as page captures');
+
+  // --- 3. the recorded memo on the supervisor's review screen has a length ----------------
+  // (bug 8 of issue #29: MediaRecorder's WebM has no duration in its header: Infinity, 0:00)
+  const sb = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu'] });
+  const sup = await sb.newPage();
+  watch(sup);
+  await sup.goto(BASE + '/login');
+  await sup.fill('input[name="login"]', env('SUPERVISOR'));
+  await sup.fill('input[name="password"]', env('PASSWORD'));
+  await Promise.all([sup.waitForNavigation(), sup.click('main button[type="submit"]')]);
+  for (let i = 0; i < 60; i++) {
+    await sup.goto(`${BASE}/review/${memoId}`);
+    if (await sup.locator('#transcript').count()) break;
+    await sup.waitForTimeout(1000);
+  }
+  const shown = (await sup.textContent('#player-duration')).trim();
+  check(/^\d+:\d\d$/.test(shown) && shown !== '0:00', `the review screen shows the memo's length: ${shown}`);
+  await sup.waitForFunction(() => Number.isFinite(document.getElementById('player').duration), null, { timeout: 20000 })
+    .catch(() => {});
+  const dur = await sup.evaluate(() => { const p = document.getElementById('player'); return [p.duration, p.currentTime]; });
+  check(Number.isFinite(dur[0]) && dur[0] > 1 && dur[1] === 0,
+    `the player knows the recorded memo's length (${dur[0]} s) and stands at its start (${dur[1]})`);
+  await sb.close();
 
   check(errors.length === 0, `no script errors (${errors.join('; ')})`);
   await ctx.close();

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Optional
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -230,6 +231,7 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=No
             capture=capture,
             entry=entry,
             transcript=transcript,
+            audio_seconds=_audio_seconds(transcript) if capture.kind == "audio" else None,
             chunks=_attach_gaps(_chunks(transcript)) if capture.kind == "audio" else _chunks(transcript),
             pages=pages,
             values=values or current,
@@ -259,6 +261,17 @@ def _render_screen(capture: Capture, *, values=None, conflict=None, conflicts=No
         ),
         status,
     )
+
+
+def _audio_seconds(transcript) -> Optional[float]:
+    """The memo's length as the recognizer decoded it (else its last word's end): a WebM from
+    MediaRecorder carries no duration in its header, and the player would show Infinity / 0:00."""
+    if transcript is None:
+        return None
+    if transcript.duration:
+        return float(transcript.duration)
+    ends = [p.end for p in transcript.pieces if p.end is not None]
+    return max(ends) if ends else None
 
 
 @bp.route("/<int:capture_id>")

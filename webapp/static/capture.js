@@ -404,12 +404,16 @@
   async function showOutbox() {
     let recs = [];
     try { recs = await loadOutbox(); } catch (e) { return; }
-    const box = $('#outbox');
-    box.hidden = recs.length === 0;
-    $('#outbox-count').textContent = recs.length;
-    const ul = $('#outbox-list');
-    ul.textContent = '';
+    // Refused records (a final 4xx answer) are listed apart: they are not waiting for anything.
+    const waiting = recs.filter((r) => !r.error), refused = recs.filter((r) => r.error);
+    $('#outbox').hidden = waiting.length === 0;
+    $('#outbox-count').textContent = waiting.length;
+    $('#refused').hidden = refused.length === 0;
+    $('#refused-count').textContent = refused.length;
+    $('#outbox-list').textContent = '';
+    $('#refused-list').textContent = '';
     for (const r of recs) {
+      const ul = r.error ? $('#refused-list') : $('#outbox-list');
       const li = document.createElement('li');
       li.dataset.outboxKey = r.key;
       const kind = r.files.some((f) => f.type.startsWith('audio/')) ? T.audio : T.photos;
@@ -420,7 +424,7 @@
       const st = document.createElement('span');
       const frac = r.key in progressOf ? progressOf[r.key] : sent / size;
       if (r.user && r.user !== signedInAs) { st.className = 'status waiting'; st.textContent = T.otherUser; }
-      else if (r.error) { st.className = 'status failed'; st.textContent = r.error; }
+      else if (r.error) { st.className = 'status failed'; st.textContent = T.refused + r.error; }
       else if (r.key in progressOf) { st.className = 'status recognizing'; st.textContent = `${T.sending} ${Math.round(frac * 100)}%`; }
       else { st.className = 'status waiting'; st.textContent = T.waiting + (sent ? ` ${Math.round(frac * 100)}%` : ''); }
       li.appendChild(st);

@@ -13,5 +13,7 @@
     {label: L.quota, data: d.cadres.map(function () { return d.quota; }), type: 'line', borderColor: '#333', pointRadius: 0}]},
     options: {scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}});
   new Chart(document.getElementById('chart-satisfaction'), {type: 'doughnut', data: {labels: d.ratings, datasets: [
-    {data: d.rating_counts, backgroundColor: ['#43a047', '#fdd835', '#e53935']}]}});
+    {data: d.rating_counts, backgroundColor: ['#43a047', '#fdd835', '#e53935']}]},
+    // a doughnut is square by default (400 px tall in a 400 px column): as wide as high as the bars
+    options: {aspectRatio: 2}});
 })();

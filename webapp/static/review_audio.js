@@ -40,6 +40,19 @@
     player.play().catch(() => {});
   }
   if (player) {
+    // A WebM from MediaRecorder has no duration in its header (Infinity: a player at 0:00).
+    // Seeking far past the end makes the browser find the real end; the server's decoded
+    // length (data-duration) is shown beside the player either way.
+    const fixDuration = () => {
+      if (Number.isFinite(player.duration)) return;
+      player.addEventListener('durationchange', function back() {
+        if (!Number.isFinite(player.duration)) return;
+        player.removeEventListener('durationchange', back);
+        player.currentTime = 0;
+      });
+      player.currentTime = 1e101;
+    };
+    if (player.readyState >= 1) fixDuration(); else player.addEventListener('loadedmetadata', fixDuration, { once: true });
     player.addEventListener('timeupdate', () => {
       if (stopAt !== null && player.currentTime >= stopAt) { player.pause(); stopAt = null; }
     });

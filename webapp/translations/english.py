@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 EN = {
+    "时长": "Length", "未被接收": "Refused by the server", "被服务器拒绝：": "Refused by the server: ",
+    "服务器拒绝了这些记录，不会再自动发送。请按原因重新录音或拍照后上传，然后删除。":
+        "The server refused these; they will not be sent again by themselves. Record or photograph again as the reason says, upload, then delete them here.",
     "3日内到期": "Due within 3 days", "上一条": "Previous", "上一段 / 下一段原文": "Previous / next piece of the original",
     "上一页": "Previous page", "上传": "Upload", "上传时间": "Uploaded", "上传者": "Uploaded by", "上报": "Escalate",
     "上报到": "Escalated to", "上报理由": "Reason for escalating", "上报理由（本级为何解决不了）": "Reason for escalating (why this level cannot solve it)",
