@@ -274,8 +274,9 @@ def test_rates_table_and_export_have_the_same_cells_and_templates_are_the_county
     html = client.get("/dashboard/").get_data(as_text=True)
     table = html[html.index('id="table-rates"'):html.index("</table>", html.index('id="table-rates"'))]
     shown = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S)[1:]]
-    exported = [line.split(",") for line in
-                client.get("/dashboard/rates.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()[1:]]
+    csv = client.get("/dashboard/rates.csv")
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset (bug 10)
+    exported = [line.split(",") for line in csv.get_data(as_text=True).lstrip("\ufeff").splitlines()[1:]]
     # the page shows the units a page at a time, and the total; the export has every unit
     assert shown == exported[:len(shown) - 1] + exported[-1:]
     pages = -(-(len(exported) - 1) // len(shown[:-1]))

@@ -142,7 +142,7 @@ def export_rates(fmt: str):
         mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         abort(404)
-    resp = Response(data, mimetype=mime)
+    resp = Response(data, content_type=mime)  # mimetype= would add a second charset (bug 10)
     resp.headers["Content-Disposition"] = (f"attachment; filename=rates-{unit.id}-{year}{month:02d}.{fmt}; "
                                            f"filename*=UTF-8''{quote(name)}.{fmt}")
     return resp
