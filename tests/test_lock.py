@@ -71,3 +71,13 @@ def test_the_environment_is_the_lock():
     if off and not (ROOT / ".venv" / ".minxin-installed").exists():
         pytest.skip("not installed by scripts/setup.sh")
     assert not off, "run `make setup` (scripts/setup.sh installs requirements.lock):\n" + "\n".join(off)
+
+
+def test_every_area_of_the_house_is_installed():
+    """A new area (a top-level package) left out of packages.find imports in the tests (the repo is
+    on their path) and fails under the installed `minxin` command (the demo did, for search/)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    include = project["tool"]["setuptools"]["packages"]["find"]["include"]
+    areas = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench", "samples", "scripts"}
+    missing = sorted(a for a in areas if f"{a}*" not in include)
+    assert not missing, f"add to [tool.setuptools.packages.find] include: {missing}"
