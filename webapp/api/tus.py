@@ -24,6 +24,7 @@ from flask_login import current_user
 from capture import uploads
 from core.db import db_session
 from webapp.api import bp
+from webapp.api.uploads import write_chunk
 from webapp.api.views import api_login_required
 from webapp.capture.service import upload_chunks
 from webapp.params import takes_chunk
@@ -140,26 +141,10 @@ def tus_patch(upload_id: str):
             checksum = None
         if algo not in CHECKSUMS or checksum is None:
             return _tus(jsonify(error="不支持的校验算法 (checksum algorithm not supported)", code="checksum"), 400)
-    store, token = upload_chunks(), uploads.new_claim()
     try:
-        up = uploads.claim(db_session, current_user.id, upload_id, offset, token)
-        db_session.commit()
+        up = write_chunk(upload_id, offset, None, checksum)
     except uploads.UploadError as exc:
-        db_session.rollback()
         return _refused(exc)
-    try:
-        length, key, sha = uploads.receive(store, up, token, None, request.stream, request.content_length, checksum)
-        up = uploads.settle(db_session, store, current_user.id, upload_id, token, length, sha, key)
-        db_session.commit()
-    except uploads.UploadError as exc:
-        uploads.release(db_session, upload_id, token)
-        db_session.commit()
-        return _refused(exc)
-    except BaseException:
-        db_session.rollback()
-        uploads.release(db_session, upload_id, token)
-        db_session.commit()
-        raise
     return _empty(204, Upload_Offset=up.offset)
 
 

@@ -57,6 +57,36 @@ def upload_state(upload_id: str):
         return _refused(exc)
 
 
+def write_chunk(upload_id: str, offset: int, chunk_sha: str | None,
+                checksum: tuple[str, bytes] | None = None) -> uploads.Upload:
+    """The request's body as the upload's chunk at `offset`, for both protocols (this one and tus):
+    claim, receive, settle, each step committed, so every app server sees who writes the upload
+    while the chunk's bytes arrive (capture/uploads.py). UploadError when refused: what the refusal
+    changed stays (a whole that failed its hash is reset); the claim goes."""
+    store, token = upload_chunks(), uploads.new_claim()
+    try:
+        up = uploads.claim(db_session, current_user.id, upload_id, offset, token)
+        db_session.commit()
+    except uploads.UploadError:
+        db_session.rollback()
+        raise
+    try:
+        length, key, sha = uploads.receive(store, up, token, chunk_sha, request.stream, request.content_length,
+                                           checksum)
+        up = uploads.settle(db_session, store, current_user.id, upload_id, token, length, sha, key)
+        db_session.commit()
+        return up
+    except uploads.UploadError:
+        uploads.release(db_session, upload_id, token)
+        db_session.commit()
+        raise
+    except BaseException:
+        db_session.rollback()
+        uploads.release(db_session, upload_id, token)
+        db_session.commit()
+        raise
+
+
 @bp.route("/uploads/<upload_id>", methods=["PATCH"])
 @takes_chunk
 @api_login_required
@@ -65,27 +95,8 @@ def upload_chunk(upload_id: str):
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 15):
         return jsonify(error="缺少 Upload-Offset (Upload-Offset required)", code="offset"), 400
     offset, chunk_sha = int(raw), request.headers.get("X-Chunk-SHA256", "")
-    store, token = upload_chunks(), uploads.new_claim()
-    # Claim, receive, settle: each step committed, so every app server sees who writes the
-    # upload while the chunk's bytes arrive (capture/uploads.py).
     try:
-        up = uploads.claim(db_session, current_user.id, upload_id, offset, token)
-        db_session.commit()
+        up = write_chunk(upload_id, offset, chunk_sha)
     except uploads.UploadError as exc:
-        db_session.rollback()
         return _refused(exc)
-    try:
-        length, key, sha = uploads.receive(store, up, token, chunk_sha, request.stream, request.content_length)
-        up = uploads.settle(db_session, store, current_user.id, upload_id, token, length, sha, key)
-        db_session.commit()
-    except uploads.UploadError as exc:
-        # What the refusal changed stays (a whole that failed its hash is reset); the claim goes.
-        uploads.release(db_session, upload_id, token)
-        db_session.commit()
-        return _refused(exc)
-    except BaseException:
-        db_session.rollback()
-        uploads.release(db_session, upload_id, token)
-        db_session.commit()
-        raise
     return _answer(up)
